@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/cobra"
+
+	"github.com/lintel-id/lintel/edge"
+	"github.com/lintel-id/lintel/internal/clock"
+	"github.com/lintel-id/lintel/internal/settings"
+	"github.com/lintel-id/lintel/server/secrets"
+	"github.com/lintel-id/lintel/server/store"
+)
+
+func (e *env) serveCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Lintel server",
+		Long: `Run the Lintel server: migrate the database if needed, then serve HTTP on
+--addr until interrupted (SIGINT or SIGTERM stop it gracefully).
+
+With no --database-url, Lintel keeps everything in SQLite in --data-dir and,
+on first start, creates a key-encryption key file there (secrets.keys). Back
+that file up with the database: without it stored secrets cannot be opened.
+With PostgreSQL, --secrets-key (or LINTEL_SECRETS_KEY) is required so that
+every node shares the key.
+
+Operational endpoints: /healthz (liveness), /readyz (the database answers),
+/metrics (Prometheus).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := settings.Load(cmd.Flags(), e.environ)
+			if err != nil {
+				return err
+			}
+			return e.serve(cmd.Context(), c)
+		},
+	}
+	settings.Bind(cmd.Flags(), settings.AllFlags)
+	return cmd
+}
+
+func (e *env) serve(ctx context.Context, c settings.Config) error {
+	log := e.newLogger(c)
+	clk := clock.System()
+	if err := checkKeyConfig(c); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, c, log, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ring, keyFile, created, err := keyring(ctx, c, st, clk)
+	if err != nil {
+		return err
+	}
+	if created {
+		log.Warn("created a new key-encryption key file; back it up together with the database", "path", keyFile, "kek", ring.Current.ID)
+	}
+	if _, err := secrets.New(ctx, st, ring, clk); err != nil {
+		return err
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registerStoreMetrics(reg, st)
+	h, err := edge.New(edge.Config{Store: st, Logger: log, Registry: reg, Clock: clk, Version: versionString()})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("addr: cannot listen on %s: %w", c.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("serving", "addr", ln.Addr().String(), "public_url", c.PublicURL, "database", string(st.Dialect()))
+	// Printed, not logged: this line is for the person who ran the command.
+	fmt.Fprintln(e.stdout, startBanner(c.PublicURL, ln.Addr()))
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// startBanner tells the person who started Lintel where to point a
+// browser: the public URL when it reaches this listener, otherwise both.
+func startBanner(publicURL string, addr net.Addr) string {
+	listen := "http://" + addr.String()
+	if u, err := url.Parse(publicURL); err == nil {
+		_, pport, _ := net.SplitHostPort(u.Host)
+		_, lport, _ := net.SplitHostPort(addr.String())
+		if pport == lport && (u.Hostname() == "localhost" || net.ParseIP(u.Hostname()).IsLoopback()) {
+			return fmt.Sprintf("Lintel is running. Open %s (health: %s/healthz, listening on %s)", publicURL, publicURL, listen)
+		}
+	}
+	return fmt.Sprintf("Lintel is listening on %s; its public URL is %s", listen, publicURL)
+}
+
+// registerStoreMetrics exports the store's transaction counters.
+func registerStoreMetrics(reg prometheus.Registerer, st store.Store) {
+	counter := func(name, help string, v func(store.Stats) int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(v(st.Stats())) })
+	}
+	reg.MustRegister(
+		counter("lintel_store_commits_total", "Database transactions committed.", func(s store.Stats) int64 { return s.Commits }),
+		counter("lintel_store_rollbacks_total", "Database transactions rolled back, retries included.", func(s store.Stats) int64 { return s.Rollbacks }),
+		counter("lintel_store_retries_total", "Database transactions run again after the database refused them for contention.", func(s store.Stats) int64 { return s.Retries }),
+	)
+}

@@ -1,0 +1,97 @@
+// Package edge is Lintel's HTTP front: every request passes through it
+// and gets an ID, an access log line and metrics, with handler panics
+// recovered; it serves the operational endpoints (/healthz, /readyz,
+// /metrics). Later work adds TLS for custom domains, host routing to
+// tenants and brands, the hosted pages, security headers and rate limits.
+//
+// The edge calls into the identity server; the server never imports edge.
+package edge
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/lintel-id/lintel/internal/clock"
+)
+
+// Pinger reports whether a backing service (the store) can serve requests.
+//
+// Ping returns nil when the service is reachable and a non-nil error
+// otherwise. It must return promptly once ctx is done, and be safe for
+// concurrent use: every /readyz request calls it. The error text is logged,
+// never sent to the client, so it may carry detail such as addresses.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Config holds the edge's dependencies. Store, Logger, Registry and Clock
+// are required; Version is optional.
+type Config struct {
+	// Store is pinged by /readyz.
+	Store Pinger
+	// Logger receives one line per request and any handler panic.
+	Logger *slog.Logger
+	// Registry receives the edge's metrics and is served on /metrics.
+	// New registers collectors on it, so one Registry serves one edge.
+	Registry *prometheus.Registry
+	// Clock times requests.
+	Clock clock.Clock
+	// Version is the build's version, exported as the version label of
+	// lintel_build_info. Empty means "unknown".
+	Version string
+}
+
+// validate returns an error naming every missing required dependency.
+func (c Config) validate() error {
+	var errs []error
+	if c.Store == nil {
+		errs = append(errs, errors.New("edge: Config.Store is required"))
+	}
+	if c.Logger == nil {
+		errs = append(errs, errors.New("edge: Config.Logger is required"))
+	}
+	if c.Registry == nil {
+		errs = append(errs, errors.New("edge: Config.Registry is required"))
+	}
+	if c.Clock == nil {
+		errs = append(errs, errors.New("edge: Config.Clock is required"))
+	}
+	return errors.Join(errs...)
+}
+
+// New returns the edge's HTTP handler: a ServeMux with the operational
+// endpoints, wrapped so that every request gets an ID (see RequestID), an
+// access log line, metrics, and recovery from panics.
+//
+// New registers its metrics on cfg.Registry and fails if they are already
+// registered there.
+func New(cfg Config) (http.Handler, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	m, err := newMetrics(cfg.Registry, cfg.Version)
+	if err != nil {
+		return nil, err
+	}
+
+	mux := http.NewServeMux()
+	h := health{store: cfg.Store, logger: cfg.Logger}
+	mux.HandleFunc("GET /healthz", h.live)
+	mux.HandleFunc("GET /readyz", h.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
+
+	return wrap(mux, cfg.Logger, cfg.Clock, m), nil
+}
+
+// wrap applies the middleware every route gets. The request ID is
+// outermost so that everything inside, including the panic log, sees it;
+// instrument passes its request to next unchanged, so it can read the
+// pattern the mux matched.
+func wrap(next http.Handler, logger *slog.Logger, clk clock.Clock, m *metrics) http.Handler {
+	return withRequestID(instrument(next, logger, clk, m))
+}

@@ -1,0 +1,56 @@
+package edge
+
+import (
+	"context"
+	"crypto/rand"
+	"net/http"
+)
+
+// requestIDHeader carries the request ID on responses. On requests it is
+// only a hint from upstream, never our ID.
+const requestIDHeader = "X-Request-Id"
+
+// maxUpstreamIDLen bounds an inbound X-Request-Id kept in the access log.
+const maxUpstreamIDLen = 64
+
+// requestIDKey is the context key of the request ID.
+type requestIDKey struct{}
+
+// RequestID returns the ID the edge gave the request whose context is ctx,
+// or "" if ctx did not come from an edge request. IDs are 26 characters of
+// base32 (RFC 4648 alphabet) carrying at least 128 random bits.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// withRequestID gives every request a fresh random ID, stored in its
+// context and sent back in the X-Request-Id response header. An inbound
+// X-Request-Id is not used as the ID: a client could otherwise choose the
+// ID under which its request is logged and correlated.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := rand.Text()
+		w.Header().Set(requestIDHeader, id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
+}
+
+// upstreamRequestID returns the inbound X-Request-Id if it is short and
+// printable (at most 64 characters of [A-Za-z0-9._-]), else "". It is only
+// logged, beside our own ID, to correlate with a proxy's logs.
+func upstreamRequestID(r *http.Request) string {
+	id := r.Header.Get(requestIDHeader)
+	if id == "" || len(id) > maxUpstreamIDLen {
+		return ""
+	}
+	for i := range len(id) {
+		switch c := id[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '.', c == '_', c == '-':
+		default:
+			return ""
+		}
+	}
+	return id
+}

@@ -1,0 +1,189 @@
+// Package settings holds the runtime configuration of the lintel binary and loads it from flags, LINTEL_* environment variables and an optional YAML file.
+//
+// Precedence, highest first: command-line flags that were set, LINTEL_*
+// environment variables, the YAML file named by --config or LINTEL_CONFIG,
+// then [Default]. Every setting has one name per source, all derived from its
+// YAML path, so that an operator can move a setting between sources without
+// looking anything up: the YAML key log.level is LINTEL_LOG_LEVEL and
+// --log-level.
+//
+// Loading is strict: unknown YAML keys and unknown LINTEL_* variables are
+// errors, because a misspelt setting that is silently ignored leaves a server
+// running with a default the operator believes they changed.
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+)
+
+// Config is the runtime configuration of the lintel binary.
+//
+// The yaml tags name each setting; the environment variable and flag names
+// are derived from them. The help tags are the flag help text.
+type Config struct {
+	// Addr is the address the server listens on, host:port.
+	Addr string `yaml:"addr" help:"address to listen on, host:port; an empty host listens on every interface"`
+	// PublicURL is the external base URL of the instance, used for issuers
+	// and links in mail. After Load it carries no trailing slash.
+	PublicURL string `yaml:"public_url" help:"external base URL of this instance, used in issuers and mailed links; http only for localhost"`
+	// DataDir holds local state, including the SQLite database when
+	// DatabaseURL is empty. A relative path is relative to the working
+	// directory, not to the config file.
+	DataDir string `yaml:"data_dir" help:"directory for local state, including the SQLite database"`
+	// DatabaseURL selects the store: empty means SQLite in DataDir, otherwise
+	// a postgres:// or postgresql:// URL.
+	DatabaseURL string `yaml:"database_url" help:"PostgreSQL URL (postgres://...); empty uses SQLite in the data directory"`
+	// Log configures the process log.
+	Log Log `yaml:"log"`
+	// Secrets holds the key-encryption keys of the envelope-encryption
+	// service.
+	Secrets Secrets `yaml:"secrets"`
+
+	// ConfigFile is the YAML file that was read, from --config or
+	// LINTEL_CONFIG; empty when none was named.
+	ConfigFile string `yaml:"-"`
+}
+
+// Log configures the process log.
+type Log struct {
+	// Format is auto (text when stderr is a terminal, JSON otherwise), text
+	// or json.
+	Format string `yaml:"format" help:"log format: auto (text on a terminal, JSON otherwise), text or json"`
+	// Level is the minimum level logged: debug, info, warn or error.
+	Level string `yaml:"level" help:"minimum log level: debug, info, warn or error"`
+}
+
+// Secrets holds the key-encryption keys, each in the form ID:BASE64 (see
+// [ParseKey]).
+type Secrets struct {
+	// Key seals new data. It may be empty only if nothing needs sealing,
+	// so commands that encrypt must check it.
+	Key string `yaml:"key" help:"current key-encryption key, ID:BASE64 of 32 bytes; prefer the environment or the file, since flags show in process listings"`
+	// PreviousKeys are retired keys, kept so data sealed before a rotation
+	// can still be opened.
+	PreviousKeys []string `yaml:"previous_keys" help:"retired key-encryption keys, ID:BASE64, comma-separated; kept to open data sealed before a rotation"`
+}
+
+// Dialects returned by [Config.Dialect], named as the store package names its
+// SQL dialects.
+const (
+	DialectSQLite   = "sqlite"
+	DialectPostgres = "postgres"
+)
+
+// sqliteFile is the database file name inside DataDir.
+const sqliteFile = "lintel.db"
+
+// Sentinel errors, wrapped by the errors Load, Validate and ParseKey return,
+// for callers that branch on the kind of problem. A config file that was
+// named but does not exist is reported with [io/fs.ErrNotExist].
+var (
+	// ErrUnknownKey: the YAML file has a key Config does not know.
+	ErrUnknownKey = errors.New("unknown key")
+	// ErrUnknownVariable: the environment has a LINTEL_* variable Config
+	// does not know.
+	ErrUnknownVariable = errors.New("unknown environment variable")
+	// ErrInvalidValue: a setting has a value Validate refuses.
+	ErrInvalidValue = errors.New("invalid value")
+	// ErrInvalidSecretKey: a key-encryption key is not ID:BASE64 of
+	// KeySize bytes.
+	ErrInvalidSecretKey = errors.New("invalid secret key")
+)
+
+// FieldError is a problem with one setting. It names the setting in every
+// form an operator may have used, because the message cannot know which
+// source supplied the value.
+type FieldError struct {
+	Key  string // YAML path, with an index for list items: "secrets.previous_keys[1]"
+	Env  string // environment variable: "LINTEL_SECRETS_PREVIOUS_KEYS"
+	Flag string // flag, with its dashes: "--secrets-previous-keys"
+	Err  error  // the problem; never contains secret values
+}
+
+// Error names the setting in every form, then the problem.
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("%s (%s, %s): %v", e.Key, e.Env, e.Flag, e.Err)
+}
+
+// Unwrap returns the problem, so that errors.Is finds its sentinel.
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// Default returns the configuration used for every setting no source sets:
+// a single node on localhost with SQLite in ./data.
+func Default() Config {
+	return Config{
+		Addr:      "localhost:8080",
+		PublicURL: "http://localhost:8080",
+		DataDir:   "./data",
+		Log:       Log{Format: "auto", Level: "info"},
+	}
+}
+
+// Dialect returns DialectSQLite when DatabaseURL is empty, DialectPostgres
+// for a PostgreSQL URL, and "" for anything else (which Validate refuses).
+func (c Config) Dialect() string {
+	switch {
+	case c.DatabaseURL == "":
+		return DialectSQLite
+	case hasPostgresScheme(c.DatabaseURL):
+		return DialectPostgres
+	}
+	return ""
+}
+
+// SQLitePath returns the SQLite database file in DataDir, or "" when the
+// store is not SQLite.
+func (c Config) SQLitePath() string {
+	if c.Dialect() != DialectSQLite {
+		return ""
+	}
+	return filepath.Join(c.DataDir, sqliteFile)
+}
+
+// Redacted returns a copy safe to print or log: key material and the
+// database password are replaced, key IDs are kept so that an operator can
+// still see which keys are configured.
+func (c Config) Redacted() Config {
+	const mask = "REDACTED"
+	redactKey := func(k string) string {
+		if k == "" {
+			return ""
+		}
+		if id, _, err := ParseKey(k); err == nil {
+			return id + ":" + mask
+		}
+		return mask
+	}
+	r := c
+	r.Secrets.Key = redactKey(c.Secrets.Key)
+	r.Secrets.PreviousKeys = nil
+	for _, k := range c.Secrets.PreviousKeys {
+		r.Secrets.PreviousKeys = append(r.Secrets.PreviousKeys, redactKey(k))
+	}
+	if c.DatabaseURL != "" {
+		r.DatabaseURL = mask
+		if u, err := url.Parse(c.DatabaseURL); err == nil && hasPostgresScheme(c.DatabaseURL) {
+			// pgx also takes the password as a query parameter.
+			q := u.Query()
+			for name := range q {
+				if strings.Contains(strings.ToLower(name), "password") {
+					q.Set(name, mask)
+				}
+			}
+			u.RawQuery = q.Encode()
+			r.DatabaseURL = u.Redacted()
+		}
+	}
+	return r
+}
+
+// hasPostgresScheme reports whether s is meant as a PostgreSQL URL; pgx
+// accepts both scheme spellings.
+func hasPostgresScheme(s string) bool {
+	s = strings.ToLower(s)
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}

@@ -1,0 +1,170 @@
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/lintel-id/lintel/server/secrets"
+)
+
+// KeySize is the size in bytes of a key-encryption key (AES-256).
+const KeySize = secrets.KeySize
+
+// Accepted values of log.format and log.level.
+var (
+	logFormats = []string{"auto", "text", "json"}
+	logLevels  = []string{"debug", "info", "warn", "error"}
+)
+
+// Validate reports every problem with c at once, joined with errors.Join,
+// each as a *FieldError wrapping ErrInvalidValue or ErrInvalidSecretKey.
+// Error texts never contain key material or database credentials.
+func (c Config) Validate() error {
+	var errs []error
+	check := func(path string, err error) {
+		if err != nil {
+			errs = append(errs, fieldError(path, err))
+		}
+	}
+	check("addr", checkAddr(c.Addr))
+	check("public_url", checkPublicURL(c.PublicURL))
+	if c.DataDir == "" {
+		check("data_dir", fmt.Errorf("%w: must not be empty", ErrInvalidValue))
+	}
+	check("database_url", checkDatabaseURL(c.DatabaseURL))
+	check("log.format", oneOf(c.Log.Format, logFormats))
+	check("log.level", oneOf(c.Log.Level, logLevels))
+
+	if c.Secrets.Key == "" && len(c.Secrets.PreviousKeys) > 0 {
+		check("secrets.key", fmt.Errorf("%w: required when secrets.previous_keys is set", ErrInvalidValue))
+	}
+	usedBy := map[string]string{} // key ID → path of the key that has it
+	checkKey := func(path, s string) {
+		id, _, err := ParseKey(s)
+		if err == nil {
+			if other, dup := usedBy[id]; dup {
+				err = fmt.Errorf("%w: key ID %q is also used by %s; each key needs its own ID", ErrInvalidValue, id, other)
+			}
+			usedBy[id] = path
+		}
+		check(path, err)
+	}
+	if c.Secrets.Key != "" {
+		checkKey("secrets.key", c.Secrets.Key)
+	}
+	for i, k := range c.Secrets.PreviousKeys {
+		checkKey(fmt.Sprintf("secrets.previous_keys[%d]", i), k)
+	}
+	return errors.Join(errs...)
+}
+
+// fieldError names the setting at path in err.
+func fieldError(path string, err error) error {
+	fe := &FieldError{Key: path, Err: err}
+	if f, ok := fieldByPath(path); ok {
+		fe.Env, fe.Flag = f.env, "--"+f.flag
+	}
+	return fe
+}
+
+// ParseKey parses a key-encryption key written ID:BASE64 (see
+// secrets.ParseKEK, which owns the format). Errors wrap ErrInvalidSecretKey
+// and never contain the key material, nor an ID that failed to parse (it
+// may be material pasted in the wrong place).
+func ParseKey(s string) (id string, key []byte, err error) {
+	k, err := secrets.ParseKEK(s)
+	if err != nil {
+		return "", nil, fmt.Errorf("%w: %w", ErrInvalidSecretKey, err)
+	}
+	return k.ID, k.Key, nil
+}
+
+func checkAddr(s string) error {
+	_, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return fmt.Errorf("%w: %q: want host:port, such as localhost:8080 or :443", ErrInvalidValue, s)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("%w: %q: port must be a number from 0 to 65535", ErrInvalidValue, s)
+	}
+	return nil
+}
+
+// checkPublicURL accepts the origin Lintel is reached at. Lintel serves
+// from the root of its host, so a path would only break issuers and links;
+// plain http is only for localhost, where browsers still treat the page as
+// a secure context.
+func checkPublicURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Opaque != "" {
+		return fmt.Errorf("%w: want an absolute https URL, such as https://login.example.com", ErrInvalidValue)
+	}
+	var problem string
+	switch {
+	case u.Host == "" || u.Hostname() == "":
+		problem = "has no host"
+	case u.User != nil:
+		problem = "must not contain credentials"
+	case u.RawQuery != "" || u.ForceQuery:
+		problem = "must not have a query"
+	case u.Fragment != "" || strings.Contains(s, "#"):
+		problem = "must not have a fragment"
+	case u.Path != "" && u.Path != "/":
+		problem = "must not have a path; Lintel serves from the root of its host"
+	case u.Scheme == "http" && !isLocalhost(u.Hostname()):
+		problem = "must use https unless the host is localhost"
+	default:
+		return nil
+	}
+	if u.User != nil {
+		return fmt.Errorf("%w: %s", ErrInvalidValue, problem)
+	}
+	return fmt.Errorf("%w: %q %s", ErrInvalidValue, s, problem)
+}
+
+func isLocalhost(host string) bool {
+	host = strings.ToLower(host)
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// normalizePublicURL returns a valid public URL in one spelling, lower
+// case and without a trailing slash, so that issuers built from it compare
+// equal.
+func normalizePublicURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return s
+	}
+	return u.Scheme + "://" + strings.ToLower(u.Host)
+}
+
+// checkDatabaseURL never quotes s: it may hold a password, and a malformed
+// URL may put part of the password where a host or port is expected.
+func checkDatabaseURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	if !hasPostgresScheme(s) {
+		return fmt.Errorf("%w: want empty (SQLite in data_dir) or a postgres:// or postgresql:// URL", ErrInvalidValue)
+	}
+	if _, err := url.Parse(s); err != nil {
+		return fmt.Errorf("%w: not a valid URL; percent-encode special characters in the user name and password", ErrInvalidValue)
+	}
+	return nil
+}
+
+func oneOf(s string, accepted []string) error {
+	if slices.Contains(accepted, s) {
+		return nil
+	}
+	return fmt.Errorf("%w: %q: want one of %s", ErrInvalidValue, s, strings.Join(accepted, ", "))
+}
