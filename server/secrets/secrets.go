@@ -104,6 +104,7 @@ type Service struct {
 	mu     sync.RWMutex
 	keys   map[string][]byte // data key ID → unwrapped key
 	active string            // data key used by Seal
+	macKey []byte            // key of MAC, fixed after New
 }
 
 // New loads the data keys, unwrapping them with ring, and makes sure a data
@@ -142,8 +143,10 @@ func New(ctx context.Context, st store.Store, ring Keyring, clk clock.Clock) (*S
 		return nil
 	})
 	if err != nil {
-		// Forget keys from a rolled-back transaction.
 		return nil, fmt.Errorf("secrets: load data keys: %w", err)
+	}
+	if err := s.loadMACKey(ctx); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

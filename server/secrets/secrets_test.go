@@ -309,3 +309,24 @@ func FuzzOpen(f *testing.F) {
 		}
 	})
 }
+
+func TestMAC(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			open := b.New(t)
+			k := kek(t)
+			a := newService(t, open(t), Keyring{Current: k})
+			c := newService(t, open(t), Keyring{Current: k}) // a second node
+			tok := []byte("lmgt_example")
+			if !bytes.Equal(a.MAC("mgmt.token", tok), c.MAC("mgmt.token", tok)) {
+				t.Fatal("two nodes disagree on a MAC")
+			}
+			if bytes.Equal(a.MAC("mgmt.token", tok), a.MAC("app.secret", tok)) {
+				t.Fatal("different purposes give the same MAC")
+			}
+			if bytes.Equal(a.MAC("p", []byte("a")), a.MAC("p", []byte("b"))) {
+				t.Fatal("different values give the same MAC")
+			}
+		})
+	}
+}
