@@ -21,7 +21,7 @@ build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/lintel
 
 run: build
-	$(BIN) serve --data-dir $(DATA_DIR)
+	$(BIN) serve --demo --data-dir $(DATA_DIR)
 
 # deps installs what the tests need and is not part of Go's module cache.
 # Debian packages are installed only when missing, after one apt-get update.

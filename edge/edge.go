@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/danielgtaylor/huma/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -44,6 +45,10 @@ type Config struct {
 	// Version is the build's version, exported as the version label of
 	// lintel_build_info. Empty means "unknown".
 	Version string
+	// Mgmt serves the management API under /api/v1/mgmt/; nil leaves it out.
+	Mgmt http.Handler
+	// MgmtOpenAPI describes Mgmt, for the docs page at /api/v1/mgmt/docs.
+	MgmtOpenAPI *huma.OpenAPI
 }
 
 // validate returns an error naming every missing required dependency.
@@ -84,6 +89,16 @@ func New(cfg Config) (http.Handler, error) {
 	mux.HandleFunc("GET /healthz", h.live)
 	mux.HandleFunc("GET /readyz", h.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
+	if cfg.Mgmt != nil {
+		mux.Handle("/api/v1/mgmt/", cfg.Mgmt)
+	}
+	if cfg.MgmtOpenAPI != nil {
+		docs, err := newAPIDocs(cfg.MgmtOpenAPI)
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle("GET /api/v1/mgmt/docs", docs)
+	}
 
 	return wrap(mux, cfg.Logger, cfg.Clock, m), nil
 }

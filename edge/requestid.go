@@ -2,8 +2,9 @@ package edge
 
 import (
 	"context"
-	"crypto/rand"
 	"net/http"
+
+	"github.com/lintel-id/lintel/internal/requestid"
 )
 
 // requestIDHeader carries the request ID on responses. On requests it is
@@ -13,15 +14,11 @@ const requestIDHeader = "X-Request-Id"
 // maxUpstreamIDLen bounds an inbound X-Request-Id kept in the access log.
 const maxUpstreamIDLen = 64
 
-// requestIDKey is the context key of the request ID.
-type requestIDKey struct{}
-
 // RequestID returns the ID the edge gave the request whose context is ctx,
 // or "" if ctx did not come from an edge request. IDs are 26 characters of
 // base32 (RFC 4648 alphabet) carrying at least 128 random bits.
 func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+	return requestid.From(ctx)
 }
 
 // withRequestID gives every request a fresh random ID, stored in its
@@ -30,9 +27,9 @@ func RequestID(ctx context.Context) string {
 // ID under which its request is logged and correlated.
 func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := rand.Text()
+		id := requestid.New()
 		w.Header().Set(requestIDHeader, id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		next.ServeHTTP(w, r.WithContext(requestid.With(r.Context(), id)))
 	})
 }
 

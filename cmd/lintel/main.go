@@ -51,7 +51,7 @@ unknown LINTEL_* variables stop the command with a message naming them.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetArgs(args)
-	root.AddCommand(e.serveCommand(), e.migrateCommand(), e.secretsCommand(), e.versionCommand())
+	root.AddCommand(e.serveCommand(), e.migrateCommand(), e.secretsCommand(), e.adminCommand(), e.versionCommand())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(stderr, "lintel: %v\n", err)
 		if errors.Is(err, context.Canceled) {

@@ -15,13 +15,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lintel-id/lintel/edge"
-	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/internal/settings"
-	"github.com/lintel-id/lintel/server/secrets"
+	"github.com/lintel-id/lintel/server/mgmt"
 	"github.com/lintel-id/lintel/server/store"
 )
 
 func (e *env) serveCommand() *cobra.Command {
+	var demo bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the Lintel server",
@@ -42,39 +42,39 @@ Operational endpoints: /healthz (liveness), /readyz (the database answers),
 			if err != nil {
 				return err
 			}
-			return e.serve(cmd.Context(), c)
+			return e.serve(cmd.Context(), c, demo)
 		},
 	}
 	settings.Bind(cmd.Flags(), settings.AllFlags)
+	cmd.Flags().BoolVar(&demo, "demo", false, "on first start, create a demo tenant, a demo app and an instance-admin token, printed once (flag only)")
 	return cmd
 }
 
-func (e *env) serve(ctx context.Context, c settings.Config) error {
-	log := e.newLogger(c)
-	clk := clock.System()
-	if err := checkKeyConfig(c); err != nil {
-		return err
-	}
-	st, err := openStore(ctx, c, log, true)
+func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
+	sys, err := e.openSystem(ctx, c)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	ring, keyFile, created, err := keyring(ctx, c, st, clk)
+	defer sys.store.Close()
+	log, clk, st := sys.log, sys.clock, sys.store
+	if sys.keyCreated {
+		log.Warn("created a new key-encryption key file; back it up together with the database", "path", sys.keyFile)
+	}
+	var seed *demoSeed
+	if demo {
+		if seed, err = seedDemo(ctx, sys, c.PublicURL); err != nil {
+			return err
+		}
+	}
+	api, err := mgmt.New(mgmt.Deps{Store: st, Tenants: sys.tenants, Events: sys.events, Tokens: sys.tokens, Clock: clk, Logger: log, Version: versionString()})
 	if err != nil {
-		return err
-	}
-	if created {
-		log.Warn("created a new key-encryption key file; back it up together with the database", "path", keyFile, "kek", ring.Current.ID)
-	}
-	if _, err := secrets.New(ctx, st, ring, clk); err != nil {
 		return err
 	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	registerStoreMetrics(reg, st)
-	h, err := edge.New(edge.Config{Store: st, Logger: log, Registry: reg, Clock: clk, Version: versionString()})
+	h, err := edge.New(edge.Config{Store: st, Logger: log, Registry: reg, Clock: clk, Version: versionString(), Mgmt: api.Handler(), MgmtOpenAPI: api.OpenAPI()})
 	if err != nil {
 		return err
 	}
@@ -96,6 +96,9 @@ func (e *env) serve(ctx context.Context, c settings.Config) error {
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String(), "public_url", c.PublicURL, "database", string(st.Dialect()))
 	// Printed, not logged: this line is for the person who ran the command.
+	if seed != nil {
+		seed.print(e.stdout, c.PublicURL)
+	}
 	fmt.Fprintln(e.stdout, startBanner(c.PublicURL, ln.Addr()))
 
 	select {

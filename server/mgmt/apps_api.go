@@ -1,0 +1,219 @@
+package mgmt
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/lintel-id/lintel/server/events"
+	"github.com/lintel-id/lintel/server/store"
+	"github.com/lintel-id/lintel/server/tenant"
+)
+
+// AppView is an app (OAuth client) as the API shows it: never its secret.
+type AppView struct {
+	ID                      string    `json:"id" doc:"The client_id"`
+	TenantID                string    `json:"tenant_id"`
+	Name                    string    `json:"name"`
+	Type                    string    `json:"type" enum:"web,spa,native,service"`
+	RedirectURIs            []string  `json:"redirect_uris"`
+	PostLogoutRedirectURIs  []string  `json:"post_logout_redirect_uris"`
+	GrantTypes              []string  `json:"grant_types"`
+	TokenEndpointAuthMethod string    `json:"token_endpoint_auth_method"`
+	Tags                    []string  `json:"tags"`
+	CreatedAt               time.Time `json:"created_at"`
+	UpdatedAt               time.Time `json:"updated_at"`
+}
+
+func appView(a tenant.App) AppView {
+	return AppView{
+		ID: a.ID, TenantID: a.TenantID, Name: a.Name, Type: string(a.Type),
+		RedirectURIs: nonNil(a.RedirectURIs), PostLogoutRedirectURIs: nonNil(a.PostLogoutRedirectURIs),
+		GrantTypes: nonNil(a.GrantTypes), TokenEndpointAuthMethod: a.TokenEndpointAuthMethod, Tags: nonNil(a.Tags),
+		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+	}
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// CreatedAppView is the answer to creating an app: the only time the
+// client secret is shown.
+type CreatedAppView struct {
+	AppView
+	ClientSecret string `json:"client_secret,omitempty" doc:"Shown once; confidential clients only. Store it now."`
+}
+
+// SecretView describes a client secret without revealing it.
+type SecretView struct {
+	ID         string     `json:"id"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty" doc:"When an older secret stops working after a rotation"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+}
+
+type appPath struct {
+	tenantPath
+	App string `path:"app" maxLength:"64" doc:"App ID (client_id)"`
+}
+
+type appInputBody struct {
+	Name                    string   `json:"name" minLength:"1" maxLength:"100"`
+	Type                    string   `json:"type" enum:"web,spa,native,service"`
+	RedirectURIs            []string `json:"redirect_uris,omitempty" maxItems:"50"`
+	PostLogoutRedirectURIs  []string `json:"post_logout_redirect_uris,omitempty" maxItems:"50"`
+	GrantTypes              []string `json:"grant_types,omitempty" maxItems:"10"`
+	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method,omitempty" enum:"client_secret_basic,client_secret_post,none"`
+	Tags                    []string `json:"tags,omitempty" maxItems:"20"`
+}
+
+type appPatchBody struct {
+	Name                    *string   `json:"name,omitempty" minLength:"1" maxLength:"100"`
+	RedirectURIs            *[]string `json:"redirect_uris,omitempty" maxItems:"50"`
+	PostLogoutRedirectURIs  *[]string `json:"post_logout_redirect_uris,omitempty" maxItems:"50"`
+	GrantTypes              *[]string `json:"grant_types,omitempty" maxItems:"10"`
+	TokenEndpointAuthMethod *string   `json:"token_endpoint_auth_method,omitempty" enum:"client_secret_basic,client_secret_post,none"`
+	Tags                    *[]string `json:"tags,omitempty" maxItems:"20"`
+}
+
+type appOut struct{ Body AppView }
+
+func (a *API) registerApps() {
+	const tag = "Apps"
+	base := Prefix + "/tenants/{tenant}/apps"
+	register(a, Route{ID: "list-apps", Method: http.MethodGet, Path: base, Scope: ScopeAppsRead}, tag, "List apps, optionally by name and tag",
+		func(ctx context.Context, in *struct {
+			tenantPath
+			Page
+			Name string `query:"name" maxLength:"100" doc:"Case-insensitive substring of the name"`
+			Tag  string `query:"tag" maxLength:"40"`
+		}) (*struct{ Body List[AppView] }, error) {
+			out := &struct{ Body List[AppView] }{}
+			out.Body.Items = []AppView{}
+			err := a.read(ctx, func(ctx context.Context, tx store.Tx) error {
+				apps, next, err := a.Tenants.ListApps(ctx, tx, principal(ctx).Target.ID, tenant.AppFilter{Name: in.Name, Tag: in.Tag, After: in.After, Limit: in.limit()})
+				for _, x := range apps {
+					out.Body.Items = append(out.Body.Items, appView(x))
+				}
+				out.Body.Next = next
+				return err
+			})
+			return out, err
+		})
+	register(a, Route{ID: "create-app", Method: http.MethodPost, Path: base, Scope: ScopeAppsWrite, Status: http.StatusCreated}, tag, "Create an app; a confidential client's secret is in the answer, once",
+		func(ctx context.Context, in *struct {
+			tenantPath
+			Body appInputBody
+		}) (*struct{ Body CreatedAppView }, error) {
+			b := in.Body
+			var app tenant.App
+			var secret string
+			err := a.change(ctx, "app.created", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
+				var err error
+				app, secret, err = a.Tenants.CreateApp(ctx, tx, principal(ctx).Target.ID, tenant.AppInput{
+					Name: b.Name, Type: tenant.AppType(b.Type), RedirectURIs: b.RedirectURIs, PostLogoutRedirectURIs: b.PostLogoutRedirectURIs,
+					GrantTypes: b.GrantTypes, TokenEndpointAuthMethod: b.TokenEndpointAuthMethod, Tags: b.Tags,
+				})
+				ev.Target = events.Ref{Type: "app", ID: app.ID}
+				return err
+			})
+			return &struct{ Body CreatedAppView }{CreatedAppView{AppView: appView(app), ClientSecret: secret}}, err
+		})
+	register(a, Route{ID: "get-app", Method: http.MethodGet, Path: base + "/{app}", Scope: ScopeAppsRead}, tag, "Get an app",
+		func(ctx context.Context, in *appPath) (*appOut, error) {
+			var app tenant.App
+			err := a.read(ctx, func(ctx context.Context, tx store.Tx) error {
+				var err error
+				app, err = a.Tenants.App(ctx, tx, principal(ctx).Target.ID, in.App)
+				return err
+			})
+			return &appOut{Body: appView(app)}, err
+		})
+	register(a, Route{ID: "update-app", Method: http.MethodPatch, Path: base + "/{app}", Scope: ScopeAppsWrite}, tag, "Change an app; fields left out stay as they are",
+		func(ctx context.Context, in *struct {
+			appPath
+			Body appPatchBody
+		}) (*appOut, error) {
+			b := in.Body
+			var app tenant.App
+			err := a.change(ctx, "app.updated", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
+				ev.Target = events.Ref{Type: "app", ID: in.App}
+				ev.Details = map[string]any{"fields": patchedFields(b)}
+				var err error
+				app, err = a.Tenants.UpdateApp(ctx, tx, principal(ctx).Target.ID, in.App, tenant.AppPatch{
+					Name: b.Name, RedirectURIs: b.RedirectURIs, PostLogoutRedirectURIs: b.PostLogoutRedirectURIs,
+					GrantTypes: b.GrantTypes, TokenEndpointAuthMethod: b.TokenEndpointAuthMethod, Tags: b.Tags,
+				})
+				return err
+			})
+			return &appOut{Body: appView(app)}, err
+		})
+	register(a, Route{ID: "delete-app", Method: http.MethodDelete, Path: base + "/{app}", Scope: ScopeAppsWrite, Status: http.StatusNoContent}, tag, "Delete an app",
+		func(ctx context.Context, in *appPath) (*struct{}, error) {
+			err := a.change(ctx, "app.deleted", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
+				ev.Target = events.Ref{Type: "app", ID: in.App}
+				return a.Tenants.DeleteApp(ctx, tx, principal(ctx).Target.ID, in.App)
+			})
+			return &struct{}{}, err
+		})
+	register(a, Route{ID: "list-app-secrets", Method: http.MethodGet, Path: base + "/{app}/secrets", Scope: ScopeAppsRead}, tag, "List an app's client secrets (never their values)",
+		func(ctx context.Context, in *appPath) (*struct{ Body List[SecretView] }, error) {
+			out := &struct{ Body List[SecretView] }{}
+			out.Body.Items = []SecretView{}
+			err := a.read(ctx, func(ctx context.Context, tx store.Tx) error {
+				ss, err := a.Tenants.AppSecrets(ctx, tx, principal(ctx).Target.ID, in.App)
+				for _, s := range ss {
+					out.Body.Items = append(out.Body.Items, SecretView{ID: s.ID, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt, LastUsedAt: s.LastUsedAt})
+				}
+				return err
+			})
+			return out, err
+		})
+	register(a, Route{ID: "rotate-app-secret", Method: http.MethodPost, Path: base + "/{app}/secrets", Scope: ScopeAppsWrite, Status: http.StatusCreated}, tag, "Issue a new client secret; older ones keep working for the overlap window",
+		func(ctx context.Context, in *struct {
+			appPath
+			Body struct {
+				OverlapSeconds int `json:"overlap_seconds" minimum:"0" maximum:"2592000" doc:"How long older secrets keep working (0 revokes them now; at most 30 days)"`
+			}
+		}) (*struct {
+			Body struct {
+				ClientSecret string `json:"client_secret" doc:"Shown once"`
+			}
+		}, error) {
+			out := &struct {
+				Body struct {
+					ClientSecret string `json:"client_secret" doc:"Shown once"`
+				}
+			}{}
+			err := a.change(ctx, "app.secret.rotated", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
+				ev.Target = events.Ref{Type: "app", ID: in.App}
+				ev.Details = map[string]any{"overlap_seconds": in.Body.OverlapSeconds}
+				var err error
+				out.Body.ClientSecret, err = a.Tenants.RotateAppSecret(ctx, tx, principal(ctx).Target.ID, in.App, time.Duration(in.Body.OverlapSeconds)*time.Second)
+				return err
+			})
+			return out, err
+		})
+}
+
+// patchedFields names the fields a PATCH body set, for the system log
+// (never their values: they may be personal or sensitive).
+func patchedFields(b appPatchBody) []string {
+	var f []string
+	add := func(set bool, name string) {
+		if set {
+			f = append(f, name)
+		}
+	}
+	add(b.Name != nil, "name")
+	add(b.RedirectURIs != nil, "redirect_uris")
+	add(b.PostLogoutRedirectURIs != nil, "post_logout_redirect_uris")
+	add(b.GrantTypes != nil, "grant_types")
+	add(b.TokenEndpointAuthMethod != nil, "token_endpoint_auth_method")
+	add(b.Tags != nil, "tags")
+	return f
+}

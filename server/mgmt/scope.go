@@ -1,0 +1,85 @@
+package mgmt
+
+import (
+	"slices"
+	"strings"
+)
+
+// Scope is one management permission, checked per route and per tenant.
+type Scope string
+
+// The management scopes. Users, factors and unlock arrive with the
+// directory; they are defined now so roles and tokens are stable.
+const (
+	ScopeTenantsRead  Scope = "tenants:read"
+	ScopeTenantsWrite Scope = "tenants:write"
+	ScopeAppsRead     Scope = "apps:read"
+	ScopeAppsWrite    Scope = "apps:write"
+	ScopeOriginsRead  Scope = "origins:read"
+	ScopeOriginsWrite Scope = "origins:write"
+	ScopeBrandsRead   Scope = "brands:read"
+	ScopeBrandsWrite  Scope = "brands:write"
+	ScopeDomainsRead  Scope = "domains:read"
+	ScopeDomainsWrite Scope = "domains:write"
+	ScopeTokensRead   Scope = "tokens:read"
+	ScopeTokensWrite  Scope = "tokens:write"
+	ScopeEventsRead   Scope = "events:read"
+	ScopeUsersRead    Scope = "users:read"
+	ScopeUsersWrite   Scope = "users:write"
+	ScopeUsersUnlock  Scope = "users:unlock"
+	ScopeFactorsReset Scope = "factors:reset"
+)
+
+// AllScopes lists every scope, in a stable order.
+var AllScopes = []Scope{
+	ScopeTenantsRead, ScopeTenantsWrite, ScopeAppsRead, ScopeAppsWrite,
+	ScopeOriginsRead, ScopeOriginsWrite, ScopeBrandsRead, ScopeBrandsWrite,
+	ScopeDomainsRead, ScopeDomainsWrite, ScopeTokensRead, ScopeTokensWrite,
+	ScopeEventsRead, ScopeUsersRead, ScopeUsersWrite, ScopeUsersUnlock, ScopeFactorsReset,
+}
+
+// Role is an admin role (DESIGN, Decisions): a named set of scopes.
+// Administering a child tenant is not a role: an admin of the parent acts on
+// the child with the same role when the child granted a delegation.
+type Role string
+
+// The admin roles.
+const (
+	// RoleInstanceAdmin acts on every tenant; only tokens of the system
+	// tenant hold it.
+	RoleInstanceAdmin Role = "instance-admin"
+	// RoleTenantAdmin has every scope on its tenant (and delegated children).
+	RoleTenantAdmin Role = "tenant-admin"
+	// RoleHelpDesk reads, unlocks users and resets factors; no configuration.
+	RoleHelpDesk Role = "help-desk"
+	// RoleReadOnly reads everything, writes nothing.
+	RoleReadOnly Role = "read-only"
+)
+
+// Roles lists the roles from most to least powerful.
+var Roles = []Role{RoleInstanceAdmin, RoleTenantAdmin, RoleHelpDesk, RoleReadOnly}
+
+// Scopes returns the scopes a role grants.
+func (r Role) Scopes() []Scope {
+	switch r {
+	case RoleInstanceAdmin, RoleTenantAdmin:
+		return slices.Clone(AllScopes)
+	case RoleHelpDesk:
+		return []Scope{ScopeTenantsRead, ScopeEventsRead, ScopeUsersRead, ScopeUsersUnlock, ScopeFactorsReset}
+	case RoleReadOnly:
+		var out []Scope
+		for _, s := range AllScopes {
+			if strings.HasSuffix(string(s), ":read") {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return slices.Contains(Roles, r) }
+
+// rank orders roles for "may not create a token above your own role".
+func (r Role) rank() int { return len(Roles) - slices.Index(Roles, r) }
