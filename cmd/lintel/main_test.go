@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -60,8 +61,9 @@ func lintel(t *testing.T, env []string, args ...string) (stdout, stderr string, 
 
 // server is a running `lintel serve`.
 type server struct {
-	cmd  *exec.Cmd
-	base string
+	cmd    *exec.Cmd
+	base   string
+	stderr *testWriter
 }
 
 var listening = regexp.MustCompile(`listening on (http://[0-9.:]+)`)
@@ -70,13 +72,27 @@ var listening = regexp.MustCompile(`listening on (http://[0-9.:]+)`)
 // start line.
 func startServer(t *testing.T, env []string, args ...string) *server {
 	t.Helper()
+	return startServerOutput(t, env, args...).server
+}
+
+// started is a server and what it printed before its start line.
+type started struct {
+	*server
+	output string
+}
+
+// startServerOutput is startServer that also returns the standard output
+// printed up to the start line.
+func startServerOutput(t *testing.T, env []string, args ...string) started {
+	t.Helper()
 	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, args...)...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = &testWriter{t: t}
+	stderr := &testWriter{t: t}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -93,14 +109,16 @@ func startServer(t *testing.T, env []string, args ...string) *server {
 		close(lines)
 	}()
 	timeout := time.After(60 * time.Second)
+	var printed strings.Builder
 	for {
 		select {
 		case l, ok := <-lines:
 			if !ok {
 				t.Fatal("lintel serve exited before listening")
 			}
+			printed.WriteString(l + "\n")
 			if m := listening.FindStringSubmatch(l); m != nil {
-				return &server{cmd: cmd, base: m[1]}
+				return started{server: &server{cmd: cmd, base: m[1], stderr: stderr}, output: printed.String()}
 			}
 		case <-timeout:
 			t.Fatal("lintel serve did not start in time")
@@ -133,11 +151,26 @@ func (s *server) get(t *testing.T, path string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-type testWriter struct{ t *testing.T }
+// testWriter shows a server's log in the test output and keeps it for
+// canary checks.
+type testWriter struct {
+	t   *testing.T
+	mu  sync.Mutex
+	all strings.Builder
+}
 
 func (w *testWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	w.all.Write(p)
+	w.mu.Unlock()
 	w.t.Logf("lintel: %s", strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+func (w *testWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.all.String()
 }
 
 func newKEK(t *testing.T, id string) string {

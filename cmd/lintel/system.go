@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -60,10 +61,15 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 	s.tenants = tenant.New(s.secrets, s.clock, tenant.Options{PublicHost: publicHost})
 	s.events = events.New(st, s.secrets, s.clock)
 	s.tokens = mgmt.NewTokens(s.secrets, s.clock)
-	err = st.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+	ensure := func(ctx context.Context, tx store.Tx) error {
 		_, err := s.tenants.EnsureSystem(ctx, tx)
 		return err
-	})
+	}
+	err = st.Tx(ctx, ensure)
+	if errors.Is(err, store.ErrConflict) {
+		// Another node created it at the same moment: it exists now.
+		err = st.Tx(ctx, ensure)
+	}
 	if err != nil {
 		_ = st.Close()
 		return nil, fmt.Errorf("system tenant: %w", err)

@@ -56,8 +56,9 @@ type SecretView struct {
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 }
 
-type appPath struct {
-	tenantPath
+// AppPath names an app of a tenant.
+type AppPath struct {
+	TenantPath
 	App string `path:"app" maxLength:"64" doc:"App ID (client_id)"`
 }
 
@@ -87,7 +88,7 @@ func (a *API) registerApps() {
 	base := Prefix + "/tenants/{tenant}/apps"
 	register(a, Route{ID: "list-apps", Method: http.MethodGet, Path: base, Scope: ScopeAppsRead}, tag, "List apps, optionally by name and tag",
 		func(ctx context.Context, in *struct {
-			tenantPath
+			TenantPath
 			Page
 			Name string `query:"name" maxLength:"100" doc:"Case-insensitive substring of the name"`
 			Tag  string `query:"tag" maxLength:"40"`
@@ -106,7 +107,7 @@ func (a *API) registerApps() {
 		})
 	register(a, Route{ID: "create-app", Method: http.MethodPost, Path: base, Scope: ScopeAppsWrite, Status: http.StatusCreated}, tag, "Create an app; a confidential client's secret is in the answer, once",
 		func(ctx context.Context, in *struct {
-			tenantPath
+			TenantPath
 			Body appInputBody
 		}) (*struct{ Body CreatedAppView }, error) {
 			b := in.Body
@@ -124,7 +125,7 @@ func (a *API) registerApps() {
 			return &struct{ Body CreatedAppView }{CreatedAppView{AppView: appView(app), ClientSecret: secret}}, err
 		})
 	register(a, Route{ID: "get-app", Method: http.MethodGet, Path: base + "/{app}", Scope: ScopeAppsRead}, tag, "Get an app",
-		func(ctx context.Context, in *appPath) (*appOut, error) {
+		func(ctx context.Context, in *AppPath) (*appOut, error) {
 			var app tenant.App
 			err := a.read(ctx, func(ctx context.Context, tx store.Tx) error {
 				var err error
@@ -135,7 +136,7 @@ func (a *API) registerApps() {
 		})
 	register(a, Route{ID: "update-app", Method: http.MethodPatch, Path: base + "/{app}", Scope: ScopeAppsWrite}, tag, "Change an app; fields left out stay as they are",
 		func(ctx context.Context, in *struct {
-			appPath
+			AppPath
 			Body appPatchBody
 		}) (*appOut, error) {
 			b := in.Body
@@ -153,7 +154,7 @@ func (a *API) registerApps() {
 			return &appOut{Body: appView(app)}, err
 		})
 	register(a, Route{ID: "delete-app", Method: http.MethodDelete, Path: base + "/{app}", Scope: ScopeAppsWrite, Status: http.StatusNoContent}, tag, "Delete an app",
-		func(ctx context.Context, in *appPath) (*struct{}, error) {
+		func(ctx context.Context, in *AppPath) (*struct{}, error) {
 			err := a.change(ctx, "app.deleted", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
 				ev.Target = events.Ref{Type: "app", ID: in.App}
 				return a.Tenants.DeleteApp(ctx, tx, principal(ctx).Target.ID, in.App)
@@ -161,7 +162,7 @@ func (a *API) registerApps() {
 			return &struct{}{}, err
 		})
 	register(a, Route{ID: "list-app-secrets", Method: http.MethodGet, Path: base + "/{app}/secrets", Scope: ScopeAppsRead}, tag, "List an app's client secrets (never their values)",
-		func(ctx context.Context, in *appPath) (*struct{ Body List[SecretView] }, error) {
+		func(ctx context.Context, in *AppPath) (*struct{ Body List[SecretView] }, error) {
 			out := &struct{ Body List[SecretView] }{}
 			out.Body.Items = []SecretView{}
 			err := a.read(ctx, func(ctx context.Context, tx store.Tx) error {
@@ -175,7 +176,7 @@ func (a *API) registerApps() {
 		})
 	register(a, Route{ID: "rotate-app-secret", Method: http.MethodPost, Path: base + "/{app}/secrets", Scope: ScopeAppsWrite, Status: http.StatusCreated}, tag, "Issue a new client secret; older ones keep working for the overlap window",
 		func(ctx context.Context, in *struct {
-			appPath
+			AppPath
 			Body struct {
 				OverlapSeconds int `json:"overlap_seconds" minimum:"0" maximum:"2592000" doc:"How long older secrets keep working (0 revokes them now; at most 30 days)"`
 			}

@@ -23,8 +23,9 @@ func brandView(b tenant.Brand) BrandView {
 	return BrandView{ID: b.ID, TenantID: b.TenantID, Name: b.Name, CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt}
 }
 
-type brandPath struct {
-	tenantPath
+// BrandPath names a brand of a tenant.
+type BrandPath struct {
+	TenantPath
 	Brand string `path:"brand" maxLength:"64"`
 }
 
@@ -39,7 +40,7 @@ func (a *API) registerBrands() {
 	base := Prefix + "/tenants/{tenant}/brands"
 	register(a, Route{ID: "list-brands", Method: http.MethodGet, Path: base, Scope: ScopeBrandsRead}, tag, "List brands",
 		func(ctx context.Context, in *struct {
-			tenantPath
+			TenantPath
 			Page
 		}) (*struct{ Body List[BrandView] }, error) {
 			out := &struct{ Body List[BrandView] }{}
@@ -56,7 +57,7 @@ func (a *API) registerBrands() {
 		})
 	register(a, Route{ID: "create-brand", Method: http.MethodPost, Path: base, Scope: ScopeBrandsWrite, Status: http.StatusCreated}, tag, "Create a brand",
 		func(ctx context.Context, in *struct {
-			tenantPath
+			TenantPath
 			Body brandBody
 		}) (*brandOut, error) {
 			var b tenant.Brand
@@ -69,7 +70,7 @@ func (a *API) registerBrands() {
 			return &brandOut{Body: brandView(b)}, err
 		})
 	register(a, Route{ID: "get-brand", Method: http.MethodGet, Path: base + "/{brand}", Scope: ScopeBrandsRead}, tag, "Get a brand",
-		func(ctx context.Context, in *brandPath) (*brandOut, error) {
+		func(ctx context.Context, in *BrandPath) (*brandOut, error) {
 			var b tenant.Brand
 			err := a.read(ctx, func(ctx context.Context, tx store.Tx) error {
 				var err error
@@ -80,7 +81,7 @@ func (a *API) registerBrands() {
 		})
 	register(a, Route{ID: "update-brand", Method: http.MethodPatch, Path: base + "/{brand}", Scope: ScopeBrandsWrite}, tag, "Rename a brand",
 		func(ctx context.Context, in *struct {
-			brandPath
+			BrandPath
 			Body struct {
 				Name *string `json:"name,omitempty" minLength:"1" maxLength:"100"`
 			}
@@ -95,7 +96,7 @@ func (a *API) registerBrands() {
 			return &brandOut{Body: brandView(b)}, err
 		})
 	register(a, Route{ID: "delete-brand", Method: http.MethodDelete, Path: base + "/{brand}", Scope: ScopeBrandsWrite, Status: http.StatusNoContent}, tag, "Delete a brand no domain uses",
-		func(ctx context.Context, in *brandPath) (*struct{}, error) {
+		func(ctx context.Context, in *BrandPath) (*struct{}, error) {
 			err := a.change(ctx, "brand.deleted", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
 				ev.Target = events.Ref{Type: "brand", ID: in.Brand}
 				return a.Tenants.DeleteBrand(ctx, tx, principal(ctx).Target.ID, in.Brand)

@@ -28,8 +28,9 @@ func domainView(d tenant.Domain) DomainView {
 	return DomainView{ID: d.ID, TenantID: d.TenantID, BrandID: d.BrandID, Hostname: d.Hostname, State: string(d.State), LastError: d.LastError, VerificationToken: d.VerificationToken, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 }
 
-type domainPath struct {
-	tenantPath
+// DomainPath names a custom domain of a tenant.
+type DomainPath struct {
+	TenantPath
 	Domain string `path:"domain" maxLength:"64"`
 }
 
@@ -40,7 +41,7 @@ func (a *API) registerDomains() {
 	base := Prefix + "/tenants/{tenant}/domains"
 	register(a, Route{ID: "list-domains", Method: http.MethodGet, Path: base, Scope: ScopeDomainsRead}, tag, "List custom domains",
 		func(ctx context.Context, in *struct {
-			tenantPath
+			TenantPath
 			Page
 		}) (*struct{ Body List[DomainView] }, error) {
 			out := &struct{ Body List[DomainView] }{}
@@ -57,7 +58,7 @@ func (a *API) registerDomains() {
 		})
 	register(a, Route{ID: "create-domain", Method: http.MethodPost, Path: base, Scope: ScopeDomainsWrite, Status: http.StatusCreated}, tag, "Add a custom domain (state pending until verified)",
 		func(ctx context.Context, in *struct {
-			tenantPath
+			TenantPath
 			Body struct {
 				Hostname string `json:"hostname" minLength:"1" maxLength:"253"`
 				BrandID  string `json:"brand_id" minLength:"1" maxLength:"64"`
@@ -73,7 +74,7 @@ func (a *API) registerDomains() {
 			return &domainOut{Body: domainView(d)}, err
 		})
 	register(a, Route{ID: "get-domain", Method: http.MethodGet, Path: base + "/{domain}", Scope: ScopeDomainsRead}, tag, "Get a custom domain",
-		func(ctx context.Context, in *domainPath) (*domainOut, error) {
+		func(ctx context.Context, in *DomainPath) (*domainOut, error) {
 			var d tenant.Domain
 			err := a.read(ctx, func(ctx context.Context, tx store.Tx) error {
 				var err error
@@ -84,7 +85,7 @@ func (a *API) registerDomains() {
 		})
 	register(a, Route{ID: "update-domain", Method: http.MethodPatch, Path: base + "/{domain}", Scope: ScopeDomainsWrite}, tag, "Bind a custom domain to another brand (its state is read-only)",
 		func(ctx context.Context, in *struct {
-			domainPath
+			DomainPath
 			Body struct {
 				BrandID *string `json:"brand_id,omitempty" minLength:"1" maxLength:"64"`
 			}
@@ -99,7 +100,7 @@ func (a *API) registerDomains() {
 			return &domainOut{Body: domainView(d)}, err
 		})
 	register(a, Route{ID: "delete-domain", Method: http.MethodDelete, Path: base + "/{domain}", Scope: ScopeDomainsWrite, Status: http.StatusNoContent}, tag, "Remove a custom domain",
-		func(ctx context.Context, in *domainPath) (*struct{}, error) {
+		func(ctx context.Context, in *DomainPath) (*struct{}, error) {
 			err := a.change(ctx, "domain.deleted", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
 				ev.Target = events.Ref{Type: "domain", ID: in.Domain}
 				return a.Tenants.DeleteDomain(ctx, tx, principal(ctx).Target.ID, in.Domain)

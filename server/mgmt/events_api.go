@@ -40,15 +40,15 @@ func eventView(e events.Event) EventView {
 	}
 }
 
-// eventQuery is the common filter of the event routes.
-type eventQuery struct {
+// EventQuery filters the system log.
+type EventQuery struct {
 	From  time.Time `query:"from" doc:"Earliest time, inclusive (RFC 3339)"`
 	To    time.Time `query:"to" doc:"Latest time, exclusive (RFC 3339)"`
 	Types []string  `query:"type" maxItems:"20" doc:"Event types, comma-separated; a trailing .* matches a prefix (app.*)"`
 	Actor string    `query:"actor" maxLength:"64" doc:"Actor ID"`
 }
 
-func (q eventQuery) query(tenantID string, all bool, p Page) events.Query {
+func (q EventQuery) query(tenantID string, all bool, p Page) events.Query {
 	return events.Query{TenantID: tenantID, AllTenants: all, From: q.From, To: q.To, Types: q.Types, ActorID: q.Actor, After: p.After, Limit: p.limit()}
 }
 
@@ -80,24 +80,24 @@ func (a *API) registerEvents() {
 	base := Prefix + "/tenants/{tenant}/events"
 	register(a, Route{ID: "list-events", Method: http.MethodGet, Path: base, Scope: ScopeEventsRead}, tag, "Query the tenant's system log, oldest first",
 		func(ctx context.Context, in *struct {
-			tenantPath
+			TenantPath
 			Page
-			eventQuery
+			EventQuery
 		}) (*struct{ Body List[EventView] }, error) {
-			return list(ctx, in.eventQuery.query(principal(ctx).Target.ID, false, in.Page))
+			return list(ctx, in.EventQuery.query(principal(ctx).Target.ID, false, in.Page))
 		})
 	register(a, Route{ID: "export-events", Method: http.MethodGet, Path: base + "/export", Scope: ScopeEventsRead}, tag, "Export the tenant's system log as JSON Lines",
 		func(ctx context.Context, in *struct {
-			tenantPath
-			eventQuery
+			TenantPath
+			EventQuery
 		}) (*huma.StreamResponse, error) {
-			return export(ctx, in.eventQuery.query(principal(ctx).Target.ID, false, Page{Limit: 1000}))
+			return export(ctx, in.EventQuery.query(principal(ctx).Target.ID, false, Page{Limit: 1000}))
 		})
 	register(a, Route{ID: "list-instance-events", Method: http.MethodGet, Path: Prefix + "/events", Scope: ScopeEventsRead, Target: TargetInstance}, tag, "Query the system log of every tenant",
 		func(ctx context.Context, in *struct {
 			Page
-			eventQuery
+			EventQuery
 		}) (*struct{ Body List[EventView] }, error) {
-			return list(ctx, in.eventQuery.query("", true, in.Page))
+			return list(ctx, in.EventQuery.query("", true, in.Page))
 		})
 }

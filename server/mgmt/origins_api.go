@@ -27,8 +27,9 @@ func originView(o tenant.TrustedOrigin) OriginView {
 	return OriginView{ID: o.ID, TenantID: o.TenantID, Name: o.Name, Origin: o.Origin, Purposes: nonNil(o.Purposes), AppIDs: nonNil(o.AppIDs), CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
 }
 
-type originPath struct {
-	tenantPath
+// OriginPath names a trusted origin of a tenant.
+type OriginPath struct {
+	TenantPath
 	Origin string `path:"origin" maxLength:"64"`
 }
 
@@ -39,7 +40,7 @@ func (a *API) registerOrigins() {
 	base := Prefix + "/tenants/{tenant}/trusted-origins"
 	register(a, Route{ID: "list-trusted-origins", Method: http.MethodGet, Path: base, Scope: ScopeOriginsRead}, tag, "List trusted origins",
 		func(ctx context.Context, in *struct {
-			tenantPath
+			TenantPath
 			Page
 		}) (*struct{ Body List[OriginView] }, error) {
 			out := &struct{ Body List[OriginView] }{}
@@ -56,7 +57,7 @@ func (a *API) registerOrigins() {
 		})
 	register(a, Route{ID: "create-trusted-origin", Method: http.MethodPost, Path: base, Scope: ScopeOriginsWrite, Status: http.StatusCreated}, tag, "Trust an origin",
 		func(ctx context.Context, in *struct {
-			tenantPath
+			TenantPath
 			Body struct {
 				Name     string   `json:"name" minLength:"1" maxLength:"100"`
 				Origin   string   `json:"origin" minLength:"1" maxLength:"300"`
@@ -74,7 +75,7 @@ func (a *API) registerOrigins() {
 			return &originOut{Body: originView(o)}, err
 		})
 	register(a, Route{ID: "get-trusted-origin", Method: http.MethodGet, Path: base + "/{origin}", Scope: ScopeOriginsRead}, tag, "Get a trusted origin",
-		func(ctx context.Context, in *originPath) (*originOut, error) {
+		func(ctx context.Context, in *OriginPath) (*originOut, error) {
 			var o tenant.TrustedOrigin
 			err := a.read(ctx, func(ctx context.Context, tx store.Tx) error {
 				var err error
@@ -85,7 +86,7 @@ func (a *API) registerOrigins() {
 		})
 	register(a, Route{ID: "update-trusted-origin", Method: http.MethodPatch, Path: base + "/{origin}", Scope: ScopeOriginsWrite}, tag, "Change a trusted origin",
 		func(ctx context.Context, in *struct {
-			originPath
+			OriginPath
 			Body struct {
 				Name     *string   `json:"name,omitempty" minLength:"1" maxLength:"100"`
 				Origin   *string   `json:"origin,omitempty" minLength:"1" maxLength:"300"`
@@ -103,7 +104,7 @@ func (a *API) registerOrigins() {
 			return &originOut{Body: originView(o)}, err
 		})
 	register(a, Route{ID: "delete-trusted-origin", Method: http.MethodDelete, Path: base + "/{origin}", Scope: ScopeOriginsWrite, Status: http.StatusNoContent}, tag, "Stop trusting an origin",
-		func(ctx context.Context, in *originPath) (*struct{}, error) {
+		func(ctx context.Context, in *OriginPath) (*struct{}, error) {
 			err := a.change(ctx, "trusted_origin.deleted", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
 				ev.Target = events.Ref{Type: "trusted_origin", ID: in.Origin}
 				return a.Tenants.DeleteOrigin(ctx, tx, principal(ctx).Target.ID, in.Origin)

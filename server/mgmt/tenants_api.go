@@ -34,19 +34,22 @@ type DelegationView struct {
 	CreatedAt  time.Time `json:"created_at"`
 }
 
-type tenantPath struct {
+// TenantPath names the tenant a route acts on.
+type TenantPath struct {
 	Tenant string `path:"tenant" doc:"Tenant ID or slug" maxLength:"64"`
 }
 
 type tenantOut struct{ Body TenantView }
 
-type newTenantBody struct {
+// NewTenantBody creates a tenant.
+type NewTenantBody struct {
 	Slug string `json:"slug" minLength:"1" maxLength:"63" doc:"DNS label: lowercase letters, digits and hyphens"`
 	Name string `json:"name" minLength:"1" maxLength:"100"`
 }
 
-type newChildBody struct {
-	newTenantBody
+// NewChildBody creates a sub-tenant.
+type NewChildBody struct {
+	NewTenantBody
 	Delegate *bool `json:"delegate,omitempty" doc:"Grant the parent a (non-transitive) delegation over the new tenant; default true"`
 }
 
@@ -58,16 +61,16 @@ func (a *API) registerTenants() {
 			return a.listTenants(ctx, tenant.TenantFilter{TopLevel: true, After: in.After, Limit: in.limit()})
 		})
 	register(a, Route{ID: "create-tenant", Method: http.MethodPost, Path: base, Scope: ScopeTenantsWrite, Target: TargetInstance, Status: http.StatusCreated}, tag, "Create a top-level tenant",
-		func(ctx context.Context, in *struct{ Body newTenantBody }) (*tenantOut, error) {
+		func(ctx context.Context, in *struct{ Body NewTenantBody }) (*tenantOut, error) {
 			return a.createTenant(ctx, tenant.TenantInput{Slug: in.Body.Slug, Name: in.Body.Name})
 		})
 	register(a, Route{ID: "get-tenant", Method: http.MethodGet, Path: base + "/{tenant}", Scope: ScopeTenantsRead}, tag, "Get a tenant",
-		func(ctx context.Context, in *tenantPath) (*tenantOut, error) {
+		func(ctx context.Context, in *TenantPath) (*tenantOut, error) {
 			return &tenantOut{Body: tenantView(principal(ctx).Target)}, nil
 		})
 	register(a, Route{ID: "update-tenant", Method: http.MethodPatch, Path: base + "/{tenant}", Scope: ScopeTenantsWrite}, tag, "Rename a tenant",
 		func(ctx context.Context, in *struct {
-			tenantPath
+			TenantPath
 			Body struct {
 				Name *string `json:"name,omitempty" minLength:"1" maxLength:"100"`
 			}
@@ -82,31 +85,37 @@ func (a *API) registerTenants() {
 			return &tenantOut{Body: tenantView(out)}, err
 		})
 	register(a, Route{ID: "delete-tenant", Method: http.MethodDelete, Path: base + "/{tenant}", Scope: ScopeTenantsWrite, Status: http.StatusNoContent}, tag, "Delete a tenant without sub-tenants, with its apps, brands and domains",
-		func(ctx context.Context, in *tenantPath) (*struct{}, error) {
+		func(ctx context.Context, in *TenantPath) (*struct{}, error) {
 			t := principal(ctx).Target
 			err := a.change(ctx, "tenant.deleted", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
 				ev.Target = events.Ref{Type: "tenant", ID: t.ID}
-				return a.Tenants.DeleteTenant(ctx, tx, t.ID)
+				if err := a.Tenants.DeleteTenant(ctx, tx, t.ID); err != nil {
+					return err
+				}
+				// The tenant's tokens die with it.
+				n, err := a.Tokens.RevokeTenant(ctx, tx, t.ID)
+				ev.Details = map[string]any{"tokens_revoked": n}
+				return err
 			})
 			return &struct{}{}, err
 		})
 	register(a, Route{ID: "list-child-tenants", Method: http.MethodGet, Path: base + "/{tenant}/children", Scope: ScopeTenantsRead}, tag, "List a tenant's sub-tenants",
 		func(ctx context.Context, in *struct {
-			tenantPath
+			TenantPath
 			Page
 		}) (*struct{ Body List[TenantView] }, error) {
 			return a.listTenants(ctx, tenant.TenantFilter{ParentID: principal(ctx).Target.ID, After: in.After, Limit: in.limit()})
 		})
 	register(a, Route{ID: "create-child-tenant", Method: http.MethodPost, Path: base + "/{tenant}/children", Scope: ScopeTenantsWrite, Status: http.StatusCreated}, tag, "Create a sub-tenant",
 		func(ctx context.Context, in *struct {
-			tenantPath
-			Body newChildBody
+			TenantPath
+			Body NewChildBody
 		}) (*tenantOut, error) {
 			delegate := in.Body.Delegate == nil || *in.Body.Delegate
 			return a.createTenant(ctx, tenant.TenantInput{Slug: in.Body.Slug, Name: in.Body.Name, ParentID: principal(ctx).Target.ID, Delegate: delegate})
 		})
 	register(a, Route{ID: "get-delegation", Method: http.MethodGet, Path: base + "/{tenant}/delegation", Scope: ScopeTenantsRead}, tag, "Get the parent's delegation over this tenant",
-		func(ctx context.Context, in *tenantPath) (*struct{ Body DelegationView }, error) {
+		func(ctx context.Context, in *TenantPath) (*struct{ Body DelegationView }, error) {
 			t := principal(ctx).Target
 			var d tenant.Delegation
 			err := a.read(ctx, func(ctx context.Context, tx store.Tx) error {
@@ -118,7 +127,7 @@ func (a *API) registerTenants() {
 		})
 	register(a, Route{ID: "grant-delegation", Method: http.MethodPut, Path: base + "/{tenant}/delegation", Scope: ScopeTenantsWrite, Direct: true}, tag, "Let the parent tenant's admins administer this tenant",
 		func(ctx context.Context, in *struct {
-			tenantPath
+			TenantPath
 			Body struct {
 				Transitive bool `json:"transitive" doc:"Also let the parent reach the tenants this one administers"`
 			}
@@ -135,7 +144,7 @@ func (a *API) registerTenants() {
 			return &struct{ Body DelegationView }{delegationView(d)}, err
 		})
 	register(a, Route{ID: "revoke-delegation", Method: http.MethodDelete, Path: base + "/{tenant}/delegation", Scope: ScopeTenantsWrite, Direct: true, Status: http.StatusNoContent}, tag, "Revoke the parent's delegation; takes effect on the next request",
-		func(ctx context.Context, in *tenantPath) (*struct{}, error) {
+		func(ctx context.Context, in *TenantPath) (*struct{}, error) {
 			t := principal(ctx).Target
 			err := a.change(ctx, "tenant.delegation.revoked", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
 				ev.Target = events.Ref{Type: "tenant", ID: t.ID}

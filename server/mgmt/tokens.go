@@ -243,3 +243,9 @@ func (t *Tokens) Revoke(ctx context.Context, tx store.Tx, tenantID, id string) (
 	}
 	return t.Get(ctx, tx, tenantID, id)
 }
+
+// RevokeTenant revokes every live token of a tenant, for when the tenant
+// is deleted, and reports how many.
+func (t *Tokens) RevokeTenant(ctx context.Context, tx store.Tx, tenantID string) (int64, error) {
+	return tx.Exec(ctx, `UPDATE mgmt_tokens SET revoked_at = ? WHERE tenant_id = ? AND revoked_at IS NULL`, t.clock.Now(), tenantID)
+}

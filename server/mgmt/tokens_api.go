@@ -33,8 +33,9 @@ func tokenView(t Token) TokenView {
 	return TokenView{ID: t.ID, TenantID: t.TenantID, Name: t.Name, Role: string(t.Role), Scopes: scopes, CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt}
 }
 
-type tokenPath struct {
-	tenantPath
+// TokenPath names a management token of a tenant.
+type TokenPath struct {
+	TenantPath
 	Token string `path:"token" maxLength:"64"`
 }
 
@@ -45,7 +46,7 @@ func (a *API) registerTokens() {
 	base := Prefix + "/tenants/{tenant}/tokens"
 	register(a, Route{ID: "list-tokens", Method: http.MethodGet, Path: base, Scope: ScopeTokensRead}, tag, "List management tokens",
 		func(ctx context.Context, in *struct {
-			tenantPath
+			TenantPath
 			Page
 		}) (*struct{ Body List[TokenView] }, error) {
 			out := &struct{ Body List[TokenView] }{}
@@ -64,7 +65,7 @@ func (a *API) registerTokens() {
 	// child's own delegations, which the parent may not hold.
 	register(a, Route{ID: "create-token", Method: http.MethodPost, Path: base, Scope: ScopeTokensWrite, Direct: true, Status: http.StatusCreated}, tag, "Create a management token; its value is in the answer, once",
 		func(ctx context.Context, in *struct {
-			tenantPath
+			TenantPath
 			Body struct {
 				Name      string   `json:"name" minLength:"1" maxLength:"100"`
 				Role      string   `json:"role" enum:"instance-admin,tenant-admin,help-desk,read-only"`
@@ -109,7 +110,7 @@ func (a *API) registerTokens() {
 			return out, err
 		})
 	register(a, Route{ID: "get-token", Method: http.MethodGet, Path: base + "/{token}", Scope: ScopeTokensRead}, tag, "Get a management token's details",
-		func(ctx context.Context, in *tokenPath) (*tokenOut, error) {
+		func(ctx context.Context, in *TokenPath) (*tokenOut, error) {
 			var t Token
 			err := a.read(ctx, func(ctx context.Context, tx store.Tx) error {
 				var err error
@@ -119,7 +120,7 @@ func (a *API) registerTokens() {
 			return &tokenOut{Body: tokenView(t)}, err
 		})
 	register(a, Route{ID: "revoke-token", Method: http.MethodDelete, Path: base + "/{token}", Scope: ScopeTokensWrite, Status: http.StatusNoContent}, tag, "Revoke a management token at once",
-		func(ctx context.Context, in *tokenPath) (*struct{}, error) {
+		func(ctx context.Context, in *TokenPath) (*struct{}, error) {
 			err := a.change(ctx, "mgmt_token.revoked", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
 				ev.Target = events.Ref{Type: "mgmt_token", ID: in.Token}
 				_, err := a.Tokens.Revoke(ctx, tx, principal(ctx).Target.ID, in.Token)

@@ -87,7 +87,9 @@ func TestDelegations(t *testing.T) {
 		b := e.tenant(t, "b", a.ID)
 		c := e.tenant(t, "c", b.ID)
 		t.Run("creating a child with Delegate grants a non-transitive delegation", func(t *testing.T) {
-			d := get(t, e, func(ctx context.Context, tx store.Tx) (Delegation, error) { return e.svc.Delegation(ctx, tx, a.ID, b.ID) })
+			d := get(t, e, func(ctx context.Context, tx store.Tx) (Delegation, error) {
+				return e.svc.Delegation(ctx, tx, a.ID, b.ID)
+			})
 			if d.Transitive || d.ParentID != a.ID || d.ChildID != b.ID || !d.CreatedAt.Equal(t0) {
 				t.Fatalf("got %+v", d)
 			}
@@ -102,7 +104,9 @@ func TestDelegations(t *testing.T) {
 			}))
 		})
 		t.Run("granting again updates transitivity in place", func(t *testing.T) {
-			d := get(t, e, func(ctx context.Context, tx store.Tx) (Delegation, error) { return e.svc.Grant(ctx, tx, a.ID, b.ID, true) })
+			d := get(t, e, func(ctx context.Context, tx store.Tx) (Delegation, error) {
+				return e.svc.Grant(ctx, tx, a.ID, b.ID, true)
+			})
 			if !d.Transitive || e.count(t, "tenant_delegations") != 2 {
 				t.Fatalf("got %+v", d)
 			}

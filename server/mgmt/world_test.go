@@ -1,0 +1,209 @@
+package mgmt
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/lintel-id/lintel/edge"
+	"github.com/lintel-id/lintel/internal/clock"
+	"github.com/lintel-id/lintel/server/events"
+	"github.com/lintel-id/lintel/server/secrets"
+	"github.com/lintel-id/lintel/server/store"
+	"github.com/lintel-id/lintel/server/store/storetest"
+	"github.com/lintel-id/lintel/server/tenant"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// Relations of a target tenant to the caller's tenant A.
+const (
+	relOwn        = "own"
+	relDelegated  = "child+"
+	relUndelegate = "child-"
+	relOther      = "other"
+)
+
+var relations = []string{relOwn, relDelegated, relUndelegate, relOther}
+
+// world is a running management API over a fresh database with tenants
+//
+//	system, A, A/C1 (delegation to A), A/C2 (no delegation), B
+//
+// a token per role (instance-admin in system, the others in A), and in
+// each of A, C1, C2 and B an app, brand, domain, trusted origin and token.
+type world struct {
+	st      store.Store
+	sec     *secrets.Service
+	tenants *tenant.Service
+	events  *events.Log
+	tokens  *Tokens
+	clock   *clock.Fake
+	api     *API
+	srv     *httptest.Server
+	logs    *syncBuffer
+
+	sys, a, c1, c2, b tenant.Tenant
+	token             map[Role]string
+	tokenRec          map[Role]Token
+	fixture           map[string]map[string]string // tenant ID → kind → ID
+}
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newWorld(t testing.TB, backend storetest.Backend) *world {
+	t.Helper()
+	ctx := context.Background()
+	w := &world{st: backend.Open(t), clock: clock.NewFake(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)), logs: &syncBuffer{}}
+	kek, err := secrets.GenerateKEK(w.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.sec, err = secrets.New(ctx, w.st, secrets.Keyring{Current: kek}, w.clock); err != nil {
+		t.Fatal(err)
+	}
+	w.tenants = tenant.New(w.sec, w.clock, tenant.Options{PublicHost: "id.example.test"})
+	w.events = events.New(w.st, w.sec, w.clock)
+	w.tokens = NewTokens(w.sec, w.clock)
+	log := slog.New(slog.NewJSONHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if w.api, err = New(Deps{Store: w.st, Tenants: w.tenants, Events: w.events, Tokens: w.tokens, Clock: w.clock, Logger: log, Version: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := edge.New(edge.Config{Store: w.st, Logger: log, Registry: prometheus.NewRegistry(), Clock: w.clock, Mgmt: w.api.Handler(), MgmtOpenAPI: w.api.OpenAPI()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.token, w.tokenRec, w.fixture = map[Role]string{}, map[Role]Token{}, map[string]map[string]string{}
+	err = w.st.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		if w.sys, err = w.tenants.EnsureSystem(ctx, tx); err != nil {
+			return err
+		}
+		mk := func(slug, parent string, delegate bool) tenant.Tenant {
+			if err != nil {
+				return tenant.Tenant{}
+			}
+			var tn tenant.Tenant
+			tn, err = w.tenants.CreateTenant(ctx, tx, tenant.TenantInput{Slug: slug, Name: strings.ToUpper(slug), ParentID: parent, Delegate: delegate})
+			return tn
+		}
+		w.a = mk("tenant-a", "", false)
+		w.c1 = mk("child-one", w.a.ID, true)
+		w.c2 = mk("child-two", w.a.ID, false)
+		w.b = mk("tenant-b", "", false)
+		if err != nil {
+			return err
+		}
+		for _, r := range Roles {
+			owner := w.a
+			if r == RoleInstanceAdmin {
+				owner = w.sys
+			}
+			tok, secret, err := w.tokens.Create(ctx, tx, TokenInput{TenantID: owner.ID, Name: string(r), Role: r, CreatedBy: "test"}, owner.System)
+			if err != nil {
+				return err
+			}
+			w.token[r], w.tokenRec[r] = secret, tok
+		}
+		for _, tn := range []tenant.Tenant{w.a, w.c1, w.c2, w.b} {
+			f := map[string]string{}
+			app, _, err := w.tenants.CreateApp(ctx, tx, tn.ID, tenant.AppInput{Name: "Fixture", Type: "web", RedirectURIs: []string{"https://app.example.com/cb"}})
+			if err != nil {
+				return err
+			}
+			brand, err := w.tenants.CreateBrand(ctx, tx, tn.ID, tenant.BrandInput{Name: "Fixture"})
+			if err != nil {
+				return err
+			}
+			dom, err := w.tenants.CreateDomain(ctx, tx, tn.ID, tenant.DomainInput{Hostname: "login." + tn.Slug + ".example.com", BrandID: brand.ID})
+			if err != nil {
+				return err
+			}
+			org, err := w.tenants.CreateOrigin(ctx, tx, tn.ID, tenant.OriginInput{Name: "Fixture", Origin: "https://www." + tn.Slug + ".example.com", Purposes: []string{"cors"}})
+			if err != nil {
+				return err
+			}
+			tok, _, err := w.tokens.Create(ctx, tx, TokenInput{TenantID: tn.ID, Name: "fixture", Role: RoleReadOnly, CreatedBy: "test"}, false)
+			if err != nil {
+				return err
+			}
+			f["app"], f["brand"], f["domain"], f["origin"], f["token"] = app.ID, brand.ID, dom.ID, org.ID, tok.ID
+			w.fixture[tn.ID] = f
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("world: %v", err)
+	}
+	w.srv = httptest.NewServer(h)
+	t.Cleanup(w.srv.Close)
+	return w
+}
+
+// target returns the tenant in relation rel to A.
+func (w *world) target(rel string) tenant.Tenant {
+	switch rel {
+	case relOwn:
+		return w.a
+	case relDelegated:
+		return w.c1
+	case relUndelegate:
+		return w.c2
+	}
+	return w.b
+}
+
+// do sends a request with the token (none when empty) and returns the
+// status, headers and body.
+func (w *world) do(t testing.TB, method, path, token, body string) (int, http.Header, string) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, w.srv.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := w.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, string(b)
+}
