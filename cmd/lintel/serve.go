@@ -16,6 +16,7 @@ import (
 
 	"github.com/lintel-id/lintel/edge"
 	"github.com/lintel-id/lintel/internal/settings"
+	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/mgmt"
 	"github.com/lintel-id/lintel/server/store"
 )
@@ -92,6 +93,11 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// Background jobs end with ctx, when the server shuts down.
+	retention := time.NewTicker(time.Hour)
+	defer retention.Stop()
+	go events.Retention{Log: sys.events, Keep: c.EventRetention(), Logger: log}.Run(ctx, retention.C)
+
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String(), "public_url", c.PublicURL, "database", string(st.Dialect()))

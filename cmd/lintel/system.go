@@ -58,7 +58,7 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 	if u, err := url.Parse(c.PublicURL); err == nil {
 		publicHost = u.Hostname()
 	}
-	s.tenants = tenant.New(s.secrets, s.clock, tenant.Options{PublicHost: publicHost})
+	s.tenants = tenant.New(s.secrets, s.clock, tenant.Options{PublicHost: publicHost, MaxDepth: c.TenantMaxDepth()})
 	s.events = events.New(st, s.secrets, s.clock)
 	s.tokens = mgmt.NewTokens(s.secrets, s.clock)
 	ensure := func(ctx context.Context, tx store.Tx) error {

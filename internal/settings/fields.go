@@ -23,9 +23,11 @@ const (
 	FlagDatabaseURL                   // --database-url
 	FlagLog                           // --log-format, --log-level
 	FlagSecrets                       // --secrets-key, --secrets-previous-keys
+	FlagTenants                       // --tenants-max-depth
+	FlagEvents                        // --events-retention
 
 	// AllFlags is every group, for the serve command.
-	AllFlags = FlagConfig | FlagAddr | FlagPublicURL | FlagDataDir | FlagDatabaseURL | FlagLog | FlagSecrets
+	AllFlags = FlagConfig | FlagAddr | FlagPublicURL | FlagDataDir | FlagDatabaseURL | FlagLog | FlagSecrets | FlagTenants | FlagEvents
 )
 
 // flagGroups maps each top-level YAML key to its group. A new top-level
@@ -38,6 +40,8 @@ var flagGroups = map[string]Flags{
 	"database_url": FlagDatabaseURL,
 	"log":          FlagLog,
 	"secrets":      FlagSecrets,
+	"tenants":      FlagTenants,
+	"events":       FlagEvents,
 }
 
 // The settings outside Config's YAML: the config file itself.

@@ -17,7 +17,9 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the runtime configuration of the lintel binary.
@@ -42,6 +44,10 @@ type Config struct {
 	// Secrets holds the key-encryption keys of the envelope-encryption
 	// service.
 	Secrets Secrets `yaml:"secrets"`
+	// Tenants bounds tenant nesting.
+	Tenants Tenants `yaml:"tenants"`
+	// Events configures the system log.
+	Events Events `yaml:"events"`
 
 	// ConfigFile is the YAML file that was read, from --config or
 	// LINTEL_CONFIG; empty when none was named.
@@ -66,6 +72,32 @@ type Secrets struct {
 	// PreviousKeys are retired keys, kept so data sealed before a rotation
 	// can still be opened.
 	PreviousKeys []string `yaml:"previous_keys" help:"retired key-encryption keys, ID:BASE64, comma-separated; kept to open data sealed before a rotation"`
+}
+
+// Tenants bounds tenant nesting.
+type Tenants struct {
+	// MaxDepth is how deep sub-tenants may nest, 1 to 10; read it with
+	// [Config.TenantMaxDepth].
+	MaxDepth string `yaml:"max_depth" help:"how deep sub-tenants may nest, 1 to 10 (a top-level tenant is depth 1)"`
+}
+
+// Events configures the system log.
+type Events struct {
+	// Retention is how long events are kept, a Go duration such as 8760h;
+	// 0 keeps them forever. Read it with [Config.EventRetention].
+	Retention string `yaml:"retention" help:"how long the system log keeps events, e.g. 8760h (a year); 0 keeps them forever"`
+}
+
+// TenantMaxDepth returns tenants.max_depth; Validate guarantees it parses.
+func (c Config) TenantMaxDepth() int {
+	n, _ := strconv.Atoi(c.Tenants.MaxDepth)
+	return n
+}
+
+// EventRetention returns events.retention; Validate guarantees it parses.
+func (c Config) EventRetention() time.Duration {
+	d, _ := time.ParseDuration(c.Events.Retention)
+	return d
 }
 
 // Dialects returned by [Config.Dialect], named as the store package names its
@@ -120,6 +152,8 @@ func Default() Config {
 		PublicURL: "http://localhost:8080",
 		DataDir:   "./data",
 		Log:       Log{Format: "auto", Level: "info"},
+		Tenants:   Tenants{MaxDepth: "3"},
+		Events:    Events{Retention: "8760h"},
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lintel-id/lintel/internal/settings"
 	"github.com/spf13/pflag"
@@ -260,6 +261,8 @@ func TestLoadKnowsEveryVariable(t *testing.T) {
 		"LINTEL_LOG_LEVEL=warn",
 		"LINTEL_SECRETS_KEY=" + testKey("k2", 2),
 		"LINTEL_SECRETS_PREVIOUS_KEYS=" + testKey("k1", 1),
+		"LINTEL_TENANTS_MAX_DEPTH=5",
+		"LINTEL_EVENTS_RETENTION=720h",
 		"LINTEL_CONFIG=",
 	}
 	c, err := settings.Load(nil, env)
@@ -273,6 +276,11 @@ func TestLoadKnowsEveryVariable(t *testing.T) {
 		DatabaseURL: "postgresql://lintel@db/lintel",
 		Log:         settings.Log{Format: "json", Level: "warn"},
 		Secrets:     settings.Secrets{Key: testKey("k2", 2), PreviousKeys: []string{testKey("k1", 1)}},
+		Tenants:     settings.Tenants{MaxDepth: "5"},
+		Events:      settings.Events{Retention: "720h"},
+	}
+	if c.TenantMaxDepth() != 5 || c.EventRetention() != 720*time.Hour {
+		t.Errorf("typed values %d, %v", c.TenantMaxDepth(), c.EventRetention())
 	}
 	if fmt.Sprint(c) != fmt.Sprint(want) {
 		t.Errorf("got %+v\nwant %+v", c, want)
@@ -510,9 +518,11 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		DatabaseURL: "mysql://db",
 		Log:         settings.Log{Format: "xml", Level: "loud"},
 		Secrets:     settings.Secrets{PreviousKeys: []string{"bad"}},
+		Tenants:     settings.Tenants{MaxDepth: "11"},
+		Events:      settings.Events{Retention: "10m"},
 	}
 	err := c.Validate()
-	want := []string{"addr", "public_url", "data_dir", "database_url", "log.format", "log.level", "secrets.key", "secrets.previous_keys[0]"}
+	want := []string{"addr", "public_url", "data_dir", "database_url", "log.format", "log.level", "tenants.max_depth", "events.retention", "secrets.key", "secrets.previous_keys[0]"}
 	if got := fieldKeys(err); !slices.Equal(got, want) {
 		t.Fatalf("got problems with %q, want %q", got, want)
 	}
@@ -540,7 +550,7 @@ func TestBind(t *testing.T) {
 				t.Errorf("--%s usage %q does not name %s", f.Name, f.Usage, env)
 			}
 		})
-		want := []string{"addr", "config", "data-dir", "database-url", "log-format", "log-level", "public-url", "secrets-key", "secrets-previous-keys"}
+		want := []string{"addr", "config", "data-dir", "database-url", "events-retention", "log-format", "log-level", "public-url", "secrets-key", "secrets-previous-keys", "tenants-max-depth"}
 		if !slices.Equal(names, want) {
 			t.Errorf("got flags %q, want %q", names, want)
 		}

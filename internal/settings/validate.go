@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lintel-id/lintel/server/secrets"
 )
@@ -39,6 +40,12 @@ func (c Config) Validate() error {
 	check("database_url", checkDatabaseURL(c.DatabaseURL))
 	check("log.format", oneOf(c.Log.Format, logFormats))
 	check("log.level", oneOf(c.Log.Level, logLevels))
+	if n, err := strconv.Atoi(c.Tenants.MaxDepth); err != nil || n < 1 || n > 10 {
+		check("tenants.max_depth", fmt.Errorf("%w: must be a whole number from 1 to 10", ErrInvalidValue))
+	}
+	if d, err := time.ParseDuration(c.Events.Retention); err != nil || d < 0 || (d > 0 && d < time.Hour) {
+		check("events.retention", fmt.Errorf("%w: must be 0 (keep forever) or a duration of at least 1h, such as 8760h", ErrInvalidValue))
+	}
 
 	if c.Secrets.Key == "" && len(c.Secrets.PreviousKeys) > 0 {
 		check("secrets.key", fmt.Errorf("%w: required when secrets.previous_keys is set", ErrInvalidValue))

@@ -81,8 +81,6 @@ type appPatchBody struct {
 	Tags                    *[]string `json:"tags,omitempty" maxItems:"20"`
 }
 
-type appOut struct{ Body AppView }
-
 func (a *API) registerApps() {
 	const tag = "Apps"
 	base := Prefix + "/tenants/{tenant}/apps"
@@ -92,18 +90,10 @@ func (a *API) registerApps() {
 			Page
 			Name string `query:"name" maxLength:"100" doc:"Case-insensitive substring of the name"`
 			Tag  string `query:"tag" maxLength:"40"`
-		}) (*struct{ Body List[AppView] }, error) {
-			out := &struct{ Body List[AppView] }{}
-			out.Body.Items = []AppView{}
-			err := a.read(ctx, func(ctx context.Context, tx store.Tx) error {
-				apps, next, err := a.Tenants.ListApps(ctx, tx, principal(ctx).Target.ID, tenant.AppFilter{Name: in.Name, Tag: in.Tag, After: in.After, Limit: in.limit()})
-				for _, x := range apps {
-					out.Body.Items = append(out.Body.Items, appView(x))
-				}
-				out.Body.Next = next
-				return err
-			})
-			return out, err
+		}) (*Out[List[AppView]], error) {
+			return listed(a, ctx, func(ctx context.Context, tx store.Tx) ([]tenant.App, string, error) {
+				return a.Tenants.ListApps(ctx, tx, principal(ctx).Target.ID, tenant.AppFilter{Name: in.Name, Tag: in.Tag, After: in.After, Limit: in.limit()})
+			}, appView)
 		})
 	register(a, Route{ID: "create-app", Method: http.MethodPost, Path: base, Scope: ScopeAppsWrite, Status: http.StatusCreated}, tag, "Create an app; a confidential client's secret is in the answer, once",
 		func(ctx context.Context, in *struct {
@@ -125,54 +115,38 @@ func (a *API) registerApps() {
 			return &struct{ Body CreatedAppView }{CreatedAppView{AppView: appView(app), ClientSecret: secret}}, err
 		})
 	register(a, Route{ID: "get-app", Method: http.MethodGet, Path: base + "/{app}", Scope: ScopeAppsRead}, tag, "Get an app",
-		func(ctx context.Context, in *AppPath) (*appOut, error) {
-			var app tenant.App
-			err := a.read(ctx, func(ctx context.Context, tx store.Tx) error {
-				var err error
-				app, err = a.Tenants.App(ctx, tx, principal(ctx).Target.ID, in.App)
-				return err
-			})
-			return &appOut{Body: appView(app)}, err
+		func(ctx context.Context, in *AppPath) (*Out[AppView], error) {
+			return fetched(a, ctx, func(ctx context.Context, tx store.Tx) (tenant.App, error) {
+				return a.Tenants.App(ctx, tx, principal(ctx).Target.ID, in.App)
+			}, appView)
 		})
 	register(a, Route{ID: "update-app", Method: http.MethodPatch, Path: base + "/{app}", Scope: ScopeAppsWrite}, tag, "Change an app; fields left out stay as they are",
 		func(ctx context.Context, in *struct {
 			AppPath
 			Body appPatchBody
-		}) (*appOut, error) {
+		}) (*Out[AppView], error) {
 			b := in.Body
-			var app tenant.App
-			err := a.change(ctx, "app.updated", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
-				ev.Target = events.Ref{Type: "app", ID: in.App}
-				ev.Details = map[string]any{"fields": patchedFields(b)}
-				var err error
-				app, err = a.Tenants.UpdateApp(ctx, tx, principal(ctx).Target.ID, in.App, tenant.AppPatch{
-					Name: b.Name, RedirectURIs: b.RedirectURIs, PostLogoutRedirectURIs: b.PostLogoutRedirectURIs,
-					GrantTypes: b.GrantTypes, TokenEndpointAuthMethod: b.TokenEndpointAuthMethod, Tags: b.Tags,
-				})
-				return err
-			})
-			return &appOut{Body: appView(app)}, err
+			return changed(a, ctx, "app.updated", ref[tenant.App]("app", in.App),
+				func(ctx context.Context, tx store.Tx, ev *events.Event) (tenant.App, error) {
+					ev.Details = map[string]any{"fields": patchedFields(b)}
+					return a.Tenants.UpdateApp(ctx, tx, principal(ctx).Target.ID, in.App, tenant.AppPatch{
+						Name: b.Name, RedirectURIs: b.RedirectURIs, PostLogoutRedirectURIs: b.PostLogoutRedirectURIs,
+						GrantTypes: b.GrantTypes, TokenEndpointAuthMethod: b.TokenEndpointAuthMethod, Tags: b.Tags,
+					})
+				}, appView)
 		})
 	register(a, Route{ID: "delete-app", Method: http.MethodDelete, Path: base + "/{app}", Scope: ScopeAppsWrite, Status: http.StatusNoContent}, tag, "Delete an app",
 		func(ctx context.Context, in *AppPath) (*struct{}, error) {
-			err := a.change(ctx, "app.deleted", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
-				ev.Target = events.Ref{Type: "app", ID: in.App}
+			return deleted(a, ctx, "app.deleted", events.Ref{Type: "app", ID: in.App}, func(ctx context.Context, tx store.Tx) error {
 				return a.Tenants.DeleteApp(ctx, tx, principal(ctx).Target.ID, in.App)
 			})
-			return &struct{}{}, err
 		})
 	register(a, Route{ID: "list-app-secrets", Method: http.MethodGet, Path: base + "/{app}/secrets", Scope: ScopeAppsRead}, tag, "List an app's client secrets (never their values)",
-		func(ctx context.Context, in *AppPath) (*struct{ Body List[SecretView] }, error) {
-			out := &struct{ Body List[SecretView] }{}
-			out.Body.Items = []SecretView{}
-			err := a.read(ctx, func(ctx context.Context, tx store.Tx) error {
+		func(ctx context.Context, in *AppPath) (*Out[List[SecretView]], error) {
+			return listed(a, ctx, func(ctx context.Context, tx store.Tx) ([]tenant.SecretInfo, string, error) {
 				ss, err := a.Tenants.AppSecrets(ctx, tx, principal(ctx).Target.ID, in.App)
-				for _, s := range ss {
-					out.Body.Items = append(out.Body.Items, SecretView{ID: s.ID, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt, LastUsedAt: s.LastUsedAt})
-				}
-				return err
-			})
-			return out, err
+				return ss, "", err
+			}, func(s tenant.SecretInfo) SecretView { return SecretView(s) })
 		})
 	register(a, Route{ID: "rotate-app-secret", Method: http.MethodPost, Path: base + "/{app}/secrets", Scope: ScopeAppsWrite, Status: http.StatusCreated}, tag, "Issue a new client secret; older ones keep working for the overlap window",
 		func(ctx context.Context, in *struct {

@@ -29,12 +29,6 @@ type BrandPath struct {
 	Brand string `path:"brand" maxLength:"64"`
 }
 
-type brandOut struct{ Body BrandView }
-
-type brandBody struct {
-	Name string `json:"name" minLength:"1" maxLength:"100"`
-}
-
 func (a *API) registerBrands() {
 	const tag = "Brands"
 	base := Prefix + "/tenants/{tenant}/brands"
@@ -42,42 +36,28 @@ func (a *API) registerBrands() {
 		func(ctx context.Context, in *struct {
 			TenantPath
 			Page
-		}) (*struct{ Body List[BrandView] }, error) {
-			out := &struct{ Body List[BrandView] }{}
-			out.Body.Items = []BrandView{}
-			err := a.read(ctx, func(ctx context.Context, tx store.Tx) error {
-				bs, next, err := a.Tenants.ListBrands(ctx, tx, principal(ctx).Target.ID, tenant.Page{After: in.After, Limit: in.limit()})
-				for _, b := range bs {
-					out.Body.Items = append(out.Body.Items, brandView(b))
-				}
-				out.Body.Next = next
-				return err
-			})
-			return out, err
+		}) (*Out[List[BrandView]], error) {
+			return listed(a, ctx, func(ctx context.Context, tx store.Tx) ([]tenant.Brand, string, error) {
+				return a.Tenants.ListBrands(ctx, tx, principal(ctx).Target.ID, tenant.Page{After: in.After, Limit: in.limit()})
+			}, brandView)
 		})
 	register(a, Route{ID: "create-brand", Method: http.MethodPost, Path: base, Scope: ScopeBrandsWrite, Status: http.StatusCreated}, tag, "Create a brand",
 		func(ctx context.Context, in *struct {
 			TenantPath
-			Body brandBody
-		}) (*brandOut, error) {
-			var b tenant.Brand
-			err := a.change(ctx, "brand.created", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
-				var err error
-				b, err = a.Tenants.CreateBrand(ctx, tx, principal(ctx).Target.ID, tenant.BrandInput{Name: in.Body.Name})
-				ev.Target = events.Ref{Type: "brand", ID: b.ID}
-				return err
-			})
-			return &brandOut{Body: brandView(b)}, err
+			Body struct {
+				Name string `json:"name" minLength:"1" maxLength:"100"`
+			}
+		}) (*Out[BrandView], error) {
+			return changed(a, ctx, "brand.created", func(b tenant.Brand) events.Ref { return events.Ref{Type: "brand", ID: b.ID} },
+				func(ctx context.Context, tx store.Tx, _ *events.Event) (tenant.Brand, error) {
+					return a.Tenants.CreateBrand(ctx, tx, principal(ctx).Target.ID, tenant.BrandInput{Name: in.Body.Name})
+				}, brandView)
 		})
 	register(a, Route{ID: "get-brand", Method: http.MethodGet, Path: base + "/{brand}", Scope: ScopeBrandsRead}, tag, "Get a brand",
-		func(ctx context.Context, in *BrandPath) (*brandOut, error) {
-			var b tenant.Brand
-			err := a.read(ctx, func(ctx context.Context, tx store.Tx) error {
-				var err error
-				b, err = a.Tenants.Brand(ctx, tx, principal(ctx).Target.ID, in.Brand)
-				return err
-			})
-			return &brandOut{Body: brandView(b)}, err
+		func(ctx context.Context, in *BrandPath) (*Out[BrandView], error) {
+			return fetched(a, ctx, func(ctx context.Context, tx store.Tx) (tenant.Brand, error) {
+				return a.Tenants.Brand(ctx, tx, principal(ctx).Target.ID, in.Brand)
+			}, brandView)
 		})
 	register(a, Route{ID: "update-brand", Method: http.MethodPatch, Path: base + "/{brand}", Scope: ScopeBrandsWrite}, tag, "Rename a brand",
 		func(ctx context.Context, in *struct {
@@ -85,22 +65,16 @@ func (a *API) registerBrands() {
 			Body struct {
 				Name *string `json:"name,omitempty" minLength:"1" maxLength:"100"`
 			}
-		}) (*brandOut, error) {
-			var b tenant.Brand
-			err := a.change(ctx, "brand.updated", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
-				ev.Target = events.Ref{Type: "brand", ID: in.Brand}
-				var err error
-				b, err = a.Tenants.UpdateBrand(ctx, tx, principal(ctx).Target.ID, in.Brand, tenant.BrandPatch{Name: in.Body.Name})
-				return err
-			})
-			return &brandOut{Body: brandView(b)}, err
+		}) (*Out[BrandView], error) {
+			return changed(a, ctx, "brand.updated", ref[tenant.Brand]("brand", in.Brand),
+				func(ctx context.Context, tx store.Tx, _ *events.Event) (tenant.Brand, error) {
+					return a.Tenants.UpdateBrand(ctx, tx, principal(ctx).Target.ID, in.Brand, tenant.BrandPatch{Name: in.Body.Name})
+				}, brandView)
 		})
 	register(a, Route{ID: "delete-brand", Method: http.MethodDelete, Path: base + "/{brand}", Scope: ScopeBrandsWrite, Status: http.StatusNoContent}, tag, "Delete a brand no domain uses",
 		func(ctx context.Context, in *BrandPath) (*struct{}, error) {
-			err := a.change(ctx, "brand.deleted", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
-				ev.Target = events.Ref{Type: "brand", ID: in.Brand}
+			return deleted(a, ctx, "brand.deleted", events.Ref{Type: "brand", ID: in.Brand}, func(ctx context.Context, tx store.Tx) error {
 				return a.Tenants.DeleteBrand(ctx, tx, principal(ctx).Target.ID, in.Brand)
 			})
-			return &struct{}{}, err
 		})
 }

@@ -34,8 +34,6 @@ type DomainPath struct {
 	Domain string `path:"domain" maxLength:"64"`
 }
 
-type domainOut struct{ Body DomainView }
-
 func (a *API) registerDomains() {
 	const tag = "Custom domains"
 	base := Prefix + "/tenants/{tenant}/domains"
@@ -43,68 +41,46 @@ func (a *API) registerDomains() {
 		func(ctx context.Context, in *struct {
 			TenantPath
 			Page
-		}) (*struct{ Body List[DomainView] }, error) {
-			out := &struct{ Body List[DomainView] }{}
-			out.Body.Items = []DomainView{}
-			err := a.read(ctx, func(ctx context.Context, tx store.Tx) error {
-				ds, next, err := a.Tenants.ListDomains(ctx, tx, principal(ctx).Target.ID, tenant.Page{After: in.After, Limit: in.limit()})
-				for _, d := range ds {
-					out.Body.Items = append(out.Body.Items, domainView(d))
-				}
-				out.Body.Next = next
-				return err
-			})
-			return out, err
+		}) (*Out[List[DomainView]], error) {
+			return listed(a, ctx, func(ctx context.Context, tx store.Tx) ([]tenant.Domain, string, error) {
+				return a.Tenants.ListDomains(ctx, tx, principal(ctx).Target.ID, tenant.Page{After: in.After, Limit: in.limit()})
+			}, domainView)
 		})
 	register(a, Route{ID: "create-domain", Method: http.MethodPost, Path: base, Scope: ScopeDomainsWrite, Status: http.StatusCreated}, tag, "Add a custom domain (state pending until verified)",
 		func(ctx context.Context, in *struct {
 			TenantPath
 			Body struct {
 				Hostname string `json:"hostname" minLength:"1" maxLength:"253"`
-				BrandID  string `json:"brand_id" minLength:"1" maxLength:"64"`
+				BrandID  string `json:"brand_id,omitempty" maxLength:"64"`
 			}
-		}) (*domainOut, error) {
-			var d tenant.Domain
-			err := a.change(ctx, "domain.created", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
-				var err error
-				d, err = a.Tenants.CreateDomain(ctx, tx, principal(ctx).Target.ID, tenant.DomainInput{Hostname: in.Body.Hostname, BrandID: in.Body.BrandID})
-				ev.Target = events.Ref{Type: "domain", ID: d.ID}
-				return err
-			})
-			return &domainOut{Body: domainView(d)}, err
+		}) (*Out[DomainView], error) {
+			return changed(a, ctx, "domain.created", func(d tenant.Domain) events.Ref { return events.Ref{Type: "domain", ID: d.ID} },
+				func(ctx context.Context, tx store.Tx, _ *events.Event) (tenant.Domain, error) {
+					return a.Tenants.CreateDomain(ctx, tx, principal(ctx).Target.ID, tenant.DomainInput{Hostname: in.Body.Hostname, BrandID: in.Body.BrandID})
+				}, domainView)
 		})
 	register(a, Route{ID: "get-domain", Method: http.MethodGet, Path: base + "/{domain}", Scope: ScopeDomainsRead}, tag, "Get a custom domain",
-		func(ctx context.Context, in *DomainPath) (*domainOut, error) {
-			var d tenant.Domain
-			err := a.read(ctx, func(ctx context.Context, tx store.Tx) error {
-				var err error
-				d, err = a.Tenants.Domain(ctx, tx, principal(ctx).Target.ID, in.Domain)
-				return err
-			})
-			return &domainOut{Body: domainView(d)}, err
+		func(ctx context.Context, in *DomainPath) (*Out[DomainView], error) {
+			return fetched(a, ctx, func(ctx context.Context, tx store.Tx) (tenant.Domain, error) {
+				return a.Tenants.Domain(ctx, tx, principal(ctx).Target.ID, in.Domain)
+			}, domainView)
 		})
 	register(a, Route{ID: "update-domain", Method: http.MethodPatch, Path: base + "/{domain}", Scope: ScopeDomainsWrite}, tag, "Bind a custom domain to another brand (its state is read-only)",
 		func(ctx context.Context, in *struct {
 			DomainPath
 			Body struct {
-				BrandID *string `json:"brand_id,omitempty" minLength:"1" maxLength:"64"`
+				BrandID *string `json:"brand_id,omitempty" maxLength:"64"`
 			}
-		}) (*domainOut, error) {
-			var d tenant.Domain
-			err := a.change(ctx, "domain.updated", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
-				ev.Target = events.Ref{Type: "domain", ID: in.Domain}
-				var err error
-				d, err = a.Tenants.UpdateDomain(ctx, tx, principal(ctx).Target.ID, in.Domain, tenant.DomainPatch{BrandID: in.Body.BrandID})
-				return err
-			})
-			return &domainOut{Body: domainView(d)}, err
+		}) (*Out[DomainView], error) {
+			return changed(a, ctx, "domain.updated", ref[tenant.Domain]("domain", in.Domain),
+				func(ctx context.Context, tx store.Tx, _ *events.Event) (tenant.Domain, error) {
+					return a.Tenants.UpdateDomain(ctx, tx, principal(ctx).Target.ID, in.Domain, tenant.DomainPatch{BrandID: in.Body.BrandID})
+				}, domainView)
 		})
 	register(a, Route{ID: "delete-domain", Method: http.MethodDelete, Path: base + "/{domain}", Scope: ScopeDomainsWrite, Status: http.StatusNoContent}, tag, "Remove a custom domain",
 		func(ctx context.Context, in *DomainPath) (*struct{}, error) {
-			err := a.change(ctx, "domain.deleted", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
-				ev.Target = events.Ref{Type: "domain", ID: in.Domain}
+			return deleted(a, ctx, "domain.deleted", events.Ref{Type: "domain", ID: in.Domain}, func(ctx context.Context, tx store.Tx) error {
 				return a.Tenants.DeleteDomain(ctx, tx, principal(ctx).Target.ID, in.Domain)
 			})
-			return &struct{}{}, err
 		})
 }

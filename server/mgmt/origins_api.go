@@ -33,7 +33,13 @@ type OriginPath struct {
 	Origin string `path:"origin" maxLength:"64"`
 }
 
-type originOut struct{ Body OriginView }
+// originBody holds the writable fields of a trusted origin.
+type originBody struct {
+	Name     string   `json:"name" minLength:"1" maxLength:"100"`
+	Origin   string   `json:"origin" minLength:"1" maxLength:"300"`
+	Purposes []string `json:"purposes,omitempty" maxItems:"2" enum:"cors,embed" doc:"Default: both"`
+	AppIDs   []string `json:"app_ids,omitempty" maxItems:"100"`
+}
 
 func (a *API) registerOrigins() {
 	const tag = "Trusted origins"
@@ -42,47 +48,27 @@ func (a *API) registerOrigins() {
 		func(ctx context.Context, in *struct {
 			TenantPath
 			Page
-		}) (*struct{ Body List[OriginView] }, error) {
-			out := &struct{ Body List[OriginView] }{}
-			out.Body.Items = []OriginView{}
-			err := a.read(ctx, func(ctx context.Context, tx store.Tx) error {
-				os, next, err := a.Tenants.ListOrigins(ctx, tx, principal(ctx).Target.ID, tenant.Page{After: in.After, Limit: in.limit()})
-				for _, o := range os {
-					out.Body.Items = append(out.Body.Items, originView(o))
-				}
-				out.Body.Next = next
-				return err
-			})
-			return out, err
+		}) (*Out[List[OriginView]], error) {
+			return listed(a, ctx, func(ctx context.Context, tx store.Tx) ([]tenant.TrustedOrigin, string, error) {
+				return a.Tenants.ListOrigins(ctx, tx, principal(ctx).Target.ID, tenant.Page{After: in.After, Limit: in.limit()})
+			}, originView)
 		})
 	register(a, Route{ID: "create-trusted-origin", Method: http.MethodPost, Path: base, Scope: ScopeOriginsWrite, Status: http.StatusCreated}, tag, "Trust an origin",
 		func(ctx context.Context, in *struct {
 			TenantPath
-			Body struct {
-				Name     string   `json:"name" minLength:"1" maxLength:"100"`
-				Origin   string   `json:"origin" minLength:"1" maxLength:"300"`
-				Purposes []string `json:"purposes" minItems:"1" maxItems:"2" enum:"cors,embed"`
-				AppIDs   []string `json:"app_ids,omitempty" maxItems:"100"`
-			}
-		}) (*originOut, error) {
-			var o tenant.TrustedOrigin
-			err := a.change(ctx, "trusted_origin.created", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
-				var err error
-				o, err = a.Tenants.CreateOrigin(ctx, tx, principal(ctx).Target.ID, tenant.OriginInput{Name: in.Body.Name, Origin: in.Body.Origin, Purposes: in.Body.Purposes, AppIDs: in.Body.AppIDs})
-				ev.Target = events.Ref{Type: "trusted_origin", ID: o.ID}
-				return err
-			})
-			return &originOut{Body: originView(o)}, err
+			Body originBody
+		}) (*Out[OriginView], error) {
+			b := in.Body
+			return changed(a, ctx, "trusted_origin.created", func(o tenant.TrustedOrigin) events.Ref { return events.Ref{Type: "trusted_origin", ID: o.ID} },
+				func(ctx context.Context, tx store.Tx, _ *events.Event) (tenant.TrustedOrigin, error) {
+					return a.Tenants.CreateOrigin(ctx, tx, principal(ctx).Target.ID, tenant.OriginInput{Name: b.Name, Origin: b.Origin, Purposes: b.Purposes, AppIDs: b.AppIDs})
+				}, originView)
 		})
 	register(a, Route{ID: "get-trusted-origin", Method: http.MethodGet, Path: base + "/{origin}", Scope: ScopeOriginsRead}, tag, "Get a trusted origin",
-		func(ctx context.Context, in *OriginPath) (*originOut, error) {
-			var o tenant.TrustedOrigin
-			err := a.read(ctx, func(ctx context.Context, tx store.Tx) error {
-				var err error
-				o, err = a.Tenants.Origin(ctx, tx, principal(ctx).Target.ID, in.Origin)
-				return err
-			})
-			return &originOut{Body: originView(o)}, err
+		func(ctx context.Context, in *OriginPath) (*Out[OriginView], error) {
+			return fetched(a, ctx, func(ctx context.Context, tx store.Tx) (tenant.TrustedOrigin, error) {
+				return a.Tenants.Origin(ctx, tx, principal(ctx).Target.ID, in.Origin)
+			}, originView)
 		})
 	register(a, Route{ID: "update-trusted-origin", Method: http.MethodPatch, Path: base + "/{origin}", Scope: ScopeOriginsWrite}, tag, "Change a trusted origin",
 		func(ctx context.Context, in *struct {
@@ -93,22 +79,17 @@ func (a *API) registerOrigins() {
 				Purposes *[]string `json:"purposes,omitempty" minItems:"1" maxItems:"2" enum:"cors,embed"`
 				AppIDs   *[]string `json:"app_ids,omitempty" maxItems:"100"`
 			}
-		}) (*originOut, error) {
-			var o tenant.TrustedOrigin
-			err := a.change(ctx, "trusted_origin.updated", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
-				ev.Target = events.Ref{Type: "trusted_origin", ID: in.Origin}
-				var err error
-				o, err = a.Tenants.UpdateOrigin(ctx, tx, principal(ctx).Target.ID, in.Origin, tenant.OriginPatch{Name: in.Body.Name, Origin: in.Body.Origin, Purposes: in.Body.Purposes, AppIDs: in.Body.AppIDs})
-				return err
-			})
-			return &originOut{Body: originView(o)}, err
+		}) (*Out[OriginView], error) {
+			b := in.Body
+			return changed(a, ctx, "trusted_origin.updated", ref[tenant.TrustedOrigin]("trusted_origin", in.Origin),
+				func(ctx context.Context, tx store.Tx, _ *events.Event) (tenant.TrustedOrigin, error) {
+					return a.Tenants.UpdateOrigin(ctx, tx, principal(ctx).Target.ID, in.Origin, tenant.OriginPatch{Name: b.Name, Origin: b.Origin, Purposes: b.Purposes, AppIDs: b.AppIDs})
+				}, originView)
 		})
 	register(a, Route{ID: "delete-trusted-origin", Method: http.MethodDelete, Path: base + "/{origin}", Scope: ScopeOriginsWrite, Status: http.StatusNoContent}, tag, "Stop trusting an origin",
 		func(ctx context.Context, in *OriginPath) (*struct{}, error) {
-			err := a.change(ctx, "trusted_origin.deleted", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
-				ev.Target = events.Ref{Type: "trusted_origin", ID: in.Origin}
+			return deleted(a, ctx, "trusted_origin.deleted", events.Ref{Type: "trusted_origin", ID: in.Origin}, func(ctx context.Context, tx store.Tx) error {
 				return a.Tenants.DeleteOrigin(ctx, tx, principal(ctx).Target.ID, in.Origin)
 			})
-			return &struct{}{}, err
 		})
 }

@@ -57,7 +57,7 @@ func (a *API) registerTenants() {
 	const tag = "Tenants"
 	base := Prefix + "/tenants"
 	register(a, Route{ID: "list-tenants", Method: http.MethodGet, Path: base, Scope: ScopeTenantsRead, Target: TargetInstance}, tag, "List top-level tenants",
-		func(ctx context.Context, in *struct{ Page }) (*struct{ Body List[TenantView] }, error) {
+		func(ctx context.Context, in *struct{ Page }) (*Out[List[TenantView]], error) {
 			return a.listTenants(ctx, tenant.TenantFilter{TopLevel: true, After: in.After, Limit: in.limit()})
 		})
 	register(a, Route{ID: "create-tenant", Method: http.MethodPost, Path: base, Scope: ScopeTenantsWrite, Target: TargetInstance, Status: http.StatusCreated}, tag, "Create a top-level tenant",
@@ -103,7 +103,7 @@ func (a *API) registerTenants() {
 		func(ctx context.Context, in *struct {
 			TenantPath
 			Page
-		}) (*struct{ Body List[TenantView] }, error) {
+		}) (*Out[List[TenantView]], error) {
 			return a.listTenants(ctx, tenant.TenantFilter{ParentID: principal(ctx).Target.ID, After: in.After, Limit: in.limit()})
 		})
 	register(a, Route{ID: "create-child-tenant", Method: http.MethodPost, Path: base + "/{tenant}/children", Scope: ScopeTenantsWrite, Status: http.StatusCreated}, tag, "Create a sub-tenant",
@@ -159,18 +159,10 @@ func delegationView(d tenant.Delegation) DelegationView {
 	return DelegationView{ParentID: d.ParentID, ChildID: d.ChildID, Transitive: d.Transitive, CreatedAt: d.CreatedAt}
 }
 
-func (a *API) listTenants(ctx context.Context, f tenant.TenantFilter) (*struct{ Body List[TenantView] }, error) {
-	out := &struct{ Body List[TenantView] }{}
-	out.Body.Items = []TenantView{}
-	err := a.read(ctx, func(ctx context.Context, tx store.Tx) error {
-		ts, next, err := a.Tenants.ListTenants(ctx, tx, f)
-		for _, t := range ts {
-			out.Body.Items = append(out.Body.Items, tenantView(t))
-		}
-		out.Body.Next = next
-		return err
-	})
-	return out, err
+func (a *API) listTenants(ctx context.Context, f tenant.TenantFilter) (*Out[List[TenantView]], error) {
+	return listed(a, ctx, func(ctx context.Context, tx store.Tx) ([]tenant.Tenant, string, error) {
+		return a.Tenants.ListTenants(ctx, tx, f)
+	}, tenantView)
 }
 
 func (a *API) createTenant(ctx context.Context, in tenant.TenantInput) (*tenantOut, error) {

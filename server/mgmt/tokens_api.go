@@ -39,8 +39,6 @@ type TokenPath struct {
 	Token string `path:"token" maxLength:"64"`
 }
 
-type tokenOut struct{ Body TokenView }
-
 func (a *API) registerTokens() {
 	const tag = "Management tokens"
 	base := Prefix + "/tenants/{tenant}/tokens"
@@ -48,18 +46,10 @@ func (a *API) registerTokens() {
 		func(ctx context.Context, in *struct {
 			TenantPath
 			Page
-		}) (*struct{ Body List[TokenView] }, error) {
-			out := &struct{ Body List[TokenView] }{}
-			out.Body.Items = []TokenView{}
-			err := a.read(ctx, func(ctx context.Context, tx store.Tx) error {
-				ts, next, err := a.Tokens.List(ctx, tx, principal(ctx).Target.ID, in.After, in.limit())
-				for _, t := range ts {
-					out.Body.Items = append(out.Body.Items, tokenView(t))
-				}
-				out.Body.Next = next
-				return err
-			})
-			return out, err
+		}) (*Out[List[TokenView]], error) {
+			return listed(a, ctx, func(ctx context.Context, tx store.Tx) ([]Token, string, error) {
+				return a.Tokens.List(ctx, tx, principal(ctx).Target.ID, in.After, in.limit())
+			}, tokenView)
 		})
 	// Direct: a token made in a child by a parent's admin would carry the
 	// child's own delegations, which the parent may not hold.
@@ -110,23 +100,17 @@ func (a *API) registerTokens() {
 			return out, err
 		})
 	register(a, Route{ID: "get-token", Method: http.MethodGet, Path: base + "/{token}", Scope: ScopeTokensRead}, tag, "Get a management token's details",
-		func(ctx context.Context, in *TokenPath) (*tokenOut, error) {
-			var t Token
-			err := a.read(ctx, func(ctx context.Context, tx store.Tx) error {
-				var err error
-				t, err = a.Tokens.Get(ctx, tx, principal(ctx).Target.ID, in.Token)
-				return err
-			})
-			return &tokenOut{Body: tokenView(t)}, err
+		func(ctx context.Context, in *TokenPath) (*Out[TokenView], error) {
+			return fetched(a, ctx, func(ctx context.Context, tx store.Tx) (Token, error) {
+				return a.Tokens.Get(ctx, tx, principal(ctx).Target.ID, in.Token)
+			}, tokenView)
 		})
 	register(a, Route{ID: "revoke-token", Method: http.MethodDelete, Path: base + "/{token}", Scope: ScopeTokensWrite, Status: http.StatusNoContent}, tag, "Revoke a management token at once",
 		func(ctx context.Context, in *TokenPath) (*struct{}, error) {
-			err := a.change(ctx, "mgmt_token.revoked", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
-				ev.Target = events.Ref{Type: "mgmt_token", ID: in.Token}
+			return deleted(a, ctx, "mgmt_token.revoked", events.Ref{Type: "mgmt_token", ID: in.Token}, func(ctx context.Context, tx store.Tx) error {
 				_, err := a.Tokens.Revoke(ctx, tx, principal(ctx).Target.ID, in.Token)
 				return err
 			})
-			return &struct{}{}, err
 		})
 }
 
