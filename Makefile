@@ -10,10 +10,10 @@ DATA_DIR  ?= ./data
 # conformance run is left out: modernc SQLite under -race is slow and adds
 # nothing the PostgreSQL run does not already cover.
 # Debian packages the tests need (chromium arrives with the browser tests).
-DEBIAN_PKGS :=
+DEBIAN_PKGS := chromium
 RACE_SKIP := github.com/lintel-id/lintel/server/store
 
-.PHONY: all build run test deps lint fmt-check vet staticcheck unit race bench clean
+.PHONY: all build run test deps lint fmt-check templ-check vet staticcheck unit race bench clean
 
 all: build
 
@@ -30,11 +30,17 @@ deps:
 
 test: deps lint unit race
 
-lint: fmt-check vet staticcheck
+lint: fmt-check templ-check vet staticcheck
 
 fmt-check:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+# templ output is committed; regenerating must change nothing.
+templ-check:
+	$(GO) tool templ generate -path . >/dev/null
+	@out="$$(git diff --name-only -- '*_templ.go'; git ls-files --others --exclude-standard -- '*_templ.go')"; \
+	if [ -n "$$out" ]; then echo "templ generate changed files (commit its output):"; echo "$$out"; exit 1; fi
 
 vet:
 	$(GO) vet ./...

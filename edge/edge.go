@@ -12,12 +12,17 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/lintel-id/lintel/internal/clock"
+	"github.com/lintel-id/lintel/locales"
+	"github.com/lintel-id/lintel/server/engine"
+	"github.com/lintel-id/lintel/server/oidc"
+	"github.com/lintel-id/lintel/server/tenant"
 )
 
 // Pinger reports whether a backing service (the store) can serve requests.
@@ -49,6 +54,19 @@ type Config struct {
 	Mgmt http.Handler
 	// MgmtOpenAPI describes Mgmt, for the docs page at /api/v1/mgmt/docs.
 	MgmtOpenAPI *huma.OpenAPI
+
+	// Sites: with Engine set, the edge routes hosts to tenants and serves
+	// the authorize endpoint, the hosted pages, the flow API and the
+	// OpenID provider. Tenants, OIDC, Locales and PublicURL are then
+	// required.
+	Engine        *engine.Engine
+	OIDC          *oidc.Provider
+	Tenants       *tenant.Service
+	Locales       *locales.Catalog
+	PublicURL     *url.URL
+	DefaultTenant string
+	// Demo, when set, serves the demo client at /demo.
+	Demo *DemoConfig
 }
 
 // validate returns an error naming every missing required dependency.
@@ -100,6 +118,11 @@ func New(cfg Config) (http.Handler, error) {
 		mux.Handle("GET /api/v1/mgmt/docs", docs)
 	}
 
+	if cfg.Engine != nil {
+		if err := mountSites(mux, cfg); err != nil {
+			return nil, err
+		}
+	}
 	return wrap(mux, cfg.Logger, cfg.Clock, m), nil
 }
 

@@ -71,18 +71,40 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 	if err != nil {
 		return err
 	}
-
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	registerStoreMetrics(reg, st)
-	h, err := edge.New(edge.Config{Store: st, Logger: log, Registry: reg, Clock: clk, Version: versionString(), Mgmt: api.Handler(), MgmtOpenAPI: api.OpenAPI()})
+	public, err := url.Parse(c.PublicURL)
 	if err != nil {
-		return err
+		return fmt.Errorf("public_url: %w", err)
+	}
+	defaultTenant := c.DefaultTenant
+	if defaultTenant == "" && demo {
+		defaultTenant = demoSlug
 	}
 
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("addr: cannot listen on %s: %w", c.Addr, err)
+	}
+	defer ln.Close()
+	var demoCfg *edge.DemoConfig
+	if demo {
+		tenantID, clientID, secret, err := demoClient(ctx, sys)
+		if err != nil {
+			return fmt.Errorf("demo client: %w", err)
+		}
+		demoCfg = &edge.DemoConfig{Issuer: c.PublicURL + "/oauth2/default", ClientID: clientID, ClientSecret: secret, TenantID: tenantID, Dial: ln.Addr().String()}
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registerStoreMetrics(reg, st)
+	h, err := edge.New(edge.Config{
+		Store: st, Logger: log, Registry: reg, Clock: clk, Version: versionString(),
+		Mgmt: api.Handler(), MgmtOpenAPI: api.OpenAPI(),
+		Engine: sys.engine, OIDC: sys.oidc, Tenants: sys.tenants, Locales: sys.locales,
+		PublicURL: public, DefaultTenant: defaultTenant, Demo: demoCfg,
+	})
+	if err != nil {
+		return err
 	}
 	srv := &http.Server{
 		Handler:           h,

@@ -9,9 +9,15 @@ import (
 
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/internal/settings"
+	"github.com/lintel-id/lintel/locales"
+	"github.com/lintel-id/lintel/server/directory"
+	"github.com/lintel-id/lintel/server/engine"
 	"github.com/lintel-id/lintel/server/events"
+	"github.com/lintel-id/lintel/server/factor"
 	"github.com/lintel-id/lintel/server/mgmt"
+	"github.com/lintel-id/lintel/server/oidc"
 	"github.com/lintel-id/lintel/server/secrets"
+	"github.com/lintel-id/lintel/server/session"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
 )
@@ -26,6 +32,13 @@ type system struct {
 	tenants *tenant.Service
 	events  *events.Log
 	tokens  *mgmt.Tokens
+	// The sign-in path.
+	directory *directory.Directory
+	passwords *factor.Passwords
+	sessions  *session.Sessions
+	oidc      *oidc.Provider
+	engine    *engine.Engine
+	locales   *locales.Catalog
 	// keyFile and keyCreated tell whether a KEK file was made on this start.
 	keyFile    string
 	keyCreated bool
@@ -61,6 +74,24 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 	s.tenants = tenant.New(s.secrets, s.clock, tenant.Options{PublicHost: publicHost, MaxDepth: c.TenantMaxDepth()})
 	s.events = events.New(st, s.secrets, s.clock)
 	s.tokens = mgmt.NewTokens(s.secrets, s.clock)
+	s.directory = directory.New(s.clock)
+	s.passwords = factor.NewPasswords(0)
+	s.sessions = session.New(s.secrets, s.clock, session.Options{})
+	if s.locales, err = locales.Load(locales.FS()); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	if s.oidc, err = oidc.New(oidc.Deps{Store: st, Secrets: s.secrets, Tenants: s.tenants, Users: userClaims{s.directory}, Clock: s.clock, Logger: s.log}); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	if s.engine, err = engine.New(engine.Deps{
+		Store: st, Secrets: s.secrets, OIDC: s.oidc, Directory: s.directory, Passwords: s.passwords,
+		Sessions: s.sessions, Events: s.events, Clock: s.clock, Logger: s.log,
+	}); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	ensure := func(ctx context.Context, tx store.Tx) error {
 		_, err := s.tenants.EnsureSystem(ctx, tx)
 		return err
@@ -75,4 +106,16 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 		return nil, fmt.Errorf("system tenant: %w", err)
 	}
 	return s, nil
+}
+
+// userClaims gives the OpenID provider the directory's view of a user; the
+// provider does not depend on the directory package.
+type userClaims struct{ dir *directory.Directory }
+
+func (u userClaims) UserClaims(ctx context.Context, tx store.Tx, tenantID, userID string) (oidc.Claims, error) {
+	usr, err := u.dir.User(ctx, tx, tenantID, userID)
+	if err != nil {
+		return oidc.Claims{}, err
+	}
+	return oidc.Claims{Subject: usr.ID, Email: usr.Email, EmailVerified: usr.EmailVerified, Name: usr.Name, Locale: usr.Locale, UpdatedAt: usr.UpdatedAt}, nil
 }

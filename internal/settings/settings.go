@@ -39,6 +39,9 @@ type Config struct {
 	// DatabaseURL selects the store: empty means SQLite in DataDir, otherwise
 	// a postgres:// or postgresql:// URL.
 	DatabaseURL string `yaml:"database_url" help:"PostgreSQL URL (postgres://...); empty uses SQLite in the data directory"`
+	// DefaultTenant is the tenant (slug) the public URL's host serves;
+	// every tenant also answers on {slug}.{public host}.
+	DefaultTenant string `yaml:"default_tenant" help:"tenant slug served on the public URL's host; every tenant also answers on {slug}.{public host}"`
 	// Log configures the process log.
 	Log Log `yaml:"log"`
 	// Secrets holds the key-encryption keys of the envelope-encryption

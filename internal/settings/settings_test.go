@@ -550,7 +550,7 @@ func TestBind(t *testing.T) {
 				t.Errorf("--%s usage %q does not name %s", f.Name, f.Usage, env)
 			}
 		})
-		want := []string{"addr", "config", "data-dir", "database-url", "events-retention", "log-format", "log-level", "public-url", "secrets-key", "secrets-previous-keys", "tenants-max-depth"}
+		want := []string{"addr", "config", "data-dir", "database-url", "default-tenant", "events-retention", "log-format", "log-level", "public-url", "secrets-key", "secrets-previous-keys", "tenants-max-depth"}
 		if !slices.Equal(names, want) {
 			t.Errorf("got flags %q, want %q", names, want)
 		}

@@ -1,0 +1,14 @@
+// Package assets holds the hosted pages' static files (the stylesheet of
+// design tokens), embedded in the binary.
+package assets
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed *.css
+var files embed.FS
+
+// FS returns the static files.
+func FS() fs.FS { return files }

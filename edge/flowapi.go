@@ -1,0 +1,206 @@
+package edge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/lintel-id/lintel/edge/pages"
+	"github.com/lintel-id/lintel/server/engine"
+	"github.com/lintel-id/lintel/server/engine/wire"
+	"github.com/lintel-id/lintel/server/oidc"
+	"github.com/lintel-id/lintel/server/store"
+	"github.com/lintel-id/lintel/server/tenant"
+)
+
+// FlowSecretHeader carries the flow secret on the JSON flow API.
+const FlowSecretHeader = "Lintel-Flow-Secret"
+
+// maxFlowBody bounds flow API request bodies.
+const maxFlowBody = 16 << 10
+
+// apiError answers the flow API with a stable error code and the message
+// ID a client shows (translated with the same catalogs as the pages).
+func apiError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "message": message})
+}
+
+// flowOrigin returns the caller's web origin ("" for non-browser clients)
+// and whether it may drive flows of app: the site itself or one of the
+// tenant's trusted origins for CORS. The server enforces this, not CORS.
+func (s *siteHandlers) flowOrigin(ctx context.Context, r *http.Request, site Site, appID string) (string, bool, error) {
+	origin := r.Header.Get("Origin")
+	if origin == "" || origin == site.Base {
+		return origin, true, nil
+	}
+	var ok bool
+	err := s.engine.Store.View(ctx, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		ok, err = s.tenants.OriginAllowed(ctx, tx, site.Tenant.ID, appID, origin, tenant.PurposeCORS)
+		return err
+	})
+	return origin, ok, err
+}
+
+// cors answers a trusted origin's browser with the headers it needs.
+func cors(w http.ResponseWriter, origin string, site Site) {
+	if origin == "" || origin == site.Base {
+		return
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Set("Access-Control-Allow-Credentials", "true")
+	h.Set("Access-Control-Expose-Headers", FlowSecretHeader)
+	h.Add("Vary", "Origin")
+}
+
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFlowBody))
+	if err != nil {
+		apiError(w, http.StatusRequestEntityTooLarge, "request_too_large", "error.request.invalid")
+		return nil, false
+	}
+	return b, true
+}
+
+// startFlow is POST /api/v1/flows.
+func (s *siteHandlers) startFlow(w http.ResponseWriter, r *http.Request) {
+	site, _ := SiteFrom(r.Context())
+	iss := oidc.Issuer{TenantID: site.Tenant.ID, Server: "default", URL: site.Issuer("default")}
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	start, err := wire.ParseStartRequest(body)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, "invalid_request", "error.request.invalid")
+		return
+	}
+	q := url.Values{"response_type": {"code"}}
+	for k, v := range map[string]string{
+		"client_id": start.ClientID, "redirect_uri": start.RedirectURI, "scope": start.Scope, "state": start.State,
+		"nonce": start.Nonce, "code_challenge": start.CodeChallenge, "code_challenge_method": start.CodeChallengeMethod,
+		"login_hint": start.LoginHint, "ui_locales": start.UILocales, "prompt": start.Prompt, "acr_values": start.ACRValues,
+	} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	req, app, aerr := s.oidc.ValidateAuthorize(r.Context(), iss, q)
+	if aerr != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		out := map[string]string{"error": aerr.Err.Code, "error_description": aerr.Err.Description}
+		if aerr.Redirect {
+			out["redirect"] = oidc.ErrorRedirect(iss, aerr.Request, aerr.Err)
+		}
+		_ = json.NewEncoder(w).Encode(out)
+		return
+	}
+	origin, allowed, err := s.flowOrigin(r.Context(), r, site, app.ID)
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "edge: check origin", "err", err)
+		apiError(w, http.StatusInternalServerError, "server_error", "error.server")
+		return
+	}
+	if !allowed {
+		apiError(w, http.StatusForbidden, "origin_not_allowed", "error.request.invalid")
+		return
+	}
+	l := s.locales.Localizer(s.locales.Match(req.UILocales, "", r.Header.Get("Accept-Language")))
+	res, err := s.engine.Start(r.Context(), engine.Begin{
+		Issuer: iss, Request: req, App: app, Origin: origin,
+		Session: sessionCookie(r, site), Locale: l.Lang(), Dir: l.Dir(),
+	})
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "edge: start flow", "err", err)
+		apiError(w, http.StatusInternalServerError, "server_error", "error.server")
+		return
+	}
+	cors(w, origin, site)
+	w.Header().Set(FlowSecretHeader, res.Secret)
+	s.writeFlow(w, r, http.StatusCreated, res, res.Secret)
+}
+
+// flowByID is GET /api/v1/flows/{id}.
+func (s *siteHandlers) flowByID(w http.ResponseWriter, r *http.Request) {
+	site, _ := SiteFrom(r.Context())
+	iss := oidc.Issuer{TenantID: site.Tenant.ID, Server: "default", URL: site.Issuer("default")}
+	secret := r.Header.Get(FlowSecretHeader)
+	origin := r.Header.Get("Origin")
+	res, err := s.engine.Current(r.Context(), iss, r.PathValue("flow"), secret, origin)
+	if err != nil {
+		s.flowAPIError(w, r, err)
+		return
+	}
+	cors(w, origin, site)
+	s.writeFlow(w, r, http.StatusOK, res, secret)
+}
+
+// continueFlow is POST /api/v1/flows/{id}.
+func (s *siteHandlers) continueFlow(w http.ResponseWriter, r *http.Request) {
+	site, _ := SiteFrom(r.Context())
+	iss := oidc.Issuer{TenantID: site.Tenant.ID, Server: "default", URL: site.Issuer("default")}
+	secret := r.Header.Get(FlowSecretHeader)
+	if secret == "" {
+		apiError(w, http.StatusUnauthorized, "flow_secret_required", "error.flow.not_found")
+		return
+	}
+	body, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	req, err := wire.ParseContinueRequest(body)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, "invalid_request", "error.request.invalid")
+		return
+	}
+	origin := r.Header.Get("Origin")
+	res, err := s.engine.Continue(r.Context(), iss, r.PathValue("flow"), secret, origin, req, sessionCookie(r, site))
+	if err != nil {
+		s.flowAPIError(w, r, err)
+		return
+	}
+	if res.SetSession != nil {
+		setSessionCookie(w, site, res.SetSession)
+	}
+	cors(w, origin, site)
+	s.writeFlow(w, r, http.StatusOK, res, secret)
+}
+
+// writeFlow answers with the flow as JSON, or as the HTML fragment of the
+// same markup the hosted page uses when the client asks for text/html.
+func (s *siteHandlers) writeFlow(w http.ResponseWriter, r *http.Request, status int, res engine.Result, secret string) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if r.Header.Get("Accept") == "text/html" {
+		site, _ := SiteFrom(r.Context())
+		l := s.localizerFor(res.Flow.Context.Locale, r)
+		p := pages.Page{L: l, Title: stepTitleID(res.Flow.Step)}
+		s.render(w, r, status, pages.FlowFragment(p, pages.FlowForm{Flow: res.Flow, Action: site.Base + "/api/v1/flows/" + res.Flow.ID, Secret: secret}))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(res.Flow.AppendJSON(nil))
+}
+
+func (s *siteHandlers) flowAPIError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, engine.ErrFlowNotFound):
+		apiError(w, http.StatusNotFound, "flow_not_found", "error.flow.not_found")
+	case errors.Is(err, engine.ErrFlowExpired), errors.Is(err, engine.ErrFlowDone):
+		apiError(w, http.StatusGone, "flow_expired", "error.flow.expired")
+	case errors.Is(err, engine.ErrUnknownAction):
+		apiError(w, http.StatusBadRequest, "unknown_action", "error.request.invalid")
+	default:
+		s.log.ErrorContext(r.Context(), "edge: flow API", "err", err)
+		apiError(w, http.StatusInternalServerError, "server_error", "error.server")
+	}
+}

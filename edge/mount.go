@@ -1,0 +1,71 @@
+package edge
+
+import (
+	"errors"
+	"io/fs"
+	"net/http"
+
+	"github.com/lintel-id/lintel/edge/assets"
+)
+
+// mountSites adds everything a tenant's site serves. The site mux sits
+// behind host routing (unknown hosts get an empty 404); pages sit behind
+// the security middleware as well.
+func mountSites(mux *http.ServeMux, cfg Config) error {
+	if cfg.OIDC == nil || cfg.Tenants == nil || cfg.Locales == nil || cfg.PublicURL == nil {
+		return errors.New("edge: serving sites needs OIDC, Tenants, Locales and PublicURL")
+	}
+	s := &siteHandlers{engine: cfg.Engine, oidc: cfg.OIDC, tenants: cfg.Tenants, locales: cfg.Locales, log: cfg.Logger, flowTTL: cfg.Engine.FlowTTL}
+	router := &sites{store: cfg.Engine.Store, tenants: cfg.Tenants, public: cfg.PublicURL, defaultTenant: cfg.DefaultTenant}
+
+	site := http.NewServeMux()
+	pagesMux := http.NewServeMux()
+	page := secure(pagesMux, func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, http.StatusForbidden, "error.form.expired")
+	})
+	pagesMux.HandleFunc("GET /oauth2/{server}/v1/authorize", s.authorize)
+	pagesMux.HandleFunc("GET /signin/{flow}", s.signinPage)
+	pagesMux.HandleFunc("POST /signin/{flow}", s.signinPost)
+	pagesMux.HandleFunc("GET /oauth2/{server}/v1/logout", s.logoutPage)
+	pagesMux.HandleFunc("POST /oauth2/{server}/v1/logout", s.logout)
+	if cfg.Demo != nil {
+		d := newDemo(*cfg.Demo, s)
+		pagesMux.HandleFunc("GET /demo", d.home)
+		pagesMux.HandleFunc("GET /demo/signed-out", d.home)
+		pagesMux.HandleFunc("POST /demo/login", d.login)
+		pagesMux.HandleFunc("GET /demo/callback", d.callback)
+		pagesMux.HandleFunc("POST /demo/logout", d.logout)
+	}
+	for _, p := range []string{"/oauth2/{server}/v1/authorize", "/signin/{flow}", "/oauth2/{server}/v1/logout", "/demo", "/demo/"} {
+		site.Handle(p, page)
+	}
+
+	if cfg.Demo != nil {
+		// A newcomer who opens the public URL lands on the demo client.
+		site.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/demo", http.StatusFound)
+		})
+	}
+	site.HandleFunc("POST /api/v1/flows", s.startFlow)
+	site.HandleFunc("GET /api/v1/flows/{flow}", s.flowByID)
+	site.HandleFunc("POST /api/v1/flows/{flow}", s.continueFlow)
+
+	site.Handle("GET /oauth2/{server}/.well-known/openid-configuration", withIssuer(cfg.OIDC.Discovery()))
+	site.Handle("GET /oauth2/{server}/v1/keys", withIssuer(cfg.OIDC.JWKS()))
+	site.Handle("POST /oauth2/{server}/v1/token", withIssuer(cfg.OIDC.Token()))
+	site.Handle("/oauth2/{server}/v1/userinfo", withIssuer(cfg.OIDC.UserInfo()))
+
+	static, err := fs.Sub(assets.FS(), ".")
+	if err != nil {
+		return err
+	}
+	files := http.FileServerFS(static)
+	site.Handle("GET /assets/", http.StripPrefix("/assets/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		files.ServeHTTP(w, r)
+	})))
+
+	mux.Handle("/", router.route(site, func(err error) { cfg.Logger.Error("edge: host routing", "err", err) }))
+	return nil
+}

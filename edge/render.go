@@ -1,0 +1,49 @@
+package edge
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/a-h/templ"
+	"golang.org/x/text/language"
+
+	"github.com/lintel-id/lintel/edge/pages"
+	"github.com/lintel-id/lintel/internal/requestid"
+	"github.com/lintel-id/lintel/locales"
+)
+
+// localizer picks the person's language for a page without a flow: the
+// ui_locales parameter when present, then Accept-Language.
+func (s *siteHandlers) localizer(r *http.Request) *locales.Localizer {
+	tag := s.locales.Match(r.URL.Query().Get("ui_locales"), "", r.Header.Get("Accept-Language"))
+	return s.locales.Localizer(tag)
+}
+
+// localizerFor returns the localizer of a language a flow recorded.
+func (s *siteHandlers) localizerFor(lang string, r *http.Request) *locales.Localizer {
+	if lang != "" {
+		if tag, err := language.Parse(lang); err == nil {
+			return s.locales.Localizer(s.locales.Match(tag.String(), "", ""))
+		}
+	}
+	return s.localizer(r)
+}
+
+func (s *siteHandlers) page(ctx context.Context, l *locales.Localizer, title string) pages.Page {
+	return pages.Page{L: l, Title: title, CSRF: CSRF(ctx)}
+}
+
+// render writes a templ component with a status.
+func (s *siteHandlers) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := c.Render(r.Context(), w); err != nil {
+		s.log.ErrorContext(r.Context(), "edge: render page", "err", err)
+	}
+}
+
+// errorPage shows a branded, localized error with the request ID.
+func (s *siteHandlers) errorPage(w http.ResponseWriter, r *http.Request, status int, message string) {
+	l := s.localizer(r)
+	s.render(w, r, status, pages.ErrorPage(s.page(r.Context(), l, "error.title"), message, requestid.From(r.Context())))
+}

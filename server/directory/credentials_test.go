@@ -1,0 +1,140 @@
+package directory
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lintel-id/lintel/internal/ident"
+	"github.com/lintel-id/lintel/server/store"
+)
+
+const phc = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"
+
+func TestSetCredential(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		u := e.user(t, tenantA, UserInput{Login: "alice"})
+		set := func(secret string) error {
+			return e.do(t, func(ctx context.Context, tx store.Tx) error {
+				return e.dir.SetCredential(ctx, tx, tenantA, u.ID, CredentialPassword, secret)
+			})
+		}
+		read := func() Credential {
+			return get(t, e, func(ctx context.Context, tx store.Tx) (Credential, error) {
+				return e.dir.Credential(ctx, tx, tenantA, u.ID, CredentialPassword)
+			})
+		}
+		t.Run("stores a new credential", func(t *testing.T) {
+			if err := set(phc); err != nil {
+				t.Fatal(err)
+			}
+			c := read()
+			if !ident.Valid("cred", c.ID) || c.UserID != u.ID || c.Type != CredentialPassword || c.Secret != phc ||
+				!c.CreatedAt.Equal(t0) || !c.UpdatedAt.Equal(t0) {
+				t.Fatalf("got %#v (secret %q)", c, c.Secret)
+			}
+		})
+		t.Run("replaces the secret and keeps the ID", func(t *testing.T) {
+			before := read()
+			later := e.clk.Advance(time.Hour)
+			if err := set(phc + "x"); err != nil {
+				t.Fatal(err)
+			}
+			c := read()
+			if c.ID != before.ID || c.Secret != phc+"x" || !c.CreatedAt.Equal(t0) || !c.UpdatedAt.Equal(later) {
+				t.Fatalf("got %v (secret %q), want ID %s, updated at %v", c, c.Secret, before.ID, later)
+			}
+			if n := e.count(t, "credentials"); n != 1 {
+				t.Fatalf("%d credentials, want 1", n)
+			}
+		})
+	})
+}
+
+func TestSetCredentialRefusesBadInput(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		u := e.user(t, tenantA, UserInput{Login: "alice"})
+		for _, tc := range []struct {
+			name, typ, secret string
+			fields            []string
+		}{
+			{"refuses an unknown type", "sms", phc, []string{"type"}},
+			{"refuses an empty secret", CredentialPassword, "", []string{"secret"}},
+			{"refuses a secret longer than MaxSecretLen", CredentialPassword, strings.Repeat("a", MaxSecretLen+1), []string{"secret"}},
+			{"refuses a NUL byte in the secret", CredentialPassword, "abc\x00def", []string{"secret"}},
+			{"refuses invalid UTF-8 in the secret", CredentialPassword, "abc\xff", []string{"secret"}},
+			{"names both fields at once", "", "", []string{"type", "secret"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				err := e.do(t, func(ctx context.Context, tx store.Tx) error {
+					return e.dir.SetCredential(ctx, tx, tenantA, u.ID, tc.typ, tc.secret)
+				})
+				wantFields(t, err, tc.fields...)
+				if n := e.count(t, "credentials"); n != 0 {
+					t.Fatalf("refused input left %d credentials", n)
+				}
+			})
+		}
+	})
+}
+
+func TestCredentialsStayInTheirTenant(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		u := e.user(t, tenantA, UserInput{Login: "alice"})
+		if err := e.do(t, func(ctx context.Context, tx store.Tx) error {
+			return e.dir.SetCredential(ctx, tx, tenantA, u.ID, CredentialPassword, phc)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name string
+			call func(ctx context.Context, tx store.Tx) error
+		}{
+			{"refuses setting a credential of another tenant's user", func(ctx context.Context, tx store.Tx) error {
+				return e.dir.SetCredential(ctx, tx, tenantB, u.ID, CredentialPassword, "other")
+			}},
+			{"refuses setting a credential of an unknown user", func(ctx context.Context, tx store.Tx) error {
+				return e.dir.SetCredential(ctx, tx, tenantA, "usr_nope", CredentialPassword, "other")
+			}},
+			{"does not find another tenant's credential", func(ctx context.Context, tx store.Tx) error {
+				_, err := e.dir.Credential(ctx, tx, tenantB, u.ID, CredentialPassword)
+				return err
+			}},
+			{"does not find a type the user has not set", func(ctx context.Context, tx store.Tx) error {
+				_, err := e.dir.Credential(ctx, tx, tenantA, u.ID, "totp")
+				return err
+			}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				wantNotFound(t, e.do(t, tc.call))
+			})
+		}
+		c := get(t, e, func(ctx context.Context, tx store.Tx) (Credential, error) {
+			return e.dir.Credential(ctx, tx, tenantA, u.ID, CredentialPassword)
+		})
+		if c.Secret != phc || e.count(t, "credentials") != 1 {
+			t.Fatal("a refused call changed the stored credential")
+		}
+	})
+}
+
+func TestCredentialNeverPrintsItsSecret(t *testing.T) {
+	c := Credential{ID: "cred_1", UserID: "usr_1", Type: CredentialPassword, Secret: phc, CreatedAt: t0, UpdatedAt: t0}
+	var log bytes.Buffer
+	slog.New(slog.NewJSONHandler(&log, nil)).Info("credential", "c", c)
+	for name, out := range map[string]string{
+		"%v": fmt.Sprintf("%v", c), "%+v": fmt.Sprintf("%+v", c), "%#v": fmt.Sprintf("%#v", c), "%s": fmt.Sprint(c),
+		"pointer %v": fmt.Sprintf("%v", &c), "slog": log.String(),
+	} {
+		if strings.Contains(out, "argon2id") || strings.Contains(out, "c2FsdHNhbHRzYWx0c2FsdA") {
+			t.Errorf("%s prints the secret: %s", name, out)
+		}
+		if !strings.Contains(out, "cred_1") {
+			t.Errorf("%s does not name the credential: %s", name, out)
+		}
+	}
+}

@@ -1,0 +1,156 @@
+package engine
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base32"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lintel-id/lintel/server/engine/wire"
+	"github.com/lintel-id/lintel/server/oidc"
+	"github.com/lintel-id/lintel/server/store"
+	"github.com/lintel-id/lintel/server/tenant"
+)
+
+// secretPurpose separates flow-secret hashes from other keyed hashes.
+const secretPurpose = "engine.flow-secret"
+
+// Begin describes a flow to start.
+type Begin struct {
+	// Issuer is the authorization server the flow ends at.
+	Issuer oidc.Issuer
+	// Request is the validated authorization request (PKCE included).
+	Request oidc.AuthRequest
+	// App is the client the request is for.
+	App tenant.App
+	// Origin is the web origin of the page that starts the flow; every
+	// continuation must come from the same origin.
+	Origin string
+	// Session is the SSO session cookie's value, "" when there is none.
+	Session string
+	// Locale is the language chosen for the person (BCP 47).
+	Locale string
+	// Dir is the writing direction of Locale ("ltr" or "rtl").
+	Dir string
+}
+
+// SessionCookie is a session cookie the caller must set.
+type SessionCookie struct {
+	Value   string
+	Expires time.Time
+}
+
+// Result is a flow's view and what the caller must do besides showing it.
+type Result struct {
+	// Flow is the view: step, fields, actions, messages.
+	Flow wire.Flow
+	// Secret is the flow secret, returned by Start only: the page keeps it
+	// and sends it with every continuation.
+	Secret string
+	// SetSession is a new session cookie to set, when sign-in made one.
+	SetSession *SessionCookie
+	// RedirectURI is the client's redirect URI, whose origin pages must
+	// allow as a form target.
+	RedirectURI string
+}
+
+// state is what the server keeps about a flow, as JSON in flows.state.
+type state struct {
+	Issuer   oidc.Issuer      `json:"issuer"`
+	Request  oidc.AuthRequest `json:"request"`
+	AppName  string           `json:"app_name"`
+	Locale   string           `json:"locale,omitempty"`
+	Dir      string           `json:"dir,omitempty"`
+	Login    string           `json:"login,omitempty"`
+	Messages []wire.Message   `json:"messages,omitempty"`
+	Redirect string           `json:"redirect,omitempty"`
+}
+
+// flow is one row of the flows table.
+type flow struct {
+	ID, TenantID, ClientID, Origin string
+	SecretMAC                      []byte
+	Step                           wire.StepKind
+	State                          state
+	Attempts                       int
+	ExpiresAt                      time.Time
+	Done                           bool
+}
+
+// newHandle returns a flow ID with 128 random bits; unlike record IDs it
+// carries no time, since it travels in URLs.
+func newHandle() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return "flw_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+}
+
+func newSecret() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func (e *Engine) insert(ctx context.Context, tx store.Tx, f *flow) error {
+	st, err := json.Marshal(f.State)
+	if err != nil {
+		return err
+	}
+	now := e.Clock.Now()
+	_, err = tx.Exec(ctx, `INSERT INTO flows (id, tenant_id, client_id, origin, secret_mac, step, state, attempts, created_at, expires_at, done_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		f.ID, f.TenantID, f.ClientID, f.Origin, f.SecretMAC, string(f.Step), st, f.Attempts, now, f.ExpiresAt, doneAt(f, now))
+	return err
+}
+
+func (e *Engine) update(ctx context.Context, tx store.Tx, f *flow) error {
+	st, err := json.Marshal(f.State)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `UPDATE flows SET step = ?, state = ?, attempts = ?, done_at = ? WHERE id = ?`,
+		string(f.Step), st, f.Attempts, doneAt(f, e.Clock.Now()), f.ID)
+	return err
+}
+
+func doneAt(f *flow, now time.Time) any {
+	if f.Done {
+		return now
+	}
+	return nil
+}
+
+// load reads a flow and checks everything that binds it: tenant, secret,
+// origin and expiry. A wrong secret or origin reads as not found.
+func (e *Engine) load(ctx context.Context, tx store.Tx, iss oidc.Issuer, id, secret, origin string) (*flow, error) {
+	f := &flow{ID: id}
+	var st []byte
+	var done sql.NullTime
+	err := tx.QueryRow(ctx, `SELECT tenant_id, client_id, origin, secret_mac, step, state, attempts, expires_at, done_at FROM flows WHERE id = ?`, id).
+		Scan(&f.TenantID, &f.ClientID, &f.Origin, &f.SecretMAC, (*string)(&f.Step), &st, &f.Attempts, &f.ExpiresAt, &done)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrFlowNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("engine: load flow: %w", err)
+	}
+	mac := e.Secrets.MAC(secretPurpose, []byte(secret))
+	if f.TenantID != iss.TenantID || !hmac.Equal(mac, f.SecretMAC) || f.Origin != origin {
+		return nil, ErrFlowNotFound
+	}
+	if err := json.Unmarshal(st, &f.State); err != nil {
+		return nil, fmt.Errorf("engine: flow state: %w", err)
+	}
+	f.Done = done.Valid
+	if !f.Done && !e.Clock.Now().Before(f.ExpiresAt) {
+		return f, ErrFlowExpired
+	}
+	return f, nil
+}

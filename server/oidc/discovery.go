@@ -1,0 +1,115 @@
+package oidc
+
+import (
+	"net/http"
+
+	"github.com/go-jose/go-jose/v4"
+)
+
+// Endpoint paths under the issuer URL.
+const (
+	PathDiscovery = "/.well-known/openid-configuration"
+	PathAuthorize = "/v1/authorize"
+	PathToken     = "/v1/token"
+	PathUserInfo  = "/v1/userinfo"
+	PathKeys      = "/v1/keys"
+)
+
+// Cache lifetimes of the public documents. The JWK set is fetched again
+// by relying parties on an unknown kid, so rotation must publish a new key
+// at least keysMaxAge before it signs.
+const (
+	discoveryMaxAge = "public, max-age=3600"
+	keysMaxAge      = "public, max-age=600"
+)
+
+// discoveryDoc is the OpenID Provider metadata (OpenID Connect Discovery
+// 1.0 §3, RFC 8414, RFC 9207).
+type discoveryDoc struct {
+	Issuer                                     string   `json:"issuer"`
+	AuthorizationEndpoint                      string   `json:"authorization_endpoint"`
+	TokenEndpoint                              string   `json:"token_endpoint"`
+	UserinfoEndpoint                           string   `json:"userinfo_endpoint"`
+	JWKSURI                                    string   `json:"jwks_uri"`
+	ScopesSupported                            []string `json:"scopes_supported"`
+	ResponseTypesSupported                     []string `json:"response_types_supported"`
+	ResponseModesSupported                     []string `json:"response_modes_supported"`
+	GrantTypesSupported                        []string `json:"grant_types_supported"`
+	SubjectTypesSupported                      []string `json:"subject_types_supported"`
+	IDTokenSigningAlgValuesSupported           []string `json:"id_token_signing_alg_values_supported"`
+	TokenEndpointAuthMethodsSupported          []string `json:"token_endpoint_auth_methods_supported"`
+	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported"`
+	ClaimsSupported                            []string `json:"claims_supported"`
+	PromptValuesSupported                      []string `json:"prompt_values_supported"`
+	AuthorizationResponseIssParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
+	ClaimsParameterSupported                   bool     `json:"claims_parameter_supported"`
+	RequestParameterSupported                  bool     `json:"request_parameter_supported"`
+	RequestURIParameterSupported               bool     `json:"request_uri_parameter_supported"`
+}
+
+// discovery returns the metadata of iss.
+func discovery(iss Issuer) discoveryDoc {
+	return discoveryDoc{
+		Issuer:                                     iss.URL,
+		AuthorizationEndpoint:                      iss.endpoint(PathAuthorize),
+		TokenEndpoint:                              iss.endpoint(PathToken),
+		UserinfoEndpoint:                           iss.endpoint(PathUserInfo),
+		JWKSURI:                                    iss.endpoint(PathKeys),
+		ScopesSupported:                            supportedScopes,
+		ResponseTypesSupported:                     []string{"code"},
+		ResponseModesSupported:                     []string{"query"},
+		GrantTypesSupported:                        []string{"authorization_code"},
+		SubjectTypesSupported:                      []string{"public"},
+		IDTokenSigningAlgValuesSupported:           []string{algRS256, algES256},
+		TokenEndpointAuthMethodsSupported:          []string{"client_secret_basic", "client_secret_post", "none"},
+		CodeChallengeMethodsSupported:              []string{"S256"},
+		ClaimsSupported:                            claimsSupported,
+		PromptValuesSupported:                      promptValues,
+		AuthorizationResponseIssParameterSupported: true,
+		// The defaults of the next two are true: say false explicitly.
+		RequestParameterSupported:    false,
+		RequestURIParameterSupported: false,
+	}
+}
+
+// Discovery returns the discovery endpoint
+// ({issuer}/.well-known/openid-configuration): the provider metadata of
+// the request's issuer, as public, cacheable JSON.
+func (p *Provider) Discovery() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		iss, ok := p.issuerOf(w, r)
+		if !ok || !allowMethods(w, r, http.MethodGet, http.MethodHead) {
+			return
+		}
+		w.Header().Set("Cache-Control", discoveryMaxAge)
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		writeJSON(w, http.StatusOK, discovery(iss))
+	})
+}
+
+// JWKS returns the JWK set endpoint ({issuer}/v1/keys): the public keys
+// that verify the issuer's ID tokens (RS256) and access tokens (ES256).
+// The keys are created on the first request if they do not exist yet, so
+// the set is never empty.
+func (p *Provider) JWKS() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		iss, ok := p.issuerOf(w, r)
+		if !ok || !allowMethods(w, r, http.MethodGet, http.MethodHead) {
+			return
+		}
+		ctx := r.Context()
+		_, err := p.keys(ctx, iss)
+		set := []jose.JSONWebKey{}
+		if err == nil {
+			set, err = p.publishedKeys(ctx, iss)
+		}
+		if err != nil {
+			p.log.ErrorContext(ctx, "jwks: keys", "tenant", iss.TenantID, "err", err)
+			writeError(w, ErrServerError)
+			return
+		}
+		w.Header().Set("Cache-Control", keysMaxAge)
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		writeJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: set})
+	})
+}

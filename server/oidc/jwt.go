@@ -1,0 +1,151 @@
+package oidc
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/lintel-id/lintel/server/store"
+	"github.com/lintel-id/lintel/server/tenant"
+)
+
+// accessTokenType is the typ header of JWT access tokens (RFC 9068 §2.1).
+const accessTokenType = "at+jwt"
+
+// accessClaims are the claims of a JWT access token (RFC 9068 §2.2).
+type accessClaims struct {
+	jwt.RegisteredClaims
+	ClientID string   `json:"client_id"`
+	Scope    string   `json:"scope"`
+	AuthTime int64    `json:"auth_time"`
+	ACR      string   `json:"acr,omitempty"`
+	AMR      []string `json:"amr,omitempty"`
+}
+
+// idClaims are the claims of an ID token (OIDC Core §2, §3.1.3.6).
+type idClaims struct {
+	jwt.RegisteredClaims
+	AuthTime int64    `json:"auth_time"`
+	Nonce    string   `json:"nonce,omitempty"`
+	ACR      string   `json:"acr,omitempty"`
+	AMR      []string `json:"amr,omitempty"`
+	AZP      string   `json:"azp"`
+	AtHash   string   `json:"at_hash"`
+	userClaims
+}
+
+// sign signs claims with k, naming k in the kid header; typ, when set,
+// replaces the default "JWT" header.
+func sign(k *signingKey, typ string, claims jwt.Claims) (string, error) {
+	t := jwt.NewWithClaims(jwt.GetSigningMethod(k.slot.alg), claims)
+	t.Header["kid"] = k.kid
+	if typ != "" {
+		t.Header["typ"] = typ
+	}
+	s, err := t.SignedString(k.private)
+	if err != nil {
+		return "", fmt.Errorf("oidc: sign: %w", err)
+	}
+	return s, nil
+}
+
+// atHash is the at_hash of an access token signed with RS256 or ES256: the
+// left half of its SHA-256, base64url (OIDC Core §3.1.3.6).
+func atHash(accessToken string) string {
+	sum := sha256.Sum256([]byte(accessToken))
+	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
+}
+
+// errBadToken means an access token did not verify; the reason is for
+// logs only.
+var errBadToken = errors.New("oidc: access token does not verify")
+
+// verifyAccess checks an access token issued by iss: an ES256 JWT of type
+// at+jwt signed by one of iss's keys, for audience iss, not expired, with
+// a subject and a client.
+func (p *Provider) verifyAccess(ctx context.Context, iss Issuer, raw string) (accessClaims, error) {
+	parser := jwt.NewParser(
+		jwt.WithValidMethods([]string{algES256}),
+		jwt.WithIssuer(iss.URL),
+		jwt.WithAudience(iss.URL),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithTimeFunc(p.clk.Now),
+	)
+	var c accessClaims
+	var lookupErr error
+	_, err := parser.ParseWithClaims(raw, &c, func(t *jwt.Token) (any, error) {
+		typ, _ := t.Header["typ"].(string)
+		if !strings.EqualFold(typ, accessTokenType) && !strings.EqualFold(typ, "application/"+accessTokenType) {
+			return nil, fmt.Errorf("typ %q is not %s", typ, accessTokenType)
+		}
+		kid, _ := t.Header["kid"].(string)
+		k, err := p.keyByKID(ctx, iss, kid)
+		if err != nil {
+			if !errors.Is(err, store.ErrNotFound) {
+				lookupErr = err
+			}
+			return nil, fmt.Errorf("key %q: %w", kid, err)
+		}
+		if k.slot.alg != algES256 {
+			return nil, fmt.Errorf("key %q is not an access-token key", kid)
+		}
+		return k.private.Public(), nil
+	})
+	if lookupErr != nil {
+		return accessClaims{}, fmt.Errorf("oidc: verification key: %w", lookupErr)
+	}
+	if err != nil {
+		return accessClaims{}, fmt.Errorf("%w: %w", errBadToken, err)
+	}
+	if c.Subject == "" || c.ClientID == "" || c.ID == "" {
+		return accessClaims{}, fmt.Errorf("%w: missing sub, client_id or jti", errBadToken)
+	}
+	return c, nil
+}
+
+// mint signs the tokens of a redeemed code: an ES256 access token for the
+// issuer's audience and an RS256 ID token for the client, carrying the
+// profile and email claims its scope grants.
+func (p *Provider) mint(iss Issuer, app tenant.App, c codeRow, u Claims, keys tokenKeys) (tokenResponse, error) {
+	now := p.now()
+	access := accessClaims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer: iss.URL, Subject: u.Subject, Audience: jwt.ClaimStrings{iss.URL},
+			ExpiresAt: jwt.NewNumericDate(now.Add(AccessTokenLifetime)), IssuedAt: jwt.NewNumericDate(now),
+			ID: randomToken(16),
+		},
+		ClientID: app.ID, Scope: c.scope, AuthTime: c.authTime.Unix(), ACR: c.acr, AMR: nonEmpty(c.amr),
+	}
+	at, err := sign(keys.access, accessTokenType, access)
+	if err != nil {
+		return tokenResponse{}, err
+	}
+	id := idClaims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer: iss.URL, Subject: u.Subject, Audience: jwt.ClaimStrings{app.ID},
+			ExpiresAt: jwt.NewNumericDate(now.Add(IDTokenLifetime)), IssuedAt: jwt.NewNumericDate(now),
+		},
+		AuthTime: c.authTime.Unix(), Nonce: c.nonce, ACR: c.acr, AMR: nonEmpty(c.amr),
+		AZP: app.ID, AtHash: atHash(at), userClaims: released(u, c.scope),
+	}
+	idt, err := sign(keys.id, "", id)
+	if err != nil {
+		return tokenResponse{}, err
+	}
+	return tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(AccessTokenLifetime.Seconds()),
+		IDToken: idt, Scope: c.scope}, nil
+}
+
+// nonEmpty returns nil for an empty list, so that omitempty drops it.
+func nonEmpty(v []string) []string {
+	if len(v) == 0 {
+		return nil
+	}
+	return v
+}

@@ -1,0 +1,157 @@
+// Package oidc is Lintel's OpenID provider: for each tenant's "default"
+// authorization server it validates authorization requests, issues
+// single-use authorization codes bound to a PKCE challenge, exchanges them
+// at the token endpoint for an RS256 ID token and an ES256 JWT access token
+// (RFC 9068), and serves discovery, the JWK set and userinfo.
+//
+// The package speaks the protocol and stores what the protocol needs
+// (signing keys, codes); it renders no pages and never looks at Host or
+// X-Forwarded-*: the edge routes a request to a tenant, builds the Issuer
+// from the tenant's verified domain and puts it in the request context
+// with WithIssuer before calling a handler. Signing in (who the user is,
+// which factors were used) is the engine's job: it calls IssueCode once
+// the user is authenticated.
+//
+// Protocol errors are Error values (RFC 6749 §5.2, OIDC Core §3.1.2.6);
+// internal errors are logged and answered with server_error, never shown.
+package oidc
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/lintel-id/lintel/internal/clock"
+	"github.com/lintel-id/lintel/server/secrets"
+	"github.com/lintel-id/lintel/server/store"
+	"github.com/lintel-id/lintel/server/tenant"
+)
+
+// DefaultServer is the name of the authorization server every tenant has.
+const DefaultServer = "default"
+
+// Lifetimes of what the provider issues.
+const (
+	// CodeLifetime is how long an authorization code may be exchanged.
+	CodeLifetime = 60 * time.Second
+	// AccessTokenLifetime is the lifetime of access tokens.
+	AccessTokenLifetime = time.Hour
+	// IDTokenLifetime is the lifetime of ID tokens.
+	IDTokenLifetime = time.Hour
+)
+
+// Issuer identifies one authorization server of one tenant and the URL it
+// is served at ({scheme}://{host}/oauth2/{server}). The edge chooses URL
+// from the tenant's verified domain, never from request headers.
+type Issuer struct {
+	TenantID string
+	// Server is the authorization server's name; only DefaultServer exists
+	// so far.
+	Server string
+	// URL is the issuer identifier, without a trailing slash.
+	URL string
+}
+
+// valid reports whether the issuer names a server this provider serves.
+func (iss Issuer) valid() bool {
+	return iss.TenantID != "" && iss.Server == DefaultServer && iss.URL != ""
+}
+
+// endpoint returns the URL of an endpoint under the issuer.
+func (iss Issuer) endpoint(path string) string { return iss.URL + path }
+
+type issuerKey struct{}
+
+// WithIssuer returns a context carrying the issuer a request is served
+// for. The edge calls it before every handler of this package.
+func WithIssuer(ctx context.Context, iss Issuer) context.Context {
+	return context.WithValue(ctx, issuerKey{}, iss)
+}
+
+// IssuerFrom returns the issuer set by WithIssuer.
+func IssuerFrom(ctx context.Context) (Issuer, bool) {
+	iss, ok := ctx.Value(issuerKey{}).(Issuer)
+	return iss, ok
+}
+
+// Claims are what the provider may tell a client about a user.
+type Claims struct {
+	// Subject is the user's ID, which is also the sub claim. The provider
+	// refuses claims whose Subject is another user's.
+	Subject       string
+	Email         string
+	EmailVerified bool
+	Name, Locale  string
+	// UpdatedAt is when the profile last changed; zero omits updated_at.
+	UpdatedAt time.Time
+}
+
+// Users looks up the claims of a user; the directory implements it.
+//
+// UserClaims reads inside the caller's transaction. It returns an error
+// wrapping store.ErrNotFound when the user does not exist in the tenant or
+// may no longer sign in (suspended, deprovisioned): the provider then
+// refuses the code or token. It must be safe for concurrent use.
+type Users interface {
+	UserClaims(ctx context.Context, tx store.Tx, tenantID, userID string) (Claims, error)
+}
+
+// Deps are what a Provider needs. Logger may be nil (logs are dropped).
+type Deps struct {
+	Store   store.Store
+	Secrets *secrets.Service
+	Tenants *tenant.Service
+	Users   Users
+	Clock   clock.Clock
+	Logger  *slog.Logger
+}
+
+// Provider is the OpenID provider of every tenant's default authorization
+// server. It is safe for concurrent use; its only state is a cache of
+// immutable signing keys.
+type Provider struct {
+	st      store.Store
+	sec     *secrets.Service
+	tenants *tenant.Service
+	users   Users
+	clk     clock.Clock
+	log     *slog.Logger
+
+	mu     sync.Mutex             // guards byKID and active
+	byKID  map[string]*signingKey // every key seen, by kid
+	active map[keySlot]activeKey  // the key that signs, per slot
+	loadMu sync.Mutex             // serialises loading and creating signing keys
+}
+
+// New returns a Provider. Every dependency but Logger is required.
+func New(d Deps) (*Provider, error) {
+	switch {
+	case d.Store == nil:
+		return nil, errors.New("oidc: Deps.Store is required")
+	case d.Secrets == nil:
+		return nil, errors.New("oidc: Deps.Secrets is required")
+	case d.Tenants == nil:
+		return nil, errors.New("oidc: Deps.Tenants is required")
+	case d.Users == nil:
+		return nil, errors.New("oidc: Deps.Users is required")
+	case d.Clock == nil:
+		return nil, errors.New("oidc: Deps.Clock is required")
+	}
+	log := d.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Provider{
+		st: d.Store, sec: d.Secrets, tenants: d.Tenants, users: d.Users, clk: d.Clock,
+		log:    log.With("component", "oidc"),
+		byKID:  map[string]*signingKey{},
+		active: map[keySlot]activeKey{},
+	}, nil
+}
+
+// now is the current time as the store reads it back.
+func (p *Provider) now() time.Time {
+	return p.clk.Now().UTC().Truncate(time.Microsecond)
+}
