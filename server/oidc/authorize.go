@@ -63,6 +63,9 @@ var promptValues = []string{"none", "login", "consent", "select_account"}
 // only, response_mode query only, PKCE with S256 for every client, scope
 // with openid and known values only, prompt none|login|consent|
 // select_account with none alone, no request objects.
+//
+// It reads the client in a transaction of its own: do not call it inside
+// one (that fails with store.ErrNestedTx, answered as server_error).
 func (p *Provider) ValidateAuthorize(ctx context.Context, iss Issuer, q url.Values) (AuthRequest, tenant.App, *AuthorizeError) {
 	var req AuthRequest
 	stop := func(e Error) (AuthRequest, tenant.App, *AuthorizeError) {

@@ -162,3 +162,8 @@ func (p *Provider) issuerOf(w http.ResponseWriter, r *http.Request) (Issuer, boo
 	}
 	return iss, true
 }
+
+var (
+	_ error = Error{}
+	_ error = (*AuthorizeError)(nil)
+)

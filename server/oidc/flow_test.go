@@ -133,7 +133,7 @@ func checkIDToken(t *testing.T, w *world, idt *gooidc.IDToken, raw, accessToken,
 		c.UpdatedAt != want.UpdatedAt || c.AZP != want.AZP || !slices.Equal(c.AMR, want.AMR) || c.ACR != want.ACR || c.AuthTime != want.AuthTime {
 		t.Errorf("ID token claims\n got %+v\nwant %+v", c, want)
 	}
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		t.Fatalf("ID token is not RS256: %v", err)
 	}
@@ -148,7 +148,7 @@ func checkAccessToken(t *testing.T, ctx context.Context, w *world, raw, clientID
 	if err != nil {
 		t.Fatalf("access token signature: %v", err)
 	}
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.ES256})
+	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
 		t.Fatalf("access token is not ES256: %v", err)
 	}

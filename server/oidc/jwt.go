@@ -149,3 +149,8 @@ func nonEmpty(v []string) []string {
 	}
 	return v
 }
+
+var (
+	_ jwt.Claims = accessClaims{}
+	_ jwt.Claims = idClaims{}
+)

@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,7 +24,6 @@ type tokenCase struct {
 	setup  func(t *testing.T, w *world) (url.Values, http.Header)
 	status int
 	want   oidc.Error // zero for success
-	check  func(t *testing.T, w *world, rec *httptest.ResponseRecorder)
 }
 
 // redeem issues a code for app and returns its token request, with the
@@ -195,6 +196,26 @@ func TestTokenRefusesAReplayedCode(t *testing.T) {
 			}
 			if strings.Contains(logs, code) || strings.Contains(logs, w.apps["web"].secret) {
 				t.Errorf("a code or client secret reached the log:\n%s", logs)
+			}
+		})
+	}
+}
+
+func TestTokenRedeemsACodeOnceUnderConcurrency(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			w := newWorld(t, b)
+			req, code := w.code(t, w.iss, w.authQuery("spa"))
+			w.tokens(t, w.iss, "spa", "openid") // keys exist before the race
+			statuses := make([]int, 6)
+			var wg sync.WaitGroup
+			for i := range statuses {
+				wg.Go(func() { statuses[i] = w.post(w.iss, w.tokenForm("spa", code, req), nil).Code })
+			}
+			wg.Wait()
+			slices.Sort(statuses)
+			if want := []int{200, 400, 400, 400, 400, 400}; !slices.Equal(statuses, want) {
+				t.Errorf("statuses %v, want one 200 and invalid_grant for the rest", statuses)
 			}
 		})
 	}

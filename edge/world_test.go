@@ -1,0 +1,262 @@
+package edge
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/lintel-id/lintel/internal/clock"
+	"github.com/lintel-id/lintel/locales"
+	"github.com/lintel-id/lintel/server/directory"
+	"github.com/lintel-id/lintel/server/engine"
+	"github.com/lintel-id/lintel/server/events"
+	"github.com/lintel-id/lintel/server/factor"
+	"github.com/lintel-id/lintel/server/oidc"
+	"github.com/lintel-id/lintel/server/secrets"
+	"github.com/lintel-id/lintel/server/session"
+	"github.com/lintel-id/lintel/server/store"
+	"github.com/lintel-id/lintel/server/store/storetest"
+	"github.com/lintel-id/lintel/server/tenant"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// Fixtures of every site test.
+const (
+	rpCallback = "https://rp.example.test/callback"
+	alice      = "alice@example.com"
+	alicePass  = "correct horse battery staple"
+)
+
+// siteWorld is a full Lintel behind the edge on a TLS test server whose
+// address is the public URL; tenant "acme" is the default tenant with one
+// web app and one user.
+type siteWorld struct {
+	srv     *httptest.Server
+	st      store.Store
+	tenants *tenant.Service
+	engine  *engine.Engine
+	logs    *logBuffer
+	acme    tenant.Tenant
+	app     tenant.App
+	secret  string
+	userID  string
+}
+
+func newSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock) *siteWorld {
+	t.Helper()
+	ctx := context.Background()
+	w := &siteWorld{st: backend.Open(t), logs: &logBuffer{}}
+	log := slog.New(slog.NewJSONHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	kek, err := secrets.GenerateKEK(clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec, err := secrets.New(ctx, w.st, secrets.Keyring{Current: kek}, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.srv = httptest.NewUnstartedServer(nil)
+	public, _ := url.Parse("https://" + w.srv.Listener.Addr().String())
+	w.tenants = tenant.New(sec, clk, tenant.Options{PublicHost: public.Hostname()})
+	dir := directory.New(clk)
+	pw := factor.NewPasswords(2)
+	ev := events.New(w.st, sec, clk)
+	sessions := session.New(sec, clk, session.Options{})
+	prov, err := oidc.New(oidc.Deps{Store: w.st, Secrets: sec, Tenants: w.tenants, Users: claimsOf{dir}, Clock: clk, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.engine, err = engine.New(engine.Deps{Store: w.st, Secrets: sec, OIDC: prov, Directory: dir, Passwords: pw, Sessions: sessions, Events: ev, Clock: clk, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := locales.Load(locales.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, err := pw.Hash(ctx, alicePass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = w.st.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+		if w.acme, err = w.tenants.CreateTenant(ctx, tx, tenant.TenantInput{Slug: "acme", Name: "Acme"}); err != nil {
+			return err
+		}
+		if w.app, w.secret, err = w.tenants.CreateApp(ctx, tx, w.acme.ID, tenant.AppInput{
+			Name: "Acme Portal", Type: tenant.AppWeb, RedirectURIs: []string{rpCallback},
+			PostLogoutRedirectURIs: []string{"https://rp.example.test/bye"},
+		}); err != nil {
+			return err
+		}
+		u, err := dir.CreateUser(ctx, tx, w.acme.ID, directory.UserInput{Login: alice, Email: alice, EmailVerified: true, Name: "Alice"})
+		if err != nil {
+			return err
+		}
+		w.userID = u.ID
+		return dir.SetCredential(ctx, tx, w.acme.ID, u.ID, directory.CredentialPassword, hash)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(Config{
+		Store: w.st, Logger: log, Registry: prometheus.NewRegistry(), Clock: clk,
+		Engine: w.engine, OIDC: prov, Tenants: w.tenants, Locales: cat, PublicURL: public, DefaultTenant: "acme",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.srv.Config.Handler = h
+	w.srv.StartTLS()
+	t.Cleanup(w.srv.Close)
+	return w
+}
+
+// claimsOf adapts the directory to the provider, as cmd/lintel does.
+type claimsOf struct{ dir *directory.Directory }
+
+func (c claimsOf) UserClaims(ctx context.Context, tx store.Tx, tenantID, userID string) (oidc.Claims, error) {
+	u, err := c.dir.User(ctx, tx, tenantID, userID)
+	if err != nil {
+		return oidc.Claims{}, err
+	}
+	return oidc.Claims{Subject: u.ID, Email: u.Email, EmailVerified: u.EmailVerified, Name: u.Name, Locale: u.Locale, UpdatedAt: u.UpdatedAt}, nil
+}
+
+// browser is an HTTP client with cookies that trusts the test server and
+// stops at redirects, so tests see each hop.
+func (w *siteWorld) browser(t *testing.T) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := w.srv.Client()
+	c.Jar = jar
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return c
+}
+
+// get and post return status, headers and body.
+func get(t *testing.T, c *http.Client, u string, header ...string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return do(t, c, req)
+}
+
+func postForm(t *testing.T, c *http.Client, u string, form url.Values, header ...string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	return do(t, c, req)
+}
+
+func do(t *testing.T, c *http.Client, req *http.Request) (int, http.Header, string) {
+	t.Helper()
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+var hiddenInput = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)"`)
+
+// formFields returns the hidden fields of the page's form.
+func formFields(page string) url.Values {
+	v := url.Values{}
+	for _, m := range hiddenInput.FindAllStringSubmatch(page, -1) {
+		v.Set(m[1], m[2])
+	}
+	return v
+}
+
+// pkce returns a verifier and its S256 challenge.
+func pkce(seed string) (verifier, challenge string) {
+	verifier = strings.Repeat(seed, 43/len(seed)+1)[:43]
+	sum := sha256.Sum256([]byte(verifier))
+	return verifier, base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// authorizeURL builds an authorization request for the world's app.
+func (w *siteWorld) authorizeURL(challenge string, extra ...string) string {
+	q := url.Values{
+		"client_id": {w.app.ID}, "redirect_uri": {rpCallback}, "response_type": {"code"},
+		"scope": {"openid profile email"}, "state": {"st-123"}, "nonce": {"n-456"},
+		"code_challenge": {challenge}, "code_challenge_method": {"S256"},
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		q.Set(extra[i], extra[i+1])
+	}
+	return w.srv.URL + "/oauth2/default/v1/authorize?" + q.Encode()
+}
+
+// signIn walks the hosted pages from an authorize URL to the redirect to
+// the client, posting forms as a browser with JavaScript off would. It
+// returns the final redirect and the page URLs on the way.
+func (w *siteWorld) signIn(t *testing.T, c *http.Client, authorize, login, password string) (string, []string) {
+	t.Helper()
+	var visited []string
+	status, h, _ := get(t, c, authorize)
+	if status != http.StatusSeeOther {
+		t.Fatalf("authorize: %d", status)
+	}
+	loc := h.Get("Location")
+	for range 5 {
+		if !strings.HasPrefix(loc, "/signin/") {
+			return loc, visited
+		}
+		page := w.srv.URL + loc
+		visited = append(visited, loc)
+		status, _, body := get(t, c, page)
+		if status != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", loc, status, body)
+		}
+		form := formFields(body)
+		switch {
+		case strings.Contains(body, `name="login"`):
+			form.Set("action", engine.ActionNext)
+			form.Set("login", login)
+		case strings.Contains(body, `name="password"`):
+			form.Set("action", engine.ActionSignIn)
+			form.Set("password", password)
+		default:
+			t.Fatalf("unexpected page:\n%s", body)
+		}
+		status, h, body = postForm(t, c, page, form, "Origin", w.srv.URL)
+		if status != http.StatusSeeOther {
+			t.Fatalf("POST %s: %d %s", loc, status, body)
+		}
+		loc = h.Get("Location")
+	}
+	t.Fatalf("sign-in did not end")
+	return "", nil
+}
