@@ -52,7 +52,8 @@ staticcheck:
 # behaviour passing on both SQLite and PostgreSQL.
 unit:
 	$(GO) test -count=1 -v ./server/store/ | grep -E -- '^(ok|FAIL|PASS)|--- (PASS|FAIL|SKIP)'
-	$(GO) test -count=1 $$($(GO) list ./... | grep -v -x -F 'github.com/lintel-id/lintel/server/store')
+	mkdir -p test-output
+	$(GO) test -count=1 -artifacts -outputdir $(CURDIR)/test-output $$($(GO) list ./... | grep -v -x -F 'github.com/lintel-id/lintel/server/store')
 
 race:
 	$(GO) test -count=1 -race $$($(GO) list ./... | grep -v -x -F '$(RACE_SKIP)')
@@ -63,4 +64,4 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./... | tee bench/out/bench.txt
 
 clean:
-	rm -rf bin bench/out
+	rm -rf bin bench/out test-output

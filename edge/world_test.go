@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -130,6 +131,10 @@ func (c claimsOf) UserClaims(ctx context.Context, tx store.Tx, tenantID, userID 
 	u, err := c.dir.User(ctx, tx, tenantID, userID)
 	if err != nil {
 		return oidc.Claims{}, err
+	}
+	if !u.Status.CanSignIn() {
+		// Tokens must not describe a user who may no longer sign in.
+		return oidc.Claims{}, fmt.Errorf("user %s: %w", u.ID, store.ErrNotFound)
 	}
 	return oidc.Claims{Subject: u.ID, Email: u.Email, EmailVerified: u.EmailVerified, Name: u.Name, Locale: u.Locale, UpdatedAt: u.UpdatedAt}, nil
 }

@@ -85,7 +85,12 @@ type started struct {
 // printed up to the start line.
 func startServerOutput(t *testing.T, env []string, args ...string) started {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, args...)...)
+	return startCommand(t, exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, args...)...), env)
+}
+
+// startCommand runs a prepared serve command until its start line.
+func startCommand(t *testing.T, cmd *exec.Cmd, env []string) started {
+	t.Helper()
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

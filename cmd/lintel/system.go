@@ -117,5 +117,9 @@ func (u userClaims) UserClaims(ctx context.Context, tx store.Tx, tenantID, userI
 	if err != nil {
 		return oidc.Claims{}, err
 	}
+	if !usr.Status.CanSignIn() {
+		// Tokens must not describe a user who may no longer sign in.
+		return oidc.Claims{}, fmt.Errorf("user %s: %w", usr.ID, store.ErrNotFound)
+	}
 	return oidc.Claims{Subject: usr.ID, Email: usr.Email, EmailVerified: usr.EmailVerified, Name: usr.Name, Locale: usr.Locale, UpdatedAt: usr.UpdatedAt}, nil
 }
