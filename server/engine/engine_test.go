@@ -1,0 +1,180 @@
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lintel-id/lintel/internal/clock"
+	"github.com/lintel-id/lintel/internal/requestid"
+	"github.com/lintel-id/lintel/server/directory"
+	"github.com/lintel-id/lintel/server/engine/wire"
+	"github.com/lintel-id/lintel/server/events"
+	"github.com/lintel-id/lintel/server/factor"
+	"github.com/lintel-id/lintel/server/oidc"
+	"github.com/lintel-id/lintel/server/secrets"
+	"github.com/lintel-id/lintel/server/session"
+	"github.com/lintel-id/lintel/server/store"
+	"github.com/lintel-id/lintel/server/store/storetest"
+	"github.com/lintel-id/lintel/server/tenant"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+const (
+	origin   = "https://id.example.test"
+	login    = "ada@example.com"
+	password = "analytical engine"
+)
+
+type env struct {
+	e      *Engine
+	clk    *clock.Fake
+	iss    oidc.Issuer
+	app    tenant.App
+	userID string
+	events *events.Log
+}
+
+type claims struct{ dir *directory.Directory }
+
+func (c claims) UserClaims(ctx context.Context, tx store.Tx, tenantID, userID string) (oidc.Claims, error) {
+	u, err := c.dir.User(ctx, tx, tenantID, userID)
+	return oidc.Claims{Subject: u.ID, Email: u.Email}, err
+}
+
+func newEnv(t *testing.T, open storetest.Opener) *env {
+	t.Helper()
+	ctx := context.Background()
+	st := open(t)
+	clk := clock.NewFake(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
+	kek, _ := secrets.GenerateKEK(clk.Now())
+	sec, err := secrets.New(ctx, st, secrets.Keyring{Current: kek}, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenants := tenant.New(sec, clk, tenant.Options{})
+	dir := directory.New(clk)
+	pw := factor.NewPasswords(2)
+	log := slog.New(slog.DiscardHandler)
+	prov, err := oidc.New(oidc.Deps{Store: st, Secrets: sec, Tenants: tenants, Users: claims{dir}, Clock: clk, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := events.New(st, sec, clk)
+	e, err := New(Deps{Store: st, Secrets: sec, OIDC: prov, Directory: dir, Passwords: pw, Sessions: session.New(sec, clk, session.Options{}), Events: ev, Clock: clk, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, err := pw.Hash(ctx, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &env{e: e, clk: clk, events: ev}
+	err = st.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+		tn, err := tenants.CreateTenant(ctx, tx, tenant.TenantInput{Slug: "acme", Name: "Acme"})
+		if err != nil {
+			return err
+		}
+		env.iss = oidc.Issuer{TenantID: tn.ID, Server: "default", URL: origin + "/oauth2/default"}
+		if env.app, _, err = tenants.CreateApp(ctx, tx, tn.ID, tenant.AppInput{Name: "Portal", Type: tenant.AppSPA, RedirectURIs: []string{"https://app.example.test/cb"}}); err != nil {
+			return err
+		}
+		u, err := dir.CreateUser(ctx, tx, tn.ID, directory.UserInput{Login: login, Email: login})
+		if err != nil {
+			return err
+		}
+		env.userID = u.ID
+		return dir.SetCredential(ctx, tx, tn.ID, u.ID, directory.CredentialPassword, hash)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+func (v *env) begin(prompt, sessionCookie string) Begin {
+	return Begin{
+		Issuer: v.iss, App: v.app, Origin: origin, Session: sessionCookie, Locale: "en", Dir: "ltr",
+		Request: oidc.AuthRequest{
+			ClientID: v.app.ID, RedirectURI: "https://app.example.test/cb", ResponseType: "code", Scope: "openid",
+			State: "st", CodeChallenge: strings.Repeat("c", 43), CodeChallengeMethod: "S256", Prompt: prompt,
+		},
+	}
+}
+
+func (v *env) start(t *testing.T, prompt, cookie string) Result {
+	t.Helper()
+	res, err := v.e.Start(context.Background(), v.begin(prompt, cookie))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func (v *env) cont(t *testing.T, r Result, action string, kv ...string) (Result, error) {
+	t.Helper()
+	req := wire.ContinueRequest{Action: action}
+	for i := 0; i+1 < len(kv); i += 2 {
+		req.Values = append(req.Values, wire.Param{Name: kv[i], Value: kv[i+1]})
+	}
+	return v.e.Continue(requestid.With(context.Background(), "req-1"), v.iss, r.Flow.ID, r.Secret, origin, req, "")
+}
+
+// must fails the test on an error: must(t)(v.cont(…)).
+func must(t *testing.T) func(Result, error) Result {
+	return func(r Result, err error) Result {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+}
+
+func messageIDs(f wire.Flow) string {
+	var ids []string
+	for _, m := range f.Messages {
+		ids = append(ids, m.ID)
+	}
+	return strings.Join(ids, ",")
+}
+
+func TestEngine(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			for _, tc := range []struct {
+				name string
+				fn   func(t *testing.T, v *env)
+			}{
+				{"signs in with the right password and issues a code", testSignIn},
+				{"identify does not reveal whether an account exists", testNoEnumeration},
+				{"wrong passwords count down and end the flow", testAttempts},
+				{"a flow answers only to its secret, origin and tenant", testBinding},
+				{"an expired flow is refused", testExpiry},
+				{"refuses an action the step does not offer", testUnknownAction},
+				{"back returns to identify", testBack},
+				{"empty and over-long values become field messages", testFieldMessages},
+				{"a live session ends the flow at once unless prompt=login", testSSO},
+				{"prompt=none without a session answers login_required", testPromptNone},
+				{"a suspended user's session does not sign them in", testSuspended},
+			} {
+				t.Run(tc.name, func(t *testing.T) { tc.fn(t, newEnv(t, b.New(t))) })
+			}
+		})
+	}
+}
+
+// signIn runs a flow to done and returns its result.
+func (v *env) signIn(t *testing.T) Result {
+	t.Helper()
+	r := v.start(t, "", "")
+	must(t)(v.cont(t, r, ActionNext, FieldLogin, login))
+	done := must(t)(v.cont(t, r, ActionSignIn, FieldPassword, password))
+	if done.Flow.Step != wire.StepDone {
+		t.Fatalf("step %s after the right password", done.Flow.Step)
+	}
+	return done
+}
