@@ -71,9 +71,9 @@ func newSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock) *sit
 	w.srv = httptest.NewUnstartedServer(nil)
 	public, _ := url.Parse("https://" + w.srv.Listener.Addr().String())
 	w.tenants = tenant.New(sec, clk, tenant.Options{PublicHost: public.Hostname()})
-	dir := directory.New(clk)
-	pw := factor.NewPasswords(2)
 	ev := events.New(w.st, sec, clk)
+	dir := directory.New(clk, ev, sec)
+	pw := factor.NewPasswords(2)
 	sessions := session.New(sec, clk, session.Options{})
 	prov, err := oidc.New(oidc.Deps{Store: w.st, Secrets: sec, Tenants: w.tenants, Users: claimsOf{dir}, Clock: clk, Logger: log})
 	if err != nil {

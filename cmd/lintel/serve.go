@@ -67,7 +67,7 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 			return err
 		}
 	}
-	api, err := mgmt.New(mgmt.Deps{Store: st, Tenants: sys.tenants, Events: sys.events, Tokens: sys.tokens, Clock: clk, Logger: log, Version: versionString()})
+	api, err := mgmt.New(mgmt.Deps{Store: st, Tenants: sys.tenants, Directory: sys.directory, Events: sys.events, Tokens: sys.tokens, Clock: clk, Logger: log, Version: versionString()})
 	if err != nil {
 		return err
 	}
@@ -119,6 +119,9 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 	retention := time.NewTicker(time.Hour)
 	defer retention.Stop()
 	go events.Retention{Log: sys.events, Keep: c.EventRetention(), Logger: log}.Run(ctx, retention.C)
+	cleanup := time.NewTicker(time.Hour)
+	defer cleanup.Stop()
+	go housekeeping(ctx, sys, cleanup.C)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -74,7 +74,7 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 	s.tenants = tenant.New(s.secrets, s.clock, tenant.Options{PublicHost: publicHost, MaxDepth: c.TenantMaxDepth()})
 	s.events = events.New(st, s.secrets, s.clock)
 	s.tokens = mgmt.NewTokens(s.secrets, s.clock)
-	s.directory = directory.New(s.clock)
+	s.directory = directory.New(s.clock, s.events, s.secrets)
 	s.passwords = factor.NewPasswords(0)
 	s.sessions = session.New(s.secrets, s.clock, session.Options{})
 	if s.locales, err = locales.Load(locales.FS()); err != nil {

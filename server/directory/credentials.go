@@ -15,9 +15,15 @@ import (
 	"github.com/lintel-id/lintel/server/store"
 )
 
-// CredentialPassword is the credential type of a password; its secret is
-// the PHC string of the password's hash.
-const CredentialPassword = "password"
+// Credential types.
+const (
+	// CredentialPassword is the credential type of a password; its secret
+	// is the PHC string of the password's hash. A user has one at most.
+	CredentialPassword = "password"
+	// CredentialWebAuthn is the credential type of a passkey; its secret
+	// is the stored WebAuthn credential. A user may have several.
+	CredentialWebAuthn = "webauthn"
+)
 
 // Credential is what verifies one way a user signs in.
 type Credential struct {
@@ -26,7 +32,12 @@ type Credential struct {
 	Type   string
 	// Secret verifies the credential (a password hash); it is never
 	// printed or logged, see String and LogValue.
-	Secret    string
+	Secret string
+	// Verified is set once the credential was proven (a passkey's
+	// registration ceremony completed); passwords are verified.
+	Verified bool
+	// Label is the user's name for the credential ("YubiKey"), "" if none.
+	Label     string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -34,8 +45,8 @@ type Credential struct {
 // String describes the credential without its secret, so that printing
 // one with %v or %+v does not leak the hash.
 func (c Credential) String() string {
-	return fmt.Sprintf("{ID:%s UserID:%s Type:%s Secret:[redacted] CreatedAt:%s UpdatedAt:%s}",
-		c.ID, c.UserID, c.Type, c.CreatedAt.Format(time.RFC3339), c.UpdatedAt.Format(time.RFC3339))
+	return fmt.Sprintf("{ID:%s UserID:%s Type:%s Secret:[redacted] Verified:%t Label:%q CreatedAt:%s UpdatedAt:%s}",
+		c.ID, c.UserID, c.Type, c.Verified, c.Label, c.CreatedAt.Format(time.RFC3339), c.UpdatedAt.Format(time.RFC3339))
 }
 
 // GoString is String, for %#v.
@@ -50,9 +61,15 @@ func (c Credential) LogValue() slog.Value {
 const MaxSecretLen = 4096
 
 // knownType reports whether SetCredential accepts a credential type.
-func knownType(typ string) bool { return typ == CredentialPassword }
+func knownType(typ string) bool { return typ == CredentialPassword || typ == CredentialWebAuthn }
 
-const credentialCols = `id, user_id, type, secret, created_at, updated_at`
+const credentialCols = `id, user_id, type, secret, verified, label, created_at, updated_at`
+
+func scanCredential(r scanner) (Credential, error) {
+	var c Credential
+	err := r.Scan(&c.ID, &c.UserID, &c.Type, &c.Secret, &c.Verified, &c.Label, &c.CreatedAt, &c.UpdatedAt)
+	return c, err
+}
 
 // SetCredential sets a user's credential of type typ (CredentialPassword)
 // to secret, replacing the one it had: the credential keeps its ID and
@@ -64,26 +81,28 @@ func (d *Directory) SetCredential(ctx context.Context, tx store.Tx, tenantID, us
 	if err := checkCredential(typ, secret); err != nil {
 		return err
 	}
+	if typ != CredentialPassword {
+		return invalid.Field("type", "must be %q; add other credentials with AddCredential", CredentialPassword)
+	}
 	if _, err := d.User(ctx, tx, tenantID, userID); err != nil {
 		return err
 	}
 	now := d.now()
-	_, err := tx.Exec(ctx, `INSERT INTO credentials (tenant_id, `+credentialCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (user_id, type) DO UPDATE SET secret = excluded.secret, updated_at = excluded.updated_at`,
-		tenantID, ident.New("cred", now), userID, typ, secret, now, now)
+	_, err := tx.Exec(ctx, `INSERT INTO credentials (tenant_id, `+credentialCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (user_id, type) WHERE type = 'password' DO UPDATE SET secret = excluded.secret, updated_at = excluded.updated_at`,
+		tenantID, ident.New("cred", now), userID, typ, secret, true, "", now, now)
 	if err != nil {
 		return fmt.Errorf("directory: set %s credential: %w", typ, err)
 	}
 	return nil
 }
 
-// Credential returns a user's credential of type typ. A user without one,
-// an unknown user and a user of another tenant are all not found
-// (store.ErrNotFound).
+// Credential returns a user's credential of type typ (the oldest, for a
+// type a user may have several of). A user without one, an unknown user
+// and a user of another tenant are all not found (store.ErrNotFound).
 func (d *Directory) Credential(ctx context.Context, tx store.Tx, tenantID, userID, typ string) (Credential, error) {
-	var c Credential
-	err := tx.QueryRow(ctx, `SELECT `+credentialCols+` FROM credentials WHERE tenant_id = ? AND user_id = ? AND type = ?`,
-		tenantID, userID, typ).Scan(&c.ID, &c.UserID, &c.Type, &c.Secret, &c.CreatedAt, &c.UpdatedAt)
+	c, err := scanCredential(tx.QueryRow(ctx, `SELECT `+credentialCols+` FROM credentials
+		WHERE tenant_id = ? AND user_id = ? AND type = ? ORDER BY id LIMIT 1`, tenantID, userID, typ))
 	if errors.Is(err, store.ErrNotFound) {
 		return Credential{}, notFound(typ+" credential of user", userID)
 	}
@@ -94,7 +113,7 @@ func (d *Directory) Credential(ctx context.Context, tx store.Tx, tenantID, userI
 func checkCredential(typ, secret string) error {
 	var errs []error
 	if !knownType(typ) {
-		errs = append(errs, invalid.Field("type", "must be %q", CredentialPassword))
+		errs = append(errs, invalid.Field("type", "must be %q or %q", CredentialPassword, CredentialWebAuthn))
 	}
 	switch {
 	case secret == "":
@@ -111,3 +130,76 @@ func checkCredential(typ, secret string) error {
 func invalidTenant() error { return invalid.Field("tenant_id", "is required") }
 
 var _ slog.LogValuer = Credential{}
+
+// MaxLabelLen is the longest label of a credential, in characters.
+const MaxLabelLen = 100
+
+// CredentialInput describes a credential added with AddCredential.
+type CredentialInput struct {
+	// Type is CredentialWebAuthn (passwords are set with SetCredential).
+	Type     string
+	Secret   string
+	Verified bool
+	Label    string
+}
+
+// AddCredential adds a credential to a user of tenantID; a user may have
+// several of a type other than CredentialPassword. A user of another
+// tenant is not found.
+func (d *Directory) AddCredential(ctx context.Context, tx store.Tx, tenantID, userID string, in CredentialInput) (Credential, error) {
+	in.Label = strings.TrimSpace(in.Label)
+	if err := checkCredential(in.Type, in.Secret); err != nil {
+		return Credential{}, err
+	}
+	if err := checkText("label", in.Label, MaxLabelLen, false); err != nil {
+		return Credential{}, err
+	}
+	if in.Type == CredentialPassword {
+		return Credential{}, fmt.Errorf("directory: passwords are set with SetCredential")
+	}
+	if _, err := d.User(ctx, tx, tenantID, userID); err != nil {
+		return Credential{}, err
+	}
+	now := d.now()
+	c := Credential{ID: ident.New("cred", now), UserID: userID, Type: in.Type, Secret: in.Secret, Verified: in.Verified,
+		Label: in.Label, CreatedAt: now, UpdatedAt: now}
+	_, err := tx.Exec(ctx, `INSERT INTO credentials (tenant_id, `+credentialCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tenantID, c.ID, c.UserID, c.Type, c.Secret, c.Verified, c.Label, c.CreatedAt, c.UpdatedAt)
+	if err != nil {
+		return Credential{}, fmt.Errorf("directory: add %s credential: %w", in.Type, err)
+	}
+	return c, nil
+}
+
+// Credentials lists the credentials of a user of tenantID, oldest first;
+// an unknown user has none.
+func (d *Directory) Credentials(ctx context.Context, tx store.Tx, tenantID, userID string) ([]Credential, error) {
+	rows, err := tx.Query(ctx, `SELECT `+credentialCols+` FROM credentials WHERE tenant_id = ? AND user_id = ? ORDER BY id`,
+		tenantID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("directory: credentials: %w", err)
+	}
+	defer rows.Close()
+	var out []Credential
+	for rows.Next() {
+		c, err := scanCredential(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// DeleteCredential deletes a credential of a user of tenantID; one that
+// does not exist or belongs to another user is not found.
+func (d *Directory) DeleteCredential(ctx context.Context, tx store.Tx, tenantID, userID, credentialID string) error {
+	n, err := tx.Exec(ctx, `DELETE FROM credentials WHERE tenant_id = ? AND user_id = ? AND id = ?`, tenantID, userID, credentialID)
+	if err != nil {
+		return fmt.Errorf("directory: delete credential: %w", err)
+	}
+	if n == 0 {
+		return notFound("credential", credentialID)
+	}
+	return nil
+}

@@ -138,3 +138,70 @@ func TestCredentialNeverPrintsItsSecret(t *testing.T) {
 		}
 	}
 }
+
+func TestSeveralPasskeysPerUser(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		u := e.user(t, tenantA, UserInput{Login: "alice"})
+		add := func(label string, verified bool) (Credential, error) {
+			var c Credential
+			e.clk.Advance(time.Second) // IDs are time-ordered
+			err := e.do(t, func(ctx context.Context, tx store.Tx) (err error) {
+				c, err = e.dir.AddCredential(ctx, tx, tenantA, u.ID, CredentialInput{Type: CredentialWebAuthn, Secret: "pk-" + label, Verified: verified, Label: label})
+				return err
+			})
+			return c, err
+		}
+		list := func(tenantID string) []Credential {
+			return get(t, e, func(ctx context.Context, tx store.Tx) ([]Credential, error) {
+				return e.dir.Credentials(ctx, tx, tenantID, u.ID)
+			})
+		}
+		if err := e.do(t, func(ctx context.Context, tx store.Tx) error {
+			return e.dir.SetCredential(ctx, tx, tenantA, u.ID, CredentialPassword, phc)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		key1, err1 := add("YubiKey", true)
+		key2, err2 := add("Phone", false)
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		t.Run("lists the password and both passkeys with label and verified", func(t *testing.T) {
+			got := list(tenantA)
+			if len(got) != 3 || got[0].Type != CredentialPassword || !got[0].Verified ||
+				got[1].ID != key1.ID || got[1].Label != "YubiKey" || !got[1].Verified || got[2].ID != key2.ID || got[2].Verified {
+				t.Fatalf("got %v", got)
+			}
+		})
+		t.Run("lists nothing for another tenant", func(t *testing.T) {
+			if got := list(tenantB); len(got) != 0 {
+				t.Fatalf("got %v", got)
+			}
+		})
+		t.Run("refuses a label that is too long", func(t *testing.T) {
+			long := make([]byte, MaxLabelLen+1)
+			for i := range long {
+				long[i] = 'a'
+			}
+			_, err := add(string(long), true)
+			wantFields(t, err, "label")
+		})
+		t.Run("deletes one passkey", func(t *testing.T) {
+			if err := e.do(t, func(ctx context.Context, tx store.Tx) error {
+				return e.dir.DeleteCredential(ctx, tx, tenantA, u.ID, key1.ID)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if got := list(tenantA); len(got) != 2 || got[1].ID != key2.ID {
+				t.Fatalf("got %v", got)
+			}
+		})
+		t.Run("refuses to delete a credential that is gone or another tenant's", func(t *testing.T) {
+			for _, tc := range []struct{ tenant, id string }{{tenantA, key1.ID}, {tenantB, key2.ID}} {
+				wantNotFound(t, e.do(t, func(ctx context.Context, tx store.Tx) error {
+					return e.dir.DeleteCredential(ctx, tx, tc.tenant, u.ID, tc.id)
+				}))
+			}
+		})
+	})
+}

@@ -1,17 +1,25 @@
-// Package directory holds Lintel's users and their credentials.
+// Package directory holds Lintel's users: their profiles, user types with
+// profile schemas, lifecycle statuses, credentials, linked identities at
+// identity providers, search, and export and erasure of a person's data.
 //
-// A user is a profile (login, email, name, locale) with a lifecycle status;
-// credentials are kept in their own table, one per user and type, and hold
-// only what verifies them (for a password, the PHC string of its argon2id
-// hash from server/factor), never the credential itself.
+// A user is a profile (login, email, names, phone, locale, and custom
+// attributes checked against the JSON Schema of the user's type) with a
+// lifecycle status (see Status and Transition). Credentials are kept in
+// their own table and hold only what verifies them (for a password, the PHC
+// string of its argon2id hash from server/factor), never the credential
+// itself. Changes are recorded in the system log (server/events) in the
+// same transaction; attributes flagged sensitive never reach it.
 //
 // Every method takes the caller's store.Tx and writes nothing outside it.
 // Errors come in three kinds, compared with errors.Is:
 //   - refused input holds one or more *invalid.Error naming the field
 //     (joined with errors.Join so all problems show at once); nothing is
 //     written;
-//   - a duplicate login within a tenant wraps store.ErrConflict together
-//     with an *invalid.Error naming "login";
+//   - a duplicate login within a tenant (after NFKC and case folding), or
+//     a duplicate value of a unique attribute, wraps store.ErrConflict
+//     together with an *invalid.Error naming the field;
+//   - a lifecycle change the transition table does not allow wraps
+//     ErrTransition together with an *invalid.Error naming "status";
 //   - a user or credential that does not exist, or belongs to another
 //     tenant, wraps store.ErrNotFound.
 //
@@ -19,40 +27,17 @@
 package directory
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/internal/invalid"
+	"github.com/lintel-id/lintel/server/events"
+	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/store"
 )
-
-// Status is where a user is in its lifecycle.
-type Status string
-
-// The statuses of a user. Only active users sign in.
-const (
-	// StatusActive users may sign in.
-	StatusActive Status = "active"
-	// StatusSuspended users keep their profile and credentials but may not
-	// sign in until reactivated.
-	StatusSuspended Status = "suspended"
-	// StatusStaged users were created (by an admin or an import) but not
-	// activated yet.
-	StatusStaged Status = "staged"
-)
-
-// Valid reports whether s is one of the statuses above.
-func (s Status) Valid() bool {
-	switch s {
-	case StatusActive, StatusSuspended, StatusStaged:
-		return true
-	}
-	return false
-}
-
-// CanSignIn reports whether a user in this status may sign in.
-func (s Status) CanSignIn() bool { return s == StatusActive }
 
 // User is a person (or account) of a tenant.
 type User struct {
@@ -61,13 +46,23 @@ type User struct {
 	// Login is the normalized name the user signs in with, unique within
 	// the tenant (see NormalizeLogin).
 	Login string
+	// TypeID is the user's type ("uty_…"), whose schema Profile follows.
+	TypeID string
 	// Email is the user's address ("" if none), with its domain in
 	// lowercase.
 	Email         string
 	EmailVerified bool
 	Name          string
+	GivenName     string
+	FamilyName    string
+	// Phone is an E.164 number ("+14155550100"), "" if none.
+	Phone         string
+	PhoneVerified bool
 	// Locale is a canonical BCP 47 tag ("en-US"), "" if unknown.
-	Locale    string
+	Locale string
+	// Profile holds the custom attributes, decoded from JSON (numbers are
+	// float64); never nil once stored.
+	Profile   map[string]any
 	Status    Status
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -75,27 +70,76 @@ type User struct {
 	LastSignInAt *time.Time
 }
 
+// LogValue logs only the user's opaque IDs and status: the profile holds
+// personal data and possibly sensitive attributes.
+func (u User) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("id", u.ID), slog.String("tenant_id", u.TenantID),
+		slog.String("type_id", u.TypeID), slog.String("status", string(u.Status)))
+}
+
+var _ slog.LogValuer = User{}
+
 // UserInput describes a new user.
 type UserInput struct {
 	// Login is required. When it contains "@" it must be an email address,
 	// and Email defaults to it.
-	Login string
-	Email string
-	Name  string
+	Login      string
+	Email      string
+	Name       string
+	GivenName  string
+	FamilyName string
+	// Phone is an E.164 number.
+	Phone         string
+	PhoneVerified bool
 	// Locale is a BCP 47 tag; it is stored in canonical form.
 	Locale        string
 	EmailVerified bool
-	// Status defaults to StatusActive.
+	// Status defaults to StatusActive; a new user may also be StatusStaged
+	// or StatusProvisioned.
 	Status Status
+	// TypeID is the user's type; "" means the tenant's default type,
+	// created on first use.
+	TypeID string
+	// Profile holds the custom attributes, checked against the type's
+	// schema.
+	Profile map[string]any
+	// Actor is who creates the user, for the system log; the zero Ref
+	// means the system.
+	Actor events.Ref
 }
 
 // Directory stores users and credentials. Create it with New.
 type Directory struct {
 	clk clock.Clock
+	ev  *events.Log
+	sec *secrets.Service
 }
 
-// New returns a Directory that reads the time from clk.
-func New(clk clock.Clock) *Directory { return &Directory{clk: clk} }
+// New returns a Directory that reads the time from clk, records changes
+// in ev and hashes activation tokens with sec.
+func New(clk clock.Clock, ev *events.Log, sec *secrets.Service) *Directory {
+	return &Directory{clk: clk, ev: ev, sec: sec}
+}
+
+// record appends an event about user userID of tenantID in tx. Personal
+// holds only the login and email, never custom attributes.
+func (d *Directory) record(ctx context.Context, tx store.Tx, typ string, u User, actor events.Ref, details map[string]any) error {
+	if actor == (events.Ref{}) {
+		actor = events.Ref{Type: "system"}
+	}
+	personal := map[string]string{"login": u.Login}
+	if u.Email != "" {
+		personal["email"] = u.Email
+	}
+	_, err := d.ev.Append(ctx, tx, events.Event{
+		Type: typ, TenantID: u.TenantID, Actor: actor, Target: events.Ref{Type: "user", ID: u.ID},
+		Outcome: events.Success, Details: details, Subject: u.ID, Personal: personal,
+	})
+	if err != nil {
+		return fmt.Errorf("directory: record %s: %w", typ, err)
+	}
+	return nil
+}
 
 // now is the current time as the store reads it back.
 func (d *Directory) now() time.Time {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/internal/invalid"
+	"github.com/lintel-id/lintel/server/events"
+	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/store/storetest"
 )
@@ -28,6 +30,7 @@ type env struct {
 	st  store.Store
 	dir *Directory
 	clk *clock.Fake
+	ev  *events.Log
 }
 
 // eachBackend runs fn on a fresh database of every dialect.
@@ -35,10 +38,25 @@ func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
-			clk := clock.NewFake(t0)
-			fn(t, &env{st: b.Open(t), dir: New(clk), clk: clk})
+			fn(t, newEnv(t, b.Open(t)))
 		})
 	}
+}
+
+// newEnv returns a Directory over st, with a real system log.
+func newEnv(t testing.TB, st store.Store) *env {
+	t.Helper()
+	clk := clock.NewFake(t0)
+	kek, err := secrets.GenerateKEK(clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec, err := secrets.New(context.Background(), st, secrets.Keyring{Current: kek}, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := events.New(st, sec, clk)
+	return &env{st: st, dir: New(clk, ev, sec), clk: clk, ev: ev}
 }
 
 // do runs fn in a transaction that commits whatever fn returns, so a
@@ -112,7 +130,11 @@ func TestNormalizeLogin(t *testing.T) {
 		{"lowercases an email", "Alice@Example.COM", "alice@example.com"},
 		{"lowercases a username", "BobTheBuilder", "bobthebuilder"},
 		{"trims surrounding white space", " \t carol@example.com\n", "carol@example.com"},
-		{"composes decomposed characters (NFC)", "Jose\u0301", "jos\u00e9"},
+		{"composes decomposed characters", "Jose\u0301", "jos\u00e9"},
+		{"maps compatibility forms (NFKC)", "\uff21lice\ufb01", "alicefi"},
+		{"folds case beyond lowercasing", "STRASSE", "strasse"},
+		{"folds sharp s", "Stra\u00dfe", "strasse"},
+		{"folds final sigma", "\u039f\u0394\u039f\u03a3", "\u03bf\u03b4\u03bf\u03c3"},
 		{"keeps inner spaces", "Dan Smith", "dan smith"},
 		{"is idempotent on a normalized login", "erin@example.com", "erin@example.com"},
 	} {
@@ -135,6 +157,12 @@ func TestStatus(t *testing.T) {
 		{StatusActive, true, true},
 		{StatusSuspended, true, false},
 		{StatusStaged, true, false},
+		{StatusProvisioned, true, false},
+		{StatusRecovery, true, false},
+		{StatusLockedOut, true, false},
+		{StatusPasswordExpired, true, false},
+		{StatusDeprovisioned, true, false},
+		{"active", false, false},
 		{"deleted", false, false},
 		{"", false, false},
 	} {

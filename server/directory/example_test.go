@@ -11,6 +11,8 @@ import (
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/internal/invalid"
 	"github.com/lintel-id/lintel/server/directory"
+	"github.com/lintel-id/lintel/server/events"
+	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/store"
 )
 
@@ -34,7 +36,16 @@ func ExampleDirectory_CreateUser() {
 		panic(err)
 	}
 	defer st.Close()
-	users := directory.New(clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)))
+	clk := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	kek, err := secrets.GenerateKEK(clk.Now())
+	if err != nil {
+		panic(err)
+	}
+	sec, err := secrets.New(ctx, st, secrets.Keyring{Current: kek}, clk)
+	if err != nil {
+		panic(err)
+	}
+	users := directory.New(clk, events.New(st, sec, clk), sec)
 
 	err = st.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
 		u, err := users.CreateUser(ctx, tx, "ten_acme", directory.UserInput{Login: "Alice@Example.com", Name: "Alice"})
@@ -55,7 +66,7 @@ func ExampleDirectory_CreateUser() {
 		panic(err)
 	}
 	// Output:
-	// alice@example.com alice@example.com active
+	// alice@example.com alice@example.com ACTIVE
 	// true login
 	// true <nil>
 }

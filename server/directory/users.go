@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -10,7 +11,8 @@ import (
 	"github.com/lintel-id/lintel/server/store"
 )
 
-const userCols = `id, tenant_id, login, email, email_verified, name, locale, status, created_at, updated_at, last_sign_in_at`
+const userCols = `id, tenant_id, login, email, email_verified, name, locale, status, created_at, updated_at, last_sign_in_at,
+	type_id, profile, given_name, family_name, phone, phone_verified`
 
 // scanner is a store.Row or store.Rows.
 type scanner interface{ Scan(dest ...any) error }
@@ -18,23 +20,53 @@ type scanner interface{ Scan(dest ...any) error }
 func scanUser(r scanner) (User, error) {
 	var u User
 	var last sql.NullTime
+	var profile []byte
 	err := r.Scan(&u.ID, &u.TenantID, &u.Login, &u.Email, &u.EmailVerified, &u.Name, &u.Locale, &u.Status,
-		&u.CreatedAt, &u.UpdatedAt, &last)
+		&u.CreatedAt, &u.UpdatedAt, &last, &u.TypeID, &profile, &u.GivenName, &u.FamilyName, &u.Phone, &u.PhoneVerified)
+	if err != nil {
+		return User{}, err
+	}
 	if last.Valid {
 		u.LastSignInAt = &last.Time
 	}
-	return u, err
+	if err := json.Unmarshal(profile, &u.Profile); err != nil {
+		return User{}, fmt.Errorf("directory: profile of user %s: %w", u.ID, err)
+	}
+	if u.Profile == nil {
+		u.Profile = map[string]any{}
+	}
+	return u, nil
 }
 
-// CreateUser creates a user of tenantID. The login is normalized (see
-// NormalizeLogin); a login another user of the tenant has is a conflict
-// (store.ErrConflict with an *invalid.Error naming "login"). The caller
-// checks that the tenant exists.
+// typeOf returns the type a user of tenantID is created with: typeID, or
+// the tenant's default type when typeID is "".
+func (d *Directory) typeOf(ctx context.Context, tx store.Tx, tenantID, typeID string) (UserType, error) {
+	if typeID == "" {
+		return d.DefaultUserType(ctx, tx, tenantID)
+	}
+	return d.UserType(ctx, tx, tenantID, typeID)
+}
+
+// CreateUser creates a user of tenantID and records "user.created". The
+// login is normalized (see NormalizeLogin); a login another user of the
+// tenant has is a conflict (store.ErrConflict with an *invalid.Error
+// naming "login"). Profile is checked against the schema of the user's
+// type (TypeID, or the tenant's default type); a value of a unique
+// attribute another user of the type holds is a conflict naming the
+// attribute. The caller checks that the tenant exists.
 func (d *Directory) CreateUser(ctx context.Context, tx store.Tx, tenantID string, in UserInput) (User, error) {
 	in, err := checkUser(in)
 	if tenantID == "" {
 		err = errors.Join(invalidTenant(), err)
 	}
+	if err != nil {
+		return User{}, err
+	}
+	t, err := d.typeOf(ctx, tx, tenantID, in.TypeID)
+	if err != nil {
+		return User{}, err
+	}
+	profile, err := t.checkProfile(in.Profile)
 	if err != nil {
 		return User{}, err
 	}
@@ -46,16 +78,27 @@ func (d *Directory) CreateUser(ctx context.Context, tx store.Tx, tenantID string
 	}
 	now := d.now()
 	u := User{
-		ID: ident.New("usr", now), TenantID: tenantID, Login: in.Login, Email: in.Email, EmailVerified: in.EmailVerified,
-		Name: in.Name, Locale: in.Locale, Status: in.Status, CreatedAt: now, UpdatedAt: now,
+		ID: ident.New("usr", now), TenantID: tenantID, TypeID: t.ID, Login: in.Login, Email: in.Email, EmailVerified: in.EmailVerified,
+		Name: in.Name, GivenName: in.GivenName, FamilyName: in.FamilyName, Phone: in.Phone, PhoneVerified: in.PhoneVerified,
+		Locale: in.Locale, Status: in.Status, CreatedAt: now, UpdatedAt: now,
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.TenantID, u.Login, u.Email, u.EmailVerified, u.Name, u.Locale, string(u.Status), u.CreatedAt, u.UpdatedAt, u.LastSignInAt)
+	_ = json.Unmarshal(profile, &u.Profile)
+	if err := setUniqueValues(ctx, tx, t, u.ID, t.uniqueValues(u.Profile)); err != nil {
+		return User{}, err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO users (`+userCols+`, email_folded, name_folded)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.TenantID, u.Login, u.Email, u.EmailVerified, u.Name, u.Locale, string(u.Status), u.CreatedAt, u.UpdatedAt, nil,
+		u.TypeID, profile, u.GivenName, u.FamilyName, u.Phone, u.PhoneVerified, fold(u.Email), fold(u.Name))
 	if errors.Is(err, store.ErrConflict) {
 		return User{}, fmt.Errorf("%w: %w", conflict("login", "another user of the tenant has this login"), err)
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("directory: create user: %w", err)
+	}
+	details := map[string]any{"type_id": u.TypeID, "status": string(u.Status), "attributes": attributeNames(u.Profile)}
+	if err := d.record(ctx, tx, "user.created", u, in.Actor, details); err != nil {
+		return User{}, err
 	}
 	return u, nil
 }

@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +41,11 @@ func TestCreateUser(t *testing.T) {
 				if !ident.Valid("usr", got.ID) {
 					t.Errorf("ID %q is not a usr ID", got.ID)
 				}
+				if !ident.Valid("uty", got.TypeID) {
+					t.Errorf("TypeID %q is not a uty ID", got.TypeID)
+				}
 				tc.want.ID, tc.want.TenantID, tc.want.CreatedAt, tc.want.UpdatedAt = got.ID, tenantA, t0, t0
+				tc.want.TypeID, tc.want.Profile = got.TypeID, map[string]any{}
 				if !equalUsers(got, tc.want) {
 					t.Fatalf("created %+v, want %+v", got, tc.want)
 				}
@@ -206,5 +211,5 @@ func equalUsers(a, b User) bool {
 	ca, cb := a.CreatedAt, b.CreatedAt
 	ua, ub := a.UpdatedAt, b.UpdatedAt
 	a.CreatedAt, b.CreatedAt, a.UpdatedAt, b.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
-	return a == b && ca.Equal(cb) && ua.Equal(ub) && (ta == nil) == (tb == nil) && (ta == nil || ta.Equal(*tb))
+	return reflect.DeepEqual(a, b) && ca.Equal(cb) && ua.Equal(ub) && (ta == nil) == (tb == nil) && (ta == nil || ta.Equal(*tb))
 }

@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/cases"
 	"golang.org/x/text/language"
 	"golang.org/x/text/unicode/norm"
 
@@ -19,14 +20,38 @@ const (
 	MaxEmailLen  = 254 // characters of an email address (RFC 5321)
 	MaxNameLen   = 200 // characters of a display name
 	MaxLocaleLen = 35  // characters of a BCP 47 tag
+	MaxPhoneLen  = 16  // characters of an E.164 number, with its "+"
 )
 
+// checkPhone checks an optional E.164 number: "+", then 7 to 15 digits,
+// the first not 0.
+func checkPhone(raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return "", nil
+	}
+	ok := len(s) >= 8 && len(s) <= MaxPhoneLen && s[0] == '+' && s[1] != '0'
+	for i := 1; ok && i < len(s); i++ {
+		ok = s[i] >= '0' && s[i] <= '9'
+	}
+	if !ok {
+		return s, invalid.Field("phone", "must be an E.164 number such as +14155550100")
+	}
+	return s, nil
+}
+
 // NormalizeLogin returns the form of a login that is stored and compared:
-// trimmed of surrounding white space, in Unicode NFC, and in lowercase
-// (email addresses and usernames alike are case-insensitive). It does not
-// validate: CreateUser refuses what does not follow the login rules.
-func NormalizeLogin(s string) string {
-	return strings.ToLower(norm.NFC.String(strings.TrimSpace(s)))
+// trimmed of surrounding white space, in Unicode NFKC and case-folded
+// (email addresses and usernames alike are case-insensitive, and logins
+// that differ only in compatibility forms, such as full-width letters or
+// ligatures, are the same login). It does not validate: CreateUser
+// refuses what does not follow the login rules.
+func NormalizeLogin(s string) string { return fold(strings.TrimSpace(s)) }
+
+// fold returns s in NFKC, case-folded, and in NFKC again (folding may
+// undo the normal form), so that fold(fold(s)) == fold(s).
+func fold(s string) string {
+	return norm.NFKC.String(cases.Fold().String(norm.NFKC.String(s)))
 }
 
 // checkLogin normalizes a login and checks the rules: 1–MaxLoginLen
@@ -125,15 +150,22 @@ func checkUser(in UserInput) (UserInput, error) {
 	if out.EmailVerified && out.Email == "" {
 		errs = append(errs, invalid.Field("email_verified", "needs an email address"))
 	}
-	out.Name = strings.TrimSpace(in.Name)
-	errs = append(errs, checkText("name", out.Name, MaxNameLen, false))
+	out.Name, out.GivenName, out.FamilyName = strings.TrimSpace(in.Name), strings.TrimSpace(in.GivenName), strings.TrimSpace(in.FamilyName)
+	errs = append(errs, checkText("name", out.Name, MaxNameLen, false),
+		checkText("given_name", out.GivenName, MaxNameLen, false),
+		checkText("family_name", out.FamilyName, MaxNameLen, false))
+	out.Phone, err = checkPhone(in.Phone)
+	errs = append(errs, err)
+	if out.PhoneVerified && out.Phone == "" {
+		errs = append(errs, invalid.Field("phone_verified", "needs a phone number"))
+	}
 	out.Locale, err = checkLocale(in.Locale)
 	errs = append(errs, err)
 	if out.Status == "" {
 		out.Status = StatusActive
 	}
-	if !out.Status.Valid() {
-		errs = append(errs, invalid.Field("status", "must be %q, %q or %q", StatusActive, StatusSuspended, StatusStaged))
+	if out.Status != StatusActive && out.Status != StatusStaged && out.Status != StatusProvisioned {
+		errs = append(errs, invalid.Field("status", "of a new user must be %s, %s or %s", StatusActive, StatusStaged, StatusProvisioned))
 	}
 	return out, errors.Join(errs...)
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lintel-id/lintel/server/engine/wire"
 	"github.com/lintel-id/lintel/server/events"
@@ -165,5 +166,21 @@ func testSuspended(t *testing.T, v *env) {
 	must(t)(v.cont(t, r, ActionNext, FieldLogin, login))
 	if got := must(t)(v.cont(t, r, ActionSignIn, FieldPassword, password)); got.Flow.Step == wire.StepDone {
 		t.Fatal("a suspended user signed in with the right password")
+	}
+}
+
+func testPurge(t *testing.T, v *env) {
+	old := v.start(t, "", "")
+	v.clk.Advance(DefaultFlowTTL + flowKeep + time.Minute)
+	fresh := v.start(t, "", "")
+	n, err := v.e.PurgeFlows(context.Background())
+	if err != nil || n != 1 {
+		t.Fatalf("purged %d, %v; want 1", n, err)
+	}
+	if _, err := v.e.Current(context.Background(), v.iss, old.Flow.ID, old.Secret, origin); !errors.Is(err, ErrFlowNotFound) {
+		t.Fatalf("old flow: %v", err)
+	}
+	if _, err := v.e.Current(context.Background(), v.iss, fresh.Flow.ID, fresh.Secret, origin); err != nil {
+		t.Fatalf("fresh flow: %v", err)
 	}
 }

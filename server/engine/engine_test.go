@@ -56,14 +56,14 @@ func newEnv(t *testing.T, open storetest.Opener) *env {
 		t.Fatal(err)
 	}
 	tenants := tenant.New(sec, clk, tenant.Options{})
-	dir := directory.New(clk)
+	ev := events.New(st, sec, clk)
+	dir := directory.New(clk, ev, sec)
 	pw := factor.NewPasswords(2)
 	log := slog.New(slog.DiscardHandler)
 	prov, err := oidc.New(oidc.Deps{Store: st, Secrets: sec, Tenants: tenants, Users: claims{dir}, Clock: clk, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev := events.New(st, sec, clk)
 	e, err := New(Deps{Store: st, Secrets: sec, OIDC: prov, Directory: dir, Passwords: pw, Sessions: session.New(sec, clk, session.Options{}), Events: ev, Clock: clk, Logger: log})
 	if err != nil {
 		t.Fatal(err)
@@ -160,6 +160,7 @@ func TestEngine(t *testing.T) {
 				{"a live session ends the flow at once unless prompt=login", testSSO},
 				{"prompt=none without a session answers login_required", testPromptNone},
 				{"a suspended user's session does not sign them in", testSuspended},
+				{"housekeeping removes long-expired flows only", testPurge},
 			} {
 				t.Run(tc.name, func(t *testing.T) { tc.fn(t, newEnv(t, b.New(t))) })
 			}

@@ -17,6 +17,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/lintel-id/lintel/internal/clock"
+	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
@@ -32,10 +33,12 @@ const maxBody = 64 << 10
 type Deps struct {
 	Store   store.Store
 	Tenants *tenant.Service
-	Events  *events.Log
-	Tokens  *Tokens
-	Clock   clock.Clock
-	Logger  *slog.Logger
+	// Directory holds users, their types, credentials and groups.
+	Directory *directory.Directory
+	Events    *events.Log
+	Tokens    *Tokens
+	Clock     clock.Clock
+	Logger    *slog.Logger
 	// Version is the server version shown in the OpenAPI document.
 	Version string
 }
@@ -50,7 +53,7 @@ type API struct {
 
 // New builds the API and registers every route.
 func New(d Deps) (*API, error) {
-	if d.Store == nil || d.Tenants == nil || d.Events == nil || d.Tokens == nil || d.Clock == nil || d.Logger == nil {
+	if d.Store == nil || d.Tenants == nil || d.Directory == nil || d.Events == nil || d.Tokens == nil || d.Clock == nil || d.Logger == nil {
 		return nil, errors.New("mgmt: every dependency is required")
 	}
 	if d.Version == "" {
@@ -86,6 +89,9 @@ func New(d Deps) (*API, error) {
 	a.registerBrands()
 	a.registerDomains()
 	a.registerTokens()
+	a.registerUsers()
+	a.registerGroups()
+	a.registerUserTypes()
 	a.registerEvents()
 	return a, nil
 }

@@ -28,6 +28,10 @@ const (
 	ScopeUsersWrite   Scope = "users:write"
 	ScopeUsersUnlock  Scope = "users:unlock"
 	ScopeFactorsReset Scope = "factors:reset"
+	ScopeGroupsRead   Scope = "groups:read"
+	ScopeGroupsWrite  Scope = "groups:write"
+	ScopeSchemasRead  Scope = "schemas:read"
+	ScopeSchemasWrite Scope = "schemas:write"
 )
 
 // AllScopes lists every scope, in a stable order.
@@ -36,6 +40,7 @@ var AllScopes = []Scope{
 	ScopeOriginsRead, ScopeOriginsWrite, ScopeBrandsRead, ScopeBrandsWrite,
 	ScopeDomainsRead, ScopeDomainsWrite, ScopeTokensRead, ScopeTokensWrite,
 	ScopeEventsRead, ScopeUsersRead, ScopeUsersWrite, ScopeUsersUnlock, ScopeFactorsReset,
+	ScopeGroupsRead, ScopeGroupsWrite, ScopeSchemasRead, ScopeSchemasWrite,
 }
 
 // Role is an admin role (DESIGN, Decisions): a named set of scopes.
@@ -65,7 +70,7 @@ func (r Role) Scopes() []Scope {
 	case RoleInstanceAdmin, RoleTenantAdmin:
 		return slices.Clone(AllScopes)
 	case RoleHelpDesk:
-		return []Scope{ScopeTenantsRead, ScopeEventsRead, ScopeUsersRead, ScopeUsersUnlock, ScopeFactorsReset}
+		return []Scope{ScopeTenantsRead, ScopeEventsRead, ScopeUsersRead, ScopeUsersUnlock, ScopeFactorsReset, ScopeGroupsRead}
 	case RoleReadOnly:
 		var out []Scope
 		for _, s := range AllScopes {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/lintel-id/lintel/edge"
 	"github.com/lintel-id/lintel/internal/clock"
+	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/store"
@@ -47,6 +48,7 @@ type world struct {
 	tenants *tenant.Service
 	events  *events.Log
 	tokens  *Tokens
+	dir     *directory.Directory
 	clock   *clock.Fake
 	api     *API
 	srv     *httptest.Server
@@ -90,8 +92,9 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 	w.tenants = tenant.New(w.sec, w.clock, tenant.Options{PublicHost: "id.example.test"})
 	w.events = events.New(w.st, w.sec, w.clock)
 	w.tokens = NewTokens(w.sec, w.clock)
+	w.dir = directory.New(w.clock, w.events, w.sec)
 	log := slog.New(slog.NewJSONHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	if w.api, err = New(Deps{Store: w.st, Tenants: w.tenants, Events: w.events, Tokens: w.tokens, Clock: w.clock, Logger: log, Version: "test"}); err != nil {
+	if w.api, err = New(Deps{Store: w.st, Tenants: w.tenants, Directory: w.dir, Events: w.events, Tokens: w.tokens, Clock: w.clock, Logger: log, Version: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	h, err := edge.New(edge.Config{Store: w.st, Logger: log, Registry: prometheus.NewRegistry(), Clock: w.clock, Mgmt: w.api.Handler(), MgmtOpenAPI: w.api.OpenAPI()})
@@ -153,6 +156,26 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 				return err
 			}
 			f["app"], f["brand"], f["domain"], f["origin"], f["token"] = app.ID, brand.ID, dom.ID, org.ID, tok.ID
+			u, err := w.dir.CreateUser(ctx, tx, tn.ID, directory.UserInput{Login: "fixture@example.com", Name: "Fixture"})
+			if err != nil {
+				return err
+			}
+			if err := w.dir.SetCredential(ctx, tx, tn.ID, u.ID, directory.CredentialPassword, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"); err != nil {
+				return err
+			}
+			cred, err := w.dir.Credential(ctx, tx, tn.ID, u.ID, directory.CredentialPassword)
+			if err != nil {
+				return err
+			}
+			grp, err := w.dir.CreateGroup(ctx, tx, tn.ID, directory.GroupInput{Name: "Fixture"})
+			if err != nil {
+				return err
+			}
+			typ, err := w.dir.CreateUserType(ctx, tx, tn.ID, directory.UserTypeInput{Name: "fixture", Schema: []byte(`{"type":"object","properties":{},"additionalProperties":false}`)})
+			if err != nil {
+				return err
+			}
+			f["user"], f["credential"], f["group"], f["type"] = u.ID, cred.ID, grp.ID, typ.ID
 			w.fixture[tn.ID] = f
 		}
 		return nil

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/lintel-id/lintel/server/store"
+)
+
+// housekeeping removes what has outlived its use: expired flows,
+// authorization codes and sessions. Each purge is idempotent, so every node
+// of a cluster may run it.
+func housekeeping(ctx context.Context, s *system, ticks <-chan time.Time) {
+	for {
+		if n, err := s.engine.PurgeFlows(ctx); err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "housekeeping: flows", "err", err)
+		} else if n > 0 {
+			s.log.InfoContext(ctx, "housekeeping: flows purged", "deleted", n)
+		}
+		if n, err := s.oidc.PurgeCodes(ctx); err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "housekeeping: codes", "err", err)
+		} else if n > 0 {
+			s.log.InfoContext(ctx, "housekeeping: codes purged", "deleted", n)
+		}
+		var n int64
+		err := s.store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+			var err error
+			n, err = s.sessions.Purge(ctx, tx)
+			return err
+		})
+		if err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "housekeeping: sessions", "err", err)
+		} else if n > 0 {
+			s.log.InfoContext(ctx, "housekeeping: sessions purged", "deleted", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticks:
+		}
+	}
+}
