@@ -12,6 +12,7 @@ import (
 
 	"github.com/lintel-id/lintel/internal/ident"
 	"github.com/lintel-id/lintel/internal/invalid"
+	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/store"
 )
 
@@ -280,5 +281,40 @@ func FuzzRuleExpression(f *testing.F) {
 		}
 		_, _ = c.eval(context.Background(), attrs)
 		_ = readsEditable(c.attrs, map[string]bool{"name": true})
+	})
+}
+
+// TestRulesFollowUserChanges checks that creating and updating a user
+// settles the rule memberships without any other call.
+func TestRulesFollowUserChanges(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		err := e.st.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+			g, err := e.dir.CreateGroup(ctx, tx, tenantA, GroupInput{Name: "Verified"})
+			if err != nil {
+				return err
+			}
+			if _, err := e.dir.CreateRule(ctx, tx, tenantA, RuleInput{Name: "verified", Expression: `user.email_verified == true`, GroupID: g.ID}, map[string]bool{}); err != nil {
+				return err
+			}
+			u, err := e.dir.CreateUser(ctx, tx, tenantA, UserInput{Login: "rule@example.com", EmailVerified: true})
+			if err != nil {
+				return err
+			}
+			if gs, err := e.dir.GroupsOf(ctx, tx, tenantA, u.ID); err != nil || len(gs) != 1 {
+				t.Fatalf("after create: %v, %v", gs, err)
+			}
+			no := false
+			if _, err := e.dir.UpdateUser(ctx, tx, tenantA, u.ID, UserUpdate{EmailVerified: &no}, events.Ref{Type: "system"}); err != nil {
+				return err
+			}
+			if gs, err := e.dir.GroupsOf(ctx, tx, tenantA, u.ID); err != nil || len(gs) != 0 {
+				t.Fatalf("after update: %v, %v", gs, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	})
 }

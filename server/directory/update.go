@@ -86,6 +86,9 @@ func (d *Directory) UpdateUser(ctx context.Context, tx store.Tx, tenantID, userI
 	if err := d.record(ctx, tx, "user.updated", next, actor, map[string]any{"fields": changed}); err != nil {
 		return User{}, err
 	}
+	if err := d.applyRulesTo(ctx, tx, next, t); err != nil {
+		return User{}, err
+	}
 	return next, nil
 }
 

@@ -100,6 +100,9 @@ func (d *Directory) CreateUser(ctx context.Context, tx store.Tx, tenantID string
 	if err := d.record(ctx, tx, "user.created", u, in.Actor, details); err != nil {
 		return User{}, err
 	}
+	if err := d.applyRulesTo(ctx, tx, u, t); err != nil {
+		return User{}, err
+	}
 	return u, nil
 }
 

@@ -27,7 +27,7 @@ func (w *world) rowCounts(t *testing.T) map[string]int {
 	t.Helper()
 	out := map[string]int{}
 	err := w.st.View(context.Background(), func(ctx context.Context, tx store.Tx) error {
-		for _, table := range []string{"tenants", "apps", "app_secrets", "brands", "domains", "trusted_origins", "mgmt_tokens"} {
+		for _, table := range []string{"tenants", "apps", "app_secrets", "brands", "domains", "trusted_origins", "mgmt_tokens", "users", "user_types", "groups", "group_rules", "group_members", "credentials"} {
 			var n int
 			if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+table).Scan(&n); err != nil {
 				return err

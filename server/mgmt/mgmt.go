@@ -92,6 +92,7 @@ func New(d Deps) (*API, error) {
 	a.registerUsers()
 	a.registerGroups()
 	a.registerUserTypes()
+	a.registerRules()
 	a.registerEvents()
 	return a, nil
 }

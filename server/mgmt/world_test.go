@@ -175,7 +175,11 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 			if err != nil {
 				return err
 			}
-			f["user"], f["credential"], f["group"], f["type"] = u.ID, cred.ID, grp.ID, typ.ID
+			rule, err := w.dir.CreateRule(ctx, tx, tn.ID, directory.RuleInput{Name: "Fixture", Expression: `user.status == "ACTIVE"`, GroupID: grp.ID}, map[string]bool{})
+			if err != nil {
+				return err
+			}
+			f["user"], f["credential"], f["group"], f["type"], f["rule"] = u.ID, cred.ID, grp.ID, typ.ID, rule.ID
 			w.fixture[tn.ID] = f
 		}
 		return nil
