@@ -27,6 +27,12 @@ type SearchQuery struct {
 	// Q selects users whose login, email or name begins with Q, compared
 	// after NFKC and case folding.
 	Q string
+	// GroupID selects members of one group.
+	GroupID string
+	// Attribute and Value select users whose indexed custom attribute
+	// (one marked unique in its type) has the string Value, compared after
+	// NFKC and case folding.
+	Attribute, Value string
 	// After is the cursor: the ID of the last user of the previous page.
 	After string
 	// Limit is the page size: DefaultSearchLimit when zero, at most
@@ -56,6 +62,17 @@ func (d *Directory) Search(ctx context.Context, tx store.Tx, tenantID string, q 
 		p := likePrefix(s)
 		conds = append(conds, `(login LIKE ? ESCAPE '\' OR email_folded LIKE ? ESCAPE '\' OR name_folded LIKE ? ESCAPE '\')`)
 		args = append(args, p, p, p)
+	}
+	if q.GroupID != "" {
+		conds = append(conds, "id IN (SELECT user_id FROM group_members WHERE tenant_id = ? AND group_id = ?)")
+		args = append(args, tenantID, q.GroupID)
+	}
+	switch {
+	case q.Attribute != "":
+		conds = append(conds, "id IN (SELECT user_id FROM user_unique_attrs WHERE tenant_id = ? AND attr = ? AND value_norm = ?)")
+		args = append(args, tenantID, q.Attribute, "s:"+fold(q.Value))
+	case q.Value != "":
+		errs = append(errs, invalid.Field("attribute", "is required with value"))
 	}
 	if q.After != "" {
 		conds, args = append(conds, "id > ?"), append(args, q.After)

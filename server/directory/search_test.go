@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,4 +127,64 @@ func search(t *testing.T, e *env, q SearchQuery) ([]User, string) {
 		t.Fatal(err)
 	}
 	return users, next
+}
+
+// TestSearchByGroupAndIndexedAttribute finds members of a group and users
+// by the value of a unique custom attribute, ignoring case.
+func TestSearchByGroupAndIndexedAttribute(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		err := e.st.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+			typ, err := e.dir.CreateUserType(ctx, tx, tenantA, UserTypeInput{
+				Name:       "customers",
+				Schema:     []byte(`{"type":"object","properties":{"account":{"type":"string","maxLength":20}},"additionalProperties":false}`),
+				Attributes: map[string]Attribute{"account": {Unique: true}},
+			})
+			if err != nil {
+				return err
+			}
+			g, err := e.dir.CreateGroup(ctx, tx, tenantA, GroupInput{Name: "VIP"})
+			if err != nil {
+				return err
+			}
+			var ids []string
+			for i, acct := range []string{"AC-100", "AC-200", "AC-300"} {
+				u, err := e.dir.CreateUser(ctx, tx, tenantA, UserInput{Login: "c" + string(rune('a'+i)) + "@example.com", TypeID: typ.ID, Profile: map[string]any{"account": acct}})
+				if err != nil {
+					return err
+				}
+				ids = append(ids, u.ID)
+			}
+			if err := e.dir.AddMember(ctx, tx, tenantA, g.ID, ids[1]); err != nil {
+				return err
+			}
+			for _, c := range []struct {
+				name string
+				q    SearchQuery
+				want []string
+			}{
+				{"by group", SearchQuery{GroupID: g.ID}, ids[1:2]},
+				{"by indexed attribute, any case", SearchQuery{Attribute: "account", Value: "ac-300"}, ids[2:3]},
+				{"by attribute and group, no match", SearchQuery{Attribute: "account", Value: "AC-100", GroupID: g.ID}, nil},
+			} {
+				got, _, err := e.dir.Search(ctx, tx, tenantA, c.q)
+				if err != nil {
+					return err
+				}
+				var gotIDs []string
+				for _, u := range got {
+					gotIDs = append(gotIDs, u.ID)
+				}
+				if strings.Join(gotIDs, ",") != strings.Join(c.want, ",") {
+					t.Errorf("%s: got %v, want %v", c.name, gotIDs, c.want)
+				}
+			}
+			_, _, err = e.dir.Search(ctx, tx, tenantA, SearchQuery{Value: "x"})
+			wantFields(t, err, "attribute")
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
 }

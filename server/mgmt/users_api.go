@@ -72,9 +72,15 @@ func (a *API) registerUsers() {
 			Q      string `query:"q" maxLength:"100" doc:"Prefix of the login, email or name (case-insensitive)"`
 			Status string `query:"status" enum:"STAGED,PROVISIONED,ACTIVE,RECOVERY,LOCKED_OUT,PASSWORD_EXPIRED,SUSPENDED,DEPROVISIONED"`
 			Type   string `query:"type" maxLength:"64"`
+			Group  string `query:"group" maxLength:"64" doc:"Members of this group"`
+			Attr   string `query:"attribute" maxLength:"100" doc:"An indexed (unique) custom attribute to match"`
+			Value  string `query:"value" maxLength:"1000" doc:"The attribute's value (case-insensitive)"`
 		}) (*Out[List[UserView]], error) {
 			return listed(a, ctx, func(ctx context.Context, tx store.Tx) ([]directory.User, string, error) {
-				return a.Directory.Search(ctx, tx, principal(ctx).Target.ID, directory.SearchQuery{Q: in.Q, Status: directory.Status(in.Status), TypeID: in.Type, After: in.After, Limit: in.limit()})
+				return a.Directory.Search(ctx, tx, principal(ctx).Target.ID, directory.SearchQuery{
+					Q: in.Q, Status: directory.Status(in.Status), TypeID: in.Type, GroupID: in.Group, Attribute: in.Attr, Value: in.Value,
+					After: in.After, Limit: in.limit(),
+				})
 			}, userView)
 		})
 	register(a, Route{ID: "create-user", Method: http.MethodPost, Path: base, Scope: ScopeUsersWrite, Status: http.StatusCreated}, tag, "Create a user",
