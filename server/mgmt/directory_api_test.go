@@ -60,3 +60,36 @@ func TestDirectoryBadInputChangesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestHelpDeskActivatesAndUnlocks checks what help-desk may do for a
+// person: issue an activation token for a staged user (shown once, never
+// logged) and unlock a locked-out one — and not suspend anyone.
+func TestHelpDeskActivatesAndUnlocks(t *testing.T) {
+	w := newWorld(t, storetest.SQLite())
+	admin, desk := w.token[RoleTenantAdmin], w.token[RoleHelpDesk]
+	base := "/api/v1/mgmt/tenants/" + w.a.ID + "/users"
+	status, _, body := w.do(t, http.MethodPost, base, admin, `{"login":"new@example.com","status":"STAGED"}`)
+	var u UserView
+	if err := json.Unmarshal([]byte(body), &u); status != http.StatusCreated || err != nil {
+		t.Fatalf("create staged user: %d %s", status, body)
+	}
+	status, _, body = w.do(t, http.MethodPost, base+"/"+u.ID+"/activation", desk, `{}`)
+	var act ActivationView
+	if err := json.Unmarshal([]byte(body), &act); status != http.StatusCreated || err != nil || !strings.HasPrefix(act.Token, "lact_") {
+		t.Fatalf("activation: %d %s", status, body)
+	}
+	if strings.Contains(w.logs.String(), act.Token) {
+		t.Fatal("the activation token reached the log")
+	}
+	f := w.fixture[w.a.ID]
+	if status, _, body := w.do(t, http.MethodPost, base+"/"+f["user"]+"/lifecycle", admin, `{"status":"LOCKED_OUT"}`); status != http.StatusOK {
+		t.Fatalf("lock out: %d %s", status, body)
+	}
+	if status, _, body := w.do(t, http.MethodPost, base+"/"+f["user"]+"/lifecycle", desk, `{"status":"SUSPENDED"}`); status != http.StatusForbidden {
+		t.Fatalf("help-desk suspending: %d %s", status, body)
+	}
+	status, _, body = w.do(t, http.MethodPost, base+"/"+f["user"]+"/unlock", desk, "")
+	if status != http.StatusOK || !strings.Contains(body, `"status":"ACTIVE"`) {
+		t.Fatalf("unlock: %d %s", status, body)
+	}
+}

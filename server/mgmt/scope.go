@@ -27,11 +27,13 @@ const (
 	ScopeUsersRead    Scope = "users:read"
 	ScopeUsersWrite   Scope = "users:write"
 	ScopeUsersUnlock  Scope = "users:unlock"
-	ScopeFactorsReset Scope = "factors:reset"
-	ScopeGroupsRead   Scope = "groups:read"
-	ScopeGroupsWrite  Scope = "groups:write"
-	ScopeSchemasRead  Scope = "schemas:read"
-	ScopeSchemasWrite Scope = "schemas:write"
+	// ScopeUsersActivate issues activation links (help-desk may).
+	ScopeUsersActivate Scope = "users:activate"
+	ScopeFactorsReset  Scope = "factors:reset"
+	ScopeGroupsRead    Scope = "groups:read"
+	ScopeGroupsWrite   Scope = "groups:write"
+	ScopeSchemasRead   Scope = "schemas:read"
+	ScopeSchemasWrite  Scope = "schemas:write"
 )
 
 // AllScopes lists every scope, in a stable order.
@@ -40,7 +42,7 @@ var AllScopes = []Scope{
 	ScopeOriginsRead, ScopeOriginsWrite, ScopeBrandsRead, ScopeBrandsWrite,
 	ScopeDomainsRead, ScopeDomainsWrite, ScopeTokensRead, ScopeTokensWrite,
 	ScopeEventsRead, ScopeUsersRead, ScopeUsersWrite, ScopeUsersUnlock, ScopeFactorsReset,
-	ScopeGroupsRead, ScopeGroupsWrite, ScopeSchemasRead, ScopeSchemasWrite,
+	ScopeGroupsRead, ScopeGroupsWrite, ScopeSchemasRead, ScopeSchemasWrite, ScopeUsersActivate,
 }
 
 // Role is an admin role (DESIGN, Decisions): a named set of scopes.
@@ -70,7 +72,7 @@ func (r Role) Scopes() []Scope {
 	case RoleInstanceAdmin, RoleTenantAdmin:
 		return slices.Clone(AllScopes)
 	case RoleHelpDesk:
-		return []Scope{ScopeTenantsRead, ScopeEventsRead, ScopeUsersRead, ScopeUsersUnlock, ScopeFactorsReset, ScopeGroupsRead}
+		return []Scope{ScopeTenantsRead, ScopeEventsRead, ScopeUsersRead, ScopeUsersUnlock, ScopeFactorsReset, ScopeGroupsRead, ScopeUsersActivate}
 	case RoleReadOnly:
 		var out []Scope
 		for _, s := range AllScopes {
