@@ -23,7 +23,26 @@ const (
 	// CredentialWebAuthn is the credential type of a passkey; its secret
 	// is the stored WebAuthn credential. A user may have several.
 	CredentialWebAuthn = "webauthn"
+	// CredentialTOTP is an authenticator app; its secret is the seed,
+	// sealed by the secrets service before it is stored here.
+	CredentialTOTP = "totp"
+	// CredentialRecoveryCodes holds the keyed hashes of recovery codes.
+	CredentialRecoveryCodes = "recovery_codes"
+	// CredentialSecurityAnswer is a security question and its hashed
+	// answer.
+	CredentialSecurityAnswer = "security_answer"
+	// CredentialEmail and CredentialPhone are addresses a person proves
+	// they hold (email OTP / magic link, SMS, voice); the secret is the
+	// address, Verified says whether it was proven.
+	CredentialEmail = "email"
+	CredentialPhone = "phone"
 )
+
+// credentialTypes are the slots factors attach to without schema changes.
+var credentialTypes = map[string]bool{
+	CredentialPassword: true, CredentialWebAuthn: true, CredentialTOTP: true, CredentialRecoveryCodes: true,
+	CredentialSecurityAnswer: true, CredentialEmail: true, CredentialPhone: true,
+}
 
 // Credential is what verifies one way a user signs in.
 type Credential struct {
@@ -61,7 +80,7 @@ func (c Credential) LogValue() slog.Value {
 const MaxSecretLen = 4096
 
 // knownType reports whether SetCredential accepts a credential type.
-func knownType(typ string) bool { return typ == CredentialPassword || typ == CredentialWebAuthn }
+func knownType(typ string) bool { return credentialTypes[typ] }
 
 const credentialCols = `id, user_id, type, secret, verified, label, created_at, updated_at`
 
@@ -136,7 +155,8 @@ const MaxLabelLen = 100
 
 // CredentialInput describes a credential added with AddCredential.
 type CredentialInput struct {
-	// Type is CredentialWebAuthn (passwords are set with SetCredential).
+	// Type is any credential type but CredentialPassword (passwords are
+	// set with SetCredential).
 	Type     string
 	Secret   string
 	Verified bool

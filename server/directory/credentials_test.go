@@ -205,3 +205,33 @@ func TestSeveralPasskeysPerUser(t *testing.T) {
 		})
 	})
 }
+
+// TestFactorSlots attaches every kind of factor credential to one user
+// without schema changes; an unknown kind is refused.
+func TestFactorSlots(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		u := e.user(t, tenantA, UserInput{Login: "slots"})
+		ctx := context.Background()
+		err := e.st.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+			for _, typ := range []string{CredentialWebAuthn, CredentialWebAuthn, CredentialTOTP, CredentialRecoveryCodes, CredentialSecurityAnswer, CredentialEmail, CredentialPhone} {
+				if _, err := e.dir.AddCredential(ctx, tx, tenantA, u.ID, CredentialInput{Type: typ, Secret: "sealed-or-hashed-" + typ}); err != nil {
+					return fmt.Errorf("%s: %w", typ, err)
+				}
+			}
+			if _, err := e.dir.AddCredential(ctx, tx, tenantA, u.ID, CredentialInput{Type: "carrier-pigeon", Secret: "x"}); err == nil {
+				t.Error("an unknown credential type was accepted")
+			}
+			cs, err := e.dir.Credentials(ctx, tx, tenantA, u.ID)
+			if err != nil {
+				return err
+			}
+			if len(cs) != 7 {
+				t.Errorf("%d credentials, want 7", len(cs))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -52,6 +52,13 @@ type CredentialView struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// IdentityView is an identity-provider account linked to a user.
+type IdentityView struct {
+	IdPID     string    `json:"idp_id"`
+	Subject   string    `json:"subject"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
 // ActivationView carries an activation token, shown once.
 type ActivationView struct {
 	Token     string    `json:"activation_token" doc:"Single use; shown once. Hand it to the person through a trusted channel."`
@@ -251,6 +258,25 @@ func (a *API) registerUsers() {
 		}) (*struct{}, error) {
 			return deleted(a, ctx, "user.credential.reset", events.Ref{Type: "user", ID: in.User}, func(ctx context.Context, tx store.Tx) error {
 				return a.Directory.DeleteCredential(ctx, tx, principal(ctx).Target.ID, in.User, in.Credential)
+			})
+		})
+	register(a, Route{ID: "list-user-identities", Method: http.MethodGet, Path: base + "/{user}/identities", Scope: ScopeUsersRead}, tag, "List the identity-provider accounts linked to a user",
+		func(ctx context.Context, in *UserPath) (*Out[List[IdentityView]], error) {
+			return listed(a, ctx, func(ctx context.Context, tx store.Tx) ([]directory.Identity, string, error) {
+				ids, err := a.Directory.Identities(ctx, tx, principal(ctx).Target.ID, in.User)
+				return ids, "", err
+			}, func(i directory.Identity) IdentityView {
+				return IdentityView{IdPID: i.IdPID, Subject: i.Subject, CreatedAt: i.CreatedAt}
+			})
+		})
+	register(a, Route{ID: "unlink-user-identity", Method: http.MethodDelete, Path: base + "/{user}/identities/{idp}/{subject}", Scope: ScopeUsersWrite, Status: http.StatusNoContent}, tag, "Unlink an identity-provider account from a user",
+		func(ctx context.Context, in *struct {
+			UserPath
+			IdP     string `path:"idp" maxLength:"64"`
+			Subject string `path:"subject" maxLength:"255"`
+		}) (*struct{}, error) {
+			return deleted(a, ctx, "user.identity.unlinked", events.Ref{Type: "user", ID: in.User}, func(ctx context.Context, tx store.Tx) error {
+				return a.Directory.Unlink(ctx, tx, principal(ctx).Target.ID, in.User, in.IdP, in.Subject)
 			})
 		})
 	register(a, Route{ID: "list-user-groups", Method: http.MethodGet, Path: base + "/{user}/groups", Scope: ScopeGroupsRead}, tag, "List the groups a user belongs to",
