@@ -66,14 +66,17 @@ const (
 // cancelled ctx are returned at once, without RuleErrors. A user that does
 // not exist in the tenant wraps store.ErrNotFound.
 func (d *Directory) ApplyRules(ctx context.Context, tx store.Tx, tenantID string, user RuleSubject) error {
-	if err := groupUserExists(ctx, tx, tenantID, user.UserID); err != nil {
-		return err
-	}
 	rows, err := tx.Query(ctx, `SELECT `+ruleCols+` FROM group_rules WHERE tenant_id = ? AND status = ? ORDER BY id`,
 		tenantID, string(RuleActive))
 	rules, err := collectGroupRows(rows, err, scanRule)
 	if err != nil {
 		return fmt.Errorf("directory: apply rules: %w", err)
+	}
+	if len(rules) == 0 {
+		return nil // the common case: nothing to settle, no more queries
+	}
+	if err := groupUserExists(ctx, tx, tenantID, user.UserID); err != nil {
+		return err
 	}
 	outcome := make(map[string]ruleOutcome, len(rules))
 	matched := map[string][]string{} // group ID → matching rule IDs, in ID order
