@@ -24,8 +24,15 @@ func (db *DB) openPostgres(opts Options) error {
 	if q.Get("connect_timeout") == "" {
 		// Fail fast on an unreachable server instead of hanging start-up.
 		q.Set("connect_timeout", "10")
-		u.RawQuery = q.Encode()
 	}
+	if q.Get("plan_cache_mode") == "" {
+		// Plan every statement with its values and the table's current
+		// statistics: a plan cached while a table was empty (all indexes
+		// cost alike then) can otherwise pick a non-unique index and make
+		// lookups linear in the table's size.
+		q.Set("plan_cache_mode", "force_custom_plan")
+	}
+	u.RawQuery = q.Encode()
 	p, err := sql.Open("pgx", u.String())
 	if err != nil {
 		return fmt.Errorf("store: open %s: %w", redactURL(opts.URL), err)
