@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
@@ -38,13 +39,14 @@ type DemoConfig struct {
 
 // demo is the demo client.
 type demo struct {
-	cfg     DemoConfig
-	key     []byte // signs the demo's own cookies; new on every start
-	client  *http.Client
-	oauth   oauth2.Config
-	sites   *siteHandlers
-	mu      chan struct{}
-	verifer *gooidc.IDTokenVerifier
+	cfg    DemoConfig
+	key    []byte // signs the demo's own cookies; new on every start
+	client *http.Client
+	oauth  oauth2.Config
+	sites  *siteHandlers
+	// mu guards the discovery made on first use: oauth and verifier.
+	mu       sync.Mutex
+	verifier *gooidc.IDTokenVerifier
 }
 
 func newDemo(cfg DemoConfig, s *siteHandlers) *demo {
@@ -58,7 +60,7 @@ func newDemo(cfg DemoConfig, s *siteHandlers) *demo {
 			return dialer.DialContext(ctx, "tcp", cfg.Dial)
 		},
 	}
-	d := &demo{cfg: cfg, key: key, sites: s, mu: make(chan struct{}, 1)}
+	d := &demo{cfg: cfg, key: key, sites: s}
 	d.client = &http.Client{Timeout: 10 * time.Second, Transport: plainHTTP{transport}}
 	return d
 }
@@ -76,10 +78,10 @@ func (p plainHTTP) RoundTrip(r *http.Request) (*http.Response, error) {
 // provider discovers the issuer on first use (the server is not listening
 // yet when the demo is built).
 func (d *demo) provider(ctx context.Context) (*gooidc.IDTokenVerifier, error) {
-	d.mu <- struct{}{}
-	defer func() { <-d.mu }()
-	if d.verifer != nil {
-		return d.verifer, nil
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.verifier != nil {
+		return d.verifier, nil
 	}
 	p, err := gooidc.NewProvider(gooidc.ClientContext(ctx, d.client), d.cfg.Issuer)
 	if err != nil {
@@ -90,8 +92,8 @@ func (d *demo) provider(ctx context.Context) (*gooidc.IDTokenVerifier, error) {
 		RedirectURL: strings.TrimSuffix(strings.TrimSuffix(d.cfg.Issuer, "/default"), "/oauth2") + "/demo/callback",
 		Scopes:      []string{gooidc.ScopeOpenID, "profile", "email"},
 	}
-	d.verifer = p.Verifier(&gooidc.Config{ClientID: d.cfg.ClientID})
-	return d.verifer, nil
+	d.verifier = p.Verifier(&gooidc.Config{ClientID: d.cfg.ClientID})
+	return d.verifier, nil
 }
 
 // sign and open protect the demo's cookies (its own, not Lintel's).

@@ -72,7 +72,7 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 // startFlow is POST /api/v1/flows.
 func (s *siteHandlers) startFlow(w http.ResponseWriter, r *http.Request) {
 	site, _ := SiteFrom(r.Context())
-	iss := oidc.Issuer{TenantID: site.Tenant.ID, Server: "default", URL: site.Issuer("default")}
+	iss := site.AuthServer(oidc.DefaultServer)
 	body, ok := readBody(w, r)
 	if !ok {
 		return
@@ -131,7 +131,7 @@ func (s *siteHandlers) startFlow(w http.ResponseWriter, r *http.Request) {
 // flowByID is GET /api/v1/flows/{id}.
 func (s *siteHandlers) flowByID(w http.ResponseWriter, r *http.Request) {
 	site, _ := SiteFrom(r.Context())
-	iss := oidc.Issuer{TenantID: site.Tenant.ID, Server: "default", URL: site.Issuer("default")}
+	iss := site.AuthServer(oidc.DefaultServer)
 	secret := r.Header.Get(FlowSecretHeader)
 	origin := r.Header.Get("Origin")
 	res, err := s.engine.Current(r.Context(), iss, r.PathValue("flow"), secret, origin)
@@ -146,7 +146,7 @@ func (s *siteHandlers) flowByID(w http.ResponseWriter, r *http.Request) {
 // continueFlow is POST /api/v1/flows/{id}.
 func (s *siteHandlers) continueFlow(w http.ResponseWriter, r *http.Request) {
 	site, _ := SiteFrom(r.Context())
-	iss := oidc.Issuer{TenantID: site.Tenant.ID, Server: "default", URL: site.Issuer("default")}
+	iss := site.AuthServer(oidc.DefaultServer)
 	secret := r.Header.Get(FlowSecretHeader)
 	if secret == "" {
 		apiError(w, http.StatusUnauthorized, "flow_secret_required", "error.flow.not_found")

@@ -33,10 +33,10 @@ type siteHandlers struct {
 func issuer(r *http.Request) (oidc.Issuer, bool) {
 	site, ok := SiteFrom(r.Context())
 	server := r.PathValue("server")
-	if !ok || server != "default" {
+	if !ok || server != oidc.DefaultServer {
 		return oidc.Issuer{}, false
 	}
-	return oidc.Issuer{TenantID: site.Tenant.ID, Server: server, URL: site.Issuer(server)}, true
+	return site.AuthServer(server), true
 }
 
 func flowCookie(id string) string { return "lintel-flow-" + id }
@@ -82,7 +82,7 @@ func (s *siteHandlers) signinPage(w http.ResponseWriter, r *http.Request) {
 	site, _ := SiteFrom(r.Context())
 	id := r.PathValue("flow")
 	secret := readCookie(r, site.Secure, flowCookie(id))
-	iss := oidc.Issuer{TenantID: site.Tenant.ID, Server: "default", URL: site.Issuer("default")}
+	iss := site.AuthServer(oidc.DefaultServer)
 	res, err := s.engine.Current(r.Context(), iss, id, secret, site.Base)
 	if err != nil {
 		s.flowError(w, r, err)
@@ -110,7 +110,7 @@ func (s *siteHandlers) signinPost(w http.ResponseWriter, r *http.Request) {
 			req.Values = append(req.Values, wire.Param{Name: name, Value: vals[0]})
 		}
 	}
-	iss := oidc.Issuer{TenantID: site.Tenant.ID, Server: "default", URL: site.Issuer("default")}
+	iss := site.AuthServer(oidc.DefaultServer)
 	res, err := s.engine.Continue(r.Context(), iss, id, secret, site.Base, req, sessionCookie(r, site))
 	if err != nil {
 		s.flowError(w, r, err)

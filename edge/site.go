@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/lintel-id/lintel/server/oidc"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
 )
@@ -29,6 +30,12 @@ type Site struct {
 
 // Issuer returns the issuer URL of an authorization server on this site.
 func (s Site) Issuer(server string) string { return s.Base + "/oauth2/" + server }
+
+// AuthServer returns an authorization server of the site's tenant as the
+// OpenID provider names it, with the issuer URL of this site.
+func (s Site) AuthServer(server string) oidc.Issuer {
+	return oidc.Issuer{TenantID: s.Tenant.ID, Server: server, URL: s.Issuer(server)}
+}
 
 type siteKey struct{}
 

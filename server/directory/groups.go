@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/lintel-id/lintel/internal/ident"
 	"github.com/lintel-id/lintel/internal/invalid"
@@ -58,28 +56,9 @@ func checkGroup(in GroupInput) (GroupInput, error) {
 	in.Name = strings.TrimSpace(in.Name)
 	in.Description = strings.TrimSpace(in.Description)
 	return in, errors.Join(
-		checkGroupText("name", in.Name, MaxGroupNameLen, true),
-		checkGroupText("description", in.Description, MaxGroupDescriptionLen, false),
+		checkText("name", in.Name, MaxGroupNameLen, true),
+		checkText("description", in.Description, MaxGroupDescriptionLen, false),
 	)
-}
-
-// checkGroupText checks that s is valid UTF-8, 1 (or 0 unless required)
-// to max printable characters.
-func checkGroupText(field, s string, max int, required bool) error {
-	switch n := utf8.RuneCountInString(s); {
-	case !utf8.ValidString(s):
-		return invalid.Field(field, "must be valid UTF-8")
-	case n == 0 && required:
-		return invalid.Field(field, "is required")
-	case n > max:
-		return invalid.Field(field, "must be at most %d characters, not %d", max, n)
-	}
-	for _, r := range s {
-		if !unicode.IsPrint(r) {
-			return invalid.Field(field, "must contain only printable characters (found %U)", r)
-		}
-	}
-	return nil
 }
 
 // foldGroupName is the form of a group name compared for uniqueness.

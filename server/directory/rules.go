@@ -105,7 +105,7 @@ func (d *Directory) CreateRule(ctx context.Context, tx store.Tx, tenantID string
 	if in.Status == "" {
 		in.Status = RuleActive
 	}
-	errs := []error{checkGroupText("name", in.Name, MaxGroupNameLen, true)}
+	errs := []error{checkText("name", in.Name, MaxGroupNameLen, true)}
 	if tenantID == "" {
 		errs = append(errs, invalid.Field("tenant_id", "is required"))
 	}

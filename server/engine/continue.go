@@ -22,12 +22,7 @@ import (
 // replaces it. Problems with the values come back as messages in the view,
 // not as errors; errors mean the flow itself is unusable.
 func (e *Engine) Continue(ctx context.Context, iss oidc.Issuer, id, secret, origin string, req wire.ContinueRequest, sessionCookie string) (Result, error) {
-	var f *flow
-	err := e.Store.View(ctx, func(ctx context.Context, tx store.Tx) error {
-		var err error
-		f, err = e.load(ctx, tx, iss, id, secret, origin)
-		return err
-	})
+	f, err := e.loadView(ctx, iss, id, secret, origin)
 	if err != nil {
 		return Result{}, err
 	}

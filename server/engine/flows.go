@@ -154,3 +154,14 @@ func (e *Engine) load(ctx context.Context, tx store.Tx, iss oidc.Issuer, id, sec
 	}
 	return f, nil
 }
+
+// loadView is load in a read-only transaction of its own.
+func (e *Engine) loadView(ctx context.Context, iss oidc.Issuer, id, secret, origin string) (*flow, error) {
+	var f *flow
+	err := e.Store.View(ctx, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		f, err = e.load(ctx, tx, iss, id, secret, origin)
+		return err
+	})
+	return f, err
+}

@@ -62,12 +62,7 @@ func (e *Engine) Start(ctx context.Context, b Begin) (Result, error) {
 
 // Current returns a flow's view without changing it.
 func (e *Engine) Current(ctx context.Context, iss oidc.Issuer, id, secret, origin string) (Result, error) {
-	var f *flow
-	err := e.Store.View(ctx, func(ctx context.Context, tx store.Tx) error {
-		var err error
-		f, err = e.load(ctx, tx, iss, id, secret, origin)
-		return err
-	})
+	f, err := e.loadView(ctx, iss, id, secret, origin)
 	if err != nil {
 		return Result{}, err
 	}

@@ -77,21 +77,42 @@ func (a *API) authenticate(ctx huma.Context, next func(huma.Context)) {
 }
 
 // authorize decides by scope and tenant, filling p.Target and p.Instance.
+// Everything it needs is read in one read-only transaction.
 func (a *API) authorize(ctx context.Context, r Route, tenantParam string, p *Principal) (bool, string, error) {
-	var system, own tenant.Tenant
+	var system, own, target tenant.Tenant
+	var ownGone, targetGone, administers bool
 	err := a.Store.View(ctx, func(ctx context.Context, tx store.Tx) error {
 		var err error
-		if system, err = a.Tenants.Tenant(ctx, tx, tenant.SystemSlug); err != nil {
+		if system, err = a.Tenants.Tenant(ctx, tx, tenant.SystemSlug); err == nil {
+			own, err = a.Tenants.Tenant(ctx, tx, p.Token.TenantID)
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			ownGone = true
+			return nil
+		}
+		if err != nil || r.Target != TargetTenant {
 			return err
 		}
-		own, err = a.Tenants.Tenant(ctx, tx, p.Token.TenantID)
+		target, err = a.Tenants.Tenant(ctx, tx, tenantParam)
+		if errors.Is(err, store.ErrNotFound) {
+			targetGone = true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		instance := own.ID == system.ID && p.Token.Role == RoleInstanceAdmin
+		if instance || target.ID == own.ID || r.Direct {
+			return nil
+		}
+		administers, err = a.Tenants.Administers(ctx, tx, own.ID, target.ID)
 		return err
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		return false, "the token's tenant no longer exists", nil
-	}
 	if err != nil {
 		return false, "", err
+	}
+	if ownGone {
+		return false, "the token's tenant no longer exists", nil
 	}
 	p.Instance = own.ID == system.ID && p.Token.Role == RoleInstanceAdmin
 	if !p.Token.Has(r.Scope) {
@@ -104,29 +125,13 @@ func (a *API) authorize(ctx context.Context, r Route, tenantParam string, p *Pri
 		}
 		return true, "", nil
 	}
-	var target tenant.Tenant
-	var administers bool
-	err = a.Store.View(ctx, func(ctx context.Context, tx store.Tx) error {
-		var err error
-		if target, err = a.Tenants.Tenant(ctx, tx, tenantParam); err != nil {
-			return err
-		}
-		if p.Instance || target.ID == own.ID || r.Direct {
-			return nil
-		}
-		administers, err = a.Tenants.Administers(ctx, tx, own.ID, target.ID)
-		return err
-	})
-	if errors.Is(err, store.ErrNotFound) {
+	if targetGone {
 		// Only instance admins learn that a tenant does not exist; for
 		// others an unknown tenant looks like any tenant they may not touch.
 		if p.Instance {
 			return true, "", nil // the handler answers 404
 		}
 		return false, "the token may not act on this tenant", nil
-	}
-	if err != nil {
-		return false, "", err
 	}
 	p.Target = target
 	switch {
