@@ -42,7 +42,10 @@ const (
 const (
 	AuthClientSecretBasic = "client_secret_basic"
 	AuthClientSecretPost  = "client_secret_post"
-	AuthNone              = "none"
+	// AuthPrivateKeyJWT: the client signs a JWT assertion with a key of
+	// its registered JWKS (RFC 7523, OIDC Core §9).
+	AuthPrivateKeyJWT = "private_key_jwt"
+	AuthNone          = "none"
 )
 
 // allowedGrants lists the grant types each app type may use.
@@ -59,6 +62,9 @@ type appSpec struct {
 	Type                                             AppType
 	RedirectURIs, PostLogoutRedirectURIs, GrantTypes []string
 	TokenEndpointAuthMethod                          string
+	JWKS, JWKSURI, IDTokenAlg                        string
+	ConsentRequired                                  bool
+	ManagementScopes                                 []string
 	Tags                                             []string
 }
 
@@ -81,6 +87,11 @@ func (a appSpec) check() (appSpec, error) {
 	errs = append(errs, err)
 	a.TokenEndpointAuthMethod, err = checkAuthMethod(a.Type, a.TokenEndpointAuthMethod)
 	errs = append(errs, err)
+	if err == nil {
+		errs = append(errs, a.checkKeys())
+	}
+	errs = append(errs, a.checkTokens())
+	a.ManagementScopes = nonNil(a.ManagementScopes)
 	a.Tags, err = checkTags(a.Tags)
 	errs = append(errs, err)
 	return a, errors.Join(errs...)
@@ -148,8 +159,9 @@ func checkAuthMethod(typ AppType, m string) (string, error) {
 	switch m {
 	case "":
 		return AuthClientSecretBasic, nil
-	case AuthClientSecretBasic, AuthClientSecretPost:
+	case AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT:
 		return m, nil
 	}
-	return m, invalid.Field("token_endpoint_auth_method", "%s apps must authenticate with %q or %q", typ, AuthClientSecretBasic, AuthClientSecretPost)
+	return m, invalid.Field("token_endpoint_auth_method", "%s apps must authenticate with %q, %q or %q", typ,
+		AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT)
 }

@@ -22,10 +22,26 @@ type App struct {
 	RedirectURIs, PostLogoutRedirectURIs []string
 	GrantTypes                           []string
 	// TokenEndpointAuthMethod is "none" for public clients (spa, native),
-	// "client_secret_basic" or "client_secret_post" for the others.
+	// "client_secret_basic", "client_secret_post" or "private_key_jwt"
+	// for the others.
 	TokenEndpointAuthMethod string
-	Tags                    []string
-	CreatedAt, UpdatedAt    time.Time
+	// JWKS (a JSON JWK Set of public keys) or JWKSURI holds the keys a
+	// private_key_jwt client signs its assertions with; exactly one is set
+	// for such a client, neither for others.
+	JWKS, JWKSURI string
+	// IDTokenAlg is the id_token_signed_response_alg: RS256, ES256 or
+	// EdDSA; "" for service apps, which get no ID tokens.
+	IDTokenAlg string
+	// ConsentRequired marks a third-party app: its users consent to the
+	// scopes it asks for before it gets tokens.
+	ConsentRequired bool
+	// ManagementScopes are management API scopes a service app that
+	// authenticates with private_key_jwt may request from the system
+	// tenant's default authorization server (without the "mgmt." prefix
+	// OAuth scopes carry). The management API checks their values.
+	ManagementScopes     []string
+	Tags                 []string
+	CreatedAt, UpdatedAt time.Time
 }
 
 // AppInput describes a new app. Empty GrantTypes and
@@ -35,6 +51,9 @@ type AppInput struct {
 	Type                                             AppType
 	RedirectURIs, PostLogoutRedirectURIs, GrantTypes []string
 	TokenEndpointAuthMethod                          string
+	JWKS, JWKSURI, IDTokenAlg                        string
+	ConsentRequired                                  bool
+	ManagementScopes                                 []string
 	Tags                                             []string
 }
 
@@ -43,7 +62,9 @@ type AppInput struct {
 type AppPatch struct {
 	Name                                                   *string
 	RedirectURIs, PostLogoutRedirectURIs, GrantTypes, Tags *[]string
-	TokenEndpointAuthMethod                                *string
+	TokenEndpointAuthMethod, JWKS, JWKSURI, IDTokenAlg     *string
+	ConsentRequired                                        *bool
+	ManagementScopes                                       *[]string
 }
 
 // AppFilter selects apps to list.
@@ -58,28 +79,33 @@ type AppFilter struct {
 }
 
 const appCols = `id, tenant_id, name, type, redirect_uris, post_logout_redirect_uris, grant_types,
-	token_endpoint_auth_method, tags, created_at, updated_at`
+	token_endpoint_auth_method, tags, created_at, updated_at, jwks, jwks_uri, id_token_signed_response_alg,
+	consent_required, management_scopes`
 
 func scanApp(r scanner) (App, error) {
 	var a App
-	var redirects, logouts, grants, tags []byte
+	var redirects, logouts, grants, tags, mgmt []byte
 	err := r.Scan(&a.ID, &a.TenantID, &a.Name, &a.Type, &redirects, &logouts, &grants,
-		&a.TokenEndpointAuthMethod, &tags, &a.CreatedAt, &a.UpdatedAt)
+		&a.TokenEndpointAuthMethod, &tags, &a.CreatedAt, &a.UpdatedAt, &a.JWKS, &a.JWKSURI, &a.IDTokenAlg,
+		&a.ConsentRequired, &mgmt)
 	if err != nil {
 		return App{}, err
 	}
 	return a, errors.Join(listJSON(redirects, &a.RedirectURIs), listJSON(logouts, &a.PostLogoutRedirectURIs),
-		listJSON(grants, &a.GrantTypes), listJSON(tags, &a.Tags))
+		listJSON(grants, &a.GrantTypes), listJSON(tags, &a.Tags), listJSON(mgmt, &a.ManagementScopes))
 }
 
 func (a App) spec() appSpec {
 	return appSpec{Name: a.Name, Type: a.Type, RedirectURIs: a.RedirectURIs, PostLogoutRedirectURIs: a.PostLogoutRedirectURIs,
-		GrantTypes: a.GrantTypes, TokenEndpointAuthMethod: a.TokenEndpointAuthMethod, Tags: a.Tags}
+		GrantTypes: a.GrantTypes, TokenEndpointAuthMethod: a.TokenEndpointAuthMethod, JWKS: a.JWKS, JWKSURI: a.JWKSURI,
+		IDTokenAlg: a.IDTokenAlg, ConsentRequired: a.ConsentRequired, ManagementScopes: a.ManagementScopes, Tags: a.Tags}
 }
 
 func (a *App) apply(sp appSpec) {
 	a.Name, a.RedirectURIs, a.PostLogoutRedirectURIs = sp.Name, sp.RedirectURIs, sp.PostLogoutRedirectURIs
 	a.GrantTypes, a.TokenEndpointAuthMethod, a.Tags = sp.GrantTypes, sp.TokenEndpointAuthMethod, sp.Tags
+	a.JWKS, a.JWKSURI, a.IDTokenAlg, a.ConsentRequired = sp.JWKS, sp.JWKSURI, sp.IDTokenAlg, sp.ConsentRequired
+	a.ManagementScopes = sp.ManagementScopes
 }
 
 // CreateApp creates an app in a tenant. For a confidential client (web,
@@ -100,13 +126,16 @@ func (s *Service) CreateApp(ctx context.Context, tx store.Tx, tenantID string, i
 	now := s.now()
 	a := App{ID: ident.New("app", now), TenantID: t.ID, Type: sp.Type, CreatedAt: now, UpdatedAt: now}
 	a.apply(sp)
-	_, err = tx.Exec(ctx, `INSERT INTO apps (`+appCols+`, name_fold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = tx.Exec(ctx, `INSERT INTO apps (`+appCols+`, name_fold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.TenantID, a.Name, string(a.Type), jsonList(a.RedirectURIs), jsonList(a.PostLogoutRedirectURIs),
-		jsonList(a.GrantTypes), a.TokenEndpointAuthMethod, jsonList(a.Tags), a.CreatedAt, a.UpdatedAt, fold(a.Name))
+		jsonList(a.GrantTypes), a.TokenEndpointAuthMethod, jsonList(a.Tags), a.CreatedAt, a.UpdatedAt,
+		a.JWKS, a.JWKSURI, a.IDTokenAlg, a.ConsentRequired, jsonList(a.ManagementScopes), fold(a.Name))
 	if err != nil {
 		return App{}, "", nameConflict(err, "an app", a.Name)
 	}
-	if a.Type.Public() {
+	// Public clients have no secret; private_key_jwt clients sign with
+	// their own keys instead.
+	if a.Type.Public() || a.TokenEndpointAuthMethod == AuthPrivateKeyJWT {
 		return a, "", nil
 	}
 	secret, err := s.addSecret(ctx, tx, a.ID, now)
@@ -187,6 +216,11 @@ func (s *Service) UpdateApp(ctx context.Context, tx store.Tx, tenantID, id strin
 	set(&sp.GrantTypes, p.GrantTypes)
 	set(&sp.Tags, p.Tags)
 	set(&sp.TokenEndpointAuthMethod, p.TokenEndpointAuthMethod)
+	set(&sp.JWKS, p.JWKS)
+	set(&sp.JWKSURI, p.JWKSURI)
+	set(&sp.IDTokenAlg, p.IDTokenAlg)
+	set(&sp.ConsentRequired, p.ConsentRequired)
+	set(&sp.ManagementScopes, p.ManagementScopes)
 	if sp, err = sp.check(); err != nil {
 		return App{}, err
 	}
@@ -196,9 +230,11 @@ func (s *Service) UpdateApp(ctx context.Context, tx store.Tx, tenantID, id strin
 	a.apply(sp)
 	a.UpdatedAt = s.now()
 	_, err = tx.Exec(ctx, `UPDATE apps SET name = ?, name_fold = ?, redirect_uris = ?, post_logout_redirect_uris = ?,
-		grant_types = ?, token_endpoint_auth_method = ?, tags = ?, updated_at = ? WHERE id = ?`,
+		grant_types = ?, token_endpoint_auth_method = ?, tags = ?, updated_at = ?, jwks = ?, jwks_uri = ?,
+		id_token_signed_response_alg = ?, consent_required = ?, management_scopes = ? WHERE id = ?`,
 		a.Name, fold(a.Name), jsonList(a.RedirectURIs), jsonList(a.PostLogoutRedirectURIs), jsonList(a.GrantTypes),
-		a.TokenEndpointAuthMethod, jsonList(a.Tags), a.UpdatedAt, a.ID)
+		a.TokenEndpointAuthMethod, jsonList(a.Tags), a.UpdatedAt, a.JWKS, a.JWKSURI, a.IDTokenAlg, a.ConsentRequired,
+		jsonList(a.ManagementScopes), a.ID)
 	if err != nil {
 		return App{}, nameConflict(err, "an app", a.Name)
 	}
