@@ -146,6 +146,8 @@ func stepTitleID(k wire.StepKind) string {
 	switch k {
 	case wire.StepChallengePassword:
 		return "password.title"
+	case wire.StepConsent:
+		return "consent.title"
 	case wire.StepError:
 		return "error.title"
 	}

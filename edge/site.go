@@ -130,6 +130,42 @@ func hostname(hostport string) string {
 	return hostport
 }
 
+// SystemPrefix is the path under the public URL where the system tenant's
+// authorization servers answer: {public_url}/system/oauth2/default is the
+// issuer of management API tokens.
+const SystemPrefix = "/system"
+
+// ManagementIssuer returns the issuer URL of the system tenant's default
+// authorization server for the instance's public URL.
+func ManagementIssuer(public *url.URL) string {
+	return public.Scheme + "://" + public.Host + SystemPrefix + "/oauth2/" + oidc.DefaultServer
+}
+
+// system serves next as the system tenant's site on the public host; any
+// other host gets an empty 404. The base is the configured public URL
+// itself, so the issuer never depends on how the request spelled the host.
+func (s *sites) system(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := strings.ToLower(strings.TrimSuffix(hostname(r.Host), "."))
+		if host != strings.ToLower(s.public.Hostname()) {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		var t tenant.Tenant
+		err := s.store.View(r.Context(), func(ctx context.Context, tx store.Tx) error {
+			var err error
+			t, err = s.tenants.Tenant(ctx, tx, tenant.SystemSlug)
+			return err
+		})
+		if err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		site := Site{Tenant: t, Base: s.public.Scheme + "://" + s.public.Host + SystemPrefix, Secure: s.public.Scheme == "https"}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), siteKey{}, site)))
+	})
+}
+
 // route serves next only on hosts that resolve to a site; others get an
 // empty 404, so probing hosts learns nothing.
 func (s *sites) route(next http.Handler, internal func(error)) http.Handler {

@@ -48,6 +48,7 @@ type siteWorld struct {
 	st      store.Store
 	tenants *tenant.Service
 	engine  *engine.Engine
+	oidc    *oidc.Provider
 	logs    *logBuffer
 	acme    tenant.Tenant
 	app     tenant.App
@@ -75,10 +76,11 @@ func newSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock) *sit
 	dir := directory.New(clk, ev, sec)
 	pw := factor.NewPasswords(2)
 	sessions := session.New(sec, clk, session.Options{})
-	prov, err := oidc.New(oidc.Deps{Store: w.st, Secrets: sec, Tenants: w.tenants, Users: claimsOf{dir}, Clock: clk, Logger: log})
+	prov, err := oidc.New(oidc.Deps{Store: w.st, Secrets: sec, Tenants: w.tenants, Users: claimsOf{dir}, Events: ev, Clock: clk, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.oidc = prov
 	w.engine, err = engine.New(engine.Deps{Store: w.st, Secrets: sec, OIDC: prov, Directory: dir, Passwords: pw, Sessions: sessions, Events: ev, Clock: clk, Logger: log})
 	if err != nil {
 		t.Fatal(err)

@@ -7,8 +7,9 @@ import (
 	"github.com/lintel-id/lintel/server/store"
 )
 
-// housekeeping removes what has outlived its use: expired flows,
-// authorization codes and sessions. Each purge is idempotent, so every node
+// housekeeping removes what has outlived its use (expired flows,
+// authorization codes, sessions, refresh tokens, grants, replay records)
+// and rotates signing keys when they are due. Each purge is idempotent, so every node
 // of a cluster may run it.
 func housekeeping(ctx context.Context, s *system, ticks <-chan time.Time) {
 	for {
@@ -21,6 +22,16 @@ func housekeeping(ctx context.Context, s *system, ticks <-chan time.Time) {
 			s.log.ErrorContext(ctx, "housekeeping: codes", "err", err)
 		} else if n > 0 {
 			s.log.InfoContext(ctx, "housekeeping: codes purged", "deleted", n)
+		}
+		if n, err := s.oidc.PurgeTokens(ctx); err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "housekeeping: tokens", "err", err)
+		} else if n > 0 {
+			s.log.InfoContext(ctx, "housekeeping: token records purged", "deleted", n)
+		}
+		if rep, err := s.oidc.RotateKeys(ctx); err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "housekeeping: key rotation", "err", err)
+		} else if rep.Created > 0 || rep.Deleted > 0 {
+			s.log.InfoContext(ctx, "housekeeping: signing keys rotated", "created", rep.Created, "deleted", rep.Deleted)
 		}
 		var n int64
 		err := s.store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {

@@ -67,13 +67,18 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 			return err
 		}
 	}
-	api, err := mgmt.New(mgmt.Deps{Store: st, Tenants: sys.tenants, Directory: sys.directory, Events: sys.events, Tokens: sys.tokens, Clock: clk, Logger: log, Version: versionString()})
-	if err != nil {
-		return err
-	}
 	public, err := url.Parse(c.PublicURL)
 	if err != nil {
 		return fmt.Errorf("public_url: %w", err)
+	}
+	oauth, err := sys.managementOAuth(ctx, public)
+	if err != nil {
+		return err
+	}
+	api, err := mgmt.New(mgmt.Deps{Store: st, Tenants: sys.tenants, Directory: sys.directory, Events: sys.events, Tokens: sys.tokens,
+		Consents: sys.oidc, Keys: sys.oidc, OAuth: oauth, Clock: clk, Logger: log, Version: versionString()})
+	if err != nil {
+		return err
 	}
 	defaultTenant := c.DefaultTenant
 	if defaultTenant == "" && demo {

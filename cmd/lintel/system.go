@@ -8,6 +8,7 @@ import (
 	"net/url"
 
 	"github.com/lintel-id/lintel/internal/clock"
+	"github.com/lintel-id/lintel/internal/egress"
 	"github.com/lintel-id/lintel/internal/settings"
 	"github.com/lintel-id/lintel/locales"
 	"github.com/lintel-id/lintel/server/directory"
@@ -39,6 +40,9 @@ type system struct {
 	oidc      *oidc.Provider
 	engine    *engine.Engine
 	locales   *locales.Catalog
+	// egress dials every outbound call (client jwks_uri, later hooks and
+	// IdPs), refusing internal addresses.
+	egress *egress.Dialer
 	// keyFile and keyCreated tell whether a KEK file was made on this start.
 	keyFile    string
 	keyCreated bool
@@ -77,11 +81,12 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 	s.directory = directory.New(s.clock, s.events, s.secrets)
 	s.passwords = factor.NewPasswords(0)
 	s.sessions = session.New(s.secrets, s.clock, session.Options{})
+	s.egress = egress.New(egress.Options{})
 	if s.locales, err = locales.Load(locales.FS()); err != nil {
 		_ = st.Close()
 		return nil, err
 	}
-	if s.oidc, err = oidc.New(oidc.Deps{Store: st, Secrets: s.secrets, Tenants: s.tenants, Users: userClaims{s.directory}, Clock: s.clock, Logger: s.log}); err != nil {
+	if s.oidc, err = oidc.New(oidc.Deps{Store: st, Secrets: s.secrets, Tenants: s.tenants, Users: userClaims{s.directory}, Events: s.events, Clock: s.clock, Logger: s.log, HTTPClient: s.egress.Client()}); err != nil {
 		_ = st.Close()
 		return nil, err
 	}

@@ -47,6 +47,8 @@ func stepTitle(k wire.StepKind) string {
 		return "identify.title"
 	case wire.StepChallengePassword:
 		return "password.title"
+	case wire.StepConsent:
+		return "consent.title"
 	case wire.StepDone:
 		return "done.title"
 	case wire.StepError:
@@ -89,3 +91,12 @@ func fieldMessages(v wire.Flow, field string) []wire.Message {
 func formMessages(v wire.Flow) []wire.Message { return fieldMessages(v, "") }
 
 func messageID(field string) string { return "msg-" + field }
+
+// messageRole is the ARIA role of a message: errors and warnings are
+// alerts; information is a status, read out without interrupting.
+func messageRole(level string) string {
+	if level == wire.LevelInfo {
+		return "status"
+	}
+	return "alert"
+}

@@ -38,6 +38,8 @@ func (e *Engine) Continue(ctx context.Context, iss oidc.Issuer, id, secret, orig
 		err = e.save(ctx, f)
 	case f.Step == wire.StepChallengePassword && req.Action == ActionSignIn:
 		res.SetSession, err = e.password(ctx, f, req, sessionCookie)
+	case f.Step == wire.StepConsent && (req.Action == ActionAccept || req.Action == ActionDeny):
+		err = e.consent(ctx, f, req.Action == ActionAccept)
 	default:
 		return Result{}, ErrUnknownAction
 	}
@@ -72,8 +74,10 @@ func (e *Engine) identify(ctx context.Context, f *flow, req wire.ContinueRequest
 
 // password checks the password outside any transaction (hashing is slow
 // and must not hold the database), then records the outcome in one
-// transaction: on success the session, the code and the sign-in event; on
-// failure the attempt and its event.
+// transaction: on success the session, the sign-in event and the code (or
+// the consent step); on failure the attempt and its event. The session
+// cookie is returned whenever the password was right, also when the flow
+// stops at consent.
 func (e *Engine) password(ctx context.Context, f *flow, req wire.ContinueRequest, sessionCookie string) (*SessionCookie, error) {
 	pw, _ := req.Value(FieldPassword)
 	f.State.Messages = nil
@@ -137,7 +141,7 @@ func (e *Engine) password(ctx context.Context, f *flow, req wire.ContinueRequest
 		if err := e.Directory.RecordSignIn(ctx, tx, f.TenantID, user.ID); err != nil {
 			return err
 		}
-		if err := e.finish(ctx, tx, f, s); err != nil {
+		if err := e.authenticated(ctx, tx, f, grantOf(s)); err != nil {
 			return err
 		}
 		if err := e.event(ctx, tx, f, "user.signin", events.Success, user.ID, nil); err != nil {

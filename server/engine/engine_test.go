@@ -34,6 +34,7 @@ type env struct {
 	clk    *clock.Fake
 	iss    oidc.Issuer
 	app    tenant.App
+	third  tenant.App // ConsentRequired
 	userID string
 	events *events.Log
 }
@@ -60,7 +61,7 @@ func newEnv(t *testing.T, open storetest.Opener) *env {
 	dir := directory.New(clk, ev, sec)
 	pw := factor.NewPasswords(2)
 	log := slog.New(slog.DiscardHandler)
-	prov, err := oidc.New(oidc.Deps{Store: st, Secrets: sec, Tenants: tenants, Users: claims{dir}, Clock: clk, Logger: log})
+	prov, err := oidc.New(oidc.Deps{Store: st, Secrets: sec, Tenants: tenants, Users: claims{dir}, Events: ev, Clock: clk, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,6 +81,9 @@ func newEnv(t *testing.T, open storetest.Opener) *env {
 		}
 		env.iss = oidc.Issuer{TenantID: tn.ID, Server: "default", URL: origin + "/oauth2/default"}
 		if env.app, _, err = tenants.CreateApp(ctx, tx, tn.ID, tenant.AppInput{Name: "Portal", Type: tenant.AppSPA, RedirectURIs: []string{"https://app.example.test/cb"}}); err != nil {
+			return err
+		}
+		if env.third, _, err = tenants.CreateApp(ctx, tx, tn.ID, tenant.AppInput{Name: "Partner", Type: tenant.AppSPA, RedirectURIs: []string{"https://partner.example.net/cb"}, ConsentRequired: true}); err != nil {
 			return err
 		}
 		u, err := dir.CreateUser(ctx, tx, tn.ID, directory.UserInput{Login: login, Email: login})
@@ -107,7 +111,12 @@ func (v *env) begin(prompt, sessionCookie string) Begin {
 
 func (v *env) start(t *testing.T, prompt, cookie string) Result {
 	t.Helper()
-	res, err := v.e.Start(context.Background(), v.begin(prompt, cookie))
+	return v.startWith(t, v.begin(prompt, cookie))
+}
+
+func (v *env) startWith(t *testing.T, b Begin) Result {
+	t.Helper()
+	res, err := v.e.Start(context.Background(), b)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,6 +71,12 @@ type state struct {
 	Login    string           `json:"login,omitempty"`
 	Messages []wire.Message   `json:"messages,omitempty"`
 	Redirect string           `json:"redirect,omitempty"`
+	// ThirdParty is the app's ConsentRequired when the flow started.
+	ThirdParty bool `json:"third_party,omitempty"`
+	// Grant is the authenticated sign-in waiting at the consent step:
+	// accepting issues the code from it without reading the session
+	// cookie again. Nil at every other step.
+	Grant *oidc.Grant `json:"grant,omitempty"`
 }
 
 // flow is one row of the flows table.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/lintel-id/lintel/server/engine/wire"
 	"github.com/lintel-id/lintel/server/oidc"
@@ -11,46 +12,38 @@ import (
 	"github.com/lintel-id/lintel/server/store"
 )
 
-// Start begins a flow for a validated authorization request. With a live
-// SSO session (and no prompt=login) the flow ends at once with a code; with
-// prompt=none and no session it ends at once with login_required. Otherwise
-// it starts at identify.
+// Start begins a flow for a validated authorization request. A live SSO
+// session is reused unless the request says prompt=login or the session's
+// authentication is older than max_age: then the flow ends at once with a
+// code, or stops at the consent step when the app needs the person's
+// consent (or prompt=consent asks for it). With prompt=none it never
+// shows a step: no usable session ends it with login_required, a needed
+// consent with consent_required. Otherwise it starts at identify.
 func (e *Engine) Start(ctx context.Context, b Begin) (Result, error) {
 	secret := newSecret()
 	f := &flow{
 		ID: newHandle(), TenantID: b.Issuer.TenantID, ClientID: b.App.ID, Origin: b.Origin,
 		SecretMAC: e.Secrets.MAC(secretPurpose, []byte(secret)), Step: wire.StepIdentify,
-		State:     state{Issuer: b.Issuer, Request: b.Request, AppName: b.App.Name, Locale: b.Locale, Dir: b.Dir, Login: b.Request.LoginHint},
 		ExpiresAt: e.Clock.Now().Add(e.FlowTTL),
 	}
 	err := e.Store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
-		f.Step, f.Done, f.State.Redirect = wire.StepIdentify, false, ""
-		if b.Session != "" && b.Request.Prompt != "login" {
-			s, err := e.Sessions.Lookup(ctx, tx, b.Issuer.TenantID, b.Session)
-			if err == nil {
-				// A session outlives nothing about its user: one suspended
-				// since signing in is signed out here.
-				u, uerr := e.Directory.User(ctx, tx, b.Issuer.TenantID, s.UserID)
-				if uerr != nil || !u.Status.CanSignIn() {
-					if rerr := e.Sessions.Revoke(ctx, tx, b.Issuer.TenantID, b.Session); rerr != nil && !errors.Is(rerr, session.ErrNoSession) {
-						return rerr
-					}
-					err = session.ErrNoSession
-				}
-			}
-			switch {
-			case err == nil:
-				if err := e.finish(ctx, tx, f, s); err != nil {
-					return err
-				}
-				return e.insert(ctx, tx, f)
-			case !errors.Is(err, session.ErrNoSession):
+		f.Step, f.Done = wire.StepIdentify, false
+		f.State = state{Issuer: b.Issuer, Request: b.Request, AppName: b.App.Name, Locale: b.Locale, Dir: b.Dir,
+			Login: b.Request.LoginHint, ThirdParty: b.App.ConsentRequired}
+		s, login, err := e.reusable(ctx, tx, b)
+		switch {
+		case err == nil:
+			f.State.Login = login
+			if err := e.authenticated(ctx, tx, f, grantOf(s)); err != nil {
 				return err
 			}
+			return e.insert(ctx, tx, f)
+		case !errors.Is(err, session.ErrNoSession):
+			return err
 		}
-		if b.Request.Prompt == "none" {
+		if b.Request.HasPrompt(promptNone) {
 			f.Step, f.Done = wire.StepDone, true
-			f.State.Redirect = oidc.ErrorRedirect(b.Issuer, b.Request, oidc.Error{Code: "login_required", Description: "the user is not signed in"})
+			f.State.Redirect = oidc.ErrorRedirect(b.Issuer, b.Request, oidc.ErrLoginRequired.WithDescription("the user is not signed in"))
 		}
 		return e.insert(ctx, tx, f)
 	})
@@ -58,6 +51,41 @@ func (e *Engine) Start(ctx context.Context, b Begin) (Result, error) {
 		return Result{}, fmt.Errorf("engine: start flow: %w", err)
 	}
 	return Result{Flow: e.view(f), Secret: secret, RedirectURI: b.Request.RedirectURI}, nil
+}
+
+// Prompt values the engine acts on (OIDC Core §3.1.2.1).
+const (
+	promptNone    = "none"
+	promptLogin   = "login"
+	promptConsent = "consent"
+)
+
+// reusable returns the browser's SSO session and its user's login when
+// the request may be answered from it, and session.ErrNoSession when it
+// may not: no cookie or no live session, prompt=login, an authentication
+// older than max_age (max_age=0 always asks again), or a user who may no
+// longer sign in (whose session is revoked here).
+func (e *Engine) reusable(ctx context.Context, tx store.Tx, b Begin) (session.Session, string, error) {
+	if b.Session == "" || b.Request.HasPrompt(promptLogin) {
+		return session.Session{}, "", session.ErrNoSession
+	}
+	s, err := e.Sessions.Lookup(ctx, tx, b.Issuer.TenantID, b.Session)
+	if err != nil {
+		return session.Session{}, "", err
+	}
+	// A session outlives nothing about its user: one suspended since
+	// signing in is signed out here.
+	u, err := e.Directory.User(ctx, tx, b.Issuer.TenantID, s.UserID)
+	if err != nil || !u.Status.CanSignIn() {
+		if rerr := e.Sessions.Revoke(ctx, tx, b.Issuer.TenantID, b.Session); rerr != nil && !errors.Is(rerr, session.ErrNoSession) {
+			return session.Session{}, "", rerr
+		}
+		return session.Session{}, "", session.ErrNoSession
+	}
+	if m := b.Request.MaxAge; m != nil && (*m == 0 || e.Clock.Now().Sub(s.AuthTime) > time.Duration(*m)*time.Second) {
+		return session.Session{}, "", session.ErrNoSession
+	}
+	return s, u.Login, nil
 }
 
 // Current returns a flow's view without changing it.
@@ -69,17 +97,46 @@ func (e *Engine) Current(ctx context.Context, iss oidc.Issuer, id, secret, origi
 	return Result{Flow: e.view(f), RedirectURI: f.State.Request.RedirectURI}, nil
 }
 
-// finish ends a flow for a signed-in session: a code bound to the request
-// and the session, and the redirect that carries it to the client.
-func (e *Engine) finish(ctx context.Context, tx store.Tx, f *flow, s session.Session) error {
-	code, err := e.OIDC.IssueCode(ctx, tx, f.State.Issuer, f.State.Request, oidc.Grant{
-		UserID: s.UserID, SessionID: s.ID, AuthTime: s.AuthTime, AMR: s.AMR, ACR: s.ACR,
-	})
+// grantOf is what a session tells the provider about a sign-in.
+func grantOf(s session.Session) oidc.Grant {
+	return oidc.Grant{UserID: s.UserID, SessionID: s.ID, AuthTime: s.AuthTime, AMR: s.AMR, ACR: s.ACR}
+}
+
+// authenticated moves on a flow whose person is authenticated: to the
+// consent step when prompt=consent asks for it or the app needs consent
+// the person has not given (ending with consent_required under
+// prompt=none), otherwise to the end with a code.
+func (e *Engine) authenticated(ctx context.Context, tx store.Tx, f *flow, g oidc.Grant) error {
+	req := f.State.Request
+	need := req.HasPrompt(promptConsent)
+	if !need {
+		var err error
+		need, err = e.OIDC.ConsentNeeded(ctx, tx, f.TenantID, f.app(), g.UserID, req.Scope)
+		if err != nil {
+			return err
+		}
+	}
+	switch {
+	case !need:
+		return e.finish(ctx, tx, f, g)
+	case req.HasPrompt(promptNone):
+		f.Step, f.Done, f.State.Messages, f.State.Grant = wire.StepDone, true, nil, nil
+		f.State.Redirect = oidc.ErrorRedirect(f.State.Issuer, req, oidc.ErrConsentRequired.WithDescription("the user has not consented to the requested scopes"))
+		return nil
+	}
+	f.Step, f.State.Messages, f.State.Grant = wire.StepConsent, nil, &g
+	return nil
+}
+
+// finish ends a flow for an authenticated person: a code bound to the
+// request and the sign-in, and the redirect that carries it to the client.
+func (e *Engine) finish(ctx context.Context, tx store.Tx, f *flow, g oidc.Grant) error {
+	code, err := e.OIDC.IssueCode(ctx, tx, f.State.Issuer, f.State.Request, g)
 	if err != nil {
 		return err
 	}
 	f.Step, f.Done = wire.StepDone, true
-	f.State.Messages = nil
+	f.State.Messages, f.State.Grant = nil, nil
 	f.State.Redirect = oidc.SuccessRedirect(f.State.Issuer, f.State.Request, code)
 	return nil
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"github.com/lintel-id/lintel/server/engine/wire"
+	"github.com/lintel-id/lintel/server/oidc"
 )
 
 // Message IDs the engine uses; every one exists in the locale catalogs
@@ -17,12 +18,19 @@ const (
 	MsgCredentialsInvalid = "error.credentials.invalid"
 	MsgAttemptsExceeded   = "error.attempts.exceeded"
 	MsgAttemptsRemaining  = "attempts.remaining"
+	MsgActionAllow        = "action.allow"
+	MsgActionDeny         = "action.deny"
+	// MsgConsentIntro says which app asks for access (parameter app).
+	MsgConsentIntro       = "consent.intro"
+	MsgConsentScopesLabel = "consent.scopes.label"
 )
 
 // MessageIDs lists every message ID the engine may put in a view.
 var MessageIDs = []string{
 	MsgLoginLabel, MsgPasswordLabel, MsgActionNext, MsgActionSignIn, MsgActionBack,
 	MsgFieldRequired, MsgFieldTooLong, MsgCredentialsInvalid, MsgAttemptsExceeded, MsgAttemptsRemaining,
+	MsgActionAllow, MsgActionDeny, MsgConsentIntro, MsgConsentScopesLabel,
+	scopeMessage(oidc.ScopeOpenID), scopeMessage(oidc.ScopeProfile), scopeMessage(oidc.ScopeEmail), scopeMessage(oidc.ScopeOfflineAccess),
 }
 
 // Action names a client sends to continue.
@@ -30,12 +38,17 @@ const (
 	ActionNext   = "next"
 	ActionSignIn = "sign-in"
 	ActionBack   = "back"
+	// ActionAccept and ActionDeny answer the consent step.
+	ActionAccept = "accept"
+	ActionDeny   = "deny"
 )
 
 // Field names.
 const (
 	FieldLogin    = "login"
 	FieldPassword = "password"
+	// FieldScope is the consent step's read-only list of scopes.
+	FieldScope = "scope"
 )
 
 const maxLoginLen = 254
@@ -64,6 +77,14 @@ func (e *Engine) view(f *flow) wire.Flow {
 		v.Actions = append(v.Actions,
 			wire.Action{Name: ActionSignIn, Method: "POST", Href: href, Label: MsgActionSignIn, Primary: true},
 			wire.Action{Name: ActionBack, Method: "POST", Href: href, Label: MsgActionBack},
+		)
+	case wire.StepConsent:
+		v.Context.UserHint = f.State.Login
+		v.Messages = append(v.Messages, wire.Message{ID: MsgConsentIntro, Level: wire.LevelInfo, Params: []wire.Param{{Name: "app", Value: f.State.AppName}}})
+		v.Fields = consentFields(f.State.Request.Scope)
+		v.Actions = append(v.Actions,
+			wire.Action{Name: ActionAccept, Method: "POST", Href: href, Label: MsgActionAllow, Primary: true},
+			wire.Action{Name: ActionDeny, Method: "POST", Href: href, Label: MsgActionDeny},
 		)
 	case wire.StepDone:
 		v.Redirect = f.State.Redirect

@@ -2,9 +2,13 @@ package mgmt
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/lintel-id/lintel/internal/invalid"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
@@ -20,18 +24,57 @@ type AppView struct {
 	PostLogoutRedirectURIs  []string  `json:"post_logout_redirect_uris"`
 	GrantTypes              []string  `json:"grant_types"`
 	TokenEndpointAuthMethod string    `json:"token_endpoint_auth_method"`
+	JWKS                    any       `json:"jwks,omitempty" doc:"The client's public keys (JWK Set), for private_key_jwt"`
+	JWKSURI                 string    `json:"jwks_uri,omitempty"`
+	IDTokenAlg              string    `json:"id_token_signed_response_alg,omitempty"`
+	ConsentRequired         bool      `json:"consent_required"`
+	ManagementScopes        []string  `json:"management_scopes"`
 	Tags                    []string  `json:"tags"`
 	CreatedAt               time.Time `json:"created_at"`
 	UpdatedAt               time.Time `json:"updated_at"`
 }
 
 func appView(a tenant.App) AppView {
-	return AppView{
+	v := AppView{
 		ID: a.ID, TenantID: a.TenantID, Name: a.Name, Type: string(a.Type),
 		RedirectURIs: nonNil(a.RedirectURIs), PostLogoutRedirectURIs: nonNil(a.PostLogoutRedirectURIs),
 		GrantTypes: nonNil(a.GrantTypes), TokenEndpointAuthMethod: a.TokenEndpointAuthMethod, Tags: nonNil(a.Tags),
-		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+		JWKSURI: a.JWKSURI, IDTokenAlg: a.IDTokenAlg, ConsentRequired: a.ConsentRequired,
+		ManagementScopes: nonNil(a.ManagementScopes), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
+	if a.JWKS != "" {
+		v.JWKS = json.RawMessage(a.JWKS)
+	}
+	return v
+}
+
+// jwksText encodes a JWK Set given in a request for the tenant service,
+// which validates it; nil stays "".
+func jwksText(v map[string]any) (string, error) {
+	if v == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", invalid.Field("jwks", "cannot be encoded")
+	}
+	return string(b), nil
+}
+
+// checkManagementScopes refuses management scopes an app may not hold:
+// unknown ones, and ones the caller does not hold itself (no escalation
+// through an app).
+func checkManagementScopes(p *Principal, scopes []string) error {
+	var errs []error
+	for i, s := range scopes {
+		switch {
+		case !slicesContains(AllScopes, Scope(s)):
+			errs = append(errs, invalid.Field(fmt.Sprintf("management_scopes[%d]", i), "%q is not a management scope", s))
+		case !p.Token.Has(Scope(s)):
+			errs = append(errs, invalid.Field(fmt.Sprintf("management_scopes[%d]", i), "the caller does not hold %s", s))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func nonNil[T any](s []T) []T {
@@ -63,22 +106,32 @@ type AppPath struct {
 }
 
 type appInputBody struct {
-	Name                    string   `json:"name" minLength:"1" maxLength:"100"`
-	Type                    string   `json:"type" enum:"web,spa,native,service"`
-	RedirectURIs            []string `json:"redirect_uris,omitempty" maxItems:"50"`
-	PostLogoutRedirectURIs  []string `json:"post_logout_redirect_uris,omitempty" maxItems:"50"`
-	GrantTypes              []string `json:"grant_types,omitempty" maxItems:"10"`
-	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method,omitempty" enum:"client_secret_basic,client_secret_post,none"`
-	Tags                    []string `json:"tags,omitempty" maxItems:"20"`
+	Name                    string         `json:"name" minLength:"1" maxLength:"100"`
+	Type                    string         `json:"type" enum:"web,spa,native,service"`
+	RedirectURIs            []string       `json:"redirect_uris,omitempty" maxItems:"50"`
+	PostLogoutRedirectURIs  []string       `json:"post_logout_redirect_uris,omitempty" maxItems:"50"`
+	GrantTypes              []string       `json:"grant_types,omitempty" maxItems:"10"`
+	TokenEndpointAuthMethod string         `json:"token_endpoint_auth_method,omitempty" enum:"client_secret_basic,client_secret_post,private_key_jwt,none"`
+	JWKS                    map[string]any `json:"jwks,omitempty" doc:"Public keys (JWK Set) of a private_key_jwt client"`
+	JWKSURI                 string         `json:"jwks_uri,omitempty" maxLength:"2000" doc:"Where a private_key_jwt client publishes its keys (https)"`
+	IDTokenAlg              string         `json:"id_token_signed_response_alg,omitempty" enum:"RS256,ES256,EdDSA"`
+	ConsentRequired         bool           `json:"consent_required,omitempty" doc:"A third-party app: users consent to its scopes"`
+	ManagementScopes        []string       `json:"management_scopes,omitempty" maxItems:"50" doc:"Management API scopes a private_key_jwt service app may request from the system tenant's default authorization server"`
+	Tags                    []string       `json:"tags,omitempty" maxItems:"20"`
 }
 
 type appPatchBody struct {
-	Name                    *string   `json:"name,omitempty" minLength:"1" maxLength:"100"`
-	RedirectURIs            *[]string `json:"redirect_uris,omitempty" maxItems:"50"`
-	PostLogoutRedirectURIs  *[]string `json:"post_logout_redirect_uris,omitempty" maxItems:"50"`
-	GrantTypes              *[]string `json:"grant_types,omitempty" maxItems:"10"`
-	TokenEndpointAuthMethod *string   `json:"token_endpoint_auth_method,omitempty" enum:"client_secret_basic,client_secret_post,none"`
-	Tags                    *[]string `json:"tags,omitempty" maxItems:"20"`
+	Name                    *string         `json:"name,omitempty" minLength:"1" maxLength:"100"`
+	RedirectURIs            *[]string       `json:"redirect_uris,omitempty" maxItems:"50"`
+	PostLogoutRedirectURIs  *[]string       `json:"post_logout_redirect_uris,omitempty" maxItems:"50"`
+	GrantTypes              *[]string       `json:"grant_types,omitempty" maxItems:"10"`
+	TokenEndpointAuthMethod *string         `json:"token_endpoint_auth_method,omitempty" enum:"client_secret_basic,client_secret_post,private_key_jwt,none"`
+	JWKS                    *map[string]any `json:"jwks,omitempty" doc:"Public keys (JWK Set); an empty object removes them"`
+	JWKSURI                 *string         `json:"jwks_uri,omitempty" maxLength:"2000"`
+	IDTokenAlg              *string         `json:"id_token_signed_response_alg,omitempty" enum:"RS256,ES256,EdDSA"`
+	ConsentRequired         *bool           `json:"consent_required,omitempty"`
+	ManagementScopes        *[]string       `json:"management_scopes,omitempty" maxItems:"50"`
+	Tags                    *[]string       `json:"tags,omitempty" maxItems:"20"`
 }
 
 func (a *API) registerApps() {
@@ -104,10 +157,18 @@ func (a *API) registerApps() {
 			var app tenant.App
 			var secret string
 			err := a.change(ctx, "app.created", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
-				var err error
+				jwks, err := jwksText(b.JWKS)
+				if err != nil {
+					return err
+				}
+				if err := checkManagementScopes(principal(ctx), b.ManagementScopes); err != nil {
+					return err
+				}
 				app, secret, err = a.Tenants.CreateApp(ctx, tx, principal(ctx).Target.ID, tenant.AppInput{
 					Name: b.Name, Type: tenant.AppType(b.Type), RedirectURIs: b.RedirectURIs, PostLogoutRedirectURIs: b.PostLogoutRedirectURIs,
 					GrantTypes: b.GrantTypes, TokenEndpointAuthMethod: b.TokenEndpointAuthMethod, Tags: b.Tags,
+					JWKS: jwks, JWKSURI: b.JWKSURI, IDTokenAlg: b.IDTokenAlg, ConsentRequired: b.ConsentRequired,
+					ManagementScopes: b.ManagementScopes,
 				})
 				ev.Target = events.Ref{Type: "app", ID: app.ID}
 				return err
@@ -129,9 +190,27 @@ func (a *API) registerApps() {
 			return changed(a, ctx, "app.updated", ref[tenant.App]("app", in.App),
 				func(ctx context.Context, tx store.Tx, ev *events.Event) (tenant.App, error) {
 					ev.Details = map[string]any{"fields": patchedFields(b)}
+					var jwks *string
+					if b.JWKS != nil {
+						text := ""
+						if len(*b.JWKS) > 0 {
+							var err error
+							if text, err = jwksText(*b.JWKS); err != nil {
+								return tenant.App{}, err
+							}
+						}
+						jwks = &text
+					}
+					if b.ManagementScopes != nil {
+						if err := checkManagementScopes(principal(ctx), *b.ManagementScopes); err != nil {
+							return tenant.App{}, err
+						}
+					}
 					return a.Tenants.UpdateApp(ctx, tx, principal(ctx).Target.ID, in.App, tenant.AppPatch{
 						Name: b.Name, RedirectURIs: b.RedirectURIs, PostLogoutRedirectURIs: b.PostLogoutRedirectURIs,
 						GrantTypes: b.GrantTypes, TokenEndpointAuthMethod: b.TokenEndpointAuthMethod, Tags: b.Tags,
+						JWKS: jwks, JWKSURI: b.JWKSURI, IDTokenAlg: b.IDTokenAlg, ConsentRequired: b.ConsentRequired,
+						ManagementScopes: b.ManagementScopes,
 					})
 				}, appView)
 		})

@@ -23,6 +23,9 @@ type Principal struct {
 	// Target is the tenant the request acts on (the system tenant for
 	// instance routes).
 	Target tenant.Tenant
+	// Client is the service app of an OAuth access token ("" for a
+	// management token). Such a caller acts on its own tenant only.
+	Client string
 }
 
 type principalKey struct{}
@@ -49,16 +52,15 @@ func (a *API) authenticate(ctx huma.Context, next func(huma.Context)) {
 		a.unauthorized(ctx, "a management token is required: Authorization: Bearer lmgt_…")
 		return
 	}
-	tok, err := a.Tokens.Authenticate(c, a.Store, strings.TrimSpace(raw))
+	p, err := a.authenticateToken(c, strings.TrimSpace(raw))
 	if errors.Is(err, ErrTokenInvalid) {
-		a.unauthorized(ctx, "the management token is unknown, expired or revoked")
+		a.unauthorized(ctx, "the token is unknown, expired or revoked")
 		return
 	}
 	if err != nil {
 		a.internal(ctx, c, err)
 		return
 	}
-	p := &Principal{Token: tok}
 	allowed, reason, err := a.authorize(c, r, ctx.Param("tenant"), p)
 	if err != nil {
 		a.internal(ctx, c, err)
@@ -137,6 +139,8 @@ func (a *API) authorize(ctx context.Context, r Route, tenantParam string, p *Pri
 	switch {
 	case p.Instance, target.ID == own.ID:
 		return true, "", nil
+	case p.Client != "":
+		return false, "an OAuth client acts on its own tenant only", nil
 	case r.Direct:
 		return false, "only the tenant's own admins or instance admins may do this", nil
 	case administers:
@@ -162,7 +166,7 @@ func (a *API) recordDenied(ctx context.Context, r Route, p *Principal, reason st
 		_, err := a.Events.Append(ctx, tx, events.Event{
 			Type:      "mgmt.access.denied",
 			TenantID:  p.Token.TenantID,
-			Actor:     events.Ref{Type: "mgmt_token", ID: p.Token.ID},
+			Actor:     p.Actor(),
 			Target:    events.Ref{Type: "operation", ID: r.ID},
 			Outcome:   events.Denied,
 			RequestID: requestid.From(ctx),

@@ -53,7 +53,7 @@ func destructive(r Route) bool {
 func requestFor(w *world, r Route, rel string) (path, body string) {
 	tn := w.target(rel)
 	f := w.fixture[tn.ID]
-	repl := []string{"{tenant}", tn.ID}
+	repl := []string{"{tenant}", tn.ID, "{server}", "default"}
 	for _, kind := range []string{"app", "brand", "domain", "origin", "token", "user", "credential", "group", "type", "rule"} {
 		id := f[kind]
 		if r.Method == http.MethodDelete {

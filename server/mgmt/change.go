@@ -17,7 +17,7 @@ func (a *API) change(ctx context.Context, typ string, fn func(ctx context.Contex
 		ev := events.Event{
 			Type:      typ,
 			TenantID:  p.Target.ID,
-			Actor:     events.Ref{Type: "mgmt_token", ID: p.Token.ID},
+			Actor:     p.Actor(),
 			Outcome:   events.Success,
 			RequestID: requestid.From(ctx),
 		}

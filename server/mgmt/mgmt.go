@@ -41,6 +41,14 @@ type Deps struct {
 	Logger    *slog.Logger
 	// Version is the server version shown in the OpenAPI document.
 	Version string
+	// OAuth, when set, lets OAuth access tokens of service apps call the
+	// API besides management tokens.
+	OAuth AccessTokenVerifier
+	// Keys, when set, serves the signing keys of authorization servers.
+	Keys KeyManager
+	// Consents, when set, lists and revokes users' consents to
+	// third-party apps (the OpenID provider implements it).
+	Consents Consents
 }
 
 // API is the management API.
@@ -94,6 +102,8 @@ func New(d Deps) (*API, error) {
 	a.registerUserTypes()
 	a.registerRules()
 	a.registerEvents()
+	a.registerConsents()
+	a.registerKeys()
 	return a, nil
 }
 

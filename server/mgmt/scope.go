@@ -34,6 +34,10 @@ const (
 	ScopeGroupsWrite   Scope = "groups:write"
 	ScopeSchemasRead   Scope = "schemas:read"
 	ScopeSchemasWrite  Scope = "schemas:write"
+	// ScopeAuthServersRead and ScopeAuthServersWrite cover authorization
+	// servers and their signing keys.
+	ScopeAuthServersRead  Scope = "authservers:read"
+	ScopeAuthServersWrite Scope = "authservers:write"
 )
 
 // AllScopes lists every scope, in a stable order.
@@ -43,6 +47,7 @@ var AllScopes = []Scope{
 	ScopeDomainsRead, ScopeDomainsWrite, ScopeTokensRead, ScopeTokensWrite,
 	ScopeEventsRead, ScopeUsersRead, ScopeUsersWrite, ScopeUsersUnlock, ScopeFactorsReset,
 	ScopeGroupsRead, ScopeGroupsWrite, ScopeSchemasRead, ScopeSchemasWrite, ScopeUsersActivate,
+	ScopeAuthServersRead, ScopeAuthServersWrite,
 }
 
 // Role is an admin role (DESIGN, Decisions): a named set of scopes.

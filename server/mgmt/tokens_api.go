@@ -87,7 +87,7 @@ func (a *API) registerTokens() {
 			err := a.change(ctx, "mgmt_token.created", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
 				tok, secret, err := a.Tokens.Create(ctx, tx, TokenInput{
 					TenantID: p.Target.ID, Name: b.Name, Role: role, Scopes: scopes,
-					TTL: time.Duration(b.ExpiresIn) * time.Second, CreatedBy: p.Token.ID,
+					TTL: time.Duration(b.ExpiresIn) * time.Second, CreatedBy: p.creator(),
 				}, p.Target.System)
 				if err != nil {
 					return err

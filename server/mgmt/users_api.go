@@ -72,7 +72,7 @@ type UserPath struct {
 }
 
 func actor(ctx context.Context) events.Ref {
-	return events.Ref{Type: "mgmt_token", ID: principal(ctx).Token.ID}
+	return principal(ctx).Actor()
 }
 
 func (a *API) registerUsers() {

@@ -18,6 +18,7 @@ import (
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/events"
+	"github.com/lintel-id/lintel/server/oidc"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/store/storetest"
@@ -49,6 +50,7 @@ type world struct {
 	events  *events.Log
 	tokens  *Tokens
 	dir     *directory.Directory
+	oidc    *oidc.Provider
 	clock   *clock.Fake
 	api     *API
 	srv     *httptest.Server
@@ -94,7 +96,11 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 	w.tokens = NewTokens(w.sec, w.clock)
 	w.dir = directory.New(w.clock, w.events, w.sec)
 	log := slog.New(slog.NewJSONHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	if w.api, err = New(Deps{Store: w.st, Tenants: w.tenants, Directory: w.dir, Events: w.events, Tokens: w.tokens, Clock: w.clock, Logger: log, Version: "test"}); err != nil {
+	if w.oidc, err = oidc.New(oidc.Deps{Store: w.st, Secrets: w.sec, Tenants: w.tenants, Users: userClaims{w.dir}, Events: w.events, Clock: w.clock, Logger: log}); err != nil {
+		t.Fatal(err)
+	}
+	if w.api, err = New(Deps{Store: w.st, Tenants: w.tenants, Directory: w.dir, Events: w.events, Tokens: w.tokens, Clock: w.clock, Logger: log, Version: "test",
+		Consents: w.oidc, Keys: w.oidc}); err != nil {
 		t.Fatal(err)
 	}
 	h, err := edge.New(edge.Config{Store: w.st, Logger: log, Registry: prometheus.NewRegistry(), Clock: w.clock, Mgmt: w.api.Handler(), MgmtOpenAPI: w.api.OpenAPI()})

@@ -31,6 +31,9 @@ type discoveryDoc struct {
 	TokenEndpoint                              string   `json:"token_endpoint"`
 	UserinfoEndpoint                           string   `json:"userinfo_endpoint"`
 	JWKSURI                                    string   `json:"jwks_uri"`
+	IntrospectionEndpoint                      string   `json:"introspection_endpoint"`
+	RevocationEndpoint                         string   `json:"revocation_endpoint"`
+	EndSessionEndpoint                         string   `json:"end_session_endpoint"`
 	ScopesSupported                            []string `json:"scopes_supported"`
 	ResponseTypesSupported                     []string `json:"response_types_supported"`
 	ResponseModesSupported                     []string `json:"response_modes_supported"`
@@ -38,6 +41,9 @@ type discoveryDoc struct {
 	SubjectTypesSupported                      []string `json:"subject_types_supported"`
 	IDTokenSigningAlgValuesSupported           []string `json:"id_token_signing_alg_values_supported"`
 	TokenEndpointAuthMethodsSupported          []string `json:"token_endpoint_auth_methods_supported"`
+	TokenEndpointAuthSigningAlgValuesSupported []string `json:"token_endpoint_auth_signing_alg_values_supported"`
+	IntrospectionEndpointAuthMethodsSupported  []string `json:"introspection_endpoint_auth_methods_supported"`
+	RevocationEndpointAuthMethodsSupported     []string `json:"revocation_endpoint_auth_methods_supported"`
 	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported"`
 	ClaimsSupported                            []string `json:"claims_supported"`
 	PromptValuesSupported                      []string `json:"prompt_values_supported"`
@@ -55,13 +61,19 @@ func discovery(iss Issuer) discoveryDoc {
 		TokenEndpoint:                              iss.endpoint(PathToken),
 		UserinfoEndpoint:                           iss.endpoint(PathUserInfo),
 		JWKSURI:                                    iss.endpoint(PathKeys),
+		IntrospectionEndpoint:                      iss.endpoint(PathIntrospect),
+		RevocationEndpoint:                         iss.endpoint(PathRevoke),
+		EndSessionEndpoint:                         iss.endpoint(PathLogout),
 		ScopesSupported:                            supportedScopes,
 		ResponseTypesSupported:                     []string{"code"},
 		ResponseModesSupported:                     []string{"query"},
-		GrantTypesSupported:                        []string{"authorization_code"},
+		GrantTypesSupported:                        []string{"authorization_code", "refresh_token", "client_credentials"},
 		SubjectTypesSupported:                      []string{"public"},
-		IDTokenSigningAlgValuesSupported:           []string{algRS256, algES256},
-		TokenEndpointAuthMethodsSupported:          []string{"client_secret_basic", "client_secret_post", "none"},
+		IDTokenSigningAlgValuesSupported:           []string{algRS256, algES256, algEdDSA},
+		TokenEndpointAuthMethodsSupported:          []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"},
+		TokenEndpointAuthSigningAlgValuesSupported: supportedAssertionAlgs(),
+		IntrospectionEndpointAuthMethodsSupported:  []string{"client_secret_basic", "client_secret_post", "private_key_jwt"},
+		RevocationEndpointAuthMethodsSupported:     []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"},
 		CodeChallengeMethodsSupported:              []string{"S256"},
 		ClaimsSupported:                            claimsSupported,
 		PromptValuesSupported:                      promptValues,
@@ -88,7 +100,9 @@ func (p *Provider) Discovery() http.Handler {
 }
 
 // JWKS returns the JWK set endpoint ({issuer}/v1/keys): the public keys
-// that verify the issuer's ID tokens (RS256) and access tokens (ES256).
+// that verify the issuer's ID tokens (RS256, ES256 or EdDSA, as each client
+// registered) and access tokens (ES256), including keys published ahead
+// of use and retired keys whose tokens may still be live.
 // The keys are created on the first request if they do not exist yet, so
 // the set is never empty.
 func (p *Provider) JWKS() http.Handler {
@@ -98,7 +112,14 @@ func (p *Provider) JWKS() http.Handler {
 			return
 		}
 		ctx := r.Context()
-		_, err := p.keys(ctx, iss)
+		// Every algorithm's key exists before a client's first token needs
+		// it, so relying parties see it here first.
+		var err error
+		for _, alg := range keyAlgs {
+			if _, err = p.signer(ctx, iss, alg); err != nil {
+				break
+			}
+		}
 		set := []jose.JSONWebKey{}
 		if err == nil {
 			set, err = p.publishedKeys(ctx, iss)

@@ -3,10 +3,12 @@ package oidc
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -22,9 +24,15 @@ type accessClaims struct {
 	jwt.RegisteredClaims
 	ClientID string   `json:"client_id"`
 	Scope    string   `json:"scope"`
-	AuthTime int64    `json:"auth_time"`
+	AuthTime int64    `json:"auth_time,omitempty"`
 	ACR      string   `json:"acr,omitempty"`
 	AMR      []string `json:"amr,omitempty"`
+	// GrantID names the grant the token belongs to (none for client
+	// credentials): revoking the grant ends the token.
+	GrantID string `json:"gid,omitempty"`
+	// TenantID is the client's tenant, on management tokens of the system
+	// tenant's server.
+	TenantID string `json:"tid,omitempty"`
 }
 
 // idClaims are the claims of an ID token (OIDC Core §2, §3.1.3.6).
@@ -36,6 +44,8 @@ type idClaims struct {
 	AMR      []string `json:"amr,omitempty"`
 	AZP      string   `json:"azp"`
 	AtHash   string   `json:"at_hash"`
+	// SessionID is the SSO session (OIDC Front/Back-Channel Logout sid).
+	SessionID string `json:"sid,omitempty"`
 	userClaims
 }
 
@@ -54,9 +64,15 @@ func sign(k *signingKey, typ string, claims jwt.Claims) (string, error) {
 	return s, nil
 }
 
-// atHash is the at_hash of an access token signed with RS256 or ES256: the
-// left half of its SHA-256, base64url (OIDC Core §3.1.3.6).
-func atHash(accessToken string) string {
+// atHash is the at_hash of an access token for an ID token signed with
+// idAlg: the left half of the token's hash, base64url (OIDC Core
+// §3.1.3.6). RS256 and ES256 hash with SHA-256; EdDSA (Ed25519) with
+// SHA-512, as relying parties such as go-oidc expect.
+func atHash(accessToken, idAlg string) string {
+	if idAlg == algEdDSA {
+		sum := sha512.Sum512([]byte(accessToken))
+		return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
+	}
 	sum := sha256.Sum256([]byte(accessToken))
 	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
 }
@@ -109,37 +125,59 @@ func (p *Provider) verifyAccess(ctx context.Context, iss Issuer, raw string) (ac
 	return c, nil
 }
 
-// mint signs the tokens of a redeemed code: an ES256 access token for the
-// issuer's audience and an RS256 ID token for the client, carrying the
-// profile and email claims its scope grants.
-func (p *Provider) mint(iss Issuer, app tenant.App, c codeRow, u Claims, keys tokenKeys) (tokenResponse, error) {
+// minted describes the tokens to sign for one response.
+type minted struct {
+	subject, scope string
+	// authTime is zero for client credentials.
+	authTime time.Time
+	acr      string
+	amr      []string
+	grantID  string
+	tenantID string
+	// user, when set, asks for an ID token with these claims.
+	user      *Claims
+	nonce     string
+	sessionID string
+}
+
+// mint signs an ES256 access token for the issuer's audience and, when
+// m.user is set, an ID token for the client with the claims its scope
+// grants, signed with keys.id.
+func (p *Provider) mint(iss Issuer, app tenant.App, m minted, keys tokenKeys) (tokenResponse, error) {
 	now := p.now()
+	var authTime int64
+	if !m.authTime.IsZero() {
+		authTime = m.authTime.Unix()
+	}
 	access := accessClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer: iss.URL, Subject: u.Subject, Audience: jwt.ClaimStrings{iss.URL},
+			Issuer: iss.URL, Subject: m.subject, Audience: jwt.ClaimStrings{iss.URL},
 			ExpiresAt: jwt.NewNumericDate(now.Add(AccessTokenLifetime)), IssuedAt: jwt.NewNumericDate(now),
 			ID: randomToken(16),
 		},
-		ClientID: app.ID, Scope: c.scope, AuthTime: c.authTime.Unix(), ACR: c.acr, AMR: nonEmpty(c.amr),
+		ClientID: app.ID, Scope: m.scope, AuthTime: authTime, ACR: m.acr, AMR: nonEmpty(m.amr),
+		GrantID: m.grantID, TenantID: m.tenantID,
 	}
 	at, err := sign(keys.access, accessTokenType, access)
 	if err != nil {
 		return tokenResponse{}, err
 	}
+	resp := tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(AccessTokenLifetime.Seconds()), Scope: m.scope}
+	if m.user == nil || keys.id == nil {
+		return resp, nil
+	}
 	id := idClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer: iss.URL, Subject: u.Subject, Audience: jwt.ClaimStrings{app.ID},
+			Issuer: iss.URL, Subject: m.subject, Audience: jwt.ClaimStrings{app.ID},
 			ExpiresAt: jwt.NewNumericDate(now.Add(IDTokenLifetime)), IssuedAt: jwt.NewNumericDate(now),
 		},
-		AuthTime: c.authTime.Unix(), Nonce: c.nonce, ACR: c.acr, AMR: nonEmpty(c.amr),
-		AZP: app.ID, AtHash: atHash(at), userClaims: released(u, c.scope),
+		AuthTime: authTime, Nonce: m.nonce, ACR: m.acr, AMR: nonEmpty(m.amr),
+		AZP: app.ID, AtHash: atHash(at, keys.id.slot.alg), SessionID: m.sessionID, userClaims: released(*m.user, m.scope),
 	}
-	idt, err := sign(keys.id, "", id)
-	if err != nil {
+	if resp.IDToken, err = sign(keys.id, "", id); err != nil {
 		return tokenResponse{}, err
 	}
-	return tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(AccessTokenLifetime.Seconds()),
-		IDToken: idt, Scope: c.scope}, nil
+	return resp, nil
 }
 
 // nonEmpty returns nil for an empty list, so that omitempty drops it.

@@ -20,10 +20,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
 	"github.com/lintel-id/lintel/internal/clock"
+	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
@@ -40,6 +42,11 @@ const (
 	AccessTokenLifetime = time.Hour
 	// IDTokenLifetime is the lifetime of ID tokens.
 	IDTokenLifetime = time.Hour
+	// DefaultRefreshIdle is how long an unused refresh token stays valid.
+	DefaultRefreshIdle = 30 * 24 * time.Hour
+	// DefaultRefreshAbsolute bounds a chain of refresh tokens from the
+	// sign-in that started it, however often it is used.
+	DefaultRefreshAbsolute = 90 * 24 * time.Hour
 )
 
 // Issuer identifies one authorization server of one tenant and the URL it
@@ -104,8 +111,22 @@ type Deps struct {
 	Secrets *secrets.Service
 	Tenants *tenant.Service
 	Users   Users
-	Clock   clock.Clock
-	Logger  *slog.Logger
+	// Events receives the system log's token events (issued, refused
+	// replays, revocations), written in the same transaction.
+	Events *events.Log
+	Clock  clock.Clock
+	Logger *slog.Logger
+	// HTTPClient fetches the jwks_uri of private_key_jwt clients; it must
+	// dial through the egress dialer (internal/egress). Nil leaves such
+	// clients unable to authenticate (logged).
+	HTTPClient *http.Client
+	// RefreshIdle and RefreshAbsolute bound refresh tokens; zero means
+	// DefaultRefreshIdle and DefaultRefreshAbsolute.
+	RefreshIdle, RefreshAbsolute time.Duration
+	// KeyRotation is how long a signing key signs and KeyLead how long
+	// the next one is published before; zero means KeyRotationPeriod and
+	// KeyRotationLead. KeyLead must be shorter than KeyRotation.
+	KeyRotation, KeyLead time.Duration
 }
 
 // Provider is the OpenID provider of every tenant's default authorization
@@ -118,10 +139,21 @@ type Provider struct {
 	users   Users
 	clk     clock.Clock
 	log     *slog.Logger
+	events  *events.Log
+	httpc   *http.Client
+
+	refreshIdle, refreshAbsolute time.Duration
+
+	keysMu   sync.Mutex            // guards keyCache
+	keyCache map[string]cachedKeys // fetched jwks_uri sets, by URI
+	systemMu sync.Mutex            // guards systemID
+	systemID string                // the system tenant's ID, once known
+
+	rotation, lead time.Duration // key rotation policy (rotation.go)
 
 	mu     sync.Mutex             // guards byKID and active
 	byKID  map[string]*signingKey // every key seen, by kid
-	active map[keySlot]activeKey  // the key that signs, per slot
+	active map[keySlot]slotKeys   // the keys of each slot and when they sign
 	loadMu sync.Mutex             // serialises loading and creating signing keys
 }
 
@@ -136,18 +168,36 @@ func New(d Deps) (*Provider, error) {
 		return nil, errors.New("oidc: Deps.Tenants is required")
 	case d.Users == nil:
 		return nil, errors.New("oidc: Deps.Users is required")
+	case d.Events == nil:
+		return nil, errors.New("oidc: Deps.Events is required")
 	case d.Clock == nil:
 		return nil, errors.New("oidc: Deps.Clock is required")
+	}
+	if d.RefreshIdle <= 0 {
+		d.RefreshIdle = DefaultRefreshIdle
+	}
+	if d.RefreshAbsolute <= 0 {
+		d.RefreshAbsolute = DefaultRefreshAbsolute
+	}
+	if d.RefreshIdle > d.RefreshAbsolute {
+		return nil, errors.New("oidc: Deps.RefreshIdle exceeds Deps.RefreshAbsolute")
+	}
+	rotation, lead, err := rotationPolicy(d.KeyRotation, d.KeyLead)
+	if err != nil {
+		return nil, err
 	}
 	log := d.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Provider{
-		st: d.Store, sec: d.Secrets, tenants: d.Tenants, users: d.Users, clk: d.Clock,
-		log:    log.With("component", "oidc"),
-		byKID:  map[string]*signingKey{},
-		active: map[keySlot]activeKey{},
+		st: d.Store, sec: d.Secrets, tenants: d.Tenants, users: d.Users, clk: d.Clock, events: d.Events,
+		httpc: d.HTTPClient, refreshIdle: d.RefreshIdle, refreshAbsolute: d.RefreshAbsolute,
+		rotation: rotation, lead: lead,
+		keyCache: map[string]cachedKeys{},
+		log:      log.With("component", "oidc"),
+		byKID:    map[string]*signingKey{},
+		active:   map[keySlot]slotKeys{},
 	}, nil
 }
 

@@ -15,15 +15,18 @@ const (
 	ScopeOpenID  = "openid"
 	ScopeProfile = "profile"
 	ScopeEmail   = "email"
+	// ScopeOfflineAccess asks for a refresh token that outlives the SSO
+	// session (OIDC Core §11).
+	ScopeOfflineAccess = "offline_access"
 )
 
 // supportedScopes are the scopes the default server grants, in the order
 // discovery lists them.
-var supportedScopes = []string{ScopeOpenID, ScopeProfile, ScopeEmail}
+var supportedScopes = []string{ScopeOpenID, ScopeProfile, ScopeEmail, ScopeOfflineAccess}
 
 // claimsSupported are the claims ID tokens and userinfo may carry.
 var claimsSupported = []string{
-	"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "at_hash",
+	"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "at_hash", "sid",
 	"name", "locale", "updated_at", "email", "email_verified",
 }
 

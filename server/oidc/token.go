@@ -2,11 +2,12 @@ package oidc
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
 
+	"github.com/lintel-id/lintel/internal/requestid"
+	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
 )
@@ -14,29 +15,44 @@ import (
 // tokenResponse is a successful token response (RFC 6749 §5.1, OIDC Core
 // §3.1.3.3).
 type tokenResponse struct {
-	AccessToken string `json:"access_token"`
-	TokenType   string `json:"token_type"`
-	ExpiresIn   int64  `json:"expires_in"`
-	IDToken     string `json:"id_token,omitempty"`
-	Scope       string `json:"scope"`
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	IDToken      string `json:"id_token,omitempty"`
+	Scope        string `json:"scope"`
 }
 
-// tokenKeys are the keys a token response is signed with.
+// tokenKeys are the keys a token response is signed with; id is nil for
+// grants that issue no ID token.
 type tokenKeys struct{ access, id *signingKey }
 
 // Token returns the token endpoint ({issuer}/v1/token). It answers a POST
-// of a form with grant_type=authorization_code: the client authenticates
-// with its registered method (client_secret_basic, client_secret_post, or
-// none for public clients, which send client_id and no secret); the code
-// must be unused, unexpired, issued to that client for the same
-// redirect_uri, and the code_verifier must match its S256 challenge. A
-// code is used by its first presentation, even a refused one; a replay is
-// refused with invalid_grant and logged.
+// of a form with one of three grant types:
+//
+//   - authorization_code: the code must be unused, unexpired, issued to
+//     that client for the same redirect_uri, and the code_verifier must
+//     match its S256 challenge. A code is used by its first presentation,
+//     even a refused one; a replay is refused with invalid_grant and
+//     revokes every token the first exchange issued (RFC 6749 §4.1.2).
+//   - refresh_token: refresh tokens rotate: each is exchanged once for a
+//     new one; presenting a used one again revokes its whole family.
+//     Scope may narrow, never widen.
+//   - client_credentials: service apps get an access token for
+//     themselves. On the system tenant's default server, a service app of
+//     any tenant that holds management scopes and signs with
+//     private_key_jwt gets a token for the management API ("mgmt.…"
+//     scopes, limited to its own tenant).
+//
+// The client authenticates with its registered method
+// (client_secret_basic, client_secret_post, private_key_jwt, or none for
+// public clients, which send client_id and no secret).
 //
 // The answer is JSON with Cache-Control: no-store: access_token (an ES256
-// JWT, RFC 9068), token_type Bearer, expires_in, id_token (RS256) and
-// scope; or an error, 400 or 401 with a Basic challenge for
-// invalid_client.
+// JWT, RFC 9068), token_type Bearer, expires_in, scope, and refresh_token
+// (when the scope holds offline_access and the client may refresh) and
+// id_token (with openid) as the grant allows; or an error, 400 or 401
+// with a Basic challenge for invalid_client.
 func (p *Provider) Token() http.Handler { return http.HandlerFunc(p.token) }
 
 func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
@@ -51,13 +67,14 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		writeTokenError(w, iss, *e)
 		return
 	}
-	switch form.Get("grant_type") {
+	grant := form.Get("grant_type")
+	switch grant {
 	case "":
 		writeTokenError(w, iss, ErrInvalidRequest.WithDescription("grant_type is required"))
 		return
-	case tenant.GrantAuthorizationCode:
+	case tenant.GrantAuthorizationCode, tenant.GrantRefreshToken, tenant.GrantClientCredentials:
 	default:
-		writeTokenError(w, iss, ErrUnsupportedGrantType.WithDescription("grant_type must be authorization_code"))
+		writeTokenError(w, iss, ErrUnsupportedGrantType.WithDescription("grant_type must be authorization_code, refresh_token or client_credentials"))
 		return
 	}
 	creds, e := credentials(r, form)
@@ -65,114 +82,90 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		writeTokenError(w, iss, *e)
 		return
 	}
-	// Keys first: creating them takes transactions of their own.
-	keys, err := p.keys(ctx, iss)
-	if err != nil {
-		p.log.ErrorContext(ctx, "token: signing keys", "tenant", iss.TenantID, "err", err)
-		writeTokenError(w, iss, ErrServerError)
-		return
-	}
-	var resp tokenResponse
-	err = p.st.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
-		resp, e = tokenResponse{}, nil
-		app, ae, err := p.authenticate(ctx, tx, iss, creds)
-		switch {
-		case err != nil:
-			return err
-		case ae != nil:
-			e = ae
-			return nil
-		case !slices.Contains(app.GrantTypes, tenant.GrantAuthorizationCode):
-			e = ptr(ErrUnauthorizedClient.WithDescription("the client may not use the authorization code grant"))
-			return nil
-		}
-		// A refusal is committed too: it records the code's one use.
-		resp, e, err = p.exchangeCode(ctx, tx, iss, app, form, keys)
-		return err
-	})
+	resp, e, err := p.grant(ctx, iss, grant, creds, form)
 	switch {
 	case err != nil:
-		p.log.ErrorContext(ctx, "token: exchange code", "tenant", iss.TenantID, "client_id", creds.id, "err", err)
+		p.log.ErrorContext(ctx, "token: internal error", "tenant", iss.TenantID, "client_id", creds.id, "grant_type", grant, "err", err)
 		writeTokenError(w, iss, ErrServerError)
 	case e != nil:
-		p.log.InfoContext(ctx, "token: refused", "tenant", iss.TenantID, "client_id", creds.id, "error", e.Code, "description", e.Description)
+		p.log.InfoContext(ctx, "token: refused", "tenant", iss.TenantID, "client_id", creds.id, "grant_type", grant, "error", e.Code, "description", e.Description)
 		writeTokenError(w, iss, *e)
 	default:
 		writeJSON(w, http.StatusOK, resp)
 	}
 }
 
-// keys returns the keys a token response of iss is signed with.
-func (p *Provider) keys(ctx context.Context, iss Issuer) (tokenKeys, error) {
-	at, err := p.signer(ctx, iss, algES256)
-	if err != nil {
-		return tokenKeys{}, err
+// grant authenticates the client and runs one grant in one transaction.
+// A refusal is committed too: it records a code's one use, a replay's
+// revocation, an assertion's jti.
+func (p *Provider) grant(ctx context.Context, iss Issuer, grant string, creds clientCreds, form url.Values) (tokenResponse, *Error, error) {
+	ca, e, err := p.preauthenticate(ctx, iss, creds, grant == tenant.GrantClientCredentials)
+	if e != nil || err != nil {
+		return tokenResponse{}, e, err
 	}
-	id, err := p.signer(ctx, iss, algRS256)
+	// Keys before the transaction: creating them takes transactions of
+	// their own.
+	keys, err := p.keys(ctx, iss, ca.app, grant != tenant.GrantClientCredentials)
+	if err != nil {
+		return tokenResponse{}, nil, err
+	}
+	var resp tokenResponse
+	err = p.st.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+		resp, e = tokenResponse{}, nil
+		app, ae, err := p.authenticate(ctx, tx, iss, ca)
+		switch {
+		case err != nil:
+			return err
+		case ae != nil:
+			e = ae
+			return nil
+		case !slices.Contains(app.GrantTypes, grant):
+			e = ptr(ErrUnauthorizedClient.WithDescription("the client may not use the " + grant + " grant"))
+			return nil
+		}
+		switch grant {
+		case tenant.GrantAuthorizationCode:
+			resp, e, err = p.exchangeCode(ctx, tx, iss, app, form, keys)
+		case tenant.GrantRefreshToken:
+			resp, e, err = p.refresh(ctx, tx, iss, app, form, keys)
+		default:
+			resp, e, err = p.clientCredentials(ctx, tx, iss, app, form, keys)
+		}
+		return err
+	})
+	return resp, e, err
+}
+
+// keys returns the keys a token response of iss for app is signed with:
+// ES256 for the access token and, when withID, the app's ID token
+// algorithm.
+func (p *Provider) keys(ctx context.Context, iss Issuer, app tenant.App, withID bool) (tokenKeys, error) {
+	at, err := p.signer(ctx, iss, algES256)
+	if err != nil || !withID {
+		return tokenKeys{access: at}, err
+	}
+	alg := app.IDTokenAlg
+	if alg == "" {
+		alg = algRS256
+	}
+	id, err := p.signer(ctx, iss, alg)
 	return tokenKeys{access: at, id: id}, err
 }
 
-// exchangeCode redeems an authorization code for app (already
-// authenticated) and mints its tokens.
-func (p *Provider) exchangeCode(ctx context.Context, tx store.Tx, iss Issuer, app tenant.App, form url.Values, keys tokenKeys) (tokenResponse, *Error, error) {
-	code, redirect, verifier := form.Get("code"), form.Get("redirect_uri"), form.Get("code_verifier")
-	refuse := func(d string) (tokenResponse, *Error, error) {
-		return tokenResponse{}, ptr(ErrInvalidGrant.WithDescription(d)), nil
+// tokenEvent records an issued token in the system log.
+func (p *Provider) tokenEvent(ctx context.Context, tx store.Tx, iss Issuer, app tenant.App, grant, userID string, outcome events.Outcome, details map[string]any) error {
+	if details == nil {
+		details = map[string]any{}
 	}
-	switch {
-	case code == "":
-		return tokenResponse{}, ptr(ErrInvalidRequest.WithDescription("code is required")), nil
-	case redirect == "":
-		return tokenResponse{}, ptr(ErrInvalidRequest.WithDescription("redirect_uri is required")), nil
-	case verifier == "":
-		return tokenResponse{}, ptr(ErrInvalidRequest.WithDescription("code_verifier is required")), nil
-	case !pkceValue(verifier):
-		return tokenResponse{}, ptr(ErrInvalidRequest.WithDescription("code_verifier must be 43 to 128 characters of [A-Za-z0-9-._~]")), nil
-	case len(code) > 128:
-		return refuse("unknown authorization code")
+	details["grant_type"] = grant
+	details["server"] = iss.Server
+	ev := events.Event{
+		Type: "oauth2.token", TenantID: app.TenantID, Outcome: outcome, RequestID: requestid.From(ctx),
+		Actor: events.Ref{Type: "app", ID: app.ID}, Target: events.Ref{Type: "app", ID: app.ID}, Details: details,
 	}
-	row, err := loadCode(ctx, tx, p.sec.MAC(codeMACPurpose, []byte(code)))
-	if errors.Is(err, store.ErrNotFound) {
-		return refuse("unknown authorization code")
+	if userID != "" {
+		ev.Actor, ev.Subject = events.Ref{Type: "user", ID: userID}, userID
 	}
-	if err != nil {
-		return tokenResponse{}, nil, err
-	}
-	now := p.now()
-	first := !row.usedAt.Valid
-	if first {
-		if first, err = markUsed(ctx, tx, row.mac, now); err != nil {
-			return tokenResponse{}, nil, err
-		}
-	}
-	if !first {
-		// Later: revoke what the code's first exchange issued (RFC 6749
-		// §4.1.2).
-		p.log.WarnContext(ctx, "authorization code replayed", "tenant", iss.TenantID, "client_id", app.ID,
-			"code_client_id", row.clientID, "user", row.userID, "first_used_at", row.usedAt.Time)
-		return refuse("authorization code already used")
-	}
-	switch {
-	case row.tenantID != iss.TenantID || row.server != iss.Server:
-		return refuse("unknown authorization code")
-	case !now.Before(row.expiresAt):
-		return refuse("authorization code expired")
-	case row.clientID != app.ID:
-		p.log.WarnContext(ctx, "authorization code presented by another client", "tenant", iss.TenantID,
-			"client_id", app.ID, "code_client_id", row.clientID)
-		return refuse("authorization code was issued to another client")
-	case row.redirectURI != redirect:
-		return refuse("redirect_uri does not match the authorization request")
-	case !verifierMatches(verifier, row.challenge):
-		return refuse("code_verifier does not match the code_challenge")
-	}
-	claims, err := p.claims(ctx, tx, iss.TenantID, row.userID)
-	if errors.Is(err, errUserGone) {
-		return refuse("the user may no longer sign in")
-	}
-	if err != nil {
-		return tokenResponse{}, nil, err
-	}
-	resp, err := p.mint(iss, app, row, claims, keys)
-	return resp, nil, err
+	_, err := p.events.Append(ctx, tx, ev)
+	return err
 }

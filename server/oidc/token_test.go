@@ -45,6 +45,18 @@ func redeemWith(app string, edit func(w *world, form url.Values, h http.Header))
 	}
 }
 
+// clientCredentials is a client_credentials request of app for scope
+// ("" for none), with the app's credentials.
+func clientCredentials(app, scope string) func(t *testing.T, w *world) (url.Values, http.Header) {
+	return func(_ *testing.T, w *world) (url.Values, http.Header) {
+		form := url.Values{"grant_type": {"client_credentials"}}
+		if scope != "" {
+			form.Set("scope", scope)
+		}
+		return form, w.authAs(app, form)
+	}
+}
+
 var tokenCases = []tokenCase{
 	{name: "redeems a code with client_secret_basic", setup: redeem("web"), status: 200},
 	{name: "redeems a code with client_secret_post", setup: redeem("post"), status: 200},
@@ -120,8 +132,17 @@ var tokenCases = []tokenCase{
 		setup: redeemWith("web", func(_ *world, f url.Values, _ http.Header) { f.Del("grant_type") })},
 	{name: "refuses an unsupported grant type", status: 400, want: oidc.ErrUnsupportedGrantType,
 		setup: redeemWith("web", func(_ *world, f url.Values, _ http.Header) { f.Set("grant_type", "password") })},
-	{name: "refuses the client credentials grant for now", status: 400, want: oidc.ErrUnsupportedGrantType,
+	{name: "refuses the client credentials grant to a web app", status: 400, want: oidc.ErrUnauthorizedClient,
 		setup: redeemWith("web", func(_ *world, f url.Values, _ http.Header) { f.Set("grant_type", "client_credentials") })},
+	{name: "issues a token to a service app for the client credentials grant", status: 200, setup: clientCredentials("service", "")},
+	{name: "refuses the authorization code grant to a service app", status: 400, want: oidc.ErrUnauthorizedClient,
+		setup: func(t *testing.T, w *world) (url.Values, http.Header) {
+			req, code := w.code(t, w.iss, w.authQuery("web"))
+			form := w.tokenForm("service", code, req)
+			return form, w.auth(form, "service")
+		}},
+	{name: "refuses a client credentials scope the client may not hold", status: 400, want: oidc.ErrInvalidScope,
+		setup: clientCredentials("service", "openid")},
 	{name: "refuses a repeated parameter", status: 400, want: oidc.ErrInvalidRequest,
 		setup: redeemWith("web", func(_ *world, f url.Values, _ http.Header) { f.Add("code", "again") })},
 	{name: "refuses a JSON body", status: 400, want: oidc.ErrInvalidRequest,
@@ -160,10 +181,16 @@ func checkTokenResponse(t *testing.T, w *world, rec *httptest.ResponseRecorder, 
 		t.Fatalf("body %q: %v", rec.Body, err)
 	}
 	if want.Code == "" {
-		for _, k := range []string{"access_token", "id_token", "token_type", "expires_in", "scope"} {
+		for _, k := range []string{"access_token", "token_type", "expires_in", "scope"} {
 			if body[k] == nil {
 				t.Errorf("token response lacks %s: %v", k, body)
 			}
+		}
+		// An ID token exactly when the scope holds openid: never for
+		// client credentials.
+		scope, _ := body["scope"].(string)
+		if openid := slices.Contains(strings.Fields(scope), "openid"); openid != (body["id_token"] != nil) {
+			t.Errorf("scope %q with id_token %v", scope, body["id_token"] != nil)
 		}
 		return
 	}

@@ -59,11 +59,16 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 	}
 	var c Claims
 	err = p.st.View(ctx, func(ctx context.Context, tx store.Tx) error {
-		var err error
+		live, err := p.accessLive(ctx, tx, iss, at)
+		if err != nil || !live {
+			return errors.Join(err, errRevoked)
+		}
 		c, err = p.claims(ctx, tx, iss.TenantID, at.Subject)
 		return err
 	})
 	switch {
+	case errors.Is(err, errRevoked):
+		writeBearerError(w, iss, ErrInvalidToken.WithDescription("the access token was revoked"), false)
 	case errors.Is(err, errUserGone):
 		writeBearerError(w, iss, ErrInvalidToken.WithDescription("the user may no longer sign in"), false)
 	case err != nil:
@@ -73,6 +78,9 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, userinfoResponse{Subject: c.Subject, userClaims: released(c, at.Scope)})
 	}
 }
+
+// errRevoked stops a read for a revoked token.
+var errRevoked = errors.New("oidc: token revoked")
 
 // bearerToken reads the access token of a resource request (RFC 6750 §2):
 // the Authorization header, or the access_token field of a POST form. It

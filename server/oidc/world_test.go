@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/lintel-id/lintel/internal/clock"
+	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/oidc"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/store"
@@ -93,6 +95,8 @@ type world struct {
 	iss   oidc.Issuer // tenant "acme"
 	other oidc.Issuer // tenant "globex"
 	apps  map[string]client
+	// httpc is the egress client providers get (jwks_uri fetches).
+	httpc *http.Client
 }
 
 const userID = "usr_01jd0000000000000000000000"
@@ -164,6 +168,7 @@ func newWorldOn(t testing.TB, open storetest.Opener) *world {
 func (w *world) provider(t testing.TB, st store.Store) *oidc.Provider {
 	t.Helper()
 	p, err := oidc.New(oidc.Deps{Store: st, Secrets: w.sec, Tenants: w.ten, Users: w.users, Clock: w.clk,
+		Events: events.New(st, w.sec, w.clk), HTTPClient: w.httpc,
 		Logger: slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)
@@ -198,6 +203,8 @@ func routes(p *oidc.Provider, iss oidc.Issuer) http.Handler {
 	mux.Handle(u.Path+oidc.PathKeys, p.JWKS())
 	mux.Handle(u.Path+oidc.PathToken, p.Token())
 	mux.Handle(u.Path+oidc.PathUserInfo, p.UserInfo())
+	mux.Handle(u.Path+oidc.PathIntrospect, p.Introspect())
+	mux.Handle(u.Path+oidc.PathRevoke, p.Revoke())
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		mux.ServeHTTP(rw, r.WithContext(oidc.WithIssuer(r.Context(), iss)))
 	})
@@ -281,4 +288,64 @@ func (w *world) post(iss oidc.Issuer, form url.Values, h http.Header) *httptest.
 	rec := httptest.NewRecorder()
 	w.p.Token().ServeHTTP(rec, r)
 	return rec
+}
+
+// send posts a form to handler h, served for iss at path.
+func (w *world) send(h http.Handler, iss oidc.Issuer, path string, form url.Values, hdr http.Header) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(http.MethodPost, iss.URL+path, strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range hdr {
+		r.Header[k] = v
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r.WithContext(oidc.WithIssuer(r.Context(), iss)))
+	return rec
+}
+
+// introspect posts form to the introspection endpoint of iss (RFC 7662).
+func (w *world) introspect(iss oidc.Issuer, form url.Values, hdr http.Header) *httptest.ResponseRecorder {
+	return w.send(w.p.Introspect(), iss, oidc.PathIntrospect, form, hdr)
+}
+
+// revoke posts form to the revocation endpoint of iss (RFC 7009).
+func (w *world) revoke(iss oidc.Issuer, form url.Values, hdr http.Header) *httptest.ResponseRecorder {
+	return w.send(w.p.Revoke(), iss, oidc.PathRevoke, form, hdr)
+}
+
+// authAs adds app's client_id and credentials (by its registered method) to
+// form and returns the headers that carry them.
+func (w *world) authAs(app string, form url.Values) http.Header {
+	form.Set("client_id", w.apps[app].ID)
+	return w.auth(form, app)
+}
+
+// refresh runs the refresh_token grant at iss for app; scope "" asks for
+// the granted scope.
+func (w *world) refresh(iss oidc.Issuer, app, token, scope string) *httptest.ResponseRecorder {
+	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {token}}
+	if scope != "" {
+		form.Set("scope", scope)
+	}
+	return w.post(iss, form, w.authAs(app, form))
+}
+
+// addApp creates an app in tenantID and registers it in w.apps as name.
+func (w *world) addApp(t testing.TB, tenantID, name string, in tenant.AppInput) client {
+	t.Helper()
+	w.tx(t, func(ctx context.Context, tx store.Tx) error {
+		a, secret, err := w.ten.CreateApp(ctx, tx, tenantID, in)
+		w.apps[name] = client{a, secret}
+		return err
+	})
+	return w.apps[name]
+}
+
+// decode reads a JSON object answer.
+func decode(t testing.TB, rec *httptest.ResponseRecorder) map[string]any {
+	t.Helper()
+	var body map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatalf("body %q (status %d): %v", rec.Body, rec.Code, err)
+	}
+	return body
 }

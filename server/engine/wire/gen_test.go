@@ -26,6 +26,9 @@ func sampleFlow() Flow {
 			{Name: "phone", Type: FieldTel, Label: "profile.phone", Constraints: Constraints{Pattern: `^\+[0-9]{6,15}$`, Autocomplete: "tel", InputMode: "tel"}},
 			{Name: "birth_year", Type: FieldNumber, Label: "profile.birth_year", Constraints: Constraints{MinLength: 4, MaxLength: 4, InputMode: "numeric"}},
 			{Name: "code", Type: FieldOTP, Label: "challenge.email.code", Secret: true, Constraints: Constraints{MinLength: 6, MaxLength: 6, Autocomplete: "one-time-code", InputMode: "numeric"}},
+			{Name: "scope", Type: FieldList, Label: "consent.scopes", Options: []Option{
+				{Value: "openid", Label: "consent.scope.openid"}, {Value: "email", Label: "consent.scope.email"},
+			}},
 		},
 		Actions: []Action{
 			{Name: "submit", Method: "POST", Href: "/api/v1/flows/flw_01JQ8ZK3V8W2M4E6T9YB5C7D0F", Label: "action.continue", Primary: true},

@@ -61,6 +61,9 @@ const (
 	FieldTel      FieldType = "tel"
 	FieldNumber   FieldType = "number"
 	FieldOTP      FieldType = "otp"
+	// FieldList is read-only: it shows the labels of its Options as a
+	// list (the scopes a consent step asks for) and submits nothing.
+	FieldList FieldType = "list"
 )
 
 // The message levels.
