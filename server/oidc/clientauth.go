@@ -177,7 +177,20 @@ func (p *Provider) clientApp(ctx context.Context, tx store.Tx, iss Issuer, clien
 func (p *Provider) authenticate(ctx context.Context, tx store.Tx, iss Issuer, ca clientAuth) (tenant.App, *Error, error) {
 	bad := ptr(ErrInvalidClient.WithDescription("client authentication failed"))
 	c := ca.creds
-	app, err := p.clientApp(ctx, tx, iss, c.id, ca.app.TenantID != iss.TenantID)
+	if c.method == tenant.AuthClientSecretBasic || c.method == tenant.AuthClientSecretPost {
+		// One lookup: the secret check reads the app, whatever its tenant.
+		app, err := p.tenants.VerifyAppSecret(ctx, tx, c.id, c.secret)
+		switch {
+		case errors.Is(err, tenant.ErrBadSecret):
+			return tenant.App{}, bad, nil
+		case err != nil:
+			return tenant.App{}, nil, err
+		case app.TenantID != iss.TenantID || app.TokenEndpointAuthMethod != c.method:
+			return tenant.App{}, bad, nil
+		}
+		return app, nil, nil
+	}
+	app, err := p.clientApp(ctx, tx, iss, c.id, ca.app.TenantID != "" && ca.app.TenantID != iss.TenantID)
 	if errors.Is(err, store.ErrNotFound) {
 		return tenant.App{}, bad, nil
 	}
@@ -187,25 +200,16 @@ func (p *Provider) authenticate(ctx context.Context, tx store.Tx, iss Issuer, ca
 	if app.TokenEndpointAuthMethod != c.method {
 		return tenant.App{}, bad, nil
 	}
-	switch c.method {
-	case tenant.AuthNone:
-		return app, nil, nil
-	case tenant.AuthPrivateKeyJWT:
-		fresh, err := p.recordAssertion(ctx, tx, app.ID, ca.assertion)
-		if err != nil {
-			return tenant.App{}, nil, err
-		}
-		if !fresh {
-			p.log.WarnContext(ctx, "client assertion replayed", "tenant", iss.TenantID, "client_id", app.ID)
-			return tenant.App{}, ptr(ErrInvalidClient.WithDescription("the client assertion was already used")), nil
-		}
+	if c.method == tenant.AuthNone {
 		return app, nil, nil
 	}
-	if _, err = p.tenants.VerifyAppSecret(ctx, tx, c.id, c.secret); errors.Is(err, tenant.ErrBadSecret) {
-		return tenant.App{}, bad, nil
-	}
+	fresh, err := p.recordAssertion(ctx, tx, app.ID, ca.assertion)
 	if err != nil {
 		return tenant.App{}, nil, err
+	}
+	if !fresh {
+		p.log.WarnContext(ctx, "client assertion replayed", "tenant", iss.TenantID, "client_id", app.ID)
+		return tenant.App{}, ptr(ErrInvalidClient.WithDescription("the client assertion was already used")), nil
 	}
 	return app, nil, nil
 }

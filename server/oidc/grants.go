@@ -143,27 +143,14 @@ func (p *Provider) refresh(ctx context.Context, tx store.Tx, iss Issuer, app ten
 	if g.revokedAt.Valid {
 		return refuse("the refresh token was revoked")
 	}
-	fresh := !rt.usedAt.Valid
-	if fresh {
-		n, err := tx.Exec(ctx, `UPDATE oidc_refresh_tokens SET used_at = ? WHERE token_mac = ? AND used_at IS NULL`, now, rt.mac)
-		if err != nil {
-			return tokenResponse{}, nil, err
-		}
-		fresh = n == 1
+	if rt.usedAt.Valid {
+		return p.refreshReused(ctx, tx, iss, app, g)
 	}
-	if !fresh {
-		p.log.WarnContext(ctx, "refresh token reused: revoking its family", "tenant", iss.TenantID, "client_id", app.ID, "grant_id", g.id, "user", g.userID)
-		if err := p.revokeGrant(ctx, tx, g.id, RevokedRefreshReuse); err != nil {
-			return tokenResponse{}, nil, err
-		}
-		err := p.tokenEvent(ctx, tx, iss, app, tenant.GrantRefreshToken, g.userID, events.Denied,
-			map[string]any{"reason": RevokedRefreshReuse, "grant_id": g.id})
-		return tokenResponse{}, ptr(ErrInvalidGrant.WithDescription("the refresh token was already used; its grant is revoked")), err
-	}
-	switch {
-	case !now.Before(rt.expiresAt) || !now.Before(g.expiresAt):
+	if !now.Before(rt.expiresAt) || !now.Before(g.expiresAt) {
 		return refuse("the refresh token expired")
 	}
+	// Every refusal below leaves the token usable: only a successful
+	// exchange uses it up.
 	scope := rt.scope
 	if req := form.Get("scope"); req != "" {
 		narrowed, e := narrowScope(req, rt.scope)
@@ -179,6 +166,14 @@ func (p *Provider) refresh(ctx context.Context, tx store.Tx, iss Issuer, app ten
 	if err != nil {
 		return tokenResponse{}, nil, err
 	}
+	n, err := tx.Exec(ctx, `UPDATE oidc_refresh_tokens SET used_at = ? WHERE token_mac = ? AND used_at IS NULL`, now, rt.mac)
+	if err != nil {
+		return tokenResponse{}, nil, err
+	}
+	if n != 1 {
+		// A concurrent exchange used it first: that is a reuse too.
+		return p.refreshReused(ctx, tx, iss, app, g)
+	}
 	m := minted{subject: claims.Subject, scope: scope, authTime: g.authTime, acr: g.acr, amr: g.amr, grantID: g.id, sessionID: g.sessionID}
 	if hasScope(scope, ScopeOpenID) {
 		m.user = &claims
@@ -193,6 +188,18 @@ func (p *Provider) refresh(ctx context.Context, tx store.Tx, iss Issuer, app ten
 	}
 	err = p.tokenEvent(ctx, tx, iss, app, tenant.GrantRefreshToken, g.userID, events.Success, map[string]any{"grant_id": g.id})
 	return resp, nil, err
+}
+
+// refreshReused answers a refresh token presented after its use: it was
+// stolen or leaked, so its whole family (the grant) is revoked.
+func (p *Provider) refreshReused(ctx context.Context, tx store.Tx, iss Issuer, app tenant.App, g grantRow) (tokenResponse, *Error, error) {
+	p.log.WarnContext(ctx, "refresh token reused: revoking its family", "tenant", iss.TenantID, "client_id", app.ID, "grant_id", g.id, "user", g.userID)
+	if err := p.revokeGrant(ctx, tx, g.id, RevokedRefreshReuse); err != nil {
+		return tokenResponse{}, nil, err
+	}
+	err := p.tokenEvent(ctx, tx, iss, app, tenant.GrantRefreshToken, g.userID, events.Denied,
+		map[string]any{"reason": RevokedRefreshReuse, "grant_id": g.id})
+	return tokenResponse{}, ptr(ErrInvalidGrant.WithDescription("the refresh token was already used; its grant is revoked")), err
 }
 
 // narrowScope checks a scope asked for at refresh against the granted

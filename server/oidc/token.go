@@ -99,9 +99,16 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 // A refusal is committed too: it records a code's one use, a replay's
 // revocation, an assertion's jti.
 func (p *Provider) grant(ctx context.Context, iss Issuer, grant string, creds clientCreds, form url.Values) (tokenResponse, *Error, error) {
-	ca, e, err := p.preauthenticate(ctx, iss, creds, grant == tenant.GrantClientCredentials)
-	if e != nil || err != nil {
-		return tokenResponse{}, e, err
+	// Client credentials with a secret need nothing before the
+	// transaction; assertions are verified (keys fetched) outside it, and
+	// user grants need the app's ID token algorithm to load its key.
+	ca := clientAuth{creds: creds}
+	var e *Error
+	var err error
+	if creds.method == tenant.AuthPrivateKeyJWT || grant != tenant.GrantClientCredentials {
+		if ca, e, err = p.preauthenticate(ctx, iss, creds, grant == tenant.GrantClientCredentials); e != nil || err != nil {
+			return tokenResponse{}, e, err
+		}
 	}
 	// Keys before the transaction: creating them takes transactions of
 	// their own.

@@ -43,6 +43,8 @@ type DB struct {
 	read     *sql.DB // SQLite: read-only pool; PostgreSQL: same as write
 	log      *slog.Logger
 	attempts int
+	// stmts cache prepared statements per pool (SQLite only; nil else).
+	stmts map[*sql.DB]*stmtCache
 
 	commits, rollbacks, retries atomic.Int64
 	closed                      atomic.Bool
@@ -132,7 +134,11 @@ func (db *DB) Close() error {
 	if !db.closed.CompareAndSwap(false, true) {
 		return nil
 	}
-	err := db.write.Close()
+	var err error
+	for _, c := range db.stmts {
+		err = errors.Join(err, c.close())
+	}
+	err = errors.Join(err, db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
 	}
@@ -210,7 +216,7 @@ func (db *DB) once(ctx context.Context, pool *sql.DB, readOnly bool, fn func(ctx
 		_ = stx.Rollback()
 		db.rollbacks.Add(1)
 	}()
-	if err := fn(ctx, &sqlTx{tx: stx, dialect: db.dialect}); err != nil {
+	if err := fn(ctx, &sqlTx{tx: stx, dialect: db.dialect, stmts: db.stmts[pool]}); err != nil {
 		return err
 	}
 	if err := stx.Commit(); err != nil {

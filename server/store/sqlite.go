@@ -60,6 +60,7 @@ func (db *DB) openSQLite(opts Options) error {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	db.write, db.read = w, r
+	db.stmts = map[*sql.DB]*stmtCache{w: newStmtCache(w), r: newStmtCache(r)}
 	return nil
 }
 

@@ -14,12 +14,23 @@ import (
 type sqlTx struct {
 	tx      *sql.Tx
 	dialect Dialect
+	// stmts caches prepared statements of the transaction's pool (SQLite).
+	stmts *stmtCache
 }
 
 func (t *sqlTx) Dialect() Dialect { return t.dialect }
 
 func (t *sqlTx) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := t.tx.ExecContext(ctx, t.rebind(query), t.args(args)...)
+	query = t.rebind(query)
+	var res sql.Result
+	st, err := t.stmt(ctx, query)
+	switch {
+	case err != nil:
+	case st != nil:
+		res, err = st.ExecContext(ctx, t.args(args)...)
+	default:
+		res, err = t.tx.ExecContext(ctx, query, t.args(args)...)
+	}
 	if err != nil {
 		return 0, translateErr(t.dialect, err)
 	}
@@ -36,7 +47,16 @@ func (t *sqlTx) QueryRow(ctx context.Context, query string, args ...any) *Row {
 }
 
 func (t *sqlTx) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
-	rows, err := t.tx.QueryContext(ctx, t.rebind(query), t.args(args)...)
+	query = t.rebind(query)
+	var rows *sql.Rows
+	st, err := t.stmt(ctx, query)
+	switch {
+	case err != nil:
+	case st != nil:
+		rows, err = st.QueryContext(ctx, t.args(args)...)
+	default:
+		rows, err = t.tx.QueryContext(ctx, query, t.args(args)...)
+	}
 	if err != nil {
 		return nil, translateErr(t.dialect, err)
 	}
