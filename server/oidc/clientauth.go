@@ -40,6 +40,41 @@ func readForm(w http.ResponseWriter, r *http.Request) (url.Values, *Error) {
 	return r.PostForm, nil
 }
 
+// tokenRequest starts a handler of a client's POSTed form (token,
+// introspection, revocation): no caching of the answer, the issuer, POST
+// only, the form read. It answers the error itself and reports whether
+// to go on.
+func (p *Provider) tokenRequest(w http.ResponseWriter, r *http.Request) (Issuer, url.Values, bool) {
+	noStore(w)
+	iss, ok := p.issuerOf(w, r)
+	if !ok || !allowMethods(w, r, http.MethodPost) {
+		return Issuer{}, nil, false
+	}
+	form, e := readForm(w, r)
+	if e != nil {
+		writeTokenError(w, iss, *e)
+		return Issuer{}, nil, false
+	}
+	return iss, form, true
+}
+
+// presentedAccess verifies a presented token if it has the shape of one
+// of the issuer's access tokens; nil for anything else (a refresh token, a
+// forged or expired JWT). It runs outside any transaction: keys may load.
+func (p *Provider) presentedAccess(ctx context.Context, iss Issuer, token string) (*accessClaims, error) {
+	if !looksLikeJWT(token) {
+		return nil, nil
+	}
+	c, err := p.verifyAccess(ctx, iss, token)
+	if errors.Is(err, errBadToken) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
 // clientCreds are the credentials a client presented and how.
 type clientCreds struct {
 	id, secret string

@@ -43,28 +43,17 @@ type introspection struct {
 func (p *Provider) Introspect() http.Handler { return http.HandlerFunc(p.introspect) }
 
 func (p *Provider) introspect(w http.ResponseWriter, r *http.Request) {
-	noStore(w)
-	iss, ok := p.issuerOf(w, r)
-	if !ok || !allowMethods(w, r, http.MethodPost) {
+	iss, form, ok := p.tokenRequest(w, r)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
-	form, e := readForm(w, r)
-	if e != nil {
-		writeTokenError(w, iss, *e)
-		return
-	}
 	token := form.Get("token")
-	var at *accessClaims
-	if looksLikeJWT(token) {
-		// Verify the signature outside the transaction: keys may load.
-		if c, err := p.verifyAccess(ctx, iss, token); err == nil {
-			at = &c
-		} else if !errors.Is(err, errBadToken) {
-			p.log.ErrorContext(ctx, "introspect: verify", "tenant", iss.TenantID, "err", err)
-			writeTokenError(w, iss, ErrServerError)
-			return
-		}
+	at, err := p.presentedAccess(ctx, iss, token)
+	if err != nil {
+		p.log.ErrorContext(ctx, "introspect: verify", "tenant", iss.TenantID, "err", err)
+		writeTokenError(w, iss, ErrServerError)
+		return
 	}
 	var out introspection
 	e, err := p.withClient(ctx, iss, r, form, false, func(ctx context.Context, tx store.Tx, app tenant.App) (*Error, error) {

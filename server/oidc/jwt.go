@@ -100,16 +100,12 @@ func (p *Provider) verifyAccess(ctx context.Context, iss Issuer, raw string) (ac
 		if !strings.EqualFold(typ, accessTokenType) && !strings.EqualFold(typ, "application/"+accessTokenType) {
 			return nil, fmt.Errorf("typ %q is not %s", typ, accessTokenType)
 		}
-		kid, _ := t.Header["kid"].(string)
-		k, err := p.keyByKID(ctx, iss, kid)
+		k, err := p.tokenKey(ctx, iss, t, &lookupErr)
 		if err != nil {
-			if !errors.Is(err, store.ErrNotFound) {
-				lookupErr = err
-			}
-			return nil, fmt.Errorf("key %q: %w", kid, err)
+			return nil, err
 		}
 		if k.slot.alg != algES256 {
-			return nil, fmt.Errorf("key %q is not an access-token key", kid)
+			return nil, fmt.Errorf("key %q is not an access-token key", k.kid)
 		}
 		return k.private.Public(), nil
 	})
@@ -138,6 +134,22 @@ type minted struct {
 	user      *Claims
 	nonce     string
 	sessionID string
+}
+
+// tokenKey returns the key of iss that a token's kid header names. A
+// key that does not exist (or is not iss's) fails the verification; a
+// failure to read keys is also stored in *internal, so that the caller
+// can answer it as an internal error rather than a bad token.
+func (p *Provider) tokenKey(ctx context.Context, iss Issuer, t *jwt.Token, internal *error) (*signingKey, error) {
+	kid, _ := t.Header["kid"].(string)
+	k, err := p.keyByKID(ctx, iss, kid)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			*internal = err
+		}
+		return nil, fmt.Errorf("key %q: %w", kid, err)
+	}
+	return k, nil
 }
 
 // mint signs an ES256 access token for the issuer's audience and, when

@@ -187,16 +187,12 @@ func (p *Provider) verifyHint(ctx context.Context, iss Issuer, raw string) (hint
 		if typ, _ := t.Header["typ"].(string); strings.EqualFold(typ, accessTokenType) || strings.EqualFold(typ, "application/"+accessTokenType) {
 			return nil, errors.New("an access token is not an ID token")
 		}
-		kid, _ := t.Header["kid"].(string)
-		k, err := p.keyByKID(ctx, iss, kid)
+		k, err := p.tokenKey(ctx, iss, t, &lookupErr)
 		if err != nil {
-			if !errors.Is(err, store.ErrNotFound) {
-				lookupErr = err
-			}
-			return nil, fmt.Errorf("key %q: %w", kid, err)
+			return nil, err
 		}
 		if alg, _ := t.Header["alg"].(string); alg != k.slot.alg {
-			return nil, fmt.Errorf("alg %q is not the alg of key %q", alg, kid)
+			return nil, fmt.Errorf("alg %q is not the alg of key %q", alg, k.kid)
 		}
 		return k.private.Public(), nil
 	})

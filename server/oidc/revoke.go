@@ -22,27 +22,17 @@ import (
 func (p *Provider) Revoke() http.Handler { return http.HandlerFunc(p.revoke) }
 
 func (p *Provider) revoke(w http.ResponseWriter, r *http.Request) {
-	noStore(w)
-	iss, ok := p.issuerOf(w, r)
-	if !ok || !allowMethods(w, r, http.MethodPost) {
+	iss, form, ok := p.tokenRequest(w, r)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
-	form, e := readForm(w, r)
-	if e != nil {
-		writeTokenError(w, iss, *e)
-		return
-	}
 	token := form.Get("token")
-	var at *accessClaims
-	if looksLikeJWT(token) {
-		if c, err := p.verifyAccess(ctx, iss, token); err == nil {
-			at = &c
-		} else if !errors.Is(err, errBadToken) {
-			p.log.ErrorContext(ctx, "revoke: verify", "tenant", iss.TenantID, "err", err)
-			writeTokenError(w, iss, ErrServerError)
-			return
-		}
+	at, err := p.presentedAccess(ctx, iss, token)
+	if err != nil {
+		p.log.ErrorContext(ctx, "revoke: verify", "tenant", iss.TenantID, "err", err)
+		writeTokenError(w, iss, ErrServerError)
+		return
 	}
 	e, err := p.withClient(ctx, iss, r, form, true, func(ctx context.Context, tx store.Tx, app tenant.App) (*Error, error) {
 		if token == "" {

@@ -56,17 +56,11 @@ type tokenKeys struct{ access, id *signingKey }
 func (p *Provider) Token() http.Handler { return http.HandlerFunc(p.token) }
 
 func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
-	noStore(w)
-	iss, ok := p.issuerOf(w, r)
-	if !ok || !allowMethods(w, r, http.MethodPost) {
+	iss, form, ok := p.tokenRequest(w, r)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
-	form, e := readForm(w, r)
-	if e != nil {
-		writeTokenError(w, iss, *e)
-		return
-	}
 	grant := form.Get("grant_type")
 	switch grant {
 	case "":
