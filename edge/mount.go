@@ -22,7 +22,7 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 	pagesMux := http.NewServeMux()
 	page := secure(pagesMux, func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusForbidden, "error.form.expired")
-	})
+	}, logoutRequestPOST)
 	pagesMux.HandleFunc("GET /oauth2/{server}/v1/authorize", s.authorize)
 	pagesMux.HandleFunc("GET /signin/{flow}", s.signinPage)
 	pagesMux.HandleFunc("POST /signin/{flow}", s.signinPost)

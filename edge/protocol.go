@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/lintel-id/lintel/edge/pages"
 	"github.com/lintel-id/lintel/internal/requestid"
@@ -77,6 +78,20 @@ func (s *siteHandlers) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.signedOut(w, r, site, req)
+}
+
+// logoutRequestPOST reports whether r is a logout request an RP POSTed
+// (OIDC RP-Initiated Logout §2 allows POST): it only shows the
+// confirmation page, so it may come from the RP's site. The confirmation
+// itself (with its marker) goes through every check.
+func logoutRequestPOST(r *http.Request) bool {
+	if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, "/oauth2/") || !strings.HasSuffix(r.URL.Path, "/v1/logout") {
+		return false
+	}
+	if err := r.ParseForm(); err != nil {
+		return false
+	}
+	return r.PostForm.Get(logoutConfirmField) == ""
 }
 
 // logoutRequest validates a logout request and shows the confirmation

@@ -272,17 +272,23 @@ func TestLogoutWithoutSessionSkipsConfirmation(t *testing.T) {
 
 // TestLogoutPostedByTheClient covers logout requests POSTed rather than
 // sent by GET (RP-Initiated Logout §2): a cross-site POST, as a client's
-// form makes it, is refused by the CSRF protection; a same-site POST
-// without the confirmation marker only shows the confirmation page.
+// form makes it, gets the confirmation page and ends nothing; a forged
+// cross-site confirmation is refused by the CSRF protection; a same-site
+// POST without the confirmation marker only shows the confirmation page.
 func TestLogoutPostedByTheClient(t *testing.T) {
 	w := newSiteWorld(t, storetest.SQLite(), clock.System())
 	c, idToken := w.signedIn(t)
 	endpoint := w.srv.URL + "/oauth2/default/v1/logout"
 	request := url.Values{"id_token_hint": {idToken}, "post_logout_redirect_uri": {rpBye}, "state": {"p"}}
 
-	status, h, _ := postForm(t, c, endpoint, request, "Origin", "https://rp.example.test", "Sec-Fetch-Site", "cross-site")
-	if status != http.StatusForbidden || h.Get("Location") != "" || !w.promptNone(t, c) {
+	status, h, body := postForm(t, c, endpoint, request, "Origin", "https://rp.example.test", "Sec-Fetch-Site", "cross-site")
+	if status != http.StatusOK || h.Get("Location") != "" || !strings.Contains(body, `name="confirm"`) || !w.promptNone(t, c) {
 		t.Fatalf("cross-site POST: %d to %q", status, h.Get("Location"))
+	}
+	forged := formFields(body)
+	status, h, _ = postForm(t, c, endpoint, forged, "Origin", "https://rp.example.test", "Sec-Fetch-Site", "cross-site")
+	if status != http.StatusForbidden || h.Get("Location") != "" || !w.promptNone(t, c) {
+		t.Fatalf("cross-site confirmation: %d to %q", status, h.Get("Location"))
 	}
 
 	_, _, page := get(t, c, w.logoutURL())
@@ -291,7 +297,7 @@ func TestLogoutPostedByTheClient(t *testing.T) {
 		form[k] = v
 	}
 	form.Del("confirm")
-	status, _, body := postForm(t, c, endpoint, form, "Origin", w.srv.URL)
+	status, _, body = postForm(t, c, endpoint, form, "Origin", w.srv.URL)
 	if status != http.StatusOK || !strings.Contains(body, `name="confirm"`) || !w.promptNone(t, c) {
 		t.Fatalf("POST without the marker: %d\n%s", status, body)
 	}

@@ -92,8 +92,12 @@ func readCookie(r *http.Request, secure bool, name string) string {
 }
 
 // secure wraps page handlers. refuse renders the branded "form expired"
-// page when a CSRF check fails.
-func secure(next http.Handler, refuse func(w http.ResponseWriter, r *http.Request)) http.Handler {
+// page when a CSRF check fails. renderOnly, when not nil, names the
+// non-GET requests that only render a page and change nothing, which
+// other sites may therefore send (an RP's logout POST, which gets the
+// confirmation page): they skip the cross-origin and CSRF checks, and
+// nothing else does.
+func secure(next http.Handler, refuse func(w http.ResponseWriter, r *http.Request), renderOnly func(r *http.Request) bool) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		site, _ := SiteFrom(r.Context())
@@ -105,7 +109,7 @@ func secure(next http.Handler, refuse func(w http.ResponseWriter, r *http.Reques
 		}
 		ctx := context.WithValue(r.Context(), pageKey{}, p)
 		r = r.WithContext(ctx)
-		if !safeMethod(r.Method) {
+		if !safeMethod(r.Method) && (renderOnly == nil || !renderOnly(r)) {
 			// Browsers tell where a request came from; a cross-site POST is
 			// refused before the token is even looked at.
 			if err := cop.Check(r); err != nil || !validCSRF(r, p) {
