@@ -46,7 +46,7 @@ func TestAppManagementScopes(t *testing.T) {
 	path := "/api/v1/mgmt/tenants/" + w.a.ID + "/apps"
 	for _, tc := range []struct {
 		name, token, body string
-		status             int
+		status            int
 	}{
 		{"grants scopes the caller holds", narrow, robot("Reader", "apps:read"), http.StatusCreated},
 		{"refuses scopes the caller lacks", narrow, robot("Escalator", "users:write"), http.StatusUnprocessableEntity},
