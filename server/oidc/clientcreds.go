@@ -24,10 +24,10 @@ const ManagementScopePrefix = "mgmt."
 // of them) and its token carries its tenant (tid). Elsewhere no scope is
 // defined for clients yet (custom authorization servers bring them), so
 // the token has an empty scope and asking for one is invalid_scope.
-func (p *Provider) clientCredentials(ctx context.Context, tx store.Tx, iss Issuer, app tenant.App, form url.Values, keys tokenKeys) (tokenResponse, *Error, error) {
+func (p *Provider) clientCredentials(ctx context.Context, tx store.Tx, iss Issuer, app tenant.App, form url.Values) (issued, *Error, error) {
 	system, err := p.isSystem(ctx, tx, iss)
 	if err != nil {
-		return tokenResponse{}, nil, err
+		return issued{}, nil, err
 	}
 	var allowed []string
 	if system && app.TokenEndpointAuthMethod == tenant.AuthPrivateKeyJWT {
@@ -39,19 +39,15 @@ func (p *Provider) clientCredentials(ctx context.Context, tx store.Tx, iss Issue
 	if req := form.Get("scope"); req != "" {
 		var e *Error
 		if scope, e = clientScope(req, allowed); e != nil {
-			return tokenResponse{}, e, nil
+			return issued{}, e, nil
 		}
 	}
 	m := minted{subject: app.ID, scope: scope}
 	if system && len(allowed) > 0 {
 		m.tenantID = app.TenantID
 	}
-	resp, err := p.mint(iss, app, m, keys)
-	if err != nil {
-		return tokenResponse{}, nil, err
-	}
 	err = p.tokenEvent(ctx, tx, iss, app, tenant.GrantClientCredentials, "", events.Success, map[string]any{"scope": scope})
-	return resp, nil, err
+	return issued{m: m}, nil, err
 }
 
 // clientScope checks a client_credentials scope request against what the

@@ -27,9 +27,12 @@ const (
 	maxClientKeysBody = tenant.MaxJWKSBytes
 )
 
-// cachedKeys is a fetched key set.
+// cachedKeys is a fetched key set, or the error of the last fetch: a
+// failing jwks_uri is not fetched again before clientKeysRefetch, so
+// assertions cannot make Lintel hammer it.
 type cachedKeys struct {
 	set     jose.JSONWebKeySet
+	err     error
 	fetched time.Time
 }
 
@@ -49,18 +52,18 @@ func (p *Provider) clientKeys(ctx context.Context, app tenant.App, refresh bool)
 	p.keysMu.Unlock()
 	if ok {
 		age := now.Sub(c.fetched)
-		if age < clientKeysTTL && (!refresh || age < clientKeysRefetch) {
+		switch {
+		case c.err != nil && age < clientKeysRefetch:
+			return jose.JSONWebKeySet{}, c.err
+		case c.err == nil && age < clientKeysTTL && (!refresh || age < clientKeysRefetch):
 			return c.set, nil
 		}
 	}
 	set, err := p.fetchKeys(ctx, app.JWKSURI)
-	if err != nil {
-		return jose.JSONWebKeySet{}, err
-	}
 	p.keysMu.Lock()
-	p.keyCache[app.JWKSURI] = cachedKeys{set: set, fetched: now}
+	p.keyCache[app.JWKSURI] = cachedKeys{set: set, err: err, fetched: now}
 	p.keysMu.Unlock()
-	return set, nil
+	return set, err
 }
 
 // fetchKeys GETs a jwks_uri through the egress client and validates it

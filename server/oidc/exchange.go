@@ -13,20 +13,20 @@ import (
 // exchangeCode redeems an authorization code for app (already
 // authenticated): it records the code's use, starts a grant, and mints an
 // access token, an ID token and, for offline access, a refresh token.
-func (p *Provider) exchangeCode(ctx context.Context, tx store.Tx, iss Issuer, app tenant.App, form url.Values, keys tokenKeys) (tokenResponse, *Error, error) {
+func (p *Provider) exchangeCode(ctx context.Context, tx store.Tx, iss Issuer, app tenant.App, form url.Values) (issued, *Error, error) {
 	code, redirect, verifier := form.Get("code"), form.Get("redirect_uri"), form.Get("code_verifier")
-	refuse := func(d string) (tokenResponse, *Error, error) {
-		return tokenResponse{}, ptr(ErrInvalidGrant.WithDescription(d)), nil
+	refuse := func(d string) (issued, *Error, error) {
+		return issued{}, ptr(ErrInvalidGrant.WithDescription(d)), nil
 	}
 	switch {
 	case code == "":
-		return tokenResponse{}, ptr(ErrInvalidRequest.WithDescription("code is required")), nil
+		return issued{}, ptr(ErrInvalidRequest.WithDescription("code is required")), nil
 	case redirect == "":
-		return tokenResponse{}, ptr(ErrInvalidRequest.WithDescription("redirect_uri is required")), nil
+		return issued{}, ptr(ErrInvalidRequest.WithDescription("redirect_uri is required")), nil
 	case verifier == "":
-		return tokenResponse{}, ptr(ErrInvalidRequest.WithDescription("code_verifier is required")), nil
+		return issued{}, ptr(ErrInvalidRequest.WithDescription("code_verifier is required")), nil
 	case !pkceValue(verifier):
-		return tokenResponse{}, ptr(ErrInvalidRequest.WithDescription("code_verifier must be 43 to 128 characters of [A-Za-z0-9-._~]")), nil
+		return issued{}, ptr(ErrInvalidRequest.WithDescription("code_verifier must be 43 to 128 characters of [A-Za-z0-9-._~]")), nil
 	case len(code) > 128:
 		return refuse("unknown authorization code")
 	}
@@ -35,7 +35,7 @@ func (p *Provider) exchangeCode(ctx context.Context, tx store.Tx, iss Issuer, ap
 		return refuse("unknown authorization code")
 	}
 	if err != nil {
-		return tokenResponse{}, nil, err
+		return issued{}, nil, err
 	}
 	if row.tenantID != iss.TenantID || row.server != iss.Server {
 		// Another tenant's code: not ours to use up or revoke.
@@ -45,7 +45,7 @@ func (p *Provider) exchangeCode(ctx context.Context, tx store.Tx, iss Issuer, ap
 	first := !row.usedAt.Valid
 	if first {
 		if first, err = markUsed(ctx, tx, row.mac, now); err != nil {
-			return tokenResponse{}, nil, err
+			return issued{}, nil, err
 		}
 	}
 	if !first {
@@ -68,52 +68,49 @@ func (p *Provider) exchangeCode(ctx context.Context, tx store.Tx, iss Issuer, ap
 		return refuse("the user may no longer sign in")
 	}
 	if err != nil {
-		return tokenResponse{}, nil, err
+		return issued{}, nil, err
 	}
 	g := grantRow{
 		tenantID: iss.TenantID, server: iss.Server, clientID: app.ID, userID: row.userID, sessionID: row.sessionID,
 		scope: row.scope, authTime: row.authTime, amr: row.amr, acr: row.acr,
 	}
 	if err := p.createGrant(ctx, tx, &g); err != nil {
-		return tokenResponse{}, nil, err
+		return issued{}, nil, err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE oidc_codes SET grant_id = ? WHERE code_mac = ?`, g.id, row.mac); err != nil {
-		return tokenResponse{}, nil, err
+		return issued{}, nil, err
 	}
-	resp, err := p.mint(iss, app, minted{
+	out := issued{m: minted{
 		subject: claims.Subject, scope: row.scope, authTime: row.authTime, acr: row.acr, amr: row.amr, grantID: g.id,
 		user: &claims, nonce: row.nonce, sessionID: row.sessionID,
-	}, keys)
-	if err != nil {
-		return tokenResponse{}, nil, err
-	}
+	}}
 	if offline(app, row.scope) {
-		if resp.RefreshToken, err = p.issueRefresh(ctx, tx, g, row.scope); err != nil {
-			return tokenResponse{}, nil, err
+		if out.refresh, err = p.issueRefresh(ctx, tx, g, row.scope); err != nil {
+			return issued{}, nil, err
 		}
 	}
 	err = p.tokenEvent(ctx, tx, iss, app, tenant.GrantAuthorizationCode, row.userID, events.Success, map[string]any{"grant_id": g.id})
-	return resp, nil, err
+	return out, nil, err
 }
 
 // codeReplayed refuses a code presented again and revokes what its first
 // exchange issued (RFC 6749 §4.1.2): whoever presents it twice, one of
 // them is not the client.
-func (p *Provider) codeReplayed(ctx context.Context, tx store.Tx, iss Issuer, app tenant.App, row codeRow) (tokenResponse, *Error, error) {
+func (p *Provider) codeReplayed(ctx context.Context, tx store.Tx, iss Issuer, app tenant.App, row codeRow) (issued, *Error, error) {
 	gid := ""
 	if err := tx.QueryRow(ctx, `SELECT grant_id FROM oidc_codes WHERE code_mac = ?`, row.mac).Scan(&gid); err != nil {
-		return tokenResponse{}, nil, err
+		return issued{}, nil, err
 	}
 	p.log.WarnContext(ctx, "authorization code replayed", "tenant", iss.TenantID, "client_id", app.ID,
 		"code_client_id", row.clientID, "user", row.userID, "first_used_at", row.usedAt.Time, "grant_id", gid)
 	if gid != "" {
 		if err := p.revokeGrant(ctx, tx, gid, RevokedCodeReplay); err != nil {
-			return tokenResponse{}, nil, err
+			return issued{}, nil, err
 		}
 	}
 	err := p.tokenEvent(ctx, tx, iss, app, tenant.GrantAuthorizationCode, row.userID, events.Denied,
 		map[string]any{"reason": RevokedCodeReplay, "grant_id": gid})
-	return tokenResponse{}, ptr(ErrInvalidGrant.WithDescription("authorization code already used")), err
+	return issued{}, ptr(ErrInvalidGrant.WithDescription("authorization code already used")), err
 }
 
 // offline reports whether a grant of scope gets a refresh token: the

@@ -113,27 +113,27 @@ func (p *Provider) loadRefresh(ctx context.Context, tx store.Tx, token string) (
 // refresh runs the refresh_token grant for app (authenticated): the token
 // is exchanged once for a successor; a used token presented again means
 // it was stolen or leaked, and the whole family is revoked.
-func (p *Provider) refresh(ctx context.Context, tx store.Tx, iss Issuer, app tenant.App, form url.Values, keys tokenKeys) (tokenResponse, *Error, error) {
-	refuse := func(d string) (tokenResponse, *Error, error) {
-		return tokenResponse{}, ptr(ErrInvalidGrant.WithDescription(d)), nil
+func (p *Provider) refresh(ctx context.Context, tx store.Tx, iss Issuer, app tenant.App, form url.Values) (issued, *Error, error) {
+	refuse := func(d string) (issued, *Error, error) {
+		return issued{}, ptr(ErrInvalidGrant.WithDescription(d)), nil
 	}
 	raw := form.Get("refresh_token")
 	if raw == "" {
-		return tokenResponse{}, ptr(ErrInvalidRequest.WithDescription("refresh_token is required")), nil
+		return issued{}, ptr(ErrInvalidRequest.WithDescription("refresh_token is required")), nil
 	}
 	rt, err := p.loadRefresh(ctx, tx, raw)
 	if errors.Is(err, store.ErrNotFound) {
 		return refuse("unknown refresh token")
 	}
 	if err != nil {
-		return tokenResponse{}, nil, err
+		return issued{}, nil, err
 	}
 	g, err := loadGrant(ctx, tx, rt.grantID)
 	if errors.Is(err, store.ErrNotFound) || err == nil && (g.tenantID != iss.TenantID || g.server != iss.Server) {
 		return refuse("unknown refresh token")
 	}
 	if err != nil {
-		return tokenResponse{}, nil, err
+		return issued{}, nil, err
 	}
 	if rt.clientID != app.ID {
 		p.log.WarnContext(ctx, "refresh token presented by another client", "tenant", iss.TenantID, "client_id", app.ID, "token_client_id", rt.clientID)
@@ -155,7 +155,7 @@ func (p *Provider) refresh(ctx context.Context, tx store.Tx, iss Issuer, app ten
 	if req := form.Get("scope"); req != "" {
 		narrowed, e := narrowScope(req, rt.scope)
 		if e != nil {
-			return tokenResponse{}, e, nil
+			return issued{}, e, nil
 		}
 		scope = narrowed
 	}
@@ -164,11 +164,11 @@ func (p *Provider) refresh(ctx context.Context, tx store.Tx, iss Issuer, app ten
 		return refuse("the user may no longer sign in")
 	}
 	if err != nil {
-		return tokenResponse{}, nil, err
+		return issued{}, nil, err
 	}
 	n, err := tx.Exec(ctx, `UPDATE oidc_refresh_tokens SET used_at = ? WHERE token_mac = ? AND used_at IS NULL`, now, rt.mac)
 	if err != nil {
-		return tokenResponse{}, nil, err
+		return issued{}, nil, err
 	}
 	if n != 1 {
 		// A concurrent exchange used it first: that is a reuse too.
@@ -178,28 +178,25 @@ func (p *Provider) refresh(ctx context.Context, tx store.Tx, iss Issuer, app ten
 	if hasScope(scope, ScopeOpenID) {
 		m.user = &claims
 	}
-	resp, err := p.mint(iss, app, m, keys)
-	if err != nil {
-		return tokenResponse{}, nil, err
-	}
+	out := issued{m: m}
 	// The successor keeps the original scope (RFC 6749 §6).
-	if resp.RefreshToken, err = p.issueRefresh(ctx, tx, g, rt.scope); err != nil {
-		return tokenResponse{}, nil, err
+	if out.refresh, err = p.issueRefresh(ctx, tx, g, rt.scope); err != nil {
+		return issued{}, nil, err
 	}
 	err = p.tokenEvent(ctx, tx, iss, app, tenant.GrantRefreshToken, g.userID, events.Success, map[string]any{"grant_id": g.id})
-	return resp, nil, err
+	return out, nil, err
 }
 
 // refreshReused answers a refresh token presented after its use: it was
 // stolen or leaked, so its whole family (the grant) is revoked.
-func (p *Provider) refreshReused(ctx context.Context, tx store.Tx, iss Issuer, app tenant.App, g grantRow) (tokenResponse, *Error, error) {
+func (p *Provider) refreshReused(ctx context.Context, tx store.Tx, iss Issuer, app tenant.App, g grantRow) (issued, *Error, error) {
 	p.log.WarnContext(ctx, "refresh token reused: revoking its family", "tenant", iss.TenantID, "client_id", app.ID, "grant_id", g.id, "user", g.userID)
 	if err := p.revokeGrant(ctx, tx, g.id, RevokedRefreshReuse); err != nil {
-		return tokenResponse{}, nil, err
+		return issued{}, nil, err
 	}
 	err := p.tokenEvent(ctx, tx, iss, app, tenant.GrantRefreshToken, g.userID, events.Denied,
 		map[string]any{"reason": RevokedRefreshReuse, "grant_id": g.id})
-	return tokenResponse{}, ptr(ErrInvalidGrant.WithDescription("the refresh token was already used; its grant is revoked")), err
+	return issued{}, ptr(ErrInvalidGrant.WithDescription("the refresh token was already used; its grant is revoked")), err
 }
 
 // narrowScope checks a scope asked for at refresh against the granted

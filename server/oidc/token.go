@@ -110,10 +110,13 @@ func (p *Provider) grant(ctx context.Context, iss Issuer, grant string, creds cl
 	if err != nil {
 		return tokenResponse{}, nil, err
 	}
-	var resp tokenResponse
+	var out issued
+	var app tenant.App
 	err = p.st.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
-		resp, e = tokenResponse{}, nil
-		app, ae, err := p.authenticate(ctx, tx, iss, ca)
+		out, e = issued{}, nil
+		var ae *Error
+		var err error
+		app, ae, err = p.authenticate(ctx, tx, iss, ca)
 		switch {
 		case err != nil:
 			return err
@@ -126,15 +129,29 @@ func (p *Provider) grant(ctx context.Context, iss Issuer, grant string, creds cl
 		}
 		switch grant {
 		case tenant.GrantAuthorizationCode:
-			resp, e, err = p.exchangeCode(ctx, tx, iss, app, form, keys)
+			out, e, err = p.exchangeCode(ctx, tx, iss, app, form)
 		case tenant.GrantRefreshToken:
-			resp, e, err = p.refresh(ctx, tx, iss, app, form, keys)
+			out, e, err = p.refresh(ctx, tx, iss, app, form)
 		default:
-			resp, e, err = p.clientCredentials(ctx, tx, iss, app, form, keys)
+			out, e, err = p.clientCredentials(ctx, tx, iss, app, form)
 		}
 		return err
 	})
-	return resp, e, err
+	if err != nil || e != nil {
+		return tokenResponse{}, e, err
+	}
+	// Signing waits for the commit: the writer's lock is not held for it,
+	// and a token exists only once its grant and event are stored.
+	resp, err := p.mint(iss, app, out.m, keys)
+	resp.RefreshToken = out.refresh
+	return resp, nil, err
+}
+
+// issued is what a grant decided to issue: the tokens to sign and a new
+// refresh token (stored already).
+type issued struct {
+	m       minted
+	refresh string
 }
 
 // keys returns the keys a token response of iss for app is signed with:

@@ -53,20 +53,24 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 		writeError(w, ErrServerError)
 		return
 	}
-	if !hasScope(at.Scope, ScopeOpenID) {
-		writeBearerError(w, iss, ErrInsufficientScope.WithDescription("the access token lacks the openid scope"), false)
-		return
-	}
 	var c Claims
 	err = p.st.View(ctx, func(ctx context.Context, tx store.Tx) error {
+		// A revoked token is invalid whatever its scope.
 		live, err := p.accessLive(ctx, tx, iss, at)
-		if err != nil || !live {
-			return errors.Join(err, errRevoked)
+		switch {
+		case err != nil:
+			return err
+		case !live:
+			return errRevoked
+		case !hasScope(at.Scope, ScopeOpenID):
+			return errNoOpenID
 		}
 		c, err = p.claims(ctx, tx, iss.TenantID, at.Subject)
 		return err
 	})
 	switch {
+	case errors.Is(err, errNoOpenID):
+		writeBearerError(w, iss, ErrInsufficientScope.WithDescription("the access token lacks the openid scope"), false)
 	case errors.Is(err, errRevoked):
 		writeBearerError(w, iss, ErrInvalidToken.WithDescription("the access token was revoked"), false)
 	case errors.Is(err, errUserGone):
@@ -79,8 +83,11 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// errRevoked stops a read for a revoked token.
-var errRevoked = errors.New("oidc: token revoked")
+// errRevoked and errNoOpenID stop the read of a userinfo request.
+var (
+	errRevoked  = errors.New("oidc: token revoked")
+	errNoOpenID = errors.New("oidc: token lacks the openid scope")
+)
 
 // bearerToken reads the access token of a resource request (RFC 6750 §2):
 // the Authorization header, or the access_token field of a POST form. It
