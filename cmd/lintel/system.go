@@ -81,7 +81,7 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 	s.directory = directory.New(s.clock, s.events, s.secrets)
 	s.passwords = factor.NewPasswords(0)
 	s.sessions = session.New(s.secrets, s.clock, session.Options{})
-	s.egress = egress.New(egress.Options{})
+	s.egress = egress.New(egress.Options{Allow: c.EgressAllow()})
 	if s.locales, err = locales.Load(locales.FS()); err != nil {
 		_ = st.Close()
 		return nil, err

@@ -26,9 +26,10 @@ const (
 	FlagTenants                         // --tenants-max-depth
 	FlagDefaultTenant                   // --default-tenant
 	FlagEvents                          // --events-retention
+	FlagEgress                          // --egress-allow
 
 	// AllFlags is every group, for the serve command.
-	AllFlags = FlagConfig | FlagAddr | FlagPublicURL | FlagDataDir | FlagDatabaseURL | FlagLog | FlagSecrets | FlagTenants | FlagEvents | FlagDefaultTenant
+	AllFlags = FlagConfig | FlagAddr | FlagPublicURL | FlagDataDir | FlagDatabaseURL | FlagLog | FlagSecrets | FlagTenants | FlagEvents | FlagDefaultTenant | FlagEgress
 )
 
 // flagGroups maps each top-level YAML key to its group. A new top-level
@@ -44,6 +45,7 @@ var flagGroups = map[string]Flags{
 	"tenants":        FlagTenants,
 	"default_tenant": FlagDefaultTenant,
 	"events":         FlagEvents,
+	"egress":         FlagEgress,
 }
 
 // The settings outside Config's YAML: the config file itself.

@@ -15,6 +15,7 @@ package settings
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -51,6 +52,7 @@ type Config struct {
 	Tenants Tenants `yaml:"tenants"`
 	// Events configures the system log.
 	Events Events `yaml:"events"`
+	Egress Egress `yaml:"egress"`
 
 	// ConfigFile is the YAML file that was read, from --config or
 	// LINTEL_CONFIG; empty when none was named.
@@ -89,6 +91,25 @@ type Events struct {
 	// Retention is how long events are kept, a Go duration such as 8760h;
 	// 0 keeps them forever. Read it with [Config.EventRetention].
 	Retention string `yaml:"retention" help:"how long the system log keeps events, e.g. 8760h (a year); 0 keeps them forever"`
+}
+
+// Egress configures outbound calls (client jwks_uri, later hooks and
+// identity providers), which never reach internal addresses unless listed.
+type Egress struct {
+	// Allow lists internal networks (CIDR) outbound calls may reach; read
+	// it with [Config.EgressAllow].
+	Allow []string `yaml:"allow" help:"internal networks outbound calls may reach, CIDR, comma-separated (e.g. 10.0.5.0/24); loopback and private ranges are refused otherwise"`
+}
+
+// EgressAllow returns egress.allow; Validate guarantees each parses.
+func (c Config) EgressAllow() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range c.Egress.Allow {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // TenantMaxDepth returns tenants.max_depth; Validate guarantees it parses.

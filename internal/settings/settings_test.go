@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -511,6 +512,34 @@ func TestValidateSecrets(t *testing.T) {
 	}
 }
 
+func TestValidateEgress(t *testing.T) {
+	tests := []struct {
+		name     string
+		allow    []string
+		wantKeys []string
+		want     []netip.Prefix
+	}{
+		{"allows nothing by default", nil, nil, nil},
+		{"accepts networks of both families", []string{"10.0.5.0/24", "fd00::/64"}, nil,
+			[]netip.Prefix{netip.MustParsePrefix("10.0.5.0/24"), netip.MustParsePrefix("fd00::/64")}},
+		{"refuses an address without a length", []string{"10.0.5.0/24", "10.0.5.1"}, []string{"egress.allow[1]"}, nil},
+		{"refuses a name", []string{"intranet"}, []string{"egress.allow[0]"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := settings.Default()
+			c.Egress.Allow = tt.allow
+			err := c.Validate()
+			if got := fieldKeys(err); !slices.Equal(got, tt.wantKeys) {
+				t.Fatalf("got %v (%v), want problems with %q", got, err, tt.wantKeys)
+			}
+			if err == nil && !slices.Equal(c.EgressAllow(), tt.want) {
+				t.Fatalf("EgressAllow() = %v, want %v", c.EgressAllow(), tt.want)
+			}
+		})
+	}
+}
+
 func TestValidateReportsEveryProblem(t *testing.T) {
 	c := settings.Config{
 		Addr:        "nowhere",
@@ -550,7 +579,7 @@ func TestBind(t *testing.T) {
 				t.Errorf("--%s usage %q does not name %s", f.Name, f.Usage, env)
 			}
 		})
-		want := []string{"addr", "config", "data-dir", "database-url", "default-tenant", "events-retention", "log-format", "log-level", "public-url", "secrets-key", "secrets-previous-keys", "tenants-max-depth"}
+		want := []string{"addr", "config", "data-dir", "database-url", "default-tenant", "egress-allow", "events-retention", "log-format", "log-level", "public-url", "secrets-key", "secrets-previous-keys", "tenants-max-depth"}
 		if !slices.Equal(names, want) {
 			t.Errorf("got flags %q, want %q", names, want)
 		}

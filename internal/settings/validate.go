@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -47,6 +48,11 @@ func (c Config) Validate() error {
 		check("events.retention", fmt.Errorf("%w: must be 0 (keep forever) or a duration of at least 1h, such as 8760h", ErrInvalidValue))
 	}
 
+	for i, a := range c.Egress.Allow {
+		if _, err := netip.ParsePrefix(a); err != nil {
+			check(fmt.Sprintf("egress.allow[%d]", i), fmt.Errorf("%w: must be a network in CIDR form, such as 10.0.5.0/24 or fd00::/64", ErrInvalidValue))
+		}
+	}
 	if c.Secrets.Key == "" && len(c.Secrets.PreviousKeys) > 0 {
 		check("secrets.key", fmt.Errorf("%w: required when secrets.previous_keys is set", ErrInvalidValue))
 	}
