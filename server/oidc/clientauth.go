@@ -213,8 +213,9 @@ func (p *Provider) authenticate(ctx context.Context, tx store.Tx, iss Issuer, ca
 	bad := ptr(ErrInvalidClient.WithDescription("client authentication failed"))
 	c := ca.creds
 	if c.method == tenant.AuthClientSecretBasic || c.method == tenant.AuthClientSecretPost {
-		// One lookup: the secret check reads the app, whatever its tenant.
-		app, err := p.tenants.VerifyAppSecret(ctx, tx, c.id, c.secret)
+		// One lookup: the secret check reads the app, in the issuer's
+		// tenant only (a client of another tenant leaves no trace there).
+		app, err := p.tenants.VerifyAppSecret(ctx, tx, iss.TenantID, c.id, c.secret)
 		switch {
 		case errors.Is(err, tenant.ErrBadSecret):
 			return tenant.App{}, bad, nil

@@ -103,7 +103,7 @@ func ExampleService_CreateApp() {
 			return err
 		}
 		fmt.Println(app.GrantTypes, app.TokenEndpointAuthMethod, strings.HasPrefix(secret, tenant.SecretPrefix))
-		_, err = svc.VerifyAppSecret(ctx, tx, app.ID, secret)
+		_, err = svc.VerifyAppSecret(ctx, tx, app.TenantID, app.ID, secret)
 		fmt.Println("verified:", err == nil)
 		return nil
 	})

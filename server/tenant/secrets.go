@@ -112,13 +112,14 @@ func (s *Service) AppSecrets(ctx context.Context, tx store.Tx, tenantID, appID s
 	return nonNilList(list), err
 }
 
-// VerifyAppSecret checks a client's secret and returns its app. An unknown
-// or public client and a wrong or expired secret all return ErrBadSecret.
-// A successful check records the secret's last use, so tx must be a
-// read-write transaction.
-func (s *Service) VerifyAppSecret(ctx context.Context, tx store.Tx, clientID, secret string) (App, error) {
+// VerifyAppSecret checks the secret of a client of a tenant and returns
+// its app. A client that is unknown, of another tenant or public, and a
+// wrong or expired secret all return ErrBadSecret, and nothing is
+// written for them. A successful check records the secret's last use, so
+// tx must be a read-write transaction.
+func (s *Service) VerifyAppSecret(ctx context.Context, tx store.Tx, tenantID, clientID, secret string) (App, error) {
 	mac := s.sec.MAC(secretMACPurpose, []byte(secret))
-	a, err := s.AppByClientID(ctx, tx, clientID)
+	a, err := s.App(ctx, tx, tenantID, clientID)
 	if errors.Is(err, store.ErrNotFound) {
 		return App{}, ErrBadSecret
 	}

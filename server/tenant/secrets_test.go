@@ -40,7 +40,7 @@ func TestClientSecrets(t *testing.T) {
 		verify := func(clientID, secret string) error {
 			t.Helper()
 			return e.do(t, func(ctx context.Context, tx store.Tx) error {
-				_, err := e.svc.VerifyAppSecret(ctx, tx, clientID, secret)
+				_, err := e.svc.VerifyAppSecret(ctx, tx, ten.ID, clientID, secret)
 				return err
 			})
 		}
