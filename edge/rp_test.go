@@ -15,6 +15,7 @@ import (
 
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/server/oidc"
+	"github.com/lintel-id/lintel/server/oidc/keyring"
 	"github.com/lintel-id/lintel/server/store/storetest"
 )
 
@@ -80,7 +81,7 @@ func TestCertifiedRelyingParty(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			clk.Advance(oidc.KeyRotationLead + time.Minute)
+			clk.Advance(keyring.RotationLead + time.Minute)
 			refreshed.Expiry = time.Now().Add(-time.Minute)
 			rotated, err := conf.TokenSource(ctx, refreshed).Token()
 			if err != nil {

@@ -2,6 +2,7 @@ package oidc
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
@@ -135,4 +136,11 @@ func (p *Provider) PurgeCodes(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("oidc: purge codes: %w", err)
 	}
 	return n, nil
+}
+
+// randomToken returns n random bytes in unpadded base64url.
+func randomToken(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
 }

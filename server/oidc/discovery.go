@@ -3,7 +3,7 @@ package oidc
 import (
 	"net/http"
 
-	"github.com/go-jose/go-jose/v4"
+	"github.com/lintel-id/lintel/server/oidc/keyring"
 )
 
 // Endpoint paths under the issuer URL.
@@ -15,13 +15,9 @@ const (
 	PathKeys      = "/v1/keys"
 )
 
-// Cache lifetimes of the public documents. The JWK set is fetched again
-// by relying parties on an unknown kid, so rotation must publish a new key
-// at least keysMaxAge before it signs.
-const (
-	discoveryMaxAge = "public, max-age=3600"
-	keysMaxAge      = "public, max-age=600"
-)
+// discoveryMaxAge is the cache lifetime of the provider metadata; that of
+// the JWK set is keysMaxAge (keys.go).
+const discoveryMaxAge = "public, max-age=3600"
 
 // discoveryDoc is the OpenID Provider metadata (OpenID Connect Discovery
 // 1.0 §3, RFC 8414, RFC 9207).
@@ -69,7 +65,7 @@ func discovery(iss Issuer) discoveryDoc {
 		ResponseModesSupported:                     []string{"query"},
 		GrantTypesSupported:                        []string{"authorization_code", "refresh_token", "client_credentials"},
 		SubjectTypesSupported:                      []string{"public"},
-		IDTokenSigningAlgValuesSupported:           []string{algRS256, algES256, algEdDSA},
+		IDTokenSigningAlgValuesSupported:           []string{keyring.RS256, keyring.ES256, keyring.EdDSA},
 		TokenEndpointAuthMethodsSupported:          []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"},
 		TokenEndpointAuthSigningAlgValuesSupported: supportedAssertionAlgs(),
 		IntrospectionEndpointAuthMethodsSupported:  []string{"client_secret_basic", "client_secret_post", "private_key_jwt"},
@@ -96,41 +92,5 @@ func (p *Provider) Discovery() http.Handler {
 		w.Header().Set("Cache-Control", discoveryMaxAge)
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		writeJSON(w, http.StatusOK, discovery(iss))
-	})
-}
-
-// JWKS returns the JWK set endpoint ({issuer}/v1/keys): the public keys
-// that verify the issuer's ID tokens (RS256, ES256 or EdDSA, as each client
-// registered) and access tokens (ES256), including keys published ahead
-// of use and retired keys whose tokens may still be live.
-// The keys are created on the first request if they do not exist yet, so
-// the set is never empty.
-func (p *Provider) JWKS() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		iss, ok := p.issuerOf(w, r)
-		if !ok || !allowMethods(w, r, http.MethodGet, http.MethodHead) {
-			return
-		}
-		ctx := r.Context()
-		// Every algorithm's key exists before a client's first token needs
-		// it, so relying parties see it here first.
-		var err error
-		for _, alg := range keyAlgs {
-			if _, err = p.signer(ctx, iss, alg); err != nil {
-				break
-			}
-		}
-		set := []jose.JSONWebKey{}
-		if err == nil {
-			set, err = p.publishedKeys(ctx, iss)
-		}
-		if err != nil {
-			p.log.ErrorContext(ctx, "jwks: keys", "tenant", iss.TenantID, "err", err)
-			writeError(w, ErrServerError)
-			return
-		}
-		w.Header().Set("Cache-Control", keysMaxAge)
-		w.Header().Set("Access-Control-Allow-Origin", "*")
-		writeJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: set})
 	})
 }

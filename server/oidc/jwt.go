@@ -12,6 +12,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/lintel-id/lintel/server/oidc/keyring"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
 )
@@ -51,13 +52,13 @@ type idClaims struct {
 
 // sign signs claims with k, naming k in the kid header; typ, when set,
 // replaces the default "JWT" header.
-func sign(k *signingKey, typ string, claims jwt.Claims) (string, error) {
-	t := jwt.NewWithClaims(jwt.GetSigningMethod(k.slot.alg), claims)
-	t.Header["kid"] = k.kid
+func sign(k *keyring.Key, typ string, claims jwt.Claims) (string, error) {
+	t := jwt.NewWithClaims(jwt.GetSigningMethod(k.Alg()), claims)
+	t.Header["kid"] = k.ID()
 	if typ != "" {
 		t.Header["typ"] = typ
 	}
-	s, err := t.SignedString(k.private)
+	s, err := t.SignedString(k.Signer())
 	if err != nil {
 		return "", fmt.Errorf("oidc: sign: %w", err)
 	}
@@ -69,7 +70,7 @@ func sign(k *signingKey, typ string, claims jwt.Claims) (string, error) {
 // §3.1.3.6). RS256 and ES256 hash with SHA-256; EdDSA (Ed25519) with
 // SHA-512, as relying parties such as go-oidc expect.
 func atHash(accessToken, idAlg string) string {
-	if idAlg == algEdDSA {
+	if idAlg == keyring.EdDSA {
 		sum := sha512.Sum512([]byte(accessToken))
 		return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
 	}
@@ -86,7 +87,7 @@ var errBadToken = errors.New("oidc: access token does not verify")
 // a subject and a client.
 func (p *Provider) verifyAccess(ctx context.Context, iss Issuer, raw string) (accessClaims, error) {
 	parser := jwt.NewParser(
-		jwt.WithValidMethods([]string{algES256}),
+		jwt.WithValidMethods([]string{keyring.ES256}),
 		jwt.WithIssuer(iss.URL),
 		jwt.WithAudience(iss.URL),
 		jwt.WithExpirationRequired(),
@@ -104,10 +105,10 @@ func (p *Provider) verifyAccess(ctx context.Context, iss Issuer, raw string) (ac
 		if err != nil {
 			return nil, err
 		}
-		if k.slot.alg != algES256 {
-			return nil, fmt.Errorf("key %q is not an access-token key", k.kid)
+		if k.Alg() != keyring.ES256 {
+			return nil, fmt.Errorf("key %q is not an access-token key", k.ID())
 		}
-		return k.private.Public(), nil
+		return k.Public(), nil
 	})
 	if lookupErr != nil {
 		return accessClaims{}, fmt.Errorf("oidc: verification key: %w", lookupErr)
@@ -140,9 +141,9 @@ type minted struct {
 // key that does not exist (or is not iss's) fails the verification; a
 // failure to read keys is also stored in *internal, so that the caller
 // can answer it as an internal error rather than a bad token.
-func (p *Provider) tokenKey(ctx context.Context, iss Issuer, t *jwt.Token, internal *error) (*signingKey, error) {
+func (p *Provider) tokenKey(ctx context.Context, iss Issuer, t *jwt.Token, internal *error) (*keyring.Key, error) {
 	kid, _ := t.Header["kid"].(string)
-	k, err := p.keyByKID(ctx, iss, kid)
+	k, err := p.ring.ByKID(ctx, iss.TenantID, iss.Server, kid)
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
 			*internal = err
@@ -184,7 +185,7 @@ func (p *Provider) mint(iss Issuer, app tenant.App, m minted, keys tokenKeys) (t
 			ExpiresAt: jwt.NewNumericDate(now.Add(IDTokenLifetime)), IssuedAt: jwt.NewNumericDate(now),
 		},
 		AuthTime: authTime, Nonce: m.nonce, ACR: m.acr, AMR: nonEmpty(m.amr),
-		AZP: app.ID, AtHash: atHash(at, keys.id.slot.alg), SessionID: m.sessionID, userClaims: released(*m.user, m.scope),
+		AZP: app.ID, AtHash: atHash(at, keys.id.Alg()), SessionID: m.sessionID, userClaims: released(*m.user, m.scope),
 	}
 	if resp.IDToken, err = sign(keys.id, "", id); err != nil {
 		return tokenResponse{}, err

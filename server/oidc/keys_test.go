@@ -1,28 +1,24 @@
 package oidc_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/oidc"
-	"github.com/lintel-id/lintel/server/secrets"
+	"github.com/lintel-id/lintel/server/oidc/keyring"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/store/storetest"
 )
@@ -53,76 +49,50 @@ func kids(set jose.JSONWebKeySet) string {
 	return strings.Join(s, ",")
 }
 
-type keyRow struct {
-	kid, tenantID, alg string
-	jwk, sealed        []byte
-}
-
-func keyRows(t testing.TB, st store.Store) []keyRow {
+// keyCount counts the stored signing keys of every server.
+func keyCount(t testing.TB, st store.Store) int {
 	t.Helper()
-	var out []keyRow
+	var n int
 	err := st.View(context.Background(), func(ctx context.Context, tx store.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, tenant_id, alg, public_jwk, private_sealed FROM oidc_keys ORDER BY id`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var k keyRow
-			if err := rows.Scan(&k.kid, &k.tenantID, &k.alg, &k.jwk, &k.sealed); err != nil {
-				return err
-			}
-			out = append(out, k)
-		}
-		return rows.Err()
+		return tx.QueryRow(ctx, `SELECT COUNT(*) FROM oidc_keys`).Scan(&n)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out
+	return n
 }
 
 func TestKeys(t *testing.T) {
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
-			t.Run("creates each key once when two providers race on an empty database", func(t *testing.T) {
-				open := b.New(t)
-				w := newWorldOn(t, open)
-				nodes := []*oidc.Provider{w.p, w.provider(t, open(t))}
-				sets := make([]string, 8)
-				var wg sync.WaitGroup
-				for i := range sets {
-					wg.Go(func() {
-						set, _ := jwks(t, nodes[i%2], w.iss)
-						sets[i] = kids(set)
-					})
+			t.Run("serves the keys as public JSON, cacheable for the max-age the rotation lead counts on", func(t *testing.T) {
+				w := newWorld(t, b)
+				set, rec := jwks(t, w.p, w.iss)
+				if got := strings.Split(kids(set), ","); len(got) != 3 || !strings.HasPrefix(got[0], "RS256:") ||
+					!strings.HasPrefix(got[1], "ES256:") || !strings.HasPrefix(got[2], "EdDSA:") {
+					t.Errorf("JWKS %s, want one key per algorithm", kids(set))
 				}
-				wg.Wait()
-				for i, s := range sets {
-					if s != sets[0] {
-						t.Errorf("node answer %d: %s, want %s", i, s, sets[0])
+				_, age, ok := strings.Cut(rec.Header().Get("Cache-Control"), "max-age=")
+				if secs, err := strconv.Atoi(age); !ok || err != nil || time.Duration(secs)*time.Second != keyring.JWKSMaxAge {
+					t.Errorf("JWKS Cache-Control %q, want max-age %v", rec.Header().Get("Cache-Control"), keyring.JWKSMaxAge)
+				}
+				if got := rec.Header().Get("Access-Control-Allow-Origin"); got != "*" {
+					t.Errorf("JWKS Access-Control-Allow-Origin %q", got)
+				}
+				var raw struct{ Keys []map[string]any }
+				if err := json.Unmarshal(rec.Body.Bytes(), &raw); err != nil {
+					t.Fatal(err)
+				}
+				for _, k := range raw.Keys {
+					if k["use"] != "sig" || k["d"] != nil || k["p"] != nil {
+						t.Errorf("key served as %v", k)
+					}
+					if k["alg"] == "EdDSA" && (k["kty"] != "OKP" || k["crv"] != "Ed25519") {
+						t.Errorf("EdDSA key served as %v", k)
 					}
 				}
-				if rows := keyRows(t, w.st); len(rows) != 3 {
-					t.Errorf("%d key rows, want one RS256, one ES256 and one EdDSA", len(rows))
-				}
-				if n := strings.Count(w.logs.String(), "created signing key"); n != 3 {
-					t.Errorf("%d keys created, want 3", n)
-				}
-				if got := strings.Split(sets[0], ","); len(got) != 3 || !strings.HasPrefix(got[0], "RS256:") ||
-					!strings.HasPrefix(got[1], "ES256:") || !strings.HasPrefix(got[2], "EdDSA:") {
-					t.Errorf("JWKS %s, want one key per algorithm", sets[0])
-				}
-			})
-			t.Run("never stores private keys in plaintext", func(t *testing.T) {
-				w := newWorld(t, b)
-				set, _ := jwks(t, w.p, w.iss)
-				rows := keyRows(t, w.st)
-				if len(rows) != 3 || len(set.Keys) != 3 {
-					t.Fatalf("%d rows, %d published keys", len(rows), len(set.Keys))
-				}
-				for _, r := range rows {
-					checkSealed(t, w, r)
+				if n := keyCount(t, w.st); n != 3 {
+					t.Errorf("%d key rows, want 3", n)
 				}
 			})
 			t.Run("keeps its keys across restarts and separates tenants", func(t *testing.T) {
@@ -146,75 +116,6 @@ func TestKeys(t *testing.T) {
 					}
 				}
 			})
-		})
-	}
-}
-
-// checkSealed checks that a stored private key is not readable without
-// the secrets service, and opens only for its own row.
-func checkSealed(t *testing.T, w *world, r keyRow) {
-	t.Helper()
-	if _, err := x509.ParsePKCS8PrivateKey(r.sealed); err == nil {
-		t.Errorf("key %s is stored as plain PKCS#8", r.kid)
-	}
-	var pub jose.JSONWebKey
-	if err := json.Unmarshal(r.jwk, &pub); err != nil {
-		t.Fatal(err)
-	}
-	var secretPart []byte
-	der, err := w.sec.Open(context.Background(), nil, secrets.Binding{Tenant: r.tenantID, Purpose: "oidc.signing-key", Row: r.kid}, r.sealed)
-	if err != nil {
-		t.Fatalf("key %s does not open for its own row: %v", r.kid, err)
-	}
-	priv, err := x509.ParsePKCS8PrivateKey(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	switch k := priv.(type) {
-	case *rsa.PrivateKey:
-		secretPart = k.Primes[0].Bytes()
-		if r.alg != "RS256" || k.N.BitLen() != 2048 || !k.PublicKey.Equal(pub.Key) {
-			t.Errorf("key %s: alg %s, %d bits", r.kid, r.alg, k.N.BitLen())
-		}
-	case *ecdsa.PrivateKey:
-		secretPart, _ = k.Bytes()
-		if r.alg != "ES256" || k.Curve.Params().Name != "P-256" || !k.PublicKey.Equal(pub.Key) {
-			t.Errorf("key %s: alg %s, curve %s", r.kid, r.alg, k.Curve.Params().Name)
-		}
-	case ed25519.PrivateKey:
-		secretPart = k.Seed()
-		if r.alg != "EdDSA" || !k.Public().(ed25519.PublicKey).Equal(pub.Key) {
-			t.Errorf("key %s: alg %s", r.kid, r.alg)
-		}
-	default:
-		t.Fatalf("key %s is a %T", r.kid, priv)
-	}
-	if bytes.Contains(r.sealed, secretPart) || bytes.Contains(r.jwk, []byte(`"d"`)) {
-		t.Errorf("key %s: private material stored in the clear", r.kid)
-	}
-	_, err = w.sec.Open(context.Background(), nil, secrets.Binding{Tenant: "ten_other", Purpose: "oidc.signing-key", Row: r.kid}, r.sealed)
-	if !errors.Is(err, secrets.ErrDecrypt) {
-		t.Errorf("key %s opens for another tenant: %v", r.kid, err)
-	}
-}
-
-func TestKeySchemaRefusesTwoKeysOfOneGeneration(t *testing.T) {
-	for _, b := range storetest.Backends() {
-		t.Run(b.Name, func(t *testing.T) {
-			st := b.Open(t)
-			insert := func(kid string) error {
-				return st.Tx(context.Background(), func(ctx context.Context, tx store.Tx) error {
-					_, err := tx.Exec(ctx, `INSERT INTO oidc_keys (id, tenant_id, server, alg, generation, public_jwk, private_sealed, status, created_at)
-						VALUES (?, 'ten_1', 'default', 'ES256', 1, '{}', ?, 'active', ?)`, kid, []byte{1}, t0)
-					return err
-				})
-			}
-			if err := insert("kid-a"); err != nil {
-				t.Fatal(err)
-			}
-			if err := insert("kid-b"); !errors.Is(err, store.ErrConflict) {
-				t.Errorf("second key of generation 1: %v, want ErrConflict", err)
-			}
 		})
 	}
 }
@@ -308,7 +209,7 @@ type rotation struct {
 }
 
 func TestScheduledKeyRotation(t *testing.T) {
-	period, lead := oidc.KeyRotationPeriod, oidc.KeyRotationLead
+	period, lead := keyring.RotationPeriod, keyring.RotationLead
 	retention := oidc.AccessTokenLifetime + 5*time.Minute
 	ctx := context.Background()
 	for _, b := range storetest.Backends() {
@@ -419,8 +320,8 @@ func TestScheduledKeyRotation(t *testing.T) {
 					if rep, err := r.w.p.RotateKeys(ctx); err != nil || rep != (oidc.RotationReport{Deleted: 3}) {
 						t.Errorf("RotateKeys: %+v, %v, want 3 deleted", rep, err)
 					}
-					if rows := keyRows(t, r.w.st); len(rows) != 3 {
-						t.Errorf("%d key rows, want 3", len(rows))
+					if n := keyCount(t, r.w.st); n != 3 {
+						t.Errorf("%d key rows, want 3", n)
 					}
 					if got := keyStates(t, r.w, r.w.p); got != "ES256:current,EdDSA:current,RS256:current" {
 						t.Errorf("keys %s", got)
@@ -468,7 +369,7 @@ func TestOperatorKeyRotation(t *testing.T) {
 						states = append(states, k.Alg+":"+k.Status)
 						if k.Status == "next" {
 							next = append(next, k.ID)
-							if !k.ActivatesAt.Equal(t0.Add(oidc.KeyRotationLead)) {
+							if !k.ActivatesAt.Equal(t0.Add(keyring.RotationLead)) {
 								t.Errorf("next key activates at %v, want a lead from now", k.ActivatesAt)
 							}
 						}
@@ -553,31 +454,6 @@ func TestOperatorKeyRotation(t *testing.T) {
 						t.Error("node 2 signs with another key than node 1")
 					}
 				}},
-				{"publishes EdDSA keys as OKP and seals them", func(t *testing.T, w *world, _ *oidc.Provider) {
-					if _, err := w.p.RotateNow(ctx, w.iss.TenantID, w.iss.Server, false); err != nil {
-						t.Fatal(err)
-					}
-					_, rec := jwks(t, w.p, w.iss)
-					var raw struct{ Keys []map[string]any }
-					if err := json.Unmarshal(rec.Body.Bytes(), &raw); err != nil {
-						t.Fatal(err)
-					}
-					var okp int
-					for _, k := range raw.Keys {
-						if k["alg"] == "EdDSA" {
-							okp++
-							if k["kty"] != "OKP" || k["crv"] != "Ed25519" || k["use"] != "sig" || k["d"] != nil {
-								t.Errorf("EdDSA key published as %v", k)
-							}
-						}
-					}
-					if okp != 1 {
-						t.Errorf("%d EdDSA keys published, want 1", okp)
-					}
-					for _, r := range keyRows(t, w.st) {
-						checkSealed(t, w, r)
-					}
-				}},
 				{"refuses an unknown tenant or server", func(t *testing.T, w *world, _ *oidc.Provider) {
 					for _, c := range [][2]string{{"ten_unknown", oidc.DefaultServer}, {"acme", oidc.DefaultServer}, {w.iss.TenantID, "other"}, {"", ""}} {
 						if _, err := w.p.RotateNow(ctx, c[0], c[1], true); !errors.Is(err, store.ErrNotFound) {
@@ -587,8 +463,8 @@ func TestOperatorKeyRotation(t *testing.T) {
 							t.Errorf("Keys(%q, %q): %v, want ErrNotFound", c[0], c[1], err)
 						}
 					}
-					if rows := keyRows(t, w.st); len(rows) != 0 {
-						t.Errorf("%d keys created for unknown servers", len(rows))
+					if n := keyCount(t, w.st); n != 0 {
+						t.Errorf("%d keys created for unknown servers", n)
 					}
 				}},
 			} {
@@ -602,40 +478,36 @@ func TestOperatorKeyRotation(t *testing.T) {
 	}
 }
 
-func TestConcurrentRotationsCreateOneNextKeyPerSlot(t *testing.T) {
-	for _, b := range storetest.Backends() {
-		t.Run(b.Name, func(t *testing.T) {
-			open := b.New(t)
-			w := newWorldOn(t, open)
-			jwks(t, w.p, w.iss)
-			jwks(t, w.p, w.other)
-			w.clk.Set(t0.Add(oidc.KeyRotationPeriod - oidc.KeyRotationLead))
-			nodes := []*oidc.Provider{w.p, w.provider(t, open(t)), w.provider(t, open(t))}
-			reports := make([]oidc.RotationReport, len(nodes))
-			errs := make([]error, len(nodes))
-			var wg sync.WaitGroup
-			for i, p := range nodes {
-				wg.Go(func() { reports[i], errs[i] = p.RotateKeys(context.Background()) })
+func TestNewPassesTheKeyRotationPolicyOn(t *testing.T) {
+	w := newWorld(t, storetest.SQLite())
+	deps := func(rotation, lead time.Duration) oidc.Deps {
+		return oidc.Deps{Store: w.st, Secrets: w.sec, Tenants: w.ten, Users: w.users, Clock: w.clk,
+			Events: events.New(w.st, w.sec, w.clk), KeyRotation: rotation, KeyLead: lead}
+	}
+	for _, bad := range [][2]time.Duration{{0, keyring.MinLead - time.Second}, {48 * time.Hour, 48 * time.Hour}, {-time.Hour, 0}} {
+		if _, err := oidc.New(deps(bad[0], bad[1])); err == nil {
+			t.Errorf("New accepts KeyRotation %v, KeyLead %v", bad[0], bad[1])
+		}
+	}
+	p, err := oidc.New(deps(7*24*time.Hour, 2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwks(t, p, w.iss) // the first keys
+	infos, err := p.RotateNow(context.Background(), w.iss.TenantID, w.iss.Server, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := 0
+	for _, k := range infos {
+		if k.Status == "next" {
+			next++
+			if !k.ActivatesAt.Equal(t0.Add(2 * time.Hour)) {
+				t.Errorf("next key activates at %v, want KeyLead from now", k.ActivatesAt)
 			}
-			wg.Wait()
-			created := 0
-			for i := range nodes {
-				if errs[i] != nil {
-					t.Errorf("node %d: %v", i, errs[i])
-				}
-				created += reports[i].Created
-			}
-			if created != 6 {
-				t.Errorf("%d keys created, want one per slot (6): %+v", created, reports)
-			}
-			if rows := keyRows(t, w.st); len(rows) != 12 {
-				t.Errorf("%d key rows, want 12", len(rows))
-			}
-			for _, iss := range []oidc.Issuer{w.iss, w.other} {
-				if set, _ := jwks(t, nodes[2], iss); len(set.Keys) != 6 {
-					t.Errorf("JWKS %s, want 6 keys", kids(set))
-				}
-			}
-		})
+		}
+	}
+	if next != 3 {
+		t.Errorf("%d next keys, want 3", next)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/lintel-id/lintel/server/oidc/keyring"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
 )
@@ -32,7 +33,7 @@ const (
 const hintSkew = 5 * time.Minute
 
 // idTokenAlgs are the algorithms ID tokens are signed with.
-var idTokenAlgs = []string{algRS256, algES256, jwt.SigningMethodEdDSA.Alg()}
+var idTokenAlgs = []string{keyring.RS256, keyring.ES256, jwt.SigningMethodEdDSA.Alg()}
 
 // logoutParams are the parameters of a logout request (RP-Initiated
 // Logout §2); none may appear twice. Others are ignored.
@@ -191,10 +192,10 @@ func (p *Provider) verifyHint(ctx context.Context, iss Issuer, raw string) (hint
 		if err != nil {
 			return nil, err
 		}
-		if alg, _ := t.Header["alg"].(string); alg != k.slot.alg {
-			return nil, fmt.Errorf("alg %q is not the alg of key %q", alg, k.kid)
+		if alg, _ := t.Header["alg"].(string); alg != k.Alg() {
+			return nil, fmt.Errorf("alg %q is not the alg of key %q", alg, k.ID())
 		}
-		return k.private.Public(), nil
+		return k.Public(), nil
 	})
 	if lookupErr != nil {
 		return hintClaims{}, fmt.Errorf("oidc: verification key: %w", lookupErr)

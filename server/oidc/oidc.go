@@ -5,7 +5,8 @@
 // (RFC 9068), and serves discovery, the JWK set and userinfo.
 //
 // The package speaks the protocol and stores what the protocol needs
-// (signing keys, codes); it renders no pages and never looks at Host or
+// (codes, grants; signing keys through its keyring, package
+// server/oidc/keyring); it renders no pages and never looks at Host or
 // X-Forwarded-*: the edge routes a request to a tenant, builds the Issuer
 // from the tenant's verified domain and puts it in the request context
 // with WithIssuer before calling a handler. Signing in (who the user is,
@@ -19,6 +20,7 @@ package oidc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -26,6 +28,7 @@ import (
 
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/server/events"
+	"github.com/lintel-id/lintel/server/oidc/keyring"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
@@ -124,14 +127,15 @@ type Deps struct {
 	// DefaultRefreshIdle and DefaultRefreshAbsolute.
 	RefreshIdle, RefreshAbsolute time.Duration
 	// KeyRotation is how long a signing key signs and KeyLead how long
-	// the next one is published before; zero means KeyRotationPeriod and
-	// KeyRotationLead. KeyLead must be shorter than KeyRotation.
+	// the next one is published before; zero means keyring.RotationPeriod
+	// and keyring.RotationLead. KeyLead must be at least keyring.MinLead
+	// and shorter than KeyRotation.
 	KeyRotation, KeyLead time.Duration
 }
 
 // Provider is the OpenID provider of every tenant's default authorization
-// server. It is safe for concurrent use; its only state is a cache of
-// immutable signing keys.
+// server. It is safe for concurrent use; its only state is caches: of
+// immutable signing keys (its keyring) and of clients' JWK sets.
 type Provider struct {
 	st      store.Store
 	sec     *secrets.Service
@@ -149,12 +153,7 @@ type Provider struct {
 	systemMu sync.Mutex            // guards systemID
 	systemID string                // the system tenant's ID, once known
 
-	rotation, lead time.Duration // key rotation policy (rotation.go)
-
-	mu     sync.Mutex             // guards byKID and active
-	byKID  map[string]*signingKey // every key seen, by kid
-	active map[keySlot]slotKeys   // the keys of each slot and when they sign
-	loadMu sync.Mutex             // serialises loading and creating signing keys
+	ring *keyring.Ring // the signing keys of every server
 }
 
 // New returns a Provider. Every dependency but Logger is required.
@@ -182,22 +181,22 @@ func New(d Deps) (*Provider, error) {
 	if d.RefreshIdle > d.RefreshAbsolute {
 		return nil, errors.New("oidc: Deps.RefreshIdle exceeds Deps.RefreshAbsolute")
 	}
-	rotation, lead, err := rotationPolicy(d.KeyRotation, d.KeyLead)
-	if err != nil {
-		return nil, err
-	}
 	log := d.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	log = log.With("component", "oidc")
+	ring, err := keyring.New(keyring.Deps{Store: d.Store, Secrets: d.Secrets, Clock: d.Clock, Logger: log,
+		TokenLifetime: max(AccessTokenLifetime, IDTokenLifetime), Rotation: d.KeyRotation, Lead: d.KeyLead})
+	if err != nil {
+		return nil, fmt.Errorf("oidc: Deps.KeyRotation or Deps.KeyLead: %w", err)
+	}
 	return &Provider{
 		st: d.Store, sec: d.Secrets, tenants: d.Tenants, users: d.Users, clk: d.Clock, events: d.Events,
 		httpc: d.HTTPClient, refreshIdle: d.RefreshIdle, refreshAbsolute: d.RefreshAbsolute,
-		rotation: rotation, lead: lead,
 		keyCache: map[string]cachedKeys{},
-		log:      log.With("component", "oidc"),
-		byKID:    map[string]*signingKey{},
-		active:   map[keySlot]slotKeys{},
+		log:      log,
+		ring:     ring,
 	}, nil
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/lintel-id/lintel/internal/requestid"
 	"github.com/lintel-id/lintel/server/events"
+	"github.com/lintel-id/lintel/server/oidc/keyring"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
 )
@@ -25,7 +26,7 @@ type tokenResponse struct {
 
 // tokenKeys are the keys a token response is signed with; id is nil for
 // grants that issue no ID token.
-type tokenKeys struct{ access, id *signingKey }
+type tokenKeys struct{ access, id *keyring.Key }
 
 // Token returns the token endpoint ({issuer}/v1/token). It answers a POST
 // of a form with one of three grant types:
@@ -158,15 +159,15 @@ type issued struct {
 // ES256 for the access token and, when withID, the app's ID token
 // algorithm.
 func (p *Provider) keys(ctx context.Context, iss Issuer, app tenant.App, withID bool) (tokenKeys, error) {
-	at, err := p.signer(ctx, iss, algES256)
+	at, err := p.ring.Signer(ctx, iss.TenantID, iss.Server, keyring.ES256)
 	if err != nil || !withID {
 		return tokenKeys{access: at}, err
 	}
 	alg := app.IDTokenAlg
 	if alg == "" {
-		alg = algRS256
+		alg = keyring.RS256
 	}
-	id, err := p.signer(ctx, iss, alg)
+	id, err := p.ring.Signer(ctx, iss.TenantID, iss.Server, alg)
 	return tokenKeys{access: at, id: id}, err
 }
 
