@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/lintel-id/lintel/internal/clientip"
 	"github.com/lintel-id/lintel/internal/requestid"
 )
 
@@ -29,7 +30,9 @@ func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := requestid.New()
 		w.Header().Set(requestIDHeader, id)
-		next.ServeHTTP(w, r.WithContext(requestid.With(r.Context(), id)))
+		// The client's address travels with the ID, for network zones.
+		ctx := clientip.With(requestid.With(r.Context(), id), clientip.OfRequest(r))
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
