@@ -126,5 +126,14 @@ func (u userClaims) UserClaims(ctx context.Context, tx store.Tx, tenantID, userI
 		// Tokens must not describe a user who may no longer sign in.
 		return oidc.Claims{}, fmt.Errorf("user %s: %w", usr.ID, store.ErrNotFound)
 	}
-	return oidc.Claims{Subject: usr.ID, Email: usr.Email, EmailVerified: usr.EmailVerified, Name: usr.Name, Locale: usr.Locale, UpdatedAt: usr.UpdatedAt}, nil
+	groups, err := u.dir.GroupsOf(ctx, tx, tenantID, userID)
+	if err != nil {
+		return oidc.Claims{}, err
+	}
+	c := oidc.Claims{Subject: usr.ID, Email: usr.Email, EmailVerified: usr.EmailVerified, Name: usr.Name, Locale: usr.Locale,
+		UpdatedAt: usr.UpdatedAt, Login: usr.Login, Status: string(usr.Status), Profile: usr.Profile}
+	for _, g := range groups {
+		c.Groups = append(c.Groups, oidc.Group{ID: g.ID, Name: g.Name})
+	}
+	return c, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -135,6 +136,83 @@ type minted struct {
 	user      *Claims
 	nonce     string
 	sessionID string
+	// audience is the access token's aud; empty means the issuer URL.
+	audience []string
+	// accessLifetime is the access token's lifetime; zero means
+	// AccessTokenLifetime.
+	accessLifetime time.Duration
+	// extraAccess and extraID are the server's custom claims; they never
+	// replace a claim the protocol sets.
+	extraAccess, extraID map[string]any
+}
+
+// claimSet is the claims of one response's tokens before signing.
+type claimSet struct {
+	access, id map[string]any // id is nil without an ID token
+	expiresIn  int64
+}
+
+// claimSet builds the claims of the tokens of m at now, with jti as the
+// access token's ID. The ID token lacks at_hash, which needs the signed
+// access token. Issuance and token preview both use it, so a preview
+// shows exactly what a token carries.
+func (p *Provider) claimSet(iss Issuer, app tenant.App, m minted, now time.Time, jti string) (claimSet, error) {
+	var authTime int64
+	if !m.authTime.IsZero() {
+		authTime = m.authTime.Unix()
+	}
+	lifetime := m.accessLifetime
+	if lifetime <= 0 {
+		lifetime = AccessTokenLifetime
+	}
+	aud := jwt.ClaimStrings{iss.URL}
+	if len(m.audience) > 0 {
+		aud = jwt.ClaimStrings(m.audience)
+	}
+	access, err := asMap(accessClaims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer: iss.URL, Subject: m.subject, Audience: aud,
+			ExpiresAt: jwt.NewNumericDate(now.Add(lifetime)), IssuedAt: jwt.NewNumericDate(now), ID: jti,
+		},
+		ClientID: app.ID, Scope: m.scope, AuthTime: authTime, ACR: m.acr, AMR: nonEmpty(m.amr),
+		GrantID: m.grantID, TenantID: m.tenantID,
+	}, m.extraAccess)
+	if err != nil {
+		return claimSet{}, err
+	}
+	cs := claimSet{access: access, expiresIn: int64(lifetime.Seconds())}
+	if m.user == nil {
+		return cs, nil
+	}
+	cs.id, err = asMap(idClaims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer: iss.URL, Subject: m.subject, Audience: jwt.ClaimStrings{app.ID},
+			ExpiresAt: jwt.NewNumericDate(now.Add(IDTokenLifetime)), IssuedAt: jwt.NewNumericDate(now),
+		},
+		AuthTime: authTime, Nonce: m.nonce, ACR: m.acr, AMR: nonEmpty(m.amr),
+		AZP: app.ID, SessionID: m.sessionID, userClaims: released(*m.user, m.scope),
+	}, m.extraID)
+	return cs, err
+}
+
+// asMap turns typed claims into a map and adds extra claims whose names
+// the typed claims do not use.
+func asMap(typed any, extra map[string]any) (map[string]any, error) {
+	b, err := json.Marshal(typed)
+	if err != nil {
+		return nil, fmt.Errorf("oidc: encode claims: %w", err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("oidc: decode claims: %w", err)
+	}
+	for k, v := range extra {
+		if _, taken := out[k]; !taken {
+			out[k] = v
+		}
+	}
+	delete(out, "at_hash") // set after the access token is signed
+	return out, nil
 }
 
 // tokenKey returns the key of iss that a token's kid header names. A
@@ -153,41 +231,24 @@ func (p *Provider) tokenKey(ctx context.Context, iss Issuer, t *jwt.Token, inter
 	return k, nil
 }
 
-// mint signs an ES256 access token for the issuer's audience and, when
+// mint signs an ES256 access token for the server's audience and, when
 // m.user is set, an ID token for the client with the claims its scope
 // grants, signed with keys.id.
 func (p *Provider) mint(iss Issuer, app tenant.App, m minted, keys tokenKeys) (tokenResponse, error) {
-	now := p.now()
-	var authTime int64
-	if !m.authTime.IsZero() {
-		authTime = m.authTime.Unix()
-	}
-	access := accessClaims{
-		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer: iss.URL, Subject: m.subject, Audience: jwt.ClaimStrings{iss.URL},
-			ExpiresAt: jwt.NewNumericDate(now.Add(AccessTokenLifetime)), IssuedAt: jwt.NewNumericDate(now),
-			ID: randomToken(16),
-		},
-		ClientID: app.ID, Scope: m.scope, AuthTime: authTime, ACR: m.acr, AMR: nonEmpty(m.amr),
-		GrantID: m.grantID, TenantID: m.tenantID,
-	}
-	at, err := sign(keys.access, accessTokenType, access)
+	cs, err := p.claimSet(iss, app, m, p.now(), randomToken(16))
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	resp := tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(AccessTokenLifetime.Seconds()), Scope: m.scope}
-	if m.user == nil || keys.id == nil {
+	at, err := sign(keys.access, accessTokenType, jwt.MapClaims(cs.access))
+	if err != nil {
+		return tokenResponse{}, err
+	}
+	resp := tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: cs.expiresIn, Scope: m.scope}
+	if cs.id == nil || keys.id == nil {
 		return resp, nil
 	}
-	id := idClaims{
-		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer: iss.URL, Subject: m.subject, Audience: jwt.ClaimStrings{app.ID},
-			ExpiresAt: jwt.NewNumericDate(now.Add(IDTokenLifetime)), IssuedAt: jwt.NewNumericDate(now),
-		},
-		AuthTime: authTime, Nonce: m.nonce, ACR: m.acr, AMR: nonEmpty(m.amr),
-		AZP: app.ID, AtHash: atHash(at, keys.id.Alg()), SessionID: m.sessionID, userClaims: released(*m.user, m.scope),
-	}
-	if resp.IDToken, err = sign(keys.id, "", id); err != nil {
+	cs.id["at_hash"] = atHash(at, keys.id.Alg())
+	if resp.IDToken, err = sign(keys.id, "", jwt.MapClaims(cs.id)); err != nil {
 		return tokenResponse{}, err
 	}
 	return resp, nil

@@ -96,7 +96,17 @@ type Claims struct {
 	Name, Locale  string
 	// UpdatedAt is when the profile last changed; zero omits updated_at.
 	UpdatedAt time.Time
+	// Login and Status describe the account to claim expressions and
+	// policies; Profile holds its custom attributes.
+	Login, Status string
+	Profile       map[string]any
+	// Groups are the user's groups, which access rules and claim
+	// expressions read.
+	Groups []Group
 }
+
+// Group is a group a user belongs to.
+type Group struct{ ID, Name string }
 
 // Users looks up the claims of a user; the directory implements it.
 //
