@@ -54,7 +54,7 @@ func requestFor(w *world, r Route, rel string) (path, body string) {
 	tn := w.target(rel)
 	f := w.fixture[tn.ID]
 	repl := []string{"{tenant}", tn.ID, "{server}", "default"}
-	for _, kind := range []string{"app", "brand", "domain", "origin", "token", "user", "credential", "group", "type", "rule"} {
+	for _, kind := range []string{"app", "brand", "domain", "origin", "token", "user", "credential", "group", "type", "rule", "zone"} {
 		id := f[kind]
 		if r.Method == http.MethodDelete {
 			id = "nope_00000000000000000000000000"

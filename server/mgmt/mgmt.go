@@ -94,6 +94,7 @@ func New(d Deps) (*API, error) {
 	a.registerTenants()
 	a.registerApps()
 	a.registerOrigins()
+	a.registerZones()
 	a.registerBrands()
 	a.registerDomains()
 	a.registerTokens()

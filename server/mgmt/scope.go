@@ -38,6 +38,9 @@ const (
 	// servers and their signing keys.
 	ScopeAuthServersRead  Scope = "authservers:read"
 	ScopeAuthServersWrite Scope = "authservers:write"
+	// ScopeZonesRead and ScopeZonesWrite cover network zones.
+	ScopeZonesRead  Scope = "zones:read"
+	ScopeZonesWrite Scope = "zones:write"
 )
 
 // AllScopes lists every scope, in a stable order.
@@ -48,6 +51,7 @@ var AllScopes = []Scope{
 	ScopeEventsRead, ScopeUsersRead, ScopeUsersWrite, ScopeUsersUnlock, ScopeFactorsReset,
 	ScopeGroupsRead, ScopeGroupsWrite, ScopeSchemasRead, ScopeSchemasWrite, ScopeUsersActivate,
 	ScopeAuthServersRead, ScopeAuthServersWrite,
+	ScopeZonesRead, ScopeZonesWrite,
 }
 
 // Role is an admin role (DESIGN, Decisions): a named set of scopes.

@@ -162,6 +162,11 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 				return err
 			}
 			f["app"], f["brand"], f["domain"], f["origin"], f["token"] = app.ID, brand.ID, dom.ID, org.ID, tok.ID
+			zone, err := w.tenants.CreateZone(ctx, tx, tn.ID, tenant.ZoneInput{Name: "Fixture", CIDRs: []string{"192.0.2.0/24"}})
+			if err != nil {
+				return err
+			}
+			f["zone"] = zone.ID
 			u, err := w.dir.CreateUser(ctx, tx, tn.ID, directory.UserInput{Login: "fixture@example.com", Name: "Fixture"})
 			if err != nil {
 				return err

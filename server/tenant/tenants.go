@@ -227,6 +227,7 @@ func (s *Service) DeleteTenant(ctx context.Context, tx store.Tx, id string) erro
 		`DELETE FROM app_secrets WHERE app_id IN (SELECT id FROM apps WHERE tenant_id = ?)`,
 		`DELETE FROM apps WHERE tenant_id = ?`,
 		`DELETE FROM brands WHERE tenant_id = ?`,
+		`DELETE FROM network_zones WHERE tenant_id = ?`,
 		`DELETE FROM tenants WHERE id = ?`,
 	} {
 		args := []any{t.ID}

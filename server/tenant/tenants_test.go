@@ -192,7 +192,7 @@ func TestDeleteTenant(t *testing.T) {
 			other, _ := e.app(t, parent.ID, webApp("Kept"))
 			e.ok(t, func(ctx context.Context, tx store.Tx) error { return e.svc.DeleteTenant(ctx, tx, child.ID) })
 			for table, want := range map[string]int{"tenants": 1, "tenant_delegations": 0, "apps": 1, "app_secrets": 1,
-				"brands": 0, "domains": 0, "trusted_origins": 0} {
+				"brands": 0, "domains": 0, "trusted_origins": 0, "network_zones": 0} {
 				if n := e.count(t, table); n != want {
 					t.Errorf("%s has %d rows, want %d", table, n, want)
 				}
