@@ -20,6 +20,7 @@ import (
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/oidc"
+	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/store/storetest"
@@ -95,7 +96,7 @@ func lintelServer(b *testing.B, be storetest.Backend) (*httptest.Server, url.Val
 		b.Fatal(err)
 	}
 	ten := tenant.New(sec, clk, tenant.Options{})
-	p, err := oidc.New(oidc.Deps{Store: st, Secrets: sec, Tenants: ten, Users: noUsers{}, Events: events.New(st, sec, clk), Clock: clk})
+	p, err := oidc.New(oidc.Deps{Store: st, Secrets: sec, Tenants: ten, Servers: authserver.New(clk), Users: noUsers{}, Events: events.New(st, sec, clk), Clock: clk})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -50,21 +50,21 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 	site.HandleFunc("GET /api/v1/flows/{flow}", s.flowByID)
 	site.HandleFunc("POST /api/v1/flows/{flow}", s.continueFlow)
 
-	site.Handle("GET /oauth2/{server}/.well-known/openid-configuration", withIssuer(cfg.OIDC.Discovery()))
-	site.Handle("GET /oauth2/{server}/v1/keys", withIssuer(cfg.OIDC.JWKS()))
-	site.Handle("POST /oauth2/{server}/v1/token", withIssuer(cfg.OIDC.Token()))
-	site.Handle("/oauth2/{server}/v1/userinfo", withIssuer(cfg.OIDC.UserInfo()))
-	site.Handle("POST /oauth2/{server}/v1/introspect", withIssuer(cfg.OIDC.Introspect()))
-	site.Handle("POST /oauth2/{server}/v1/revoke", withIssuer(cfg.OIDC.Revoke()))
+	site.Handle("GET /oauth2/{server}/.well-known/openid-configuration", s.withIssuer(cfg.OIDC.Discovery()))
+	site.Handle("GET /oauth2/{server}/v1/keys", s.withIssuer(cfg.OIDC.JWKS()))
+	site.Handle("POST /oauth2/{server}/v1/token", s.withIssuer(cfg.OIDC.Token()))
+	site.Handle("/oauth2/{server}/v1/userinfo", s.withIssuer(cfg.OIDC.UserInfo()))
+	site.Handle("POST /oauth2/{server}/v1/introspect", s.withIssuer(cfg.OIDC.Introspect()))
+	site.Handle("POST /oauth2/{server}/v1/revoke", s.withIssuer(cfg.OIDC.Revoke()))
 
 	// The system tenant's machine endpoints, on the public host only: its
 	// default server issues the management API's OAuth tokens.
 	sys := http.NewServeMux()
-	sys.Handle("GET "+SystemPrefix+"/oauth2/{server}/.well-known/openid-configuration", withIssuer(cfg.OIDC.Discovery()))
-	sys.Handle("GET "+SystemPrefix+"/oauth2/{server}/v1/keys", withIssuer(cfg.OIDC.JWKS()))
-	sys.Handle("POST "+SystemPrefix+"/oauth2/{server}/v1/token", withIssuer(cfg.OIDC.Token()))
-	sys.Handle("POST "+SystemPrefix+"/oauth2/{server}/v1/introspect", withIssuer(cfg.OIDC.Introspect()))
-	sys.Handle("POST "+SystemPrefix+"/oauth2/{server}/v1/revoke", withIssuer(cfg.OIDC.Revoke()))
+	sys.Handle("GET "+SystemPrefix+"/oauth2/{server}/.well-known/openid-configuration", s.withIssuer(cfg.OIDC.Discovery()))
+	sys.Handle("GET "+SystemPrefix+"/oauth2/{server}/v1/keys", s.withIssuer(cfg.OIDC.JWKS()))
+	sys.Handle("POST "+SystemPrefix+"/oauth2/{server}/v1/token", s.withIssuer(cfg.OIDC.Token()))
+	sys.Handle("POST "+SystemPrefix+"/oauth2/{server}/v1/introspect", s.withIssuer(cfg.OIDC.Introspect()))
+	sys.Handle("POST "+SystemPrefix+"/oauth2/{server}/v1/revoke", s.withIssuer(cfg.OIDC.Revoke()))
 	mux.Handle(SystemPrefix+"/oauth2/", router.system(sys))
 
 	static, err := fs.Sub(assets.FS(), ".")

@@ -18,9 +18,9 @@ import (
 
 // withIssuer hands an OpenID provider endpoint the issuer of the request's
 // site; unknown authorization servers get an empty 404.
-func withIssuer(h http.Handler) http.Handler {
+func (s *siteHandlers) withIssuer(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		iss, ok := issuer(r)
+		iss, ok := s.issuer(r)
 		if !ok {
 			w.WriteHeader(http.StatusNotFound)
 			return
@@ -56,7 +56,7 @@ func (s *siteHandlers) logout(w http.ResponseWriter, r *http.Request) {
 		s.logoutRequest(w, r, r.PostForm)
 		return
 	}
-	iss, ok := issuer(r)
+	iss, ok := s.issuer(r)
 	if !ok {
 		s.errorPage(w, r, http.StatusNotFound, "error.not_found")
 		return
@@ -97,7 +97,7 @@ func logoutRequestPOST(r *http.Request) bool {
 // logoutRequest validates a logout request and shows the confirmation
 // page carrying it, or ends at once when there is no session.
 func (s *siteHandlers) logoutRequest(w http.ResponseWriter, r *http.Request, params url.Values) {
-	iss, ok := issuer(r)
+	iss, ok := s.issuer(r)
 	if !ok {
 		s.errorPage(w, r, http.StatusNotFound, "error.not_found")
 		return

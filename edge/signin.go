@@ -28,15 +28,22 @@ type siteHandlers struct {
 	flowTTL time.Duration
 }
 
-// issuer returns the request's authorization server; only "default"
-// exists so far.
-func issuer(r *http.Request) (oidc.Issuer, bool) {
+// issuer returns the request's authorization server as reached on its
+// site: false for one the tenant does not have, that is inactive, or that
+// has a fixed issuer on another host (or when the store fails, logged).
+func (s *siteHandlers) issuer(r *http.Request) (oidc.Issuer, bool) {
 	site, ok := SiteFrom(r.Context())
-	server := r.PathValue("server")
-	if !ok || server != oidc.DefaultServer {
+	if !ok {
 		return oidc.Issuer{}, false
 	}
-	return site.AuthServer(server), true
+	iss, err := s.oidc.Issuer(r.Context(), site.Tenant.ID, r.PathValue("server"), site.Base)
+	if err != nil {
+		if !errors.Is(err, oidc.ErrUnknownServer) {
+			s.log.ErrorContext(r.Context(), "edge: authorization server", "err", err)
+		}
+		return oidc.Issuer{}, false
+	}
+	return iss, true
 }
 
 func flowCookie(id string) string { return "lintel-flow-" + id }
@@ -44,7 +51,7 @@ func flowCookie(id string) string { return "lintel-flow-" + id }
 // authorize starts a flow for the hosted page. Errors found before the
 // client and redirect URI are proven get a page, never a redirect.
 func (s *siteHandlers) authorize(w http.ResponseWriter, r *http.Request) {
-	iss, ok := issuer(r)
+	iss, ok := s.issuer(r)
 	if !ok {
 		s.errorPage(w, r, http.StatusNotFound, "error.not_found")
 		return

@@ -24,6 +24,7 @@ import (
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor"
 	"github.com/lintel-id/lintel/server/oidc"
+	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/session"
 	"github.com/lintel-id/lintel/server/store"
@@ -76,7 +77,7 @@ func newSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock) *sit
 	dir := directory.New(clk, ev, sec)
 	pw := factor.NewPasswords(2)
 	sessions := session.New(sec, clk, session.Options{})
-	prov, err := oidc.New(oidc.Deps{Store: w.st, Secrets: sec, Tenants: w.tenants, Users: claimsOf{dir}, Events: ev, Clock: clk, Logger: log})
+	prov, err := oidc.New(oidc.Deps{Store: w.st, Secrets: sec, Tenants: w.tenants, Servers: authserver.New(clk), Users: claimsOf{dir}, Events: ev, Clock: clk, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/lintel-id/lintel/server/factor"
 	"github.com/lintel-id/lintel/server/mgmt"
 	"github.com/lintel-id/lintel/server/oidc"
+	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/session"
 	"github.com/lintel-id/lintel/server/store"
@@ -40,6 +41,9 @@ type system struct {
 	oidc      *oidc.Provider
 	engine    *engine.Engine
 	locales   *locales.Catalog
+	// authz holds the tenants' authorization servers: scopes, claims,
+	// access policies.
+	authz *authserver.Service
 	// egress dials every outbound call (client jwks_uri, later hooks and
 	// IdPs), refusing internal addresses.
 	egress *egress.Dialer
@@ -86,7 +90,10 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 		_ = st.Close()
 		return nil, err
 	}
-	if s.oidc, err = oidc.New(oidc.Deps{Store: st, Secrets: s.secrets, Tenants: s.tenants, Users: userClaims{s.directory}, Events: s.events, Clock: s.clock, Logger: s.log, HTTPClient: s.egress.Client()}); err != nil {
+	s.authz = authserver.New(s.clock)
+	s.authz.Zones = s.tenants
+	s.authz.WithAttributes(claimAttributes{s.directory})
+	if s.oidc, err = oidc.New(oidc.Deps{Store: st, Secrets: s.secrets, Tenants: s.tenants, Servers: s.authz, Users: userClaims{s.directory}, Events: s.events, Clock: s.clock, Logger: s.log, HTTPClient: s.egress.Client()}); err != nil {
 		_ = st.Close()
 		return nil, err
 	}

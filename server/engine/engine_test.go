@@ -14,6 +14,7 @@ import (
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor"
 	"github.com/lintel-id/lintel/server/oidc"
+	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/session"
 	"github.com/lintel-id/lintel/server/store"
@@ -61,7 +62,7 @@ func newEnv(t *testing.T, open storetest.Opener) *env {
 	dir := directory.New(clk, ev, sec)
 	pw := factor.NewPasswords(2)
 	log := slog.New(slog.DiscardHandler)
-	prov, err := oidc.New(oidc.Deps{Store: st, Secrets: sec, Tenants: tenants, Users: claims{dir}, Events: ev, Clock: clk, Logger: log})
+	prov, err := oidc.New(oidc.Deps{Store: st, Secrets: sec, Tenants: tenants, Servers: authserver.New(clk), Users: claims{dir}, Events: ev, Clock: clk, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

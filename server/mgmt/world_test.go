@@ -19,6 +19,7 @@ import (
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/oidc"
+	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/store/storetest"
@@ -51,6 +52,7 @@ type world struct {
 	tokens  *Tokens
 	dir     *directory.Directory
 	oidc    *oidc.Provider
+	authz   *authserver.Service
 	clock   *clock.Fake
 	api     *API
 	srv     *httptest.Server
@@ -95,8 +97,10 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 	w.events = events.New(w.st, w.sec, w.clock)
 	w.tokens = NewTokens(w.sec, w.clock)
 	w.dir = directory.New(w.clock, w.events, w.sec)
+	w.authz = authserver.New(w.clock)
+	w.authz.Zones = w.tenants
 	log := slog.New(slog.NewJSONHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	if w.oidc, err = oidc.New(oidc.Deps{Store: w.st, Secrets: w.sec, Tenants: w.tenants, Users: userClaims{w.dir}, Events: w.events, Clock: w.clock, Logger: log}); err != nil {
+	if w.oidc, err = oidc.New(oidc.Deps{Store: w.st, Secrets: w.sec, Tenants: w.tenants, Servers: w.authz, Users: userClaims{w.dir}, Events: w.events, Clock: w.clock, Logger: log}); err != nil {
 		t.Fatal(err)
 	}
 	if w.api, err = New(Deps{Store: w.st, Tenants: w.tenants, Directory: w.dir, Events: w.events, Tokens: w.tokens, Clock: w.clock, Logger: log, Version: "test",

@@ -74,6 +74,12 @@ func (p *Provider) ValidateAuthorize(ctx context.Context, iss Issuer, q url.Valu
 	if !iss.valid() {
 		return stop(ErrInvalidRequest.WithStatus(http.StatusNotFound).WithDescription("unknown authorization server"))
 	}
+	if _, err := p.server(ctx, iss.TenantID, iss.Server); errors.Is(err, ErrUnknownServer) {
+		return stop(ErrInvalidRequest.WithStatus(http.StatusNotFound).WithDescription("unknown authorization server"))
+	} else if err != nil {
+		p.log.ErrorContext(ctx, "authorize: authorization server", "tenant", iss.TenantID, "err", err)
+		return stop(ErrServerError)
+	}
 	for _, k := range []string{"client_id", "redirect_uri"} {
 		if len(q[k]) > 1 {
 			return stop(ErrInvalidRequest.WithDescription(k + " appears more than once"))

@@ -200,7 +200,7 @@ func TestManagementScopes(t *testing.T) {
 					}
 					// A token of one server is no access token of another.
 					for _, other := range []oidc.Issuer{w.iss, system, w.other} {
-						if other == iss {
+						if other.URL == iss.URL && other.TenantID == iss.TenantID {
 							continue
 						}
 						if _, err := w.p.VerifyAccessToken(ctx, other, raw); !errors.Is(err, oidc.ErrTokenInactive) {

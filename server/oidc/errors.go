@@ -2,6 +2,7 @@ package oidc
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 )
@@ -158,6 +159,16 @@ func (p *Provider) issuerOf(w http.ResponseWriter, r *http.Request) (Issuer, boo
 		return Issuer{}, false
 	case !iss.valid():
 		writeError(w, ErrInvalidRequest.WithStatus(http.StatusNotFound).WithDescription("unknown authorization server"))
+		return Issuer{}, false
+	}
+	// The edge resolved the server; checking again (cached) keeps a
+	// handler from serving one that was deleted or never existed.
+	if _, err := p.server(r.Context(), iss.TenantID, iss.Server); errors.Is(err, ErrUnknownServer) {
+		writeError(w, ErrInvalidRequest.WithStatus(http.StatusNotFound).WithDescription("unknown authorization server"))
+		return Issuer{}, false
+	} else if err != nil {
+		p.log.ErrorContext(r.Context(), "authorization server", "tenant", iss.TenantID, "server", iss.Server, "err", err)
+		writeError(w, ErrServerError)
 		return Issuer{}, false
 	}
 	return iss, true

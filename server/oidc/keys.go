@@ -2,6 +2,7 @@ package oidc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -129,7 +130,7 @@ func (p *Provider) checkServer(ctx context.Context, tenantID, server string) err
 	if !(Issuer{TenantID: tenantID, Server: server, URL: "-"}).valid() {
 		return fmt.Errorf("oidc: %w: authorization server %q of tenant %q", store.ErrNotFound, server, tenantID)
 	}
-	return p.st.View(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := p.st.View(ctx, func(ctx context.Context, tx store.Tx) error {
 		t, err := p.tenants.Tenant(ctx, tx, tenantID)
 		if err == nil && t.ID != tenantID { // found by slug
 			err = fmt.Errorf("%w: tenant %q", store.ErrNotFound, tenantID)
@@ -139,4 +140,13 @@ func (p *Provider) checkServer(ctx context.Context, tenantID, server string) err
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	if _, err := p.server(ctx, tenantID, server); errors.Is(err, ErrUnknownServer) {
+		return fmt.Errorf("oidc: %w: %w", store.ErrNotFound, err)
+	} else if err != nil {
+		return err
+	}
+	return nil
 }

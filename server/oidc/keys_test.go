@@ -481,7 +481,7 @@ func TestOperatorKeyRotation(t *testing.T) {
 func TestNewPassesTheKeyRotationPolicyOn(t *testing.T) {
 	w := newWorld(t, storetest.SQLite())
 	deps := func(rotation, lead time.Duration) oidc.Deps {
-		return oidc.Deps{Store: w.st, Secrets: w.sec, Tenants: w.ten, Users: w.users, Clock: w.clk,
+		return oidc.Deps{Store: w.st, Secrets: w.sec, Tenants: w.ten, Servers: w.servers(), Users: w.users, Clock: w.clk,
 			Events: events.New(w.st, w.sec, w.clk), KeyRotation: rotation, KeyLead: lead}
 	}
 	for _, bad := range [][2]time.Duration{{0, keyring.MinLead - time.Second}, {48 * time.Hour, 48 * time.Hour}, {-time.Hour, 0}} {

@@ -104,6 +104,12 @@ func (p *Provider) ValidateEndSession(ctx context.Context, iss Issuer, params ur
 	if !iss.valid() {
 		return EndSessionRequest{}, ptr(ErrInvalidRequest.WithStatus(http.StatusNotFound).WithDescription("unknown authorization server"))
 	}
+	if _, err := p.server(ctx, iss.TenantID, iss.Server); errors.Is(err, ErrUnknownServer) {
+		return EndSessionRequest{}, ptr(ErrInvalidRequest.WithStatus(http.StatusNotFound).WithDescription("unknown authorization server"))
+	} else if err != nil {
+		p.log.ErrorContext(ctx, "logout: authorization server", "tenant", iss.TenantID, "err", err)
+		return EndSessionRequest{}, ptr(ErrServerError)
+	}
 	for _, k := range logoutParams {
 		if len(params[k]) > 1 {
 			return EndSessionRequest{}, ptr(ErrInvalidRequest.WithDescription(k + " appears more than once"))

@@ -28,6 +28,7 @@ import (
 
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/server/events"
+	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/oidc/keyring"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/store"
@@ -57,16 +58,26 @@ const (
 // from the tenant's verified domain, never from request headers.
 type Issuer struct {
 	TenantID string
-	// Server is the authorization server's name; only DefaultServer exists
-	// so far.
+	// Server is the authorization server's name.
 	Server string
 	// URL is the issuer identifier, without a trailing slash.
 	URL string
+	// Audiences are the aud of the server's access tokens; empty means
+	// URL.
+	Audiences []string `json:",omitempty"`
 }
 
-// valid reports whether the issuer names a server this provider serves.
+// valid reports whether the issuer names a server.
 func (iss Issuer) valid() bool {
-	return iss.TenantID != "" && iss.Server == DefaultServer && iss.URL != ""
+	return iss.TenantID != "" && iss.Server != "" && iss.URL != ""
+}
+
+// audience returns the aud of the issuer's access tokens.
+func (iss Issuer) audience() []string {
+	if len(iss.Audiences) > 0 {
+		return iss.Audiences
+	}
+	return []string{iss.URL}
 }
 
 // endpoint returns the URL of an endpoint under the issuer.
@@ -123,6 +134,9 @@ type Deps struct {
 	Store   store.Store
 	Secrets *secrets.Service
 	Tenants *tenant.Service
+	// Servers holds the tenants' authorization servers: scopes, claims
+	// and access policies.
+	Servers *authserver.Service
 	Users   Users
 	// Events receives the system log's token events (issued, refused
 	// replays, revocations), written in the same transaction.
@@ -163,7 +177,9 @@ type Provider struct {
 	systemMu sync.Mutex            // guards systemID
 	systemID string                // the system tenant's ID, once known
 
-	ring *keyring.Ring // the signing keys of every server
+	ring    *keyring.Ring       // the signing keys of every server
+	authz   *authserver.Service // servers, scopes, claims, policies
+	servers serverCache         // authorization servers by tenant and name
 }
 
 // New returns a Provider. Every dependency but Logger is required.
@@ -177,6 +193,8 @@ func New(d Deps) (*Provider, error) {
 		return nil, errors.New("oidc: Deps.Tenants is required")
 	case d.Users == nil:
 		return nil, errors.New("oidc: Deps.Users is required")
+	case d.Servers == nil:
+		return nil, errors.New("oidc: Deps.Servers is required")
 	case d.Events == nil:
 		return nil, errors.New("oidc: Deps.Events is required")
 	case d.Clock == nil:
@@ -207,6 +225,8 @@ func New(d Deps) (*Provider, error) {
 		keyCache: map[string]cachedKeys{},
 		log:      log,
 		ring:     ring,
+		authz:    d.Servers,
+		servers:  serverCache{m: map[string]cachedServer{}},
 	}, nil
 }
 

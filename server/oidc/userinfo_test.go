@@ -24,7 +24,7 @@ func (w *world) tokens(t *testing.T, iss oidc.Issuer, app, scope string) map[str
 	t.Helper()
 	q := w.authQuery(app)
 	q.Set("scope", scope)
-	if iss == w.other {
+	if iss.TenantID == w.other.TenantID {
 		q.Set("client_id", w.apps["foreign"].ID)
 		app = "foreign"
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/oidc"
+	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/store/storetest"
@@ -97,6 +98,8 @@ type world struct {
 	apps  map[string]client
 	// httpc is the egress client providers get (jwks_uri fetches).
 	httpc *http.Client
+	// authz holds the tenants' authorization servers.
+	authz *authserver.Service
 }
 
 const userID = "usr_01jd0000000000000000000000"
@@ -164,10 +167,19 @@ func newWorldOn(t testing.TB, open storetest.Opener) *world {
 	return w
 }
 
+// servers returns the authorization-server service providers share.
+func (w *world) servers() *authserver.Service {
+	if w.authz == nil {
+		w.authz = authserver.New(w.clk)
+		w.authz.Zones = w.ten
+	}
+	return w.authz
+}
+
 // provider returns another Provider over st, as another node would run.
 func (w *world) provider(t testing.TB, st store.Store) *oidc.Provider {
 	t.Helper()
-	p, err := oidc.New(oidc.Deps{Store: st, Secrets: w.sec, Tenants: w.ten, Users: w.users, Clock: w.clk,
+	p, err := oidc.New(oidc.Deps{Store: st, Secrets: w.sec, Tenants: w.ten, Servers: w.servers(), Users: w.users, Clock: w.clk,
 		Events: events.New(st, w.sec, w.clk), HTTPClient: w.httpc,
 		Logger: slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
