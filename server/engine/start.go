@@ -132,6 +132,15 @@ func (e *Engine) authenticated(ctx context.Context, tx store.Tx, f *flow, g oidc
 // request and the sign-in, and the redirect that carries it to the client.
 func (e *Engine) finish(ctx context.Context, tx store.Tx, f *flow, g oidc.Grant) error {
 	code, err := e.OIDC.IssueCode(ctx, tx, f.State.Issuer, f.State.Request, g)
+	var refused *oidc.PolicyError
+	if errors.As(err, &refused) {
+		// The server's access policy refuses this person or client: the
+		// client hears it, as OAuth says (the person is signed in).
+		f.Step, f.Done = wire.StepDone, true
+		f.State.Messages, f.State.Grant = nil, nil
+		f.State.Redirect = oidc.ErrorRedirect(f.State.Issuer, f.State.Request, refused.Err)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

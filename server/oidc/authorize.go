@@ -107,7 +107,12 @@ func (p *Provider) ValidateAuthorize(ctx context.Context, iss Issuer, q url.Valu
 	if !redirectAllowed(app, req.RedirectURI) {
 		return stop(ErrInvalidRequest.WithDescription("redirect_uri is not registered for this client"))
 	}
-	if e := checkAuthorize(q, app, &req); e != nil {
+	scopes, err := p.scopesFor(ctx, iss, app.ID)
+	if err != nil {
+		p.log.ErrorContext(ctx, "authorize: scopes", "tenant", iss.TenantID, "err", err)
+		return stop(ErrServerError)
+	}
+	if e := checkAuthorize(q, app, scopes, &req); e != nil {
 		return AuthRequest{}, tenant.App{}, &AuthorizeError{Err: *e, Redirect: true, Request: req}
 	}
 	return req, app, nil
@@ -131,7 +136,7 @@ func (p *Provider) authorizeApp(ctx context.Context, iss Issuer, clientID string
 // checkAuthorize checks the parameters of a request whose client and
 // redirect URI are proven, filling req. Every error it returns may be
 // redirected to the client.
-func checkAuthorize(q url.Values, app tenant.App, req *AuthRequest) *Error {
+func checkAuthorize(q url.Values, app tenant.App, scopes serverScopes, req *AuthRequest) *Error {
 	for _, k := range authParams {
 		if len(q[k]) > 1 {
 			return ptr(ErrInvalidRequest.WithDescription(k + " appears more than once"))
@@ -162,7 +167,7 @@ func checkAuthorize(q url.Values, app tenant.App, req *AuthRequest) *Error {
 	if !slices.Contains(app.GrantTypes, tenant.GrantAuthorizationCode) {
 		return ptr(ErrUnauthorizedClient.WithDescription("the client may not use the authorization code flow"))
 	}
-	scope, e := parseScope(q.Get("scope"))
+	scope, e := scopes.parseScope(q.Get("scope"))
 	if e != nil {
 		return e
 	}

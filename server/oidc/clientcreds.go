@@ -21,19 +21,43 @@ const ManagementScopePrefix = "mgmt."
 //
 // Scopes: on the system tenant's default server a client with management
 // scopes may ask for any of them as "mgmt.<scope>" (none asked means all
-// of them) and its token carries its tenant (tid). Elsewhere no scope is
-// defined for clients yet (custom authorization servers bring them), so
-// the token has an empty scope and asking for one is invalid_scope.
+// of them) and its token carries its tenant (tid). Everywhere else the
+// server's access policy decides: machine scopes of the server, expanded
+// by implication; no scope asked gives the server's default scopes, or
+// none (a token that names only the client).
 func (p *Provider) clientCredentials(ctx context.Context, tx store.Tx, iss Issuer, app tenant.App, form url.Values) (issued, *Error, error) {
 	system, err := p.isSystem(ctx, tx, iss)
 	if err != nil {
 		return issued{}, nil, err
 	}
-	var allowed []string
-	if system && app.TokenEndpointAuthMethod == tenant.AuthPrivateKeyJWT {
-		for _, s := range app.ManagementScopes {
-			allowed = append(allowed, ManagementScopePrefix+s)
+	if system && app.TokenEndpointAuthMethod == tenant.AuthPrivateKeyJWT && len(app.ManagementScopes) > 0 {
+		return p.managementToken(ctx, tx, iss, app, form)
+	}
+	var asked []string
+	if req := form.Get("scope"); req != "" {
+		if strings.Contains(req, "  ") || strings.HasPrefix(req, " ") || strings.HasSuffix(req, " ") {
+			return issued{}, ptr(ErrInvalidScope.WithDescription("scope values are separated by single spaces")), nil
 		}
+		asked = strings.Fields(req)
+	}
+	dc, e, err := p.decide(ctx, tx, iss, app, tenant.GrantClientCredentials, asked, nil)
+	if e != nil || err != nil {
+		return issued{}, e, err
+	}
+	m, err := p.tokens(ctx, tx, dc, minted{subject: app.ID})
+	if err != nil {
+		return issued{}, nil, err
+	}
+	err = p.tokenEvent(ctx, tx, iss, app, tenant.GrantClientCredentials, "", events.Success, map[string]any{"scope": m.scope})
+	return issued{m: m}, nil, err
+}
+
+// managementToken issues a management API token to a service app: its
+// management scopes as "mgmt.<scope>", its tenant as tid.
+func (p *Provider) managementToken(ctx context.Context, tx store.Tx, iss Issuer, app tenant.App, form url.Values) (issued, *Error, error) {
+	var allowed []string
+	for _, s := range app.ManagementScopes {
+		allowed = append(allowed, ManagementScopePrefix+s)
 	}
 	scope := strings.Join(allowed, " ")
 	if req := form.Get("scope"); req != "" {
@@ -42,11 +66,8 @@ func (p *Provider) clientCredentials(ctx context.Context, tx store.Tx, iss Issue
 			return issued{}, e, nil
 		}
 	}
-	m := minted{subject: app.ID, scope: scope}
-	if system && len(allowed) > 0 {
-		m.tenantID = app.TenantID
-	}
-	err = p.tokenEvent(ctx, tx, iss, app, tenant.GrantClientCredentials, "", events.Success, map[string]any{"scope": scope})
+	m := minted{subject: app.ID, scope: scope, tenantID: app.TenantID}
+	err := p.tokenEvent(ctx, tx, iss, app, tenant.GrantClientCredentials, "", events.Success, map[string]any{"scope": scope})
 	return issued{m: m}, nil, err
 }
 

@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"strings"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lintel-id/lintel/server/store"
+	"github.com/lintel-id/lintel/server/tenant"
 )
 
 // codeMACPurpose is the purpose of the keyed hash codes are stored as.
@@ -56,6 +58,13 @@ func (p *Provider) IssueCode(ctx context.Context, tx store.Tx, iss Issuer, req A
 	case grant.UserID == "" || grant.AuthTime.IsZero():
 		return "", errors.New("oidc: issue code: the grant has no user or auth time")
 	}
+	// The server's access policy decides now that the user is known; the
+	// code carries the granted scopes (implied ones included).
+	scope, err := p.authorizeGrant(ctx, tx, iss, req, grant.UserID)
+	if err != nil {
+		return "", err
+	}
+	req.Scope = scope
 	amr := grant.AMR
 	if amr == nil {
 		amr = []string{}
@@ -76,6 +85,38 @@ func (p *Provider) IssueCode(ctx context.Context, tx store.Tx, iss Issuer, req A
 		return "", fmt.Errorf("oidc: store code: %w", err)
 	}
 	return code, nil
+}
+
+// PolicyError is a refusal by the access policy at authorization, to be
+// sent to the client as the authorization response (access_denied or
+// invalid_scope). It wraps ErrPolicyDenied.
+type PolicyError struct{ Err Error }
+
+// Error describes the refusal.
+func (e *PolicyError) Error() string { return ErrPolicyDenied.Error() + ": " + e.Err.Error() }
+
+// Unwrap lets errors.Is find ErrPolicyDenied.
+func (e *PolicyError) Unwrap() error { return ErrPolicyDenied }
+
+// authorizeGrant runs the access policy for an authorization code about
+// to be issued and returns the granted scope.
+func (p *Provider) authorizeGrant(ctx context.Context, tx store.Tx, iss Issuer, req AuthRequest, userID string) (string, error) {
+	app, err := p.tenants.App(ctx, tx, iss.TenantID, req.ClientID)
+	if err != nil {
+		return "", fmt.Errorf("oidc: issue code: client: %w", err)
+	}
+	claims, err := p.claims(ctx, tx, iss.TenantID, userID)
+	if err != nil {
+		return "", fmt.Errorf("oidc: issue code: %w", err)
+	}
+	dc, e, err := p.decide(ctx, tx, iss, app, tenant.GrantAuthorizationCode, strings.Fields(req.Scope), &claims)
+	if err != nil {
+		return "", fmt.Errorf("oidc: issue code: %w", err)
+	}
+	if e != nil {
+		return "", &PolicyError{Err: *e}
+	}
+	return strings.Join(dc.d.Scopes, " "), nil
 }
 
 // codeRow is a stored authorization code.

@@ -1,9 +1,13 @@
 package oidc
 
 import (
+	"context"
 	"net/http"
+	"slices"
 
+	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/oidc/keyring"
+	"github.com/lintel-id/lintel/server/store"
 )
 
 // Endpoint paths under the issuer URL.
@@ -50,7 +54,7 @@ type discoveryDoc struct {
 }
 
 // discovery returns the metadata of iss.
-func discovery(iss Issuer) discoveryDoc {
+func discovery(iss Issuer, scopes, claims []string) discoveryDoc {
 	return discoveryDoc{
 		Issuer:                                     iss.URL,
 		AuthorizationEndpoint:                      iss.endpoint(PathAuthorize),
@@ -60,7 +64,7 @@ func discovery(iss Issuer) discoveryDoc {
 		IntrospectionEndpoint:                      iss.endpoint(PathIntrospect),
 		RevocationEndpoint:                         iss.endpoint(PathRevoke),
 		EndSessionEndpoint:                         iss.endpoint(PathLogout),
-		ScopesSupported:                            supportedScopes,
+		ScopesSupported:                            scopes,
 		ResponseTypesSupported:                     []string{"code"},
 		ResponseModesSupported:                     []string{"query"},
 		GrantTypesSupported:                        []string{"authorization_code", "refresh_token", "client_credentials"},
@@ -71,13 +75,53 @@ func discovery(iss Issuer) discoveryDoc {
 		IntrospectionEndpointAuthMethodsSupported:  []string{"client_secret_basic", "client_secret_post", "private_key_jwt"},
 		RevocationEndpointAuthMethodsSupported:     []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"},
 		CodeChallengeMethodsSupported:              []string{"S256"},
-		ClaimsSupported:                            claimsSupported,
+		ClaimsSupported:                            claims,
 		PromptValuesSupported:                      promptValues,
 		AuthorizationResponseIssParameterSupported: true,
 		// The defaults of the next two are true: say false explicitly.
 		RequestParameterSupported:    false,
 		RequestURIParameterSupported: false,
 	}
+}
+
+// published returns the scope names a server publishes (OIDC scopes
+// first, then its own in name order) and the claims its tokens may
+// carry, custom claims included.
+func (p *Provider) published(ctx context.Context, iss Issuer) (scopes, claims []string, err error) {
+	srv, err := p.server(ctx, iss.TenantID, iss.Server)
+	if err != nil {
+		return nil, nil, err
+	}
+	var list []authserver.Scope
+	var custom []authserver.Claim
+	err = p.st.View(ctx, func(ctx context.Context, tx store.Tx) error {
+		if list, err = p.authz.Scopes(ctx, tx, iss.TenantID, srv.ID); err != nil {
+			return err
+		}
+		custom, err = p.authz.Claims(ctx, tx, iss.TenantID, srv.ID)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	scopes = []string{}
+	for _, name := range authserver.SystemScopeNames {
+		if slices.ContainsFunc(list, func(sc authserver.Scope) bool { return sc.Name == name }) {
+			scopes = append(scopes, name)
+		}
+	}
+	for _, sc := range list {
+		if !sc.System {
+			scopes = append(scopes, sc.Name)
+		}
+	}
+	claims = slices.Clone(claimsSupported)
+	for _, c := range custom {
+		if c.Active && !slices.Contains(claims, c.Name) {
+			claims = append(claims, c.Name)
+		}
+	}
+	return scopes, claims, nil
 }
 
 // Discovery returns the discovery endpoint
@@ -89,8 +133,14 @@ func (p *Provider) Discovery() http.Handler {
 		if !ok || !allowMethods(w, r, http.MethodGet, http.MethodHead) {
 			return
 		}
+		scopes, claims, err := p.published(r.Context(), iss)
+		if err != nil {
+			p.log.ErrorContext(r.Context(), "discovery: server settings", "tenant", iss.TenantID, "err", err)
+			writeError(w, ErrServerError)
+			return
+		}
 		w.Header().Set("Cache-Control", discoveryMaxAge)
 		w.Header().Set("Access-Control-Allow-Origin", "*")
-		writeJSON(w, http.StatusOK, discovery(iss))
+		writeJSON(w, http.StatusOK, discovery(iss, scopes, claims))
 	})
 }

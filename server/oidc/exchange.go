@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"strings"
 	"context"
 	"errors"
 	"net/url"
@@ -70,22 +71,31 @@ func (p *Provider) exchangeCode(ctx context.Context, tx store.Tx, iss Issuer, ap
 	if err != nil {
 		return issued{}, nil, err
 	}
+	dc, e, err := p.decide(ctx, tx, iss, app, tenant.GrantAuthorizationCode, strings.Fields(row.scope), &claims)
+	if e != nil || err != nil {
+		return issued{}, e, err
+	}
+	absolute, idle := p.refreshLifetimes(dc.d)
 	g := grantRow{
 		tenantID: iss.TenantID, server: iss.Server, clientID: app.ID, userID: row.userID, sessionID: row.sessionID,
-		scope: row.scope, authTime: row.authTime, amr: row.amr, acr: row.acr,
+		scope: strings.Join(dc.d.Scopes, " "), authTime: row.authTime, amr: row.amr, acr: row.acr,
 	}
-	if err := p.createGrant(ctx, tx, &g); err != nil {
+	if err := p.createGrant(ctx, tx, &g, absolute); err != nil {
 		return issued{}, nil, err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE oidc_codes SET grant_id = ? WHERE code_mac = ?`, g.id, row.mac); err != nil {
 		return issued{}, nil, err
 	}
-	out := issued{m: minted{
-		subject: claims.Subject, scope: row.scope, authTime: row.authTime, acr: row.acr, amr: row.amr, grantID: g.id,
+	m, err := p.tokens(ctx, tx, dc, minted{
+		subject: claims.Subject, authTime: row.authTime, acr: row.acr, amr: row.amr, grantID: g.id,
 		user: &claims, nonce: row.nonce, sessionID: row.sessionID,
-	}}
-	if offline(app, row.scope) {
-		if out.refresh, err = p.issueRefresh(ctx, tx, g, row.scope); err != nil {
+	})
+	if err != nil {
+		return issued{}, nil, err
+	}
+	out := issued{m: m}
+	if offline(app, g.scope) {
+		if out.refresh, err = p.issueRefresh(ctx, tx, g, g.scope, idle); err != nil {
 			return issued{}, nil, err
 		}
 	}

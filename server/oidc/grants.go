@@ -32,10 +32,11 @@ type grantRow struct {
 	revokedAt                                                     sql.NullTime
 }
 
-// createGrant stores a new grant, filling its ID and times.
-func (p *Provider) createGrant(ctx context.Context, tx store.Tx, g *grantRow) error {
+// createGrant stores a new grant, filling its ID and times; its refresh
+// tokens end absolute after now at the latest.
+func (p *Provider) createGrant(ctx context.Context, tx store.Tx, g *grantRow, absolute time.Duration) error {
 	now := p.now()
-	g.id, g.createdAt, g.expiresAt = ident.New("grt", now), now, now.Add(p.refreshAbsolute)
+	g.id, g.createdAt, g.expiresAt = ident.New("grt", now), now, now.Add(absolute)
 	amr := g.amr
 	if amr == nil {
 		amr = []string{}
@@ -72,11 +73,11 @@ func loadGrant(ctx context.Context, tx store.Tx, id string) (grantRow, error) {
 }
 
 // issueRefresh stores a new refresh token of grant g with scope and
-// returns it. It expires after the idle lifetime, never after the grant.
-func (p *Provider) issueRefresh(ctx context.Context, tx store.Tx, g grantRow, scope string) (string, error) {
+// returns it. It expires after idle, never after the grant.
+func (p *Provider) issueRefresh(ctx context.Context, tx store.Tx, g grantRow, scope string, idle time.Duration) (string, error) {
 	token := RefreshTokenPrefix + randomToken(32)
 	now := p.now()
-	exp := now.Add(p.refreshIdle)
+	exp := now.Add(idle)
 	if exp.After(g.expiresAt) {
 		exp = g.expiresAt
 	}
@@ -166,6 +167,11 @@ func (p *Provider) refresh(ctx context.Context, tx store.Tx, iss Issuer, app ten
 	if err != nil {
 		return issued{}, nil, err
 	}
+	// The policy decides again: a rule changed since sign-in applies now.
+	dc, e, err := p.decide(ctx, tx, iss, app, tenant.GrantRefreshToken, strings.Fields(scope), &claims)
+	if e != nil || err != nil {
+		return issued{}, e, err
+	}
 	n, err := tx.Exec(ctx, `UPDATE oidc_refresh_tokens SET used_at = ? WHERE token_mac = ? AND used_at IS NULL`, now, rt.mac)
 	if err != nil {
 		return issued{}, nil, err
@@ -174,13 +180,15 @@ func (p *Provider) refresh(ctx context.Context, tx store.Tx, iss Issuer, app ten
 		// A concurrent exchange used it first: that is a reuse too.
 		return p.refreshReused(ctx, tx, iss, app, g)
 	}
-	m := minted{subject: claims.Subject, scope: scope, authTime: g.authTime, acr: g.acr, amr: g.amr, grantID: g.id, sessionID: g.sessionID}
-	if hasScope(scope, ScopeOpenID) {
-		m.user = &claims
+	m, err := p.tokens(ctx, tx, dc, minted{subject: claims.Subject, authTime: g.authTime, acr: g.acr, amr: g.amr,
+		grantID: g.id, sessionID: g.sessionID, user: &claims})
+	if err != nil {
+		return issued{}, nil, err
 	}
 	out := issued{m: m}
 	// The successor keeps the original scope (RFC 6749 §6).
-	if out.refresh, err = p.issueRefresh(ctx, tx, g, rt.scope); err != nil {
+	_, idle := p.refreshLifetimes(dc.d)
+	if out.refresh, err = p.issueRefresh(ctx, tx, g, rt.scope, idle); err != nil {
 		return issued{}, nil, err
 	}
 	err = p.tokenEvent(ctx, tx, iss, app, tenant.GrantRefreshToken, g.userID, events.Success, map[string]any{"grant_id": g.id})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/oidc/keyring"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
@@ -90,7 +91,7 @@ func (p *Provider) verifyAccess(ctx context.Context, iss Issuer, raw string) (ac
 	parser := jwt.NewParser(
 		jwt.WithValidMethods([]string{keyring.ES256}),
 		jwt.WithIssuer(iss.URL),
-		jwt.WithAudience(iss.URL),
+		jwt.WithAudience(iss.audience()[0]),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(p.clk.Now),
@@ -144,6 +145,8 @@ type minted struct {
 	// extraAccess and extraID are the server's custom claims; they never
 	// replace a claim the protocol sets.
 	extraAccess, extraID map[string]any
+	// server, when set, bounds the tokens' size (MaxTokenBytes).
+	server authserver.Server
 }
 
 // claimSet is the claims of one response's tokens before signing.
@@ -195,6 +198,20 @@ func (p *Provider) claimSet(iss Issuer, app tenant.App, m minted, now time.Time,
 	return cs, err
 }
 
+// checkSize refuses tokens larger than the server allows.
+func (m minted) checkSize(cs claimSet) error {
+	if m.server.ID == "" {
+		return nil
+	}
+	if err := authserver.CheckTokenSize(m.server, cs.access); err != nil {
+		return err
+	}
+	if cs.id != nil {
+		return authserver.CheckTokenSize(m.server, cs.id)
+	}
+	return nil
+}
+
 // asMap turns typed claims into a map and adds extra claims whose names
 // the typed claims do not use.
 func asMap(typed any, extra map[string]any) (map[string]any, error) {
@@ -237,6 +254,9 @@ func (p *Provider) tokenKey(ctx context.Context, iss Issuer, t *jwt.Token, inter
 func (p *Provider) mint(iss Issuer, app tenant.App, m minted, keys tokenKeys) (tokenResponse, error) {
 	cs, err := p.claimSet(iss, app, m, p.now(), randomToken(16))
 	if err != nil {
+		return tokenResponse{}, err
+	}
+	if err := m.checkSize(cs); err != nil {
 		return tokenResponse{}, err
 	}
 	at, err := sign(keys.access, accessTokenType, jwt.MapClaims(cs.access))

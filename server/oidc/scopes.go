@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/store"
 )
 
@@ -20,9 +21,6 @@ const (
 	ScopeOfflineAccess = "offline_access"
 )
 
-// supportedScopes are the scopes the default server grants, in the order
-// discovery lists them.
-var supportedScopes = []string{ScopeOpenID, ScopeProfile, ScopeEmail, ScopeOfflineAccess}
 
 // claimsSupported are the claims ID tokens and userinfo may carry.
 var claimsSupported = []string{
@@ -30,26 +28,68 @@ var claimsSupported = []string{
 	"name", "locale", "updated_at", "email", "email_verified",
 }
 
-// parseScope checks a scope parameter (RFC 6749 §3.3) and returns its
-// normal form: tokens in request order, duplicates dropped, one space
-// between them. It refuses scopes the server does not know with
-// invalid_scope and a scope without openid (this is an OpenID provider).
-func parseScope(raw string) (string, *Error) {
+// serverScopes lets a request's scopes be checked against the scopes of
+// its authorization server.
+type serverScopes struct {
+	byName map[string]authserver.Scope
+	// requireOpenID: the default server is an OpenID provider first, so
+	// its authorization requests must ask for openid.
+	requireOpenID bool
+	clientID      string
+}
+
+// scopesFor loads the scopes of iss's server for a request of clientID.
+// It runs its own read transaction.
+func (p *Provider) scopesFor(ctx context.Context, iss Issuer, clientID string) (serverScopes, error) {
+	srv, err := p.server(ctx, iss.TenantID, iss.Server)
+	if err != nil {
+		return serverScopes{}, err
+	}
+	var list []authserver.Scope
+	err = p.st.View(ctx, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		list, err = p.authz.Scopes(ctx, tx, iss.TenantID, srv.ID)
+		return err
+	})
+	if err != nil {
+		return serverScopes{}, err
+	}
+	ss := serverScopes{byName: map[string]authserver.Scope{}, requireOpenID: iss.Server == DefaultServer, clientID: clientID}
+	for _, sc := range list {
+		ss.byName[sc.Name] = sc
+	}
+	return ss, nil
+}
+
+// parseScope checks the scope parameter of an authorization request (RFC
+// 6749 §3.3) and returns its normal form: tokens in request order,
+// duplicates dropped, one space between them. Every value must be a
+// delegated scope of the server the client may get; the default server
+// also requires openid. Refusals are invalid_scope.
+func (ss serverScopes) parseScope(raw string) (string, *Error) {
 	if raw == "" {
-		return "", ptr(ErrInvalidScope.WithDescription("scope is required and must include openid"))
+		if ss.requireOpenID {
+			return "", ptr(ErrInvalidScope.WithDescription("scope is required and must include openid"))
+		}
+		return "", ptr(ErrInvalidScope.WithDescription("scope is required"))
 	}
 	var out []string
 	for _, s := range strings.Split(raw, " ") {
+		sc, known := ss.byName[s]
 		switch {
 		case s == "":
 			return "", ptr(ErrInvalidScope.WithDescription("scope values are separated by single spaces"))
-		case !slices.Contains(supportedScopes, s):
+		case !known:
 			return "", ptr(ErrInvalidScope.WithDescription("unsupported scope value"))
+		case !slices.Contains(sc.Kinds, authserver.KindDelegated):
+			return "", ptr(ErrInvalidScope.WithDescription("a scope for clients acting for themselves cannot be granted by a person"))
+		case len(sc.Clients) > 0 && !slices.Contains(sc.Clients, ss.clientID):
+			return "", ptr(ErrInvalidScope.WithDescription("the client may not request this scope"))
 		case !slices.Contains(out, s):
 			out = append(out, s)
 		}
 	}
-	if !slices.Contains(out, ScopeOpenID) {
+	if ss.requireOpenID && !slices.Contains(out, ScopeOpenID) {
 		return "", ptr(ErrInvalidScope.WithDescription("scope must include openid"))
 	}
 	return strings.Join(out, " "), nil

@@ -75,7 +75,9 @@ func (s *Service) Decide(ctx context.Context, tx store.Tx, req Request, zones Zo
 				asked = append(asked, sc.Name)
 			}
 		}
-		if len(asked) == 0 {
+		// A client acting for itself may ask for nothing: its token then
+		// names only the client (RFC 6749 §3.3 lets the server choose).
+		if len(asked) == 0 && req.GrantType != GrantClientCredentials {
 			return refuse(d, ErrNoScope, "no scope was asked for and the server has no default scope")
 		}
 	}
