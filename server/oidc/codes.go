@@ -1,7 +1,6 @@
 package oidc
 
 import (
-	"strings"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -11,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lintel-id/lintel/server/store"

@@ -1,10 +1,10 @@
 package oidc
 
 import (
-	"strings"
 	"context"
 	"errors"
 	"net/url"
+	"strings"
 
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/store"

@@ -21,7 +21,6 @@ const (
 	ScopeOfflineAccess = "offline_access"
 )
 
-
 // claimsSupported are the claims ID tokens and userinfo may carry.
 var claimsSupported = []string{
 	"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "at_hash", "sid",
