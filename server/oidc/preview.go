@@ -36,7 +36,9 @@ type PreviewResult struct {
 	Error, ErrorDescription string
 	// Access and ID are the claims the tokens would carry (ID is nil
 	// without an ID token). jti, iat and exp are the preview's own;
-	// at_hash is left out (it hashes the signed access token).
+	// at_hash is left out (it hashes the signed access token), and so is
+	// what the sign-in itself decides: auth_time is the preview's time,
+	// acr, amr, sid and nonce are absent.
 	Access, ID map[string]any
 }
 
