@@ -51,6 +51,8 @@ type Service struct {
 	// Zones, when set, checks that the network zones a rule names exist.
 	// When nil only the IDs' syntax is checked.
 	Zones Zones
+	// attrs tells claims about custom attributes (see WithAttributes).
+	attrs Attributes
 }
 
 // New returns a Service that reads the time from clk.
