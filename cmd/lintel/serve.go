@@ -71,18 +71,19 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 	if err != nil {
 		return fmt.Errorf("public_url: %w", err)
 	}
+	defaultTenant := c.DefaultTenant
+	if defaultTenant == "" && demo {
+		defaultTenant = demoSlug
+	}
 	oauth, err := sys.managementOAuth(ctx, public)
 	if err != nil {
 		return err
 	}
 	api, err := mgmt.New(mgmt.Deps{Store: st, Tenants: sys.tenants, Directory: sys.directory, Events: sys.events, Tokens: sys.tokens,
-		Consents: sys.oidc, Keys: sys.oidc, OAuth: oauth, Clock: clk, Logger: log, Version: versionString()})
+		Consents: sys.oidc, Keys: sys.oidc, OAuth: oauth, AuthServers: sys.authz, Preview: sys.previewer(public, defaultTenant),
+		Clock: clk, Logger: log, Version: versionString()})
 	if err != nil {
 		return err
-	}
-	defaultTenant := c.DefaultTenant
-	if defaultTenant == "" && demo {
-		defaultTenant = demoSlug
 	}
 
 	ln, err := net.Listen("tcp", c.Addr)
