@@ -54,7 +54,15 @@ func requestFor(w *world, r Route, rel string) (path, body string) {
 	tn := w.target(rel)
 	f := w.fixture[tn.ID]
 	repl := []string{"{tenant}", tn.ID, "{server}", "default"}
-	for _, kind := range []string{"app", "brand", "domain", "origin", "token", "user", "credential", "group", "type", "rule", "zone"} {
+	if r.Method != http.MethodDelete && strings.Contains(r.Path, "/authorization-servers/{server}/") && !strings.Contains(r.Path, "/keys") {
+		// Reads and changes of a server's records go to the fixture
+		// server, so they find them; deletes stay on "default" (naming
+		// records that do not exist), and so does every call on a server
+		// itself: deleting "default" is refused (built in).
+		repl[3] = f["server"]
+	}
+	for _, kind := range []string{"app", "brand", "domain", "origin", "token", "user", "credential", "group", "type", "rule", "zone",
+		"authscope", "claim", "policy", "policyrule"} {
 		id := f[kind]
 		if r.Method == http.MethodDelete {
 			id = "nope_00000000000000000000000000"

@@ -19,6 +19,7 @@ import (
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/events"
+	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
 )
@@ -49,6 +50,12 @@ type Deps struct {
 	// Consents, when set, lists and revokes users' consents to
 	// third-party apps (the OpenID provider implements it).
 	Consents Consents
+	// AuthServers, when set, serves the configuration of authorization
+	// servers: the servers, their scopes, claims, policies and rules.
+	AuthServers *authserver.Service
+	// Preview, when set, previews token requests (the OpenID provider
+	// answers it).
+	Preview Previewer
 }
 
 // API is the management API.
@@ -104,6 +111,11 @@ func New(d Deps) (*API, error) {
 	a.registerRules()
 	a.registerEvents()
 	a.registerConsents()
+	a.registerAuthServers()
+	a.registerAuthScopes()
+	a.registerAuthClaims()
+	a.registerAuthPolicies()
+	a.registerPreview()
 	a.registerKeys()
 	return a, nil
 }

@@ -36,6 +36,9 @@ const (
 	ScopeSchemasWrite  Scope = "schemas:write"
 	// ScopeAuthServersRead and ScopeAuthServersWrite cover authorization
 	// servers and their signing keys.
+	// They also cover each server's scopes, claims, access policies and
+	// rules; token preview needs the read scope (and users:read to preview
+	// a user's tokens).
 	ScopeAuthServersRead  Scope = "authservers:read"
 	ScopeAuthServersWrite Scope = "authservers:write"
 	// ScopeZonesRead and ScopeZonesWrite cover network zones.

@@ -44,6 +44,9 @@ var relations = []string{relOwn, relDelegated, relUndelegate, relOther}
 //
 // a token per role (instance-admin in system, the others in A), and in
 // each of A, C1, C2 and B an app, brand, domain, trusted origin and token.
+// Each of them also has an authorization server "orders" with a scope, a
+// claim, and a policy with a rule (fixture kinds server, authscope, claim,
+// policy, policyrule).
 type world struct {
 	st      store.Store
 	sec     *secrets.Service
@@ -53,6 +56,7 @@ type world struct {
 	dir     *directory.Directory
 	oidc    *oidc.Provider
 	authz   *authserver.Service
+	preview *fakePreviewer
 	clock   *clock.Fake
 	api     *API
 	srv     *httptest.Server
@@ -99,12 +103,14 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 	w.dir = directory.New(w.clock, w.events, w.sec)
 	w.authz = authserver.New(w.clock)
 	w.authz.Zones = w.tenants
+	w.preview = &fakePreviewer{}
 	log := slog.New(slog.NewJSONHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if w.oidc, err = oidc.New(oidc.Deps{Store: w.st, Secrets: w.sec, Tenants: w.tenants, Servers: w.authz, Users: userClaims{w.dir}, Events: w.events, Clock: w.clock, Logger: log}); err != nil {
 		t.Fatal(err)
 	}
 	if w.api, err = New(Deps{Store: w.st, Tenants: w.tenants, Directory: w.dir, Events: w.events, Tokens: w.tokens, Clock: w.clock, Logger: log, Version: "test",
-		Consents: w.oidc, Keys: w.oidc}); err != nil {
+		Consents: w.oidc, Keys: w.oidc,
+		AuthServers: w.authz, Preview: w.preview}); err != nil {
 		t.Fatal(err)
 	}
 	h, err := edge.New(edge.Config{Store: w.st, Logger: log, Registry: prometheus.NewRegistry(), Clock: w.clock, Mgmt: w.api.Handler(), MgmtOpenAPI: w.api.OpenAPI()})
@@ -171,6 +177,28 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 				return err
 			}
 			f["zone"] = zone.ID
+			srv, err := w.authz.CreateServer(ctx, tx, tn.ID, authserver.ServerInput{Name: "orders", ScopePattern: `orders\.[a-z]+`})
+			if err != nil {
+				return err
+			}
+			sc, err := w.authz.CreateScope(ctx, tx, tn.ID, srv.ID, authserver.ScopeInput{Name: "orders.read", Kinds: []string{authserver.KindMachine}})
+			if err != nil {
+				return err
+			}
+			clm, err := w.authz.CreateClaim(ctx, tx, tn.ID, srv.ID, authserver.ClaimInput{Name: "tier", Target: authserver.TargetAccess, Expression: `"gold"`})
+			if err != nil {
+				return err
+			}
+			pol, err := w.authz.CreatePolicy(ctx, tx, tn.ID, srv.ID, authserver.PolicyInput{Name: "Fixture", Priority: 1, Clients: []string{authserver.AllClients}})
+			if err != nil {
+				return err
+			}
+			rul, err := w.authz.CreateRule(ctx, tx, tn.ID, pol.ID, authserver.RuleInput{Name: "Fixture", Priority: 1,
+				GrantTypes: []string{authserver.GrantClientCredentials}, Scopes: []string{"orders.read"}})
+			if err != nil {
+				return err
+			}
+			f["server"], f["authscope"], f["claim"], f["policy"], f["policyrule"] = srv.Name, sc.ID, clm.ID, pol.ID, rul.ID
 			u, err := w.dir.CreateUser(ctx, tx, tn.ID, directory.UserInput{Login: "fixture@example.com", Name: "Fixture"})
 			if err != nil {
 				return err
