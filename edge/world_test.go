@@ -50,6 +50,7 @@ type siteWorld struct {
 	tenants *tenant.Service
 	engine  *engine.Engine
 	oidc    *oidc.Provider
+	authz   *authserver.Service
 	logs    *logBuffer
 	acme    tenant.Tenant
 	app     tenant.App
@@ -60,7 +61,7 @@ type siteWorld struct {
 func newSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock) *siteWorld {
 	t.Helper()
 	ctx := context.Background()
-	w := &siteWorld{st: backend.Open(t), logs: &logBuffer{}}
+	w := &siteWorld{st: backend.Open(t), logs: &logBuffer{}, authz: authserver.New(clk)}
 	log := slog.New(slog.NewJSONHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	kek, err := secrets.GenerateKEK(clk.Now())
 	if err != nil {
@@ -77,7 +78,7 @@ func newSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock) *sit
 	dir := directory.New(clk, ev, sec)
 	pw := factor.NewPasswords(2)
 	sessions := session.New(sec, clk, session.Options{})
-	prov, err := oidc.New(oidc.Deps{Store: w.st, Secrets: sec, Tenants: w.tenants, Servers: authserver.New(clk), Users: claimsOf{dir}, Events: ev, Clock: clk, Logger: log})
+	prov, err := oidc.New(oidc.Deps{Store: w.st, Secrets: sec, Tenants: w.tenants, Servers: w.authz, Users: claimsOf{dir}, Events: ev, Clock: clk, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
