@@ -52,12 +52,26 @@ unknown LINTEL_* variables stop the command with a message naming them.`,
 	root.SetErr(stderr)
 	root.SetArgs(args)
 	root.AddCommand(e.serveCommand(), e.migrateCommand(), e.secretsCommand(), e.adminCommand(), e.versionCommand())
+	root.AddCommand(e.policyCommand())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(stderr, "lintel: %v\n", err)
 		if errors.Is(err, context.Canceled) {
 			return 130
 		}
+		var exit exitError
+		if errors.As(err, &exit) {
+			return exit.code
+		}
 		return 1
 	}
 	return 0
 }
+
+// exitError ends a command with its own exit status instead of 1.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+func (e exitError) Unwrap() error { return e.err }

@@ -82,6 +82,11 @@ func changed(flags *pflag.FlagSet, name string) *pflag.Flag {
 	return nil
 }
 
+// ClientVariables are LINTEL_* variables of the client commands (lintel
+// policy test): the server's settings ignore them rather than refuse them,
+// so a CI job may set them beside a server's.
+var ClientVariables = []string{"LINTEL_URL", "LINTEL_TOKEN"}
+
 // lintelEnv returns the known LINTEL_* variables of environ by name, the
 // first occurrence winning as with os.Getenv. Unknown ones are refused
 // together, sorted, so one run shows every typo. The prefix is matched
@@ -97,6 +102,9 @@ func lintelEnv(environ []string) (map[string]string, error) {
 		name, value, ok := strings.Cut(kv, "=")
 		if !ok || !strings.HasPrefix(strings.ToUpper(name), envPrefix) {
 			continue
+		}
+		if slices.Contains(ClientVariables, name) {
+			continue // read by client commands, not a setting
 		}
 		if !slices.Contains(known, name) {
 			unknown = append(unknown, name)

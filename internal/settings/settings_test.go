@@ -211,6 +211,16 @@ func TestLoadRefusesMalformedFile(t *testing.T) {
 	}
 }
 
+func TestLoadIgnoresClientVariables(t *testing.T) {
+	for _, name := range settings.ClientVariables {
+		t.Run(name, func(t *testing.T) {
+			if _, err := load(t, "", []string{name + "=x"}, nil); err != nil {
+				t.Fatalf("a client command's %s stops the server: %v", name, err)
+			}
+		})
+	}
+}
+
 func TestLoadRefusesUnknownVariable(t *testing.T) {
 	tests := []struct {
 		name    string
