@@ -91,8 +91,8 @@ func scanApp(r scanner) (App, error) {
 	if err != nil {
 		return App{}, err
 	}
-	return a, errors.Join(listJSON(redirects, &a.RedirectURIs), listJSON(logouts, &a.PostLogoutRedirectURIs),
-		listJSON(grants, &a.GrantTypes), listJSON(tags, &a.Tags), listJSON(mgmt, &a.ManagementScopes))
+	return a, errors.Join(store.ParseJSONList(redirects, &a.RedirectURIs), store.ParseJSONList(logouts, &a.PostLogoutRedirectURIs),
+		store.ParseJSONList(grants, &a.GrantTypes), store.ParseJSONList(tags, &a.Tags), store.ParseJSONList(mgmt, &a.ManagementScopes))
 }
 
 func (a App) spec() appSpec {
@@ -127,9 +127,9 @@ func (s *Service) CreateApp(ctx context.Context, tx store.Tx, tenantID string, i
 	a := App{ID: ident.New("app", now), TenantID: t.ID, Type: sp.Type, CreatedAt: now, UpdatedAt: now}
 	a.apply(sp)
 	_, err = tx.Exec(ctx, `INSERT INTO apps (`+appCols+`, name_fold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.ID, a.TenantID, a.Name, string(a.Type), jsonList(a.RedirectURIs), jsonList(a.PostLogoutRedirectURIs),
-		jsonList(a.GrantTypes), a.TokenEndpointAuthMethod, jsonList(a.Tags), a.CreatedAt, a.UpdatedAt,
-		a.JWKS, a.JWKSURI, a.IDTokenAlg, a.ConsentRequired, jsonList(a.ManagementScopes), fold(a.Name))
+		a.ID, a.TenantID, a.Name, string(a.Type), store.JSONList(a.RedirectURIs), store.JSONList(a.PostLogoutRedirectURIs),
+		store.JSONList(a.GrantTypes), a.TokenEndpointAuthMethod, store.JSONList(a.Tags), a.CreatedAt, a.UpdatedAt,
+		a.JWKS, a.JWKSURI, a.IDTokenAlg, a.ConsentRequired, store.JSONList(a.ManagementScopes), fold(a.Name))
 	if err != nil {
 		return App{}, "", nameConflict(err, "an app", a.Name)
 	}
@@ -192,7 +192,7 @@ func (s *Service) ListApps(ctx context.Context, tx store.Tx, tenantID string, f 
 		args = append(args, f.Tag)
 	}
 	rows, err := tx.Query(ctx, q+` ORDER BY id LIMIT ?`, append(args, limit+1)...)
-	list, err := collect(rows, err, scanApp)
+	list, err := store.Collect(rows, err, scanApp)
 	if err != nil {
 		return nil, "", err
 	}
@@ -232,9 +232,9 @@ func (s *Service) UpdateApp(ctx context.Context, tx store.Tx, tenantID, id strin
 	_, err = tx.Exec(ctx, `UPDATE apps SET name = ?, name_fold = ?, redirect_uris = ?, post_logout_redirect_uris = ?,
 		grant_types = ?, token_endpoint_auth_method = ?, tags = ?, updated_at = ?, jwks = ?, jwks_uri = ?,
 		id_token_signed_response_alg = ?, consent_required = ?, management_scopes = ? WHERE id = ?`,
-		a.Name, fold(a.Name), jsonList(a.RedirectURIs), jsonList(a.PostLogoutRedirectURIs), jsonList(a.GrantTypes),
-		a.TokenEndpointAuthMethod, jsonList(a.Tags), a.UpdatedAt, a.JWKS, a.JWKSURI, a.IDTokenAlg, a.ConsentRequired,
-		jsonList(a.ManagementScopes), a.ID)
+		a.Name, fold(a.Name), store.JSONList(a.RedirectURIs), store.JSONList(a.PostLogoutRedirectURIs), store.JSONList(a.GrantTypes),
+		a.TokenEndpointAuthMethod, store.JSONList(a.Tags), a.UpdatedAt, a.JWKS, a.JWKSURI, a.IDTokenAlg, a.ConsentRequired,
+		store.JSONList(a.ManagementScopes), a.ID)
 	if err != nil {
 		return App{}, nameConflict(err, "an app", a.Name)
 	}

@@ -78,7 +78,7 @@ func (s *Service) ListBrands(ctx context.Context, tx store.Tx, tenantID string, 
 	}
 	rows, err := tx.Query(ctx, `SELECT `+brandCols+` FROM brands WHERE tenant_id = ? AND id > ?
 		ORDER BY id LIMIT ?`, tenantID, p.After, limit+1)
-	list, err := collect(rows, err, scanBrand)
+	list, err := store.Collect(rows, err, scanBrand)
 	if err != nil {
 		return nil, "", err
 	}

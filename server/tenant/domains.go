@@ -138,7 +138,7 @@ func (s *Service) ListDomains(ctx context.Context, tx store.Tx, tenantID string,
 	}
 	rows, err := tx.Query(ctx, `SELECT `+domainCols+` FROM domains WHERE tenant_id = ? AND id > ?
 		ORDER BY id LIMIT ?`, tenantID, p.After, limit+1)
-	list, err := collect(rows, err, scanDomain)
+	list, err := store.Collect(rows, err, scanDomain)
 	if err != nil {
 		return nil, "", err
 	}

@@ -56,7 +56,7 @@ func scanOrigin(r scanner) (TrustedOrigin, error) {
 	if err := r.Scan(&o.ID, &o.TenantID, &o.Name, &o.Origin, &purposes, &apps, &o.CreatedAt, &o.UpdatedAt); err != nil {
 		return TrustedOrigin{}, err
 	}
-	return o, errors.Join(listJSON(purposes, &o.Purposes), listJSON(apps, &o.AppIDs))
+	return o, errors.Join(store.ParseJSONList(purposes, &o.Purposes), store.ParseJSONList(apps, &o.AppIDs))
 }
 
 // check validates and normalizes the origin's fields; its app IDs must be
@@ -117,7 +117,7 @@ func (s *Service) CreateOrigin(ctx context.Context, tx store.Tx, tenantID string
 		return TrustedOrigin{}, err
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO trusted_origins (`+originCols+`, name_fold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		o.ID, o.TenantID, o.Name, o.Origin, jsonList(o.Purposes), jsonList(o.AppIDs), o.CreatedAt, o.UpdatedAt, fold(o.Name))
+		o.ID, o.TenantID, o.Name, o.Origin, store.JSONList(o.Purposes), store.JSONList(o.AppIDs), o.CreatedAt, o.UpdatedAt, fold(o.Name))
 	if err != nil {
 		return TrustedOrigin{}, nameConflict(err, "a trusted origin", o.Name)
 	}
@@ -142,7 +142,7 @@ func (s *Service) ListOrigins(ctx context.Context, tx store.Tx, tenantID string,
 	}
 	rows, err := tx.Query(ctx, `SELECT `+originCols+` FROM trusted_origins WHERE tenant_id = ? AND id > ?
 		ORDER BY id LIMIT ?`, tenantID, p.After, limit+1)
-	list, err := collect(rows, err, scanOrigin)
+	list, err := store.Collect(rows, err, scanOrigin)
 	if err != nil {
 		return nil, "", err
 	}
@@ -165,7 +165,7 @@ func (s *Service) UpdateOrigin(ctx context.Context, tx store.Tx, tenantID, id st
 	}
 	o.UpdatedAt = s.now()
 	_, err = tx.Exec(ctx, `UPDATE trusted_origins SET name = ?, name_fold = ?, origin = ?, purposes = ?, app_ids = ?,
-		updated_at = ? WHERE id = ?`, o.Name, fold(o.Name), o.Origin, jsonList(o.Purposes), jsonList(o.AppIDs), o.UpdatedAt, o.ID)
+		updated_at = ? WHERE id = ?`, o.Name, fold(o.Name), o.Origin, store.JSONList(o.Purposes), store.JSONList(o.AppIDs), o.UpdatedAt, o.ID)
 	if err != nil {
 		return TrustedOrigin{}, nameConflict(err, "a trusted origin", o.Name)
 	}
@@ -193,7 +193,7 @@ func (s *Service) OriginAllowed(ctx context.Context, tx store.Tx, tenantID, appI
 		return false, nil
 	}
 	rows, err := tx.Query(ctx, `SELECT `+originCols+` FROM trusted_origins WHERE tenant_id = ? AND origin = ?`, tenantID, norm)
-	list, err := collect(rows, err, scanOrigin)
+	list, err := store.Collect(rows, err, scanOrigin)
 	if err != nil {
 		return false, err
 	}
@@ -209,7 +209,7 @@ func (s *Service) OriginAllowed(ctx context.Context, tx store.Tx, tenantID, appI
 // deleting those that were restricted to it alone.
 func (s *Service) dropAppFromOrigins(ctx context.Context, tx store.Tx, tenantID, appID string) error {
 	rows, err := tx.Query(ctx, `SELECT `+originCols+` FROM trusted_origins WHERE tenant_id = ?`, tenantID)
-	list, err := collect(rows, err, scanOrigin)
+	list, err := store.Collect(rows, err, scanOrigin)
 	if err != nil {
 		return err
 	}
@@ -222,7 +222,7 @@ func (s *Service) dropAppFromOrigins(ctx context.Context, tx store.Tx, tenantID,
 			_, err = tx.Exec(ctx, `DELETE FROM trusted_origins WHERE id = ?`, o.ID)
 		default:
 			_, err = tx.Exec(ctx, `UPDATE trusted_origins SET app_ids = ?, updated_at = ? WHERE id = ?`,
-				jsonList(slices.Delete(o.AppIDs, i, i+1)), s.now(), o.ID)
+				store.JSONList(slices.Delete(o.AppIDs, i, i+1)), s.now(), o.ID)
 		}
 		if err != nil {
 			return err

@@ -102,7 +102,7 @@ func (s *Service) AppSecrets(ctx context.Context, tx store.Tx, tenantID, appID s
 	}
 	rows, err := tx.Query(ctx, `SELECT id, created_at, expires_at, last_used_at FROM app_secrets
 		WHERE app_id = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY id`, a.ID, s.now())
-	list, err := collect(rows, err, func(r scanner) (SecretInfo, error) {
+	list, err := store.Collect(rows, err, func(r scanner) (SecretInfo, error) {
 		var i SecretInfo
 		var exp, used sql.NullTime
 		err := r.Scan(&i.ID, &i.CreatedAt, &exp, &used)
@@ -136,7 +136,7 @@ func (s *Service) VerifyAppSecret(ctx context.Context, tx store.Tx, tenantID, cl
 		mac       []byte
 		exp, used sql.NullTime
 	}
-	list, err := collect(rows, err, func(r scanner) (stored, error) {
+	list, err := store.Collect(rows, err, func(r scanner) (stored, error) {
 		var x stored
 		return x, r.Scan(&x.id, &x.mac, &x.exp, &x.used)
 	})

@@ -19,7 +19,6 @@
 package tenant
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -127,46 +126,7 @@ func cut[T any](items []T, limit int, id func(T) string) ([]T, string) {
 }
 
 // scanner is a store.Row or store.Rows.
-type scanner interface{ Scan(dest ...any) error }
-
-// collect runs a query and scans each row with scan.
-func collect[T any](rows *store.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return out, rows.Close()
-}
-
-// jsonList encodes a list for a JSON column, always as an array. It is
-// passed as text so that SQLite's JSON functions read it.
-func jsonList(v []string) string {
-	if v == nil {
-		v = []string{}
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-// listJSON decodes a JSON column into a non-nil list.
-func listJSON(b []byte, dst *[]string) error {
-	*dst = []string{}
-	if err := json.Unmarshal(b, dst); err != nil {
-		return fmt.Errorf("tenant: stored list: %w", err)
-	}
-	return nil
-}
+type scanner = store.Scanner
 
 // notFound wraps store.ErrNotFound with what was looked for.
 func notFound(kind, id string) error {

@@ -178,7 +178,7 @@ func (s *Service) ListTenants(ctx context.Context, tx store.Tx, f TenantFilter) 
 	}
 	args = append(args, limit+1)
 	rows, err := tx.Query(ctx, q+` ORDER BY id LIMIT ?`, args...)
-	list, err := collect(rows, err, scanTenant)
+	list, err := store.Collect(rows, err, scanTenant)
 	if err != nil {
 		return nil, "", err
 	}

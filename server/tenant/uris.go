@@ -57,7 +57,7 @@ func checkHostPort(field string, u *url.URL) error {
 			return invalid.Field(field, "has an invalid host")
 		}
 		for _, l := range strings.Split(strings.ToLower(host), ".") {
-			if !isLabel(l) {
+			if !IsDNSLabel(l) {
 				return invalid.Field(field, "has an invalid host")
 			}
 		}
@@ -132,7 +132,7 @@ func reverseDNS(scheme string) bool {
 		return false
 	}
 	for _, p := range parts {
-		if !isLabel(p) {
+		if !IsDNSLabel(p) {
 			return false
 		}
 	}

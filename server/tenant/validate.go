@@ -50,8 +50,10 @@ func checkName(field, name string) (string, error) {
 // fold is the form of a name compared for uniqueness and search.
 func fold(name string) string { return strings.ToLower(name) }
 
-// isLabel reports whether s is a DNS label: [a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?
-func isLabel(s string) bool {
+// IsDNSLabel reports whether s is a DNS label in lowercase:
+// [a-z0-9]([a-z0-9-]{0,61}[a-z0-9])? — the form of tenant slugs and of
+// names that become path segments or host labels.
+func IsDNSLabel(s string) bool {
 	if len(s) == 0 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
 		return false
 	}
@@ -68,7 +70,7 @@ func checkSlug(slug string) error {
 	switch {
 	case slug == "":
 		return invalid.Field("slug", "is required")
-	case !isLabel(slug):
+	case !IsDNSLabel(slug):
 		return invalid.Field("slug", "must be a DNS label: lowercase letters, digits and inner hyphens, at most 63")
 	case slug == SystemSlug:
 		return invalid.Field("slug", "%q is reserved", slug)
@@ -132,7 +134,7 @@ func (s *Service) checkHostname(field, h string) (string, error) {
 		return h, invalid.Field(field, "must be a fully qualified name with at least two labels")
 	}
 	for _, l := range labels {
-		if !isLabel(l) {
+		if !IsDNSLabel(l) {
 			return h, invalid.Field(field, "label %q is not a DNS label (a-z, 0-9, inner hyphens, at most 63)", l)
 		}
 	}

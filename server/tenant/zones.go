@@ -63,7 +63,7 @@ func scanZone(r scanner) (Zone, error) {
 	if err := r.Scan(&z.ID, &z.TenantID, &z.Name, &cidrs, &z.Description, &z.CreatedAt, &z.UpdatedAt); err != nil {
 		return Zone{}, err
 	}
-	return z, listJSON(cidrs, &z.CIDRs)
+	return z, store.ParseJSONList(cidrs, &z.CIDRs)
 }
 
 // checkZone validates and normalizes a zone's fields, reporting every
@@ -183,7 +183,7 @@ func (s *Service) CreateZone(ctx context.Context, tx store.Tx, tenantID string, 
 		return Zone{}, err
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO network_zones (`+zoneCols+`, name_fold) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		z.ID, z.TenantID, z.Name, jsonList(z.CIDRs), z.Description, z.CreatedAt, z.UpdatedAt, fold(z.Name))
+		z.ID, z.TenantID, z.Name, store.JSONList(z.CIDRs), z.Description, z.CreatedAt, z.UpdatedAt, fold(z.Name))
 	if err != nil {
 		return Zone{}, nameConflict(err, "a network zone", z.Name)
 	}
@@ -218,7 +218,7 @@ func (s *Service) ListZones(ctx context.Context, tx store.Tx, tenantID string, p
 	}
 	rows, err := tx.Query(ctx, `SELECT `+zoneCols+` FROM network_zones WHERE tenant_id = ? AND id > ?
 		ORDER BY id LIMIT ?`, tenantID, p.After, limit+1)
-	list, err := collect(rows, err, scanZone)
+	list, err := store.Collect(rows, err, scanZone)
 	if err != nil {
 		return nil, "", err
 	}
@@ -241,7 +241,7 @@ func (s *Service) UpdateZone(ctx context.Context, tx store.Tx, tenantID, id stri
 	}
 	z.UpdatedAt = s.now()
 	_, err = tx.Exec(ctx, `UPDATE network_zones SET name = ?, name_fold = ?, cidrs = ?, description = ?, updated_at = ?
-		WHERE id = ?`, z.Name, fold(z.Name), jsonList(z.CIDRs), z.Description, z.UpdatedAt, z.ID)
+		WHERE id = ?`, z.Name, fold(z.Name), store.JSONList(z.CIDRs), z.Description, z.UpdatedAt, z.ID)
 	if err != nil {
 		return Zone{}, nameConflict(err, "a network zone", z.Name)
 	}

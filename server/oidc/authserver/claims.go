@@ -79,7 +79,7 @@ func scanClaim(r scanner) (Claim, error) {
 	if err != nil {
 		return Claim{}, err
 	}
-	return c, listJSON(scopes, &c.Scopes)
+	return c, store.ParseJSONList(scopes, &c.Scopes)
 }
 
 // CreateClaim creates a custom claim of a server of a tenant. Refused
@@ -102,7 +102,7 @@ func (s *Service) CreateClaim(ctx context.Context, tx store.Tx, tenantID, server
 		return Claim{}, err
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO auth_claims (`+claimCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.ServerID, tenantID, c.Name, c.Target, c.Expression, jsonList(c.Scopes), c.MaxBytes,
+		c.ID, c.ServerID, tenantID, c.Name, c.Target, c.Expression, store.JSONList(c.Scopes), c.MaxBytes,
 		c.OverrideEditable, c.Active, c.CreatedAt, c.UpdatedAt)
 	if err != nil {
 		return Claim{}, nameConflict(err, "a claim of target "+c.Target, c.Name)
@@ -134,7 +134,7 @@ func (s *Service) Claims(ctx context.Context, tx store.Tx, tenantID, serverID st
 // tenant, by target then name.
 func (s *Service) storedClaims(ctx context.Context, tx store.Tx, tenantID, serverID string) ([]Claim, error) {
 	rows, err := tx.Query(ctx, `SELECT `+claimCols+` FROM auth_claims WHERE server_id = ? AND tenant_id = ?`, serverID, tenantID)
-	list, err := collect(rows, err, scanClaim)
+	list, err := store.Collect(rows, err, scanClaim)
 	slices.SortFunc(list, func(a, b Claim) int {
 		return cmp.Or(strings.Compare(a.Target, b.Target), strings.Compare(a.Name, b.Name))
 	})
@@ -159,7 +159,7 @@ func (s *Service) UpdateClaim(ctx context.Context, tx store.Tx, tenantID, server
 	c.UpdatedAt = s.now()
 	_, err = tx.Exec(ctx, `UPDATE auth_claims SET name = ?, target = ?, expression = ?, scopes = ?, max_bytes = ?,
 		override_editable = ?, active = ?, updated_at = ? WHERE id = ?`,
-		c.Name, c.Target, c.Expression, jsonList(c.Scopes), c.MaxBytes, c.OverrideEditable, c.Active, c.UpdatedAt, c.ID)
+		c.Name, c.Target, c.Expression, store.JSONList(c.Scopes), c.MaxBytes, c.OverrideEditable, c.Active, c.UpdatedAt, c.ID)
 	if err != nil {
 		return Claim{}, nameConflict(err, "a claim of target "+c.Target, c.Name)
 	}

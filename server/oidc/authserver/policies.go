@@ -39,12 +39,12 @@ func scanPolicy(r scanner) (Policy, error) {
 	if err != nil {
 		return Policy{}, err
 	}
-	return v, listJSON(clients, &v.Clients)
+	return v, store.ParseJSONList(clients, &v.Clients)
 }
 
 func insertPolicy(ctx context.Context, tx store.Tx, tenantID string, p Policy) error {
 	_, err := tx.Exec(ctx, `INSERT INTO auth_policies (`+policyCols+`, tenant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.ServerID, p.Name, p.Description, p.Priority, jsonList(p.Clients), p.Active, p.CreatedAt, p.UpdatedAt, tenantID)
+		p.ID, p.ServerID, p.Name, p.Description, p.Priority, store.JSONList(p.Clients), p.Active, p.CreatedAt, p.UpdatedAt, tenantID)
 	return nameConflict(err, "a policy", p.Name)
 }
 
@@ -111,7 +111,7 @@ func (s *Service) policiesOf(ctx context.Context, tx store.Tx, tenantID, serverI
 		q += ` AND active = TRUE`
 	}
 	rows, err := tx.Query(ctx, q, serverID, tenantID)
-	list, err := collect(rows, err, scanPolicy)
+	list, err := store.Collect(rows, err, scanPolicy)
 	sortPolicies(list)
 	return list, err
 }
@@ -132,7 +132,7 @@ func (s *Service) UpdatePolicy(ctx context.Context, tx store.Tx, tenantID, serve
 	}
 	p.UpdatedAt = s.now()
 	_, err = tx.Exec(ctx, `UPDATE auth_policies SET name = ?, description = ?, priority = ?, clients = ?, active = ?,
-		updated_at = ? WHERE id = ?`, p.Name, p.Description, p.Priority, jsonList(p.Clients), p.Active, p.UpdatedAt, p.ID)
+		updated_at = ? WHERE id = ?`, p.Name, p.Description, p.Priority, store.JSONList(p.Clients), p.Active, p.UpdatedAt, p.ID)
 	if err != nil {
 		return Policy{}, nameConflict(err, "a policy", p.Name)
 	}
@@ -168,7 +168,7 @@ func (s *Service) ActivePolicies(ctx context.Context, tx store.Tx, tenantID, ser
 	}
 	rows, err := tx.Query(ctx, `SELECT `+ruleCols+` FROM auth_policy_rules WHERE server_id = ? AND tenant_id = ? AND active = TRUE`,
 		serverID, tenantID)
-	rules, err := collect(rows, err, scanRule)
+	rules, err := store.Collect(rows, err, scanRule)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -58,15 +58,15 @@ func scanRule(r scanner) (Rule, error) {
 		return Rule{}, err
 	}
 	v.AccessTokenLifetime, v.RefreshTokenLifetime, v.RefreshTokenIdle = seconds(access), seconds(refresh), seconds(idle)
-	return v, errors.Join(listJSON(grants, &v.GrantTypes), listJSON(scopes, &v.Scopes), listJSON(groups, &v.Groups),
-		listJSON(zones, &v.Zones), listJSON(excl, &v.ExcludeZones))
+	return v, errors.Join(store.ParseJSONList(grants, &v.GrantTypes), store.ParseJSONList(scopes, &v.Scopes), store.ParseJSONList(groups, &v.Groups),
+		store.ParseJSONList(zones, &v.Zones), store.ParseJSONList(excl, &v.ExcludeZones))
 }
 
 func insertRule(ctx context.Context, tx store.Tx, tenantID, serverID string, r Rule) error {
 	_, err := tx.Exec(ctx, `INSERT INTO auth_policy_rules (`+ruleCols+`, server_id, tenant_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.PolicyID, r.Name, r.Priority, jsonList(r.GrantTypes), jsonList(r.Scopes), jsonList(r.Groups),
-		jsonList(r.Zones), jsonList(r.ExcludeZones), int64(r.AccessTokenLifetime/time.Second),
+		r.ID, r.PolicyID, r.Name, r.Priority, store.JSONList(r.GrantTypes), store.JSONList(r.Scopes), store.JSONList(r.Groups),
+		store.JSONList(r.Zones), store.JSONList(r.ExcludeZones), int64(r.AccessTokenLifetime/time.Second),
 		int64(r.RefreshTokenLifetime/time.Second), int64(r.RefreshTokenIdle/time.Second), r.Deny, r.Active,
 		r.CreatedAt, r.UpdatedAt, serverID, tenantID)
 	return nameConflict(err, "a rule", r.Name)
@@ -115,7 +115,7 @@ func (s *Service) Rules(ctx context.Context, tx store.Tx, tenantID, policyID str
 		return nil, err
 	}
 	rows, err := tx.Query(ctx, `SELECT `+ruleCols+` FROM auth_policy_rules WHERE policy_id = ? AND tenant_id = ?`, policyID, tenantID)
-	list, err := collect(rows, err, scanRule)
+	list, err := store.Collect(rows, err, scanRule)
 	sortRules(list)
 	return list, err
 }
@@ -149,8 +149,8 @@ func (s *Service) UpdateRule(ctx context.Context, tx store.Tx, tenantID, policyI
 	_, err = tx.Exec(ctx, `UPDATE auth_policy_rules SET name = ?, priority = ?, grant_types = ?, scopes = ?, groups = ?,
 		zones = ?, exclude_zones = ?, access_token_lifetime = ?, refresh_token_lifetime = ?, refresh_token_idle = ?,
 		deny = ?, active = ?, updated_at = ? WHERE id = ?`,
-		r.Name, r.Priority, jsonList(r.GrantTypes), jsonList(r.Scopes), jsonList(r.Groups), jsonList(r.Zones),
-		jsonList(r.ExcludeZones), int64(r.AccessTokenLifetime/time.Second), int64(r.RefreshTokenLifetime/time.Second),
+		r.Name, r.Priority, store.JSONList(r.GrantTypes), store.JSONList(r.Scopes), store.JSONList(r.Groups), store.JSONList(r.Zones),
+		store.JSONList(r.ExcludeZones), int64(r.AccessTokenLifetime/time.Second), int64(r.RefreshTokenLifetime/time.Second),
 		int64(r.RefreshTokenIdle/time.Second), r.Deny, r.Active, r.UpdatedAt, r.ID)
 	if err != nil {
 		return Rule{}, nameConflict(err, "a rule", r.Name)
@@ -178,12 +178,12 @@ type serverRule struct {
 func (s *Service) serverRules(ctx context.Context, tx store.Tx, tenantID, serverID string) ([]serverRule, error) {
 	rows, err := tx.Query(ctx, `SELECT p.name, r.id, r.name, r.scopes FROM auth_policy_rules r
 		JOIN auth_policies p ON p.id = r.policy_id WHERE r.server_id = ? AND r.tenant_id = ?`, serverID, tenantID)
-	return collect(rows, err, func(sc scanner) (serverRule, error) {
+	return store.Collect(rows, err, func(sc scanner) (serverRule, error) {
 		var v serverRule
 		var scopes []byte
 		if err := sc.Scan(&v.policy, &v.rule.ID, &v.rule.Name, &scopes); err != nil {
 			return v, err
 		}
-		return v, listJSON(scopes, &v.rule.Scopes)
+		return v, store.ParseJSONList(scopes, &v.rule.Scopes)
 	})
 }

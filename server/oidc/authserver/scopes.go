@@ -40,13 +40,13 @@ func scanScope(r scanner) (Scope, error) {
 	if err != nil {
 		return Scope{}, err
 	}
-	return v, errors.Join(listJSON(kinds, &v.Kinds), listJSON(implies, &v.Implies), listJSON(clients, &v.Clients))
+	return v, errors.Join(store.ParseJSONList(kinds, &v.Kinds), store.ParseJSONList(implies, &v.Implies), store.ParseJSONList(clients, &v.Clients))
 }
 
 func insertScope(ctx context.Context, tx store.Tx, tenantID string, sc Scope) error {
 	_, err := tx.Exec(ctx, `INSERT INTO auth_scopes (`+scopeCols+`, tenant_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		sc.ID, sc.ServerID, sc.Name, sc.Description, jsonList(sc.Kinds), jsonList(sc.Implies), sc.Consent, sc.Default,
-		jsonList(sc.Clients), sc.System, sc.CreatedAt, sc.UpdatedAt, tenantID)
+		sc.ID, sc.ServerID, sc.Name, sc.Description, store.JSONList(sc.Kinds), store.JSONList(sc.Implies), sc.Consent, sc.Default,
+		store.JSONList(sc.Clients), sc.System, sc.CreatedAt, sc.UpdatedAt, tenantID)
 	return nameConflict(err, "a scope", sc.Name)
 }
 
@@ -103,7 +103,7 @@ func (s *Service) Scopes(ctx context.Context, tx store.Tx, tenantID, serverID st
 // scopesOf lists the scopes of a server known to belong to the tenant.
 func (s *Service) scopesOf(ctx context.Context, tx store.Tx, tenantID, serverID string) ([]Scope, error) {
 	rows, err := tx.Query(ctx, `SELECT `+scopeCols+` FROM auth_scopes WHERE server_id = ? AND tenant_id = ?`, serverID, tenantID)
-	list, err := collect(rows, err, scanScope)
+	list, err := store.Collect(rows, err, scanScope)
 	slices.SortFunc(list, func(a, b Scope) int { return strings.Compare(a.Name, b.Name) })
 	return list, err
 }
@@ -156,8 +156,8 @@ func (s *Service) UpdateScope(ctx context.Context, tx store.Tx, tenantID, server
 func updateScope(ctx context.Context, tx store.Tx, sc Scope) error {
 	_, err := tx.Exec(ctx, `UPDATE auth_scopes SET name = ?, description = ?, kinds = ?, implies = ?, consent = ?,
 		is_default = ?, clients = ?, updated_at = ? WHERE id = ?`,
-		sc.Name, sc.Description, jsonList(sc.Kinds), jsonList(sc.Implies), sc.Consent, sc.Default,
-		jsonList(sc.Clients), sc.UpdatedAt, sc.ID)
+		sc.Name, sc.Description, store.JSONList(sc.Kinds), store.JSONList(sc.Implies), sc.Consent, sc.Default,
+		store.JSONList(sc.Clients), sc.UpdatedAt, sc.ID)
 	return nameConflict(err, "a scope", sc.Name)
 }
 
@@ -202,13 +202,13 @@ func (s *Service) checkUnused(ctx context.Context, tx store.Tx, tenantID string,
 		}
 	}
 	rows, err := tx.Query(ctx, `SELECT name, scopes FROM auth_claims WHERE server_id = ? AND tenant_id = ?`, sc.ServerID, tenantID)
-	claims, err := collect(rows, err, func(r scanner) (Claim, error) {
+	claims, err := store.Collect(rows, err, func(r scanner) (Claim, error) {
 		var c Claim
 		var b []byte
 		if err := r.Scan(&c.Name, &b); err != nil {
 			return c, err
 		}
-		return c, listJSON(b, &c.Scopes)
+		return c, store.ParseJSONList(b, &c.Scopes)
 	})
 	if err != nil {
 		return err

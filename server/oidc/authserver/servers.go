@@ -48,7 +48,7 @@ func scanServer(r scanner) (Server, error) {
 	if err != nil {
 		return Server{}, err
 	}
-	return v, listJSON(aud, &v.Audiences)
+	return v, store.ParseJSONList(aud, &v.Audiences)
 }
 
 // CreateServer creates a server of a tenant with the system scopes and no
@@ -85,7 +85,7 @@ func (s *Service) insertServer(ctx context.Context, tx store.Tx, srv Server) err
 		return errors.Join(err, conflictIf(taken, "a server", srv.Name))
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO auth_servers (`+serverCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		srv.ID, srv.TenantID, srv.Name, srv.Description, jsonList(srv.Audiences), string(srv.IssuerMode),
+		srv.ID, srv.TenantID, srv.Name, srv.Description, store.JSONList(srv.Audiences), string(srv.IssuerMode),
 		srv.IssuerHost, srv.ScopePattern, srv.MaxTokenBytes, srv.Active, srv.CreatedAt, srv.UpdatedAt)
 	if err != nil {
 		return nameConflict(err, "a server", srv.Name)
@@ -139,7 +139,7 @@ func (s *Service) serverByName(ctx context.Context, tx store.Tx, tenantID, name 
 // default server is listed once it exists (EnsureDefault).
 func (s *Service) ListServers(ctx context.Context, tx store.Tx, tenantID string) ([]Server, error) {
 	rows, err := tx.Query(ctx, `SELECT `+serverCols+` FROM auth_servers WHERE tenant_id = ?`, tenantID)
-	list, err := collect(rows, err, scanServer)
+	list, err := store.Collect(rows, err, scanServer)
 	slices.SortFunc(list, func(a, b Server) int { return strings.Compare(a.Name, b.Name) })
 	return list, err
 }
@@ -180,7 +180,7 @@ func (s *Service) UpdateServer(ctx context.Context, tx store.Tx, tenantID, id st
 	srv.UpdatedAt = s.now()
 	_, err = tx.Exec(ctx, `UPDATE auth_servers SET description = ?, audiences = ?, issuer_mode = ?, issuer_host = ?,
 		scope_pattern = ?, max_token_bytes = ?, active = ?, updated_at = ? WHERE id = ?`,
-		srv.Description, jsonList(srv.Audiences), string(srv.IssuerMode), srv.IssuerHost, srv.ScopePattern,
+		srv.Description, store.JSONList(srv.Audiences), string(srv.IssuerMode), srv.IssuerHost, srv.ScopePattern,
 		srv.MaxTokenBytes, srv.Active, srv.UpdatedAt, srv.ID)
 	if err != nil {
 		return Server{}, err

@@ -2,7 +2,6 @@ package authserver
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -66,47 +65,7 @@ func (s *Service) now() time.Time {
 }
 
 // scanner is a store.Row or store.Rows.
-type scanner interface{ Scan(dest ...any) error }
-
-// collect runs a query and scans each row with scan. It returns a non-nil
-// slice.
-func collect[T any](rows *store.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return out, rows.Close()
-}
-
-// jsonList encodes a list for a JSON column, always as an array. It is
-// passed as text so that SQLite's JSON functions read it.
-func jsonList(v []string) string {
-	if v == nil {
-		v = []string{}
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-// listJSON decodes a JSON column into a non-nil list.
-func listJSON(b []byte, dst *[]string) error {
-	*dst = []string{}
-	if err := json.Unmarshal(b, dst); err != nil {
-		return fmt.Errorf("authserver: stored list: %w", err)
-	}
-	return nil
-}
+type scanner = store.Scanner
 
 // seconds converts a duration stored as whole seconds.
 func seconds(n int64) time.Duration { return time.Duration(n) * time.Second }

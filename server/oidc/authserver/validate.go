@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lintel-id/lintel/internal/invalid"
+	"github.com/lintel-id/lintel/server/tenant"
 )
 
 // Limits on input; exceeding one is refused, never truncated.
@@ -48,25 +49,12 @@ const (
 // made by EnsureDefault, "v1" would read as an endpoint version.
 var reservedNames = []string{DefaultServer, "v1"}
 
-// isLabel reports whether s is a DNS label: [a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?
-func isLabel(s string) bool {
-	if len(s) == 0 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
-		return false
-	}
-	for i := range len(s) {
-		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
 // checkServerName checks the name of a new server.
 func checkServerName(name string) error {
 	switch {
 	case name == "":
 		return invalid.Field("name", "is required")
-	case !isLabel(name):
+	case !tenant.IsDNSLabel(name):
 		return invalid.Field("name", "must be a DNS label: lowercase letters, digits and inner hyphens, at most 63")
 	case slices.Contains(reservedNames, name):
 		return invalid.Field("name", "%q is reserved", name)
@@ -195,7 +183,7 @@ func checkHost(h string) (string, error) {
 		return h, invalid.Field("issuer_host", "must be a DNS name, not an IP address")
 	}
 	for _, l := range labels {
-		if !isLabel(l) {
+		if !tenant.IsDNSLabel(l) {
 			return h, invalid.Field("issuer_host", "label %q is not a DNS label (a-z, 0-9, inner hyphens, at most 63)", l)
 		}
 	}
