@@ -91,7 +91,7 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 		return nil, err
 	}
 	s.authz = authserver.New(s.clock)
-	s.authz.Zones = s.tenants
+	s.authz.Zones, s.authz.Hosts = s.tenants, s.tenants
 	s.authz.WithAttributes(claimAttributes{s.directory})
 	if s.oidc, err = oidc.New(oidc.Deps{Store: st, Secrets: s.secrets, Tenants: s.tenants, Servers: s.authz, Users: userClaims{s.directory}, Events: s.events, Clock: s.clock, Logger: s.log, HTTPClient: s.egress.Client()}); err != nil {
 		_ = st.Close()

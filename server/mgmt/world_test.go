@@ -102,7 +102,7 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 	w.tokens = NewTokens(w.sec, w.clock)
 	w.dir = directory.New(w.clock, w.events, w.sec)
 	w.authz = authserver.New(w.clock)
-	w.authz.Zones = w.tenants
+	w.authz.Zones, w.authz.Hosts = w.tenants, w.tenants
 	w.preview = &fakePreviewer{}
 	log := slog.New(slog.NewJSONHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if w.oidc, err = oidc.New(oidc.Deps{Store: w.st, Secrets: w.sec, Tenants: w.tenants, Servers: w.authz, Users: userClaims{w.dir}, Events: w.events, Clock: w.clock, Logger: log}); err != nil {

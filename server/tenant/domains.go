@@ -204,3 +204,29 @@ func nullable(s string) any {
 	}
 	return s
 }
+
+// TenantHasHost reports whether host may carry a tenant's fixed issuer:
+// the instance's public host, the tenant's {slug}.{public host}, or a
+// custom domain of the tenant that is verified or active. Another
+// tenant's domain, or one still pending, is false.
+func (s *Service) TenantHasHost(ctx context.Context, tx store.Tx, tenantID, host string) (bool, error) {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if s.publicHost != "" && host == s.publicHost {
+		return true, nil
+	}
+	t, err := s.Tenant(ctx, tx, tenantID)
+	if err != nil {
+		return false, err
+	}
+	if s.publicHost != "" && host == t.Slug+"."+s.publicHost {
+		return true, nil
+	}
+	d, err := s.DomainByHost(ctx, tx, host)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return d.TenantID == t.ID && (d.State == DomainVerified || d.State == DomainActive), nil
+}

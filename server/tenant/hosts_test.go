@@ -1,0 +1,52 @@
+package tenant
+
+import (
+	"context"
+	"testing"
+
+	"github.com/lintel-id/lintel/server/store"
+)
+
+func TestTenantHasHost(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		acme, globex := e.tenant(t, "acme", ""), e.tenant(t, "globex", "")
+		domain := func(tenantID, host string, state DomainState) {
+			e.ok(t, func(ctx context.Context, tx store.Tx) error {
+				d, err := e.svc.CreateDomain(ctx, tx, tenantID, DomainInput{Hostname: host})
+				if err == nil && state != DomainPending {
+					_, err = e.svc.SetDomainState(ctx, tx, d.ID, state, "")
+				}
+				return err
+			})
+		}
+		domain(acme.ID, "login.acme.com", DomainActive)
+		domain(acme.ID, "auth.acme.com", DomainVerified)
+		domain(acme.ID, "new.acme.com", DomainPending)
+		domain(globex.ID, "login.globex.com", DomainActive)
+		for _, tc := range []struct {
+			name, host string
+			want       bool
+		}{
+			{"accepts the instance's public host", "id.example.com", true},
+			{"accepts the tenant's own subdomain", "acme.id.example.com", true},
+			{"accepts an active custom domain, ignoring case", "LOGIN.acme.com", true},
+			{"accepts a verified custom domain", "auth.acme.com", true},
+			{"refuses a pending custom domain", "new.acme.com", false},
+			{"refuses another tenant's domain", "login.globex.com", false},
+			{"refuses another tenant's subdomain", "globex.id.example.com", false},
+			{"refuses an unknown host", "evil.example.net", false},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				var got bool
+				e.ok(t, func(ctx context.Context, tx store.Tx) error {
+					var err error
+					got, err = e.svc.TenantHasHost(ctx, tx, acme.ID, tc.host)
+					return err
+				})
+				if got != tc.want {
+					t.Fatalf("TenantHasHost(%q) = %v, want %v", tc.host, got, tc.want)
+				}
+			})
+		}
+	})
+}
