@@ -111,7 +111,7 @@ func (e *Engine) authenticated(ctx context.Context, tx store.Tx, f *flow, g oidc
 	need := req.HasPrompt(promptConsent)
 	if !need {
 		var err error
-		need, err = e.OIDC.ConsentNeeded(ctx, tx, f.TenantID, f.app(), g.UserID, req.Scope)
+		need, err = e.OIDC.ConsentNeeded(ctx, tx, f.State.Issuer, f.app(), g.UserID, req.Scope)
 		if err != nil {
 			return err
 		}

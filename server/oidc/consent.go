@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
 )
@@ -38,19 +39,47 @@ type Consent struct {
 	RevokedAt *time.Time
 }
 
+// consentScopes keeps the values of scope that the server marks as
+// needing consent.
+func (p *Provider) consentScopes(ctx context.Context, tx store.Tx, iss Issuer, scope string) (string, error) {
+	srv, err := p.authz.ServerByName(ctx, tx, iss.TenantID, iss.Server)
+	if err != nil {
+		return "", fmt.Errorf("oidc: consent: %w", err)
+	}
+	list, err := p.authz.Scopes(ctx, tx, iss.TenantID, srv.ID)
+	if err != nil {
+		return "", fmt.Errorf("oidc: consent: %w", err)
+	}
+	var out []string
+	for _, s := range strings.Fields(scope) {
+		i := slices.IndexFunc(list, func(sc authserver.Scope) bool { return sc.Name == s })
+		if i < 0 || list[i].Consent {
+			out = append(out, s) // an unknown scope is refused elsewhere; ask rather than not
+		}
+	}
+	return strings.Join(out, " "), nil
+}
+
 // counts reports whether a consent still stands: live and of the current
 // version.
 func (c Consent) counts() bool { return c.RevokedAt == nil && c.Version == ConsentVersion }
 
 // ConsentNeeded reports, inside the caller's transaction, whether userID
 // must consent before app gets the scope values of scope (a space-separated
-// scope string). It is false for first-party apps (ConsentRequired false);
-// for a third-party app it is true unless a live consent of the current
-// ConsentVersion covers every value of scope. It never writes.
-func (p *Provider) ConsentNeeded(ctx context.Context, tx store.Tx, tenantID string, app tenant.App, userID, scope string) (bool, error) {
+// scope string) from iss's server. It is false for first-party apps
+// (ConsentRequired false) and for scopes the server does not mark for
+// consent; for a third-party app it is true unless a live consent of the
+// current ConsentVersion covers every value of scope that needs one. It
+// never writes.
+func (p *Provider) ConsentNeeded(ctx context.Context, tx store.Tx, iss Issuer, app tenant.App, userID, scope string) (bool, error) {
 	if !app.ConsentRequired {
 		return false, nil
 	}
+	scope, err := p.consentScopes(ctx, tx, iss, scope)
+	if err != nil || scope == "" {
+		return false, err
+	}
+	tenantID := iss.TenantID
 	c, err := consentOf(ctx, tx, tenantID, userID, app.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return true, nil

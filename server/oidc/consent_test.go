@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lintel-id/lintel/server/oidc"
+	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/store/storetest"
 	"github.com/lintel-id/lintel/server/tenant"
@@ -41,7 +42,7 @@ func (w consentWorld) needed(t *testing.T, app tenant.App, scope string) bool {
 	var need bool
 	w.tx(t, func(ctx context.Context, tx store.Tx) error {
 		var err error
-		need, err = w.p.ConsentNeeded(ctx, tx, w.iss.TenantID, app, userID, scope)
+		need, err = w.p.ConsentNeeded(ctx, tx, w.iss, app, userID, scope)
 		return err
 	})
 	return need
@@ -240,5 +241,41 @@ func testConsentList(t *testing.T, w consentWorld) {
 	}
 	if cs := w.list(t, w.other.TenantID); len(cs) != 0 {
 		t.Fatalf("another tenant sees %+v", cs)
+	}
+}
+
+// TestConsentFollowsTheScopesConsentFlag shows that a third-party app
+// asks consent only for the scopes its server marks for consent.
+func TestConsentFollowsTheScopesConsentFlag(t *testing.T) {
+	w := newConsentWorld(t, storetest.SQLite())
+	orders := w.ordersServer(t)
+	w.tx(t, func(ctx context.Context, tx store.Tx) error {
+		srv, err := w.servers().ServerByName(ctx, tx, w.iss.TenantID, "orders")
+		if err != nil {
+			return err
+		}
+		_, err = w.servers().CreateScope(ctx, tx, w.iss.TenantID, srv.ID, authserver.ScopeInput{Name: "orders.history",
+			Kinds: []string{authserver.KindDelegated}, Consent: true})
+		return err
+	})
+	for _, tc := range []struct {
+		name, scope string
+		want        bool
+	}{
+		{"asks nothing for scopes without the flag", "orders.read orders.write", false},
+		{"asks for a flagged custom scope", "orders.read orders.history", true},
+		{"asks for the OpenID scopes, flagged by default", "openid orders.read", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var need bool
+			w.tx(t, func(ctx context.Context, tx store.Tx) error {
+				var err error
+				need, err = w.p.ConsentNeeded(ctx, tx, orders, w.partner, userID, tc.scope)
+				return err
+			})
+			if need != tc.want {
+				t.Fatalf("consent needed %v, want %v", need, tc.want)
+			}
+		})
 	}
 }
