@@ -101,6 +101,9 @@ func (s *Service) CreateClaim(ctx context.Context, tx store.Tx, tenantID, server
 	if err := s.fillClaim(ctx, tx, srv, &c, in); err != nil {
 		return Claim{}, err
 	}
+	if err := changed(ctx, tx, srv.ID); err != nil {
+		return Claim{}, err
+	}
 	_, err = tx.Exec(ctx, `INSERT INTO auth_claims (`+claimCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.ServerID, tenantID, c.Name, c.Target, c.Expression, store.JSONList(c.Scopes), c.MaxBytes,
 		c.OverrideEditable, c.Active, c.CreatedAt, c.UpdatedAt)
@@ -157,6 +160,9 @@ func (s *Service) UpdateClaim(ctx context.Context, tx store.Tx, tenantID, server
 		return Claim{}, err
 	}
 	c.UpdatedAt = s.now()
+	if err := changed(ctx, tx, srv.ID); err != nil {
+		return Claim{}, err
+	}
 	_, err = tx.Exec(ctx, `UPDATE auth_claims SET name = ?, target = ?, expression = ?, scopes = ?, max_bytes = ?,
 		override_editable = ?, active = ?, updated_at = ? WHERE id = ?`,
 		c.Name, c.Target, c.Expression, store.JSONList(c.Scopes), c.MaxBytes, c.OverrideEditable, c.Active, c.UpdatedAt, c.ID)
@@ -170,6 +176,9 @@ func (s *Service) UpdateClaim(ctx context.Context, tx store.Tx, tenantID, server
 func (s *Service) DeleteClaim(ctx context.Context, tx store.Tx, tenantID, serverID, id string) error {
 	c, err := s.Claim(ctx, tx, tenantID, serverID, id)
 	if err != nil {
+		return err
+	}
+	if err := changed(ctx, tx, c.ServerID); err != nil {
 		return err
 	}
 	_, err = tx.Exec(ctx, `DELETE FROM auth_claims WHERE id = ?`, c.ID)

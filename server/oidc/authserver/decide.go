@@ -54,20 +54,13 @@ type ZoneMatcher interface {
 // token preview shows it. Decide writes nothing and depends only on the
 // stored configuration, req and zones.
 func (s *Service) Decide(ctx context.Context, tx store.Tx, req Request, zones ZoneMatcher) (Decision, error) {
-	tenantID, serverID := req.Server.TenantID, req.Server.ID
-	scopes, err := s.scopesOf(ctx, tx, tenantID, serverID)
+	sn, err := s.snapshotOf(ctx, tx, req.Server.TenantID, req.Server.ID)
 	if err != nil {
 		return Decision{}, err
 	}
-	policies, rules, err := s.ActivePolicies(ctx, tx, tenantID, serverID)
-	if err != nil {
-		return Decision{}, err
-	}
+	// The snapshot is shared: read it, and copy what leaves.
+	scopes, byName, policies, rules := sn.scopes, sn.byName, sn.policies, sn.rules
 	d := Decision{Trace: []Step{}}
-	byName := make(map[string]Scope, len(scopes))
-	for _, sc := range scopes {
-		byName[sc.Name] = sc
-	}
 	asked := dedupe(req.Scopes)
 	if len(asked) == 0 {
 		for _, sc := range scopes {
@@ -137,11 +130,11 @@ func (s *Service) Decide(ctx context.Context, tx store.Tx, req Request, zones Zo
 		ruleSteps = append(ruleSteps, ruleStep(used, r, true, verdict))
 	}
 	d.Trace = slices.Insert(d.Trace, at, ruleSteps...)
-	d.Policy = used
+	d.Policy = clonePolicy(used)
 	if decided == nil {
 		return refuse(d, ErrNoPolicy, fmt.Sprintf("no rule of policy %s matches the request", used.Name))
 	}
-	d.Rule = decided
+	d.Rule = cloneRule(decided)
 	if decided.Deny {
 		return refuse(d, ErrNoPolicy, fmt.Sprintf("rule %s of policy %s denies the request", decided.Name, used.Name))
 	}

@@ -70,6 +70,9 @@ func (s *Service) CreatePolicy(ctx context.Context, tx store.Tx, tenantID, serve
 	if err := s.checkPolicy(ctx, tx, tenantID, &p); err != nil {
 		return Policy{}, err
 	}
+	if err := changed(ctx, tx, srv.ID); err != nil {
+		return Policy{}, err
+	}
 	if err := insertPolicy(ctx, tx, tenantID, p); err != nil {
 		return Policy{}, err
 	}
@@ -131,6 +134,9 @@ func (s *Service) UpdatePolicy(ctx context.Context, tx store.Tx, tenantID, serve
 		return Policy{}, err
 	}
 	p.UpdatedAt = s.now()
+	if err := changed(ctx, tx, p.ServerID); err != nil {
+		return Policy{}, err
+	}
 	_, err = tx.Exec(ctx, `UPDATE auth_policies SET name = ?, description = ?, priority = ?, clients = ?, active = ?,
 		updated_at = ? WHERE id = ?`, p.Name, p.Description, p.Priority, store.JSONList(p.Clients), p.Active, p.UpdatedAt, p.ID)
 	if err != nil {
@@ -144,6 +150,9 @@ func (s *Service) UpdatePolicy(ctx context.Context, tx store.Tx, tenantID, serve
 func (s *Service) DeletePolicy(ctx context.Context, tx store.Tx, tenantID, serverID, id string) error {
 	p, err := s.Policy(ctx, tx, tenantID, serverID, id)
 	if err != nil {
+		return err
+	}
+	if err := changed(ctx, tx, p.ServerID); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM auth_policy_rules WHERE policy_id = ?`, p.ID); err != nil {
@@ -162,6 +171,12 @@ func (s *Service) ActivePolicies(ctx context.Context, tx store.Tx, tenantID, ser
 	if _, err := s.Server(ctx, tx, tenantID, serverID); err != nil {
 		return nil, nil, err
 	}
+	return s.activePoliciesOf(ctx, tx, tenantID, serverID)
+}
+
+// activePoliciesOf is ActivePolicies of a server known to belong to the
+// tenant.
+func (s *Service) activePoliciesOf(ctx context.Context, tx store.Tx, tenantID, serverID string) ([]Policy, map[string][]Rule, error) {
 	pols, err := s.policiesOf(ctx, tx, tenantID, serverID, true)
 	if err != nil {
 		return nil, nil, err

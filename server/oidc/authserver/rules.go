@@ -91,6 +91,9 @@ func (s *Service) CreateRule(ctx context.Context, tx store.Tx, tenantID, policyI
 	if err := s.checkRule(ctx, tx, tenantID, p.ServerID, &r); err != nil {
 		return Rule{}, err
 	}
+	if err := changed(ctx, tx, p.ServerID); err != nil {
+		return Rule{}, err
+	}
 	if err := insertRule(ctx, tx, tenantID, p.ServerID, r); err != nil {
 		return Rule{}, err
 	}
@@ -146,6 +149,9 @@ func (s *Service) UpdateRule(ctx context.Context, tx store.Tx, tenantID, policyI
 		return Rule{}, err
 	}
 	r.UpdatedAt = s.now()
+	if err := changed(ctx, tx, pol.ServerID); err != nil {
+		return Rule{}, err
+	}
 	_, err = tx.Exec(ctx, `UPDATE auth_policy_rules SET name = ?, priority = ?, grant_types = ?, scopes = ?, groups = ?,
 		zones = ?, exclude_zones = ?, access_token_lifetime = ?, refresh_token_lifetime = ?, refresh_token_idle = ?,
 		deny = ?, active = ?, updated_at = ? WHERE id = ?`,
@@ -162,6 +168,13 @@ func (s *Service) UpdateRule(ctx context.Context, tx store.Tx, tenantID, policyI
 func (s *Service) DeleteRule(ctx context.Context, tx store.Tx, tenantID, policyID, id string) error {
 	r, err := s.Rule(ctx, tx, tenantID, policyID, id)
 	if err != nil {
+		return err
+	}
+	pol, err := s.policyOf(ctx, tx, tenantID, r.PolicyID)
+	if err != nil {
+		return err
+	}
+	if err := changed(ctx, tx, pol.ServerID); err != nil {
 		return err
 	}
 	_, err = tx.Exec(ctx, `DELETE FROM auth_policy_rules WHERE id = ?`, r.ID)

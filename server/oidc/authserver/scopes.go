@@ -69,6 +69,9 @@ func (s *Service) CreateScope(ctx context.Context, tx store.Tx, tenantID, server
 	if err := checkScope(srv, all, &sc, nil); err != nil {
 		return Scope{}, err
 	}
+	if err := changed(ctx, tx, srv.ID); err != nil {
+		return Scope{}, err
+	}
 	if err := insertScope(ctx, tx, tenantID, sc); err != nil {
 		return Scope{}, err
 	}
@@ -142,6 +145,9 @@ func (s *Service) UpdateScope(ctx context.Context, tx store.Tx, tenantID, server
 		}
 	}
 	sc.UpdatedAt = s.now()
+	if err := changed(ctx, tx, srv.ID); err != nil {
+		return Scope{}, err
+	}
 	if err := updateScope(ctx, tx, sc); err != nil {
 		return Scope{}, err
 	}
@@ -177,6 +183,9 @@ func (s *Service) DeleteScope(ctx context.Context, tx store.Tx, tenantID, server
 		return err
 	}
 	if err := s.checkUnused(ctx, tx, tenantID, sc, all); err != nil {
+		return err
+	}
+	if err := changed(ctx, tx, sc.ServerID); err != nil {
 		return err
 	}
 	_, err = tx.Exec(ctx, `DELETE FROM auth_scopes WHERE id = ?`, sc.ID)

@@ -84,9 +84,9 @@ func (s *Service) insertServer(ctx context.Context, tx store.Tx, srv Server) err
 		srv.TenantID, srv.Name); err != nil || taken {
 		return errors.Join(err, conflictIf(taken, "a server", srv.Name))
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO auth_servers (`+serverCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.Exec(ctx, `INSERT INTO auth_servers (`+serverCols+`, config_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		srv.ID, srv.TenantID, srv.Name, srv.Description, store.JSONList(srv.Audiences), string(srv.IssuerMode),
-		srv.IssuerHost, srv.ScopePattern, srv.MaxTokenBytes, srv.Active, srv.CreatedAt, srv.UpdatedAt)
+		srv.IssuerHost, srv.ScopePattern, srv.MaxTokenBytes, srv.Active, srv.CreatedAt, srv.UpdatedAt, newConfigVersion())
 	if err != nil {
 		return nameConflict(err, "a server", srv.Name)
 	}
@@ -179,9 +179,9 @@ func (s *Service) UpdateServer(ctx context.Context, tx store.Tx, tenantID, id st
 	}
 	srv.UpdatedAt = s.now()
 	_, err = tx.Exec(ctx, `UPDATE auth_servers SET description = ?, audiences = ?, issuer_mode = ?, issuer_host = ?,
-		scope_pattern = ?, max_token_bytes = ?, active = ?, updated_at = ? WHERE id = ?`,
+		scope_pattern = ?, max_token_bytes = ?, active = ?, updated_at = ?, config_version = ? WHERE id = ?`,
 		srv.Description, store.JSONList(srv.Audiences), string(srv.IssuerMode), srv.IssuerHost, srv.ScopePattern,
-		srv.MaxTokenBytes, srv.Active, srv.UpdatedAt, srv.ID)
+		srv.MaxTokenBytes, srv.Active, srv.UpdatedAt, newConfigVersion(), srv.ID)
 	if err != nil {
 		return Server{}, err
 	}

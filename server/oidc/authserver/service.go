@@ -37,7 +37,10 @@ type Zones interface {
 
 // Service stores and checks the authorization servers of every tenant.
 // Create it with New; set the optional fields before its first use. It is
-// safe for concurrent use.
+// safe for concurrent use. It caches what token requests read of each
+// server's configuration, checked against the server's config version in
+// every request's transaction, so a change committed through any Service
+// on any node is seen by the next transaction (see snapshot.go).
 //
 // tenantID arguments are trusted: the caller has resolved the tenant
 // (from the issuer's host or the admin's token). Every record of another
@@ -52,6 +55,9 @@ type Service struct {
 	Zones Zones
 	// attrs tells claims about custom attributes (see WithAttributes).
 	attrs Attributes
+	// snaps caches what token requests read of each server's
+	// configuration (see snapshot.go).
+	snaps snapshots
 }
 
 // New returns a Service that reads the time from clk.

@@ -33,8 +33,13 @@ func (s *Service) TokenClaims(ctx context.Context, tx store.Tx, req Request, d D
 	if !d.Granted {
 		return nil, nil, errors.New("authserver: token claims of a refused request")
 	}
-	claims, err := s.storedClaims(ctx, tx, req.Server.TenantID, req.Server.ID)
-	if err != nil {
+	sn, err := s.snapshotOf(ctx, tx, req.Server.TenantID, req.Server.ID)
+	// A server that is not there has no claims.
+	var claims []snapClaim
+	switch {
+	case err == nil:
+		claims = sn.claims
+	case !errors.Is(err, store.ErrNotFound):
 		return nil, nil, err
 	}
 	machine := requestKind(req) == KindMachine
@@ -49,12 +54,12 @@ func (s *Service) TokenClaims(ctx context.Context, tx store.Tx, req Request, d D
 	}
 	access, id = map[string]any{}, map[string]any{}
 	for _, c := range claims {
-		if !c.Active || machine && c.Target == TargetID || !grantedWith(c, d.Scopes) {
+		if !c.Active || machine && c.Target == TargetID || !grantedWith(c.Claim, d.Scopes) {
 			continue
 		}
-		compiled, err := compileClaim(c.Expression)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%w: claim %q: stored expression: %w", ErrClaimEvaluation, c.Name, err)
+		compiled := c.compiled
+		if c.err != nil {
+			return nil, nil, fmt.Errorf("%w: claim %q: stored expression: %w", ErrClaimEvaluation, c.Name, c.err)
 		}
 		if machine && compiled.readsPerson() {
 			continue
