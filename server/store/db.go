@@ -134,13 +134,14 @@ func (db *DB) Close() error {
 	if !db.closed.CompareAndSwap(false, true) {
 		return nil
 	}
-	var err error
-	for _, c := range db.stmts {
-		err = errors.Join(err, c.close())
-	}
-	err = errors.Join(err, db.write.Close())
+	// The pools first: a statement being prepared in the background then
+	// fails at once, and the caches' close need not wait for it.
+	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
+	}
+	for _, c := range db.stmts {
+		err = errors.Join(err, c.close())
 	}
 	return err
 }

@@ -21,6 +21,10 @@ type stmtCache struct {
 	mu     sync.Mutex
 	m      map[string]*sql.Stmt // nil while being prepared
 	closed bool
+	// preparing counts background preparations, which close waits for:
+	// one still running could otherwise touch the database's files
+	// after Close returned.
+	preparing sync.WaitGroup
 }
 
 func newStmtCache(pool *sql.DB) *stmtCache {
@@ -40,7 +44,9 @@ func (c *stmtCache) get(query string) *sql.Stmt {
 		return s
 	}
 	c.m[query] = nil // being prepared
+	c.preparing.Add(1)
 	go func() {
+		defer c.preparing.Done()
 		s, err := c.pool.PrepareContext(context.Background(), query)
 		c.mu.Lock()
 		defer c.mu.Unlock()
@@ -56,11 +62,16 @@ func (c *stmtCache) get(query string) *sql.Stmt {
 	return nil
 }
 
-// close closes every cached statement.
+// close waits for background preparations and closes every cached
+// statement. Call it after closing the pool, so that a preparation
+// waiting for a connection gives up instead of holding close.
 func (c *stmtCache) close() error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.closed = true
+	c.mu.Unlock()
+	c.preparing.Wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	var first error
 	for q, s := range c.m {
 		if s != nil {
