@@ -14,6 +14,13 @@ import (
 	"github.com/lintel-id/lintel/server/tenant"
 )
 
+// GrantRevoker ends the grants (refresh and access tokens) of a client;
+// the OpenID provider implements it. It writes in the caller's
+// transaction.
+type GrantRevoker interface {
+	RevokeClientGrants(ctx context.Context, tx store.Tx, tenantID, clientID string) (int64, error)
+}
+
 // AppView is an app (OAuth client) as the API shows it: never its secret.
 type AppView struct {
 	ID                      string    `json:"id" doc:"The client_id"`
@@ -217,7 +224,15 @@ func (a *API) registerApps() {
 	register(a, Route{ID: "delete-app", Method: http.MethodDelete, Path: base + "/{app}", Scope: ScopeAppsWrite, Status: http.StatusNoContent}, tag, "Delete an app",
 		func(ctx context.Context, in *AppPath) (*struct{}, error) {
 			return deleted(a, ctx, "app.deleted", events.Ref{Type: "app", ID: in.App}, func(ctx context.Context, tx store.Tx) error {
-				return a.Tenants.DeleteApp(ctx, tx, principal(ctx).Target.ID, in.App)
+				if err := a.Tenants.DeleteApp(ctx, tx, principal(ctx).Target.ID, in.App); err != nil {
+					return err
+				}
+				if a.Grants == nil {
+					return nil
+				}
+				// A deleted client's tokens end with it.
+				_, err := a.Grants.RevokeClientGrants(ctx, tx, principal(ctx).Target.ID, in.App)
+				return err
 			})
 		})
 	register(a, Route{ID: "list-app-secrets", Method: http.MethodGet, Path: base + "/{app}/secrets", Scope: ScopeAppsRead}, tag, "List an app's client secrets (never their values)",

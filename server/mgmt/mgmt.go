@@ -42,6 +42,8 @@ type Deps struct {
 	Logger    *slog.Logger
 	// Version is the server version shown in the OpenAPI document.
 	Version string
+	// Grants, when set, revokes a deleted app's tokens.
+	Grants GrantRevoker
 	// OAuth, when set, lets OAuth access tokens of service apps call the
 	// API besides management tokens.
 	OAuth AccessTokenVerifier

@@ -109,7 +109,7 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 		t.Fatal(err)
 	}
 	if w.api, err = New(Deps{Store: w.st, Tenants: w.tenants, Directory: w.dir, Events: w.events, Tokens: w.tokens, Clock: w.clock, Logger: log, Version: "test",
-		Consents: w.oidc, Keys: w.oidc,
+		Consents: w.oidc, Keys: w.oidc, Grants: w.oidc,
 		AuthServers: w.authz, Preview: w.preview}); err != nil {
 		t.Fatal(err)
 	}

@@ -232,6 +232,7 @@ const (
 	RevokedLogout       = "logout"
 	RevokedConsent      = "consent_revoked"
 	RevokedByAdmin      = "admin"
+	RevokedClientGone   = "client_deleted"
 )
 
 // RevokeGrants revokes, in the caller's transaction, every live grant of
@@ -249,6 +250,19 @@ func (p *Provider) RevokeGrants(ctx context.Context, tx store.Tx, tenantID, user
 	n, err := tx.Exec(ctx, q, args...)
 	if err != nil {
 		return 0, fmt.Errorf("oidc: revoke grants: %w", err)
+	}
+	return n, nil
+}
+
+// RevokeClientGrants revokes, in the caller's transaction, every live
+// grant of a client (an app being deleted): its refresh tokens stop
+// working and its access tokens fail introspection and userinfo at once.
+// It reports how many grants it revoked.
+func (p *Provider) RevokeClientGrants(ctx context.Context, tx store.Tx, tenantID, clientID string) (int64, error) {
+	n, err := tx.Exec(ctx, `UPDATE oidc_grants SET revoked_at = ?, revoke_reason = ? WHERE tenant_id = ? AND client_id = ? AND revoked_at IS NULL`,
+		p.now(), RevokedClientGone, tenantID, clientID)
+	if err != nil {
+		return 0, fmt.Errorf("oidc: revoke client grants: %w", err)
 	}
 	return n, nil
 }
