@@ -2,9 +2,12 @@ package mgmt
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/lintel-id/lintel/internal/invalid"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
@@ -87,6 +90,17 @@ func (a *API) registerZones() {
 	register(a, Route{ID: "delete-zone", Method: http.MethodDelete, Path: base + "/{zone}", Scope: ScopeZonesWrite, Status: http.StatusNoContent}, tag, "Delete a network zone",
 		func(ctx context.Context, in *ZonePath) (*struct{}, error) {
 			return deleted(a, ctx, "zone.deleted", events.Ref{Type: "zone", ID: in.Zone}, func(ctx context.Context, tx store.Tx) error {
+				if a.AuthServers != nil {
+					// A rule naming a deleted zone would silently stop
+					// matching (or stop excluding): refuse instead.
+					users, err := a.AuthServers.RulesUsingZone(ctx, tx, principal(ctx).Target.ID, in.Zone)
+					if err != nil {
+						return err
+					}
+					if len(users) > 0 {
+						return fmt.Errorf("%w: %w", tenant.ErrInUse, invalid.Field("id", "the zone is used by access rules %s", strings.Join(users, ", ")))
+					}
+				}
 				return a.Tenants.DeleteZone(ctx, tx, principal(ctx).Target.ID, in.Zone)
 			})
 		})

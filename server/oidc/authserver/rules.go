@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/lintel-id/lintel/internal/ident"
@@ -199,4 +200,26 @@ func (s *Service) serverRules(ctx context.Context, tx store.Tx, tenantID, server
 		}
 		return v, store.ParseJSONList(scopes, &v.rule.Scopes)
 	})
+}
+
+// RulesUsingZone returns the names of the rules of a tenant that name a
+// network zone (in Zones or ExcludeZones), "server/policy/rule", sorted,
+// so that a zone still in use is not deleted from under them.
+func (s *Service) RulesUsingZone(ctx context.Context, tx store.Tx, tenantID, zoneID string) ([]string, error) {
+	pattern := `%"` + likeEscape(zoneID) + `"%`
+	rows, err := tx.Query(ctx, `SELECT srv.name, pol.name, r.name FROM auth_policy_rules r
+		JOIN auth_policies pol ON pol.id = r.policy_id
+		JOIN auth_servers srv ON srv.id = r.server_id
+		WHERE r.tenant_id = ? AND (CAST(r.zones AS TEXT) LIKE ? ESCAPE '!' OR CAST(r.exclude_zones AS TEXT) LIKE ? ESCAPE '!')
+		ORDER BY srv.name, pol.name, r.name`, tenantID, pattern, pattern)
+	return store.Collect(rows, err, func(sc store.Scanner) (string, error) {
+		var srv, pol, rule string
+		err := sc.Scan(&srv, &pol, &rule)
+		return srv + "/" + pol + "/" + rule, err
+	})
+}
+
+// likeEscape escapes LIKE wildcards with '!'.
+func likeEscape(s string) string {
+	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
 }
