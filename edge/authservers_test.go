@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/lintel-id/lintel/internal/clock"
+	"github.com/lintel-id/lintel/server/engine/wire"
 	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/store/storetest"
@@ -70,6 +71,38 @@ func TestCustomAuthorizationServers(t *testing.T) {
 			}
 			if status, _, _ := get(t, c, issuer+"/v1/keys"); status != http.StatusOK {
 				t.Fatalf("keys: %d", status)
+			}
+		})
+	}
+}
+
+// TestFlowAPIStartsOnANamedServer shows the flow API starting a flow that
+// ends at one of the tenant's own servers, and refusing a server the
+// tenant does not have.
+func TestFlowAPIStartsOnANamedServer(t *testing.T) {
+	w := newSiteWorld(t, storetest.SQLite(), clock.System())
+	err := w.st.Tx(context.Background(), func(ctx context.Context, tx store.Tx) error {
+		_, err := w.authz.CreateServer(ctx, tx, w.acme.ID, authserver.ServerInput{Name: "orders", IssuerMode: authserver.IssuerDynamic})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := w.browser(t)
+	_, challenge := pkce("n")
+	for _, tc := range []struct {
+		name, server string
+		status       int
+	}{
+		{"starts on the default server when none is named", "", http.StatusCreated},
+		{"starts on a named server of the tenant", "orders", http.StatusCreated},
+		{"refuses a server the tenant does not have", "nope", http.StatusNotFound},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			start := wire.StartRequest{ClientID: w.app.ID, RedirectURI: rpCallback, Scope: "openid", State: "s",
+				CodeChallenge: challenge, CodeChallengeMethod: "S256", Server: tc.server}
+			if status, _, body := jsonRequest(t, c, http.MethodPost, w.srv.URL+"/api/v1/flows", "", start.AppendJSON(nil)); status != tc.status {
+				t.Fatalf("start: %d, want %d: %s", status, tc.status, body)
 			}
 		})
 	}

@@ -72,7 +72,6 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 // startFlow is POST /api/v1/flows.
 func (s *siteHandlers) startFlow(w http.ResponseWriter, r *http.Request) {
 	site, _ := SiteFrom(r.Context())
-	iss := site.AuthServer(oidc.DefaultServer)
 	body, ok := readBody(w, r)
 	if !ok {
 		return
@@ -80,6 +79,20 @@ func (s *siteHandlers) startFlow(w http.ResponseWriter, r *http.Request) {
 	start, err := wire.ParseStartRequest(body)
 	if err != nil {
 		apiError(w, http.StatusBadRequest, "invalid_request", "error.request.invalid")
+		return
+	}
+	server := start.Server
+	if server == "" {
+		server = oidc.DefaultServer
+	}
+	iss, err := s.oidc.Issuer(r.Context(), site.Tenant.ID, server, site.Base)
+	if errors.Is(err, oidc.ErrUnknownServer) {
+		apiError(w, http.StatusNotFound, "invalid_request", "error.not_found")
+		return
+	}
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "edge: flow authorization server", "err", err)
+		apiError(w, http.StatusInternalServerError, "server_error", "error.server")
 		return
 	}
 	q := url.Values{"response_type": {"code"}}

@@ -76,6 +76,7 @@ type (
 		UILocales           string `json:"ui_locales"`
 		Prompt              string `json:"prompt"`
 		ACRValues           string `json:"acr_values"`
+		Server              string `json:"authorization_server"`
 	}
 	jsonContinue struct {
 		Action string            `json:"action"`

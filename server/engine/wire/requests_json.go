@@ -20,6 +20,7 @@ func (r *StartRequest) members() []member {
 		{"ui_locales", &r.UILocales},
 		{"prompt", &r.Prompt},
 		{"acr_values", &r.ACRValues},
+		{"authorization_server", &r.Server},
 	}
 }
 

@@ -179,6 +179,9 @@ type StartRequest struct {
 	UILocales           string
 	Prompt              string
 	ACRValues           string
+	// Server names the tenant's authorization server the flow ends at
+	// ("authorization_server"); empty means "default".
+	Server string
 }
 
 // ContinueRequest is the body of POST /api/v1/flows/{id}: an action and
