@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/lintel-id/lintel/internal/invalid"
@@ -75,7 +76,7 @@ func checkManagementScopes(p *Principal, scopes []string) error {
 	var errs []error
 	for i, s := range scopes {
 		switch {
-		case !slicesContains(AllScopes, Scope(s)):
+		case !slices.Contains(AllScopes, Scope(s)):
 			errs = append(errs, invalid.Field(fmt.Sprintf("management_scopes[%d]", i), "%q is not a management scope", s))
 		case !p.Token.Has(Scope(s)):
 			errs = append(errs, invalid.Field(fmt.Sprintf("management_scopes[%d]", i), "the caller does not hold %s", s))

@@ -3,6 +3,7 @@ package mgmt
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,7 +57,7 @@ func (a *API) authenticateToken(ctx context.Context, raw string) (*Principal, er
 	}
 	scopes := []Scope{}
 	for _, s := range ot.Scopes {
-		if slicesContains(AllScopes, s) {
+		if slices.Contains(AllScopes, s) {
 			scopes = append(scopes, s)
 		}
 	}
@@ -81,13 +82,4 @@ func (p *Principal) creator() string {
 		return "app:" + p.Client
 	}
 	return p.Token.ID
-}
-
-func slicesContains(list []Scope, s Scope) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

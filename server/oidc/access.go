@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,14 +33,7 @@ type AccessToken struct {
 }
 
 // HasScope reports whether the token carries scope s.
-func (t AccessToken) HasScope(s string) bool {
-	for _, x := range t.Scopes {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
+func (t AccessToken) HasScope(s string) bool { return slices.Contains(t.Scopes, s) }
 
 // VerifyAccessToken checks an access token issued by iss: signature by a
 // published key, type at+jwt, issuer and audience, expiry, and that

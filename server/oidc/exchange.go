@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/lintel-id/lintel/server/events"
@@ -127,14 +128,5 @@ func (p *Provider) codeReplayed(ctx context.Context, tx store.Tx, iss Issuer, ap
 // client may refresh and asked for offline_access.
 func offline(app tenant.App, scope string) bool {
 	return hasScope(scope, ScopeOfflineAccess) && app.Type != tenant.AppService &&
-		containsGrant(app, tenant.GrantRefreshToken)
-}
-
-func containsGrant(app tenant.App, g string) bool {
-	for _, x := range app.GrantTypes {
-		if x == g {
-			return true
-		}
-	}
-	return false
+		slices.Contains(app.GrantTypes, tenant.GrantRefreshToken)
 }
