@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 
@@ -94,7 +95,14 @@ type Passwords struct {
 	// onWait, if set, is called when a caller starts waiting for a slot
 	// (tests only).
 	onWait func()
+	// derivations counts key derivations run, real and dummy alike.
+	derivations atomic.Uint64
 }
+
+// Derivations reports how many argon2id derivations have run: hashes,
+// verifications and dummy verifications alike. Enumeration tests compare
+// it between known and unknown accounts; it also serves as a metric.
+func (p *Passwords) Derivations() uint64 { return p.derivations.Load() }
 
 // NewPasswords returns a Passwords that runs at most maxInFlight hashes at
 // once; 0 (or less) means runtime.NumCPU().
@@ -131,6 +139,7 @@ func (p *Passwords) derive(ctx context.Context, password, salt []byte, a argonPa
 		}
 	}
 	defer func() { <-p.sem }()
+	p.derivations.Add(1)
 	return p.kdf(password, salt, a), nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -288,4 +289,35 @@ func (s *Service) InZone(ctx context.Context, tx store.Tx, tenantID, zoneID stri
 		}
 	}
 	return false, nil
+}
+
+// ZonesContaining returns the names of the tenant's network zones that
+// have ip in one of their prefixes, sorted, for sign-on policy
+// conditions (network.zones). Addresses are matched as InZone does; the
+// invalid zero netip.Addr is in no zone, and an unknown tenant has none.
+func (s *Service) ZonesContaining(ctx context.Context, tx store.Tx, tenantID string, ip netip.Addr) ([]string, error) {
+	if !ip.IsValid() {
+		return []string{}, nil
+	}
+	ip = ip.Unmap().WithZone("")
+	rows, err := tx.Query(ctx, `SELECT `+zoneCols+` FROM network_zones WHERE tenant_id = ?`, tenantID)
+	zones, err := store.Collect(rows, err, scanZone)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for _, z := range zones {
+		for _, c := range z.CIDRs {
+			p, err := netip.ParsePrefix(c)
+			if err != nil {
+				return nil, fmt.Errorf("tenant: network zone %s: stored prefix %q: %w", z.ID, c, err)
+			}
+			if p.Contains(ip) {
+				out = append(out, z.Name)
+				break
+			}
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }

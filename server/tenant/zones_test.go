@@ -271,3 +271,37 @@ func TestNetworkZones(t *testing.T) {
 		})
 	})
 }
+
+func TestZonesContaining(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ten, other := e.tenant(t, "acme", ""), e.tenant(t, "other", "")
+		e.zone(t, ten.ID, ZoneInput{Name: "Office", CIDRs: []string{"192.0.2.0/24", "2001:db8::/32"}})
+		e.zone(t, ten.ID, ZoneInput{Name: "VPN", CIDRs: []string{"198.51.100.0/24", "192.0.2.128/25"}})
+		e.zone(t, ten.ID, ZoneInput{Name: "Any IPv6", CIDRs: []string{"::/0"}})
+		e.zone(t, other.ID, ZoneInput{Name: "Everywhere", CIDRs: []string{"0.0.0.0/0"}})
+		for _, tc := range []struct {
+			name     string
+			tenantID string
+			ip       netip.Addr
+			want     []string
+		}{
+			{"names every zone holding the address, sorted", ten.ID, netip.MustParseAddr("192.0.2.200"), []string{"Office", "VPN"}},
+			{"names one zone", ten.ID, netip.MustParseAddr("192.0.2.1"), []string{"Office"}},
+			{"takes an IPv4-mapped address as IPv4", ten.ID, netip.MustParseAddr("::ffff:198.51.100.1"), []string{"VPN"}},
+			{"matches IPv6", ten.ID, netip.MustParseAddr("2001:db8::1%eth0"), []string{"Any IPv6", "Office"}},
+			{"names none for an address outside every zone", ten.ID, netip.MustParseAddr("203.0.113.1"), []string{}},
+			{"names none for the invalid address", ten.ID, netip.Addr{}, []string{}},
+			{"keeps tenants apart", other.ID, netip.MustParseAddr("192.0.2.1"), []string{"Everywhere"}},
+			{"names none for an unknown tenant", "ten_nope", netip.MustParseAddr("192.0.2.1"), []string{}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				got := get(t, e, func(ctx context.Context, tx store.Tx) ([]string, error) {
+					return e.svc.ZonesContaining(ctx, tx, tc.tenantID, tc.ip)
+				})
+				if got == nil || !slices.Equal(got, tc.want) {
+					t.Fatalf("ZonesContaining(%s) = %q, want %q", tc.ip, got, tc.want)
+				}
+			})
+		}
+	})
+}
