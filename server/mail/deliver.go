@@ -45,7 +45,9 @@ type claimed struct {
 // claimed message until the lease expires, so a message is never sent by
 // two of them at once. A failed send is retried with exponential backoff
 // (1m, 2m, 4m … at most 1h, with jitter); a send failing with ErrPermanent,
-// or the MaxAttempts-th failure, makes the message dead. The returned error
+// or the MaxAttempts-th failure, makes the message dead. A send failing
+// with ErrNotConfigured counts no attempt: the message is tried again
+// after NotConfiguredWait, for as long as it takes. The returned error
 // is about the store (claiming or recording), never about a send; when ctx
 // is cancelled Deliver stops between sends and unsent claims return to the
 // queue when their lease expires.
@@ -125,21 +127,36 @@ func messageID(id, from string) string {
 	return id + "@" + domain
 }
 
-// errLeaseLost is returned by record when the message was claimed again
-// by someone else after this claim's lease expired.
 // recordTimeout bounds the recording of a send's outcome.
 const recordTimeout = 30 * time.Second
 
+// NotConfiguredWait is how long a message whose tenant has no relay (and
+// the instance none) waits before it is tried again. Such tries are not
+// counted as attempts: the message waits, never dies, until a relay is
+// configured.
+const NotConfiguredWait = 5 * time.Minute
+
+// errLeaseLost is returned by record when the message was claimed again
+// by someone else after this claim's lease expired.
 var errLeaseLost = errors.New("lease expired and the message was claimed again")
 
 // record writes the outcome of sending c under claim.
 func (o *Outbox) record(ctx context.Context, claim string, c claimed, sendErr error) error {
 	now := o.clk.Now()
 	attempts := c.attempts + 1
+	if errors.Is(sendErr, ErrNotConfigured) {
+		attempts = c.attempts // nothing was tried
+	}
 	log := o.opts.Logger.With("mail_id", c.id, "tenant_id", c.m.TenantID, "kind", c.m.Kind, "attempts", attempts)
 	var query string
 	var args []any
 	switch {
+	case errors.Is(sendErr, ErrNotConfigured):
+		next := now.Add(NotConfiguredWait)
+		query = `UPDATE mail_outbox SET next_attempt_at = ?,
+			last_error = ?, claim_id = '', locked_until = NULL WHERE id = ? AND claim_id = ?`
+		args = []any{next, summary(sendErr), c.id, claim}
+		log.Warn("mail waits for an SMTP relay", "error", summary(sendErr), "next_attempt_at", next)
 	case sendErr == nil:
 		query = `UPDATE mail_outbox SET status = ?, attempts = ?, delivered_at = ?, finished_at = ?,
 			last_error = '', claim_id = '', locked_until = NULL WHERE id = ? AND claim_id = ?`

@@ -14,6 +14,13 @@
 // lease expires. Every message carries a Message-ID made from its outbox
 // row ID, the same on every attempt, so a receiver can recognise a repeat.
 //
+// Settings holds each tenant's SMTP relay (its password sealed by the
+// secrets service) and the instance default from configuration, and says
+// which sender address a tenant's mail carries (From). Router is the Sender
+// that lintel serve runs: it sends each message through its tenant's relay,
+// else the instance's, dialing through the egress dialer; a message with no
+// relay anywhere waits in the outbox until one is configured.
+//
 // Addresses, subjects and bodies are personal data, and bodies may hold
 // codes and links: they are stored in plaintext only until Purge deletes
 // delivered and dead messages after the retention, and they are never

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/internal/invalid"
+	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/store/storetest"
 )
@@ -22,6 +23,7 @@ type env struct {
 	st   store.Store
 	clk  *clock.Fake
 	ob   *Outbox
+	sec  *secrets.Service // see env.secrets
 }
 
 type behaviour struct {

@@ -10,6 +10,9 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+
+	"github.com/lintel-id/lintel/internal/egress"
+	"github.com/lintel-id/lintel/server/secrets"
 )
 
 // Sender sends one message.
@@ -26,6 +29,10 @@ type Sender interface {
 
 // ErrPermanent marks a send error that retrying will not cure.
 var ErrPermanent = errors.New("mail: permanent delivery failure")
+
+// errConnect marks a failure to connect to, start TLS with or log in to a
+// relay.
+var errConnect = errors.New("mail: smtp connect")
 
 // TLSPolicy says how SMTP connects.
 type TLSPolicy string
@@ -59,10 +66,14 @@ type SMTP struct {
 	// TLSConfig, when set, replaces the default TLS configuration (whose
 	// ServerName is Host).
 	TLSConfig *tls.Config
+	// Dial, when set, makes every connection (Router sets the egress
+	// dialer's DialContext); nil dials directly.
+	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 }
 
 // Send delivers m, as multipart/alternative when m.HTML is set, with the
-// Message-ID m.MessageID when set. SMTP 5xx answers wrap ErrPermanent.
+// Message-ID m.MessageID when set. SMTP 5xx answers to the message wrap
+// ErrPermanent; failures to connect, start TLS or log in are temporary.
 func (s *SMTP) Send(ctx context.Context, m Message) error {
 	msg, err := s.build(m)
 	if err != nil {
@@ -72,7 +83,19 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	if err != nil {
 		return fmt.Errorf("mail: smtp client: %w", err)
 	}
-	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
+	// Connecting, TLS and login fail for the relay, not for the message:
+	// such errors are temporary even with a 5xx answer (a wrong password
+	// is fixed by an admin, and the message should still go out then).
+	conn, err := client.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errConnect, err)
+	}
+	defer func() { _ = client.CloseWithSMTPClient(conn) }()
+	// go-mail honours ctx only while connecting: close the connection when
+	// ctx ends so that a shutdown does not wait for a slow relay.
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer stop()
+	if err := client.SendWithSMTPClient(conn, msg); err != nil {
 		if code := smtpCode(err); code >= 500 && code < 600 {
 			return fmt.Errorf("%w: %w", ErrPermanent, err)
 		}
@@ -103,14 +126,52 @@ func (s *SMTP) options() []gomail.Option {
 		}
 	}
 	opts = append(opts, gomail.WithPort(port))
-	if s.TLSConfig != nil {
-		opts = append(opts, gomail.WithTLSConfig(s.TLSConfig))
+	tc := s.tlsConfig()
+	opts = append(opts, gomail.WithTLSConfig(tc))
+	if s.Dial != nil {
+		opts = append(opts, gomail.WithDialContextFunc(s.dialer(tc)))
 	}
 	if s.Username != "" {
-		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
+		// Opportunistic rather than auto-discovered: go-mail's discovery
+		// does not know that a connection from a custom dialer is already
+		// TLS. PLAIN and LOGIN still refuse to send a password over an
+		// unencrypted connection to anything but localhost.
+		opts = append(opts, gomail.WithOpportunisticSMTPAuth(authPreference...),
 			gomail.WithUsername(s.Username), gomail.WithPassword(s.Password))
 	}
 	return opts
+}
+
+// authPreference is the order SMTP authentication mechanisms are chosen in.
+var authPreference = []gomail.SMTPAuthType{
+	gomail.SMTPAuthSCRAMSHA256, gomail.SMTPAuthSCRAMSHA1, gomail.SMTPAuthCramMD5,
+	gomail.SMTPAuthPlain, gomail.SMTPAuthLogin,
+}
+
+// tlsConfig is TLSConfig, or the default: verify Host, TLS 1.2 at least.
+func (s *SMTP) tlsConfig() *tls.Config {
+	if s.TLSConfig != nil {
+		return s.TLSConfig
+	}
+	return &tls.Config{ServerName: s.Host, MinVersion: tls.VersionTLS12}
+}
+
+// dialer wraps Dial for go-mail, which leaves implicit TLS to a custom
+// dialer: with ImplicitTLS the connection is a TLS client of tc, its
+// handshake done.
+func (s *SMTP) dialer(tc *tls.Config) gomail.DialContextFunc {
+	return func(ctx context.Context, network, address string) (net.Conn, error) {
+		conn, err := s.Dial(ctx, network, address)
+		if err != nil || s.TLS != ImplicitTLS {
+			return conn, err
+		}
+		tconn := tls.Client(conn, tc)
+		if err := tconn.HandshakeContext(ctx); err != nil {
+			_ = conn.Close()
+			return nil, err
+		}
+		return tconn, nil
+	}
 }
 
 // build turns m into a go-mail message. Address errors are permanent: a
@@ -160,6 +221,24 @@ func summary(err error) string {
 	var se *gomail.SendError
 	var ne net.Error
 	switch {
+	case errors.Is(err, ErrNotConfigured):
+		return "no SMTP relay configured for the tenant or the instance"
+	case errors.Is(err, egress.ErrForbidden):
+		return "smtp relay address not allowed by the egress policy"
+	case errors.Is(err, secrets.ErrDecrypt) || errors.Is(err, secrets.ErrUnknownKEK):
+		return "the relay's stored password does not open"
+	case errors.Is(err, errConnect):
+		s := "smtp connect, TLS or login failed"
+		var ce *tls.CertificateVerificationError
+		switch code := smtpCode(err); {
+		case code != 0:
+			s += fmt.Sprintf(": %d", code)
+		case errors.As(err, &ce):
+			s += ": certificate not trusted"
+		case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+			s += ": timeout"
+		}
+		return s
 	case errors.As(err, &se):
 		s := fmt.Sprintf("smtp %s", se.Reason)
 		if code := smtpCode(err); code != 0 {

@@ -1,0 +1,88 @@
+package emailtemplates_test
+
+import (
+	"fmt"
+	"log"
+	"strings"
+
+	emailtemplates "github.com/lintel-id/lintel/email-templates"
+)
+
+// The passwordless factor renders its email in the person's language and
+// hands the three parts to the mail outbox.
+func Example() {
+	set, err := emailtemplates.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	msg, err := set.Passwordless("en-GB", emailtemplates.PasswordlessView{
+		Brand:          "Acme",
+		App:            "Acme Shop",
+		Code:           "123456",
+		Link:           "https://login.acme.example/magic/confirm?t=q2Xv9kLm",
+		ExpiresMinutes: 10,
+		RequestedAt:    "14 March 2026, 09:26 UTC",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("Subject:", msg.Subject)
+	fmt.Println()
+	fmt.Print(msg.Text)
+	fmt.Println(strings.HasPrefix(msg.HTML, "<!DOCTYPE html>\n<html lang=\"en\" dir=\"ltr\">"))
+	// Output:
+	// Subject: Sign in to Acme Shop
+	//
+	// Sign in to Acme Shop
+	//
+	// Enter this code on the sign-in page:
+	//
+	//     123456
+	//
+	// Or open this link to sign in:
+	//
+	// https://login.acme.example/magic/confirm?t=q2Xv9kLm
+	//
+	// The link opens a page that asks you to confirm the sign-in. The code and the link expire in 10 minutes. Do not share them with anyone.
+	//
+	// Requested at 14 March 2026, 09:26 UTC.
+	//
+	// If you did not try to sign in, ignore this email: no action is taken and your account stays as it is.
+	//
+	// Acme
+	// true
+}
+
+// A person whose locale has no templates gets English; a regional
+// variant gets its language.
+func ExampleSet_Languages() {
+	set, err := emailtemplates.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(set.Languages())
+	for _, locale := range []string{"ar-EG", "fr-CA", ""} {
+		msg, err := set.Lockout(locale, emailtemplates.LockoutView{Brand: "Acme", Minutes: 15})
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("%q: %s\n", locale, msg.HTML[len("<!DOCTYPE html>\n"):strings.Index(msg.HTML, ">\n<head>")+1])
+	}
+	// Output:
+	// [ar en]
+	// "ar-EG": <html lang="ar" dir="rtl">
+	// "fr-CA": <html lang="en" dir="ltr">
+	// "": <html lang="en" dir="ltr">
+}
+
+// A link that is not https is refused before anything is rendered.
+func ExampleSet_Passwordless_refusesLinks() {
+	set, err := emailtemplates.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = set.Passwordless("en", emailtemplates.PasswordlessView{Code: "123456", Link: "http://login.acme.example/m"})
+	fmt.Println(err)
+	// Output:
+	// emailtemplates: link is not an absolute https URL: the scheme must be https
+}

@@ -1,0 +1,157 @@
+package emailtemplates
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+// goldenCase is one message rendered into golden files, in every
+// language: testdata/<name>.<lang>.{subject,txt,html}.golden.
+type goldenCase struct {
+	name   string
+	kind   Kind
+	render func(s *Set, lang string) (Rendered, error)
+}
+
+// goldenCases renders every kind, and every branch that changes a
+// sentence: with and without the optional values (the engine sets no
+// Brand yet), each way a lock ends.
+func goldenCases() []goldenCase {
+	pw := PasswordlessView{
+		Brand: "Acme", App: "Acme Shop", Code: "123456",
+		Link:           "https://login.acme.example/magic/confirm?flow=f_01J9Z3&t=q2Xv-9_kLm~A%2Fz",
+		ExpiresMinutes: 10, RequestedAt: "14 March 2026, 09:26 UTC", IP: "203.0.113.7",
+	}
+	lock := LockoutView{Brand: "Acme", App: "Acme Shop", Until: "14 March 2026, 09:56 UTC", Minutes: 30, Attempts: 5}
+	return []goldenCase{
+		{"passwordless", Passwordless, func(s *Set, lang string) (Rendered, error) { return s.Passwordless(lang, pw) }},
+		{"passwordless-no-brand", Passwordless, func(s *Set, lang string) (Rendered, error) {
+			v := pw
+			v.Brand = ""
+			return s.Passwordless(lang, v)
+		}},
+		{"passwordless-minimal", Passwordless, func(s *Set, lang string) (Rendered, error) {
+			v := pw
+			v.App, v.RequestedAt, v.IP, v.ExpiresMinutes = "", "", "", 1
+			return s.Passwordless(lang, v)
+		}},
+		{"lockout", Lockout, func(s *Set, lang string) (Rendered, error) { return s.Lockout(lang, lock) }},
+		{"lockout-minutes", Lockout, func(s *Set, lang string) (Rendered, error) {
+			v := lock
+			v.Brand, v.Until, v.Minutes, v.Attempts = "", "", 2, 1
+			return s.Lockout(lang, v)
+		}},
+		{"lockout-indefinite", Lockout, func(s *Set, lang string) (Rendered, error) {
+			v := lock
+			v.App, v.Until, v.Minutes, v.Attempts = "", "", 0, 0
+			return s.Lockout(lang, v)
+		}},
+	}
+}
+
+// TestGolden renders every golden case in every language and compares
+// subject, text and HTML with testdata, so that every change to a
+// template shows in review. Regenerate with:
+//
+//	go test ./email-templates -run TestGolden -update
+func TestGolden(t *testing.T) {
+	s := mustNew(t)
+	want := map[string]bool{}
+	covered := map[string]map[Kind]bool{}
+	for _, c := range goldenCases() {
+		for _, lang := range s.Languages() {
+			t.Run(c.name+"."+lang, func(t *testing.T) {
+				r, err := c.render(s, lang)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, part := range []struct{ ext, got string }{
+					{"subject", r.Subject + "\n"},
+					{"txt", r.Text},
+					{"html", r.HTML},
+				} {
+					file := fmt.Sprintf("%s.%s.%s.golden", c.name, lang, part.ext)
+					want[file] = true
+					checkGolden(t, file, part.got)
+				}
+			})
+			if covered[lang] == nil {
+				covered[lang] = map[Kind]bool{}
+			}
+			covered[lang][c.kind] = true
+		}
+	}
+	for _, lang := range s.Languages() {
+		for _, k := range kinds() {
+			if !covered[lang][k] {
+				t.Errorf("no golden case renders %s in %s", k, lang)
+			}
+		}
+	}
+	files, err := filepath.Glob(filepath.Join("testdata", "*.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if name := filepath.Base(f); !want[name] {
+			if *update {
+				if err := os.Remove(f); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			t.Errorf("%s belongs to no golden case (run with -update to remove it)", f)
+		}
+	}
+}
+
+// checkGolden compares got with testdata/file, or writes it with -update.
+func checkGolden(t *testing.T, file, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", file)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./email-templates -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("rendering differs from %s (run go test ./email-templates -update and review the diff):\n%s", path, firstDiff(got, string(want)))
+	}
+}
+
+// firstDiff shows the first line where got and want differ.
+func firstDiff(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := range max(len(g), len(w)) {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			return fmt.Sprintf("line %d:\n got: %q\nwant: %q", i+1, gl, wl)
+		}
+	}
+	return ""
+}
+
+func mustNew(t testing.TB) *Set {
+	t.Helper()
+	s, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}

@@ -1,0 +1,115 @@
+package emailtemplates
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Output bounds, equal to the mail outbox's (server/mail), which refuses
+// longer messages.
+const (
+	// MaxBodyLen bounds each rendered part (subject before it is cut,
+	// text and HTML), in bytes.
+	MaxBodyLen = 256 << 10
+	// MaxSubjectLen bounds the rendered subject line, in bytes; a longer
+	// one is cut at a character boundary and ends with "…".
+	MaxSubjectLen = 998
+)
+
+// ErrTooLarge is returned (wrapped) when a rendered part exceeds
+// MaxBodyLen. Rendering stops at the limit.
+var ErrTooLarge = errors.New("rendered message too large")
+
+// executor is a text/template or html/template template.
+type executor interface {
+	Execute(w io.Writer, data any) error
+}
+
+// render renders kind k in the language matching lang, with view, a
+// cleaned view struct.
+func (s *Set) render(lang string, k Kind, view any) (Rendered, error) {
+	r, err := s.msgs[s.match(lang)][k].render(view)
+	if err != nil {
+		return Rendered{}, fmt.Errorf("emailtemplates: %w", err)
+	}
+	return r, nil
+}
+
+// render renders the three parts with view.
+func (p *parts) render(view any) (Rendered, error) {
+	var r Rendered
+	for i, part := range []struct {
+		t   executor
+		dst *string
+	}{
+		{p.subject, &r.Subject},
+		{p.text, &r.Text},
+		{p.html, &r.HTML},
+	} {
+		w := limitWriter{max: MaxBodyLen}
+		if err := part.t.Execute(&w, view); err != nil {
+			if errors.Is(err, ErrTooLarge) {
+				err = fmt.Errorf("%s: %w", p.names[i], err) // execution errors name the template; this one does not
+			}
+			return Rendered{}, err
+		}
+		*part.dst = w.buf.String()
+	}
+	r.Subject = oneLine(r.Subject)
+	return r, nil
+}
+
+// limitWriter buffers at most max bytes and fails the write that would
+// pass them, which stops template execution.
+type limitWriter struct {
+	buf bytes.Buffer
+	max int
+}
+
+func (w *limitWriter) Write(p []byte) (int, error) {
+	if len(p) > w.max-w.buf.Len() {
+		return 0, ErrTooLarge
+	}
+	return w.buf.Write(p)
+}
+
+// oneLine makes s a subject line: every run of white space or control
+// characters (CR, LF, tabs, U+2028…) becomes one space, the ends are
+// trimmed, and the result is cut to MaxSubjectLen bytes.
+func oneLine(s string) string {
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r)
+	}), " ")
+	if len(s) <= MaxSubjectLen {
+		return s
+	}
+	const ellipsis = "…"
+	cut := MaxSubjectLen - len(ellipsis)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strings.TrimRightFunc(s[:cut], unicode.IsSpace) + ellipsis
+}
+
+// clean prepares one view value: invalid UTF-8 becomes U+FFFD, control
+// characters (CR, LF, tab, …) and line or paragraph separators become
+// spaces, so a value cannot add lines to a text body, and bidirectional
+// embedding, override and isolate controls (U+202A–U+202E,
+// U+2066–U+2069) are removed, so a value cannot reorder the text around
+// it or escape the isolate a right-to-left template puts it in.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
+			return -1
+		case unicode.IsControl(r), r == '\u2028', r == '\u2029':
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+}
