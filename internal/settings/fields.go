@@ -27,9 +27,10 @@ const (
 	FlagDefaultTenant                   // --default-tenant
 	FlagEvents                          // --events-retention
 	FlagEgress                          // --egress-allow
+	FlagMail                            // --mail-smtp-host, --mail-from, …
 
 	// AllFlags is every group, for the serve command.
-	AllFlags = FlagConfig | FlagAddr | FlagPublicURL | FlagDataDir | FlagDatabaseURL | FlagLog | FlagSecrets | FlagTenants | FlagEvents | FlagDefaultTenant | FlagEgress
+	AllFlags = FlagConfig | FlagAddr | FlagPublicURL | FlagDataDir | FlagDatabaseURL | FlagLog | FlagSecrets | FlagTenants | FlagEvents | FlagDefaultTenant | FlagEgress | FlagMail
 )
 
 // flagGroups maps each top-level YAML key to its group. A new top-level
@@ -46,6 +47,7 @@ var flagGroups = map[string]Flags{
 	"default_tenant": FlagDefaultTenant,
 	"events":         FlagEvents,
 	"egress":         FlagEgress,
+	"mail":           FlagMail,
 }
 
 // The settings outside Config's YAML: the config file itself.

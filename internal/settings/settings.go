@@ -53,6 +53,9 @@ type Config struct {
 	// Events configures the system log.
 	Events Events `yaml:"events"`
 	Egress Egress `yaml:"egress"`
+	// Mail configures outgoing mail: the instance's default SMTP relay and
+	// sender, and how long sent mail is kept.
+	Mail Mail `yaml:"mail"`
 
 	// ConfigFile is the YAML file that was read, from --config or
 	// LINTEL_CONFIG; empty when none was named.
@@ -99,6 +102,60 @@ type Egress struct {
 	// Allow lists internal networks (CIDR) outbound calls may reach; read
 	// it with [Config.EgressAllow].
 	Allow []string `yaml:"allow" help:"internal networks outbound calls may reach, CIDR, comma-separated (e.g. 10.0.5.0/24); loopback and private ranges are refused otherwise"`
+}
+
+// Mail configures outgoing mail. Tenants may configure their own relay
+// through the management API; the relay here serves every other tenant.
+// With no host, mail of such tenants waits in the outbox until one is
+// configured.
+type Mail struct {
+	// SMTP is the instance's default relay.
+	SMTP MailSMTP `yaml:"smtp"`
+	// From is the default sender address (RFC 5322, a display name
+	// allowed); required with a relay.
+	From string `yaml:"from" help:"default sender address of mail, such as 'Acme <no-reply@acme.example>'; required with mail.smtp.host"`
+	// Retention is how long delivered and failed mail is kept, a Go
+	// duration of at least 1h; read it with [Config.MailRetention].
+	Retention string `yaml:"retention" help:"how long delivered and failed mail (addresses and bodies) is kept, e.g. 168h, at least 1h"`
+}
+
+// MailSMTP is the instance's default SMTP relay. Its connections go through
+// the egress dialer like any other outbound call: a relay on loopback or a
+// private network must be listed in egress.allow.
+type MailSMTP struct {
+	// Host is the relay's DNS name or IP address; empty means none.
+	Host string `yaml:"host" help:"default SMTP relay host (DNS name or IP); empty: tenants without their own relay cannot send mail; a loopback or private relay must be listed in egress.allow"`
+	// Port is 1 to 65535; empty means 587, 465 for implicit TLS or 25 for
+	// none. Read it with [Config.MailSMTPPort].
+	Port string `yaml:"port" help:"SMTP relay port; empty: 587 (starttls), 465 (implicit) or 25 (none)"`
+	// Username and Password authenticate to the relay when Username is
+	// set. The password never appears in logs or in Redacted.
+	Username string `yaml:"username" help:"SMTP user name; empty: no authentication"`
+	Password string `yaml:"password" help:"SMTP password; prefer the environment or the file, since flags show in process listings"`
+	// TLS is starttls (require STARTTLS), implicit (TLS from the start) or
+	// none (never encrypt).
+	TLS string `yaml:"tls" help:"SMTP TLS: starttls (required STARTTLS), implicit (SMTPS) or none (plaintext, only for a relay you trust the path to)"`
+}
+
+// MailSMTPPort returns mail.smtp.port, or the TLS policy's usual port when
+// it is empty; Validate guarantees it parses.
+func (c Config) MailSMTPPort() int {
+	if n, err := strconv.Atoi(c.Mail.SMTP.Port); err == nil {
+		return n
+	}
+	switch c.Mail.SMTP.TLS {
+	case "implicit":
+		return 465
+	case "none":
+		return 25
+	}
+	return 587
+}
+
+// MailRetention returns mail.retention; Validate guarantees it parses.
+func (c Config) MailRetention() time.Duration {
+	d, _ := time.ParseDuration(c.Mail.Retention)
+	return d
 }
 
 // EgressAllow returns egress.allow; Validate guarantees each parses.
@@ -178,6 +235,7 @@ func Default() Config {
 		Log:       Log{Format: "auto", Level: "info"},
 		Tenants:   Tenants{MaxDepth: "3"},
 		Events:    Events{Retention: "8760h"},
+		Mail:      Mail{SMTP: MailSMTP{TLS: "starttls"}, Retention: "168h"},
 	}
 }
 
@@ -202,8 +260,8 @@ func (c Config) SQLitePath() string {
 	return filepath.Join(c.DataDir, sqliteFile)
 }
 
-// Redacted returns a copy safe to print or log: key material and the
-// database password are replaced, key IDs are kept so that an operator can
+// Redacted returns a copy safe to print or log: key material, the
+// database password and the SMTP password are replaced, key IDs are kept so that an operator can
 // still see which keys are configured.
 func (c Config) Redacted() Config {
 	const mask = "REDACTED"
@@ -217,6 +275,9 @@ func (c Config) Redacted() Config {
 		return mask
 	}
 	r := c
+	if c.Mail.SMTP.Password != "" {
+		r.Mail.SMTP.Password = mask
+	}
 	r.Secrets.Key = redactKey(c.Secrets.Key)
 	r.Secrets.PreviousKeys = nil
 	for _, k := range c.Secrets.PreviousKeys {

@@ -140,6 +140,19 @@ func TestLoadConfigFile(t *testing.T) {
 	}
 }
 
+func TestLoadMailFromFile(t *testing.T) {
+	file := "mail:\n  from: Acme <no-reply@acme.example>\n  smtp:\n    host: smtp.example.com\n    username: lintel\n    password: from-file\n"
+	c, err := load(t, file, []string{"LINTEL_MAIL_SMTP_PASSWORD=from-env"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := settings.Mail{SMTP: settings.MailSMTP{Host: "smtp.example.com", Username: "lintel", Password: "from-env", TLS: "starttls"},
+		From: "Acme <no-reply@acme.example>", Retention: "168h"}
+	if c.Mail != want {
+		t.Errorf("got %+v, want %+v", c.Mail, want)
+	}
+}
+
 func TestLoadAcceptsFilesWithoutSettings(t *testing.T) {
 	for name, file := range map[string]string{
 		"empty":         "\n",
@@ -171,6 +184,7 @@ func TestLoadRefusesUnknownYAMLKey(t *testing.T) {
 		{"every unknown key at once", "foo: 1\naddr: :1\nbar: 2\n", []string{`"foo"`, `"bar"`}},
 		{"key brought in by a merge", "base: &b\n  level: info\n  colour: red\nlog:\n  <<: *b\n", []string{`"base"`, `"log.colour"`}},
 		{"the config file's own setting", "config: other.yaml\n", []string{`"config"`}},
+		{"a key two levels deep", "mail:\n  smtp:\n    hots: smtp.example.com\n", []string{`"mail.smtp.hots"`, `did you mean "mail.smtp.host"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -274,6 +288,13 @@ func TestLoadKnowsEveryVariable(t *testing.T) {
 		"LINTEL_SECRETS_PREVIOUS_KEYS=" + testKey("k1", 1),
 		"LINTEL_TENANTS_MAX_DEPTH=5",
 		"LINTEL_EVENTS_RETENTION=720h",
+		"LINTEL_MAIL_SMTP_HOST=smtp.example.com",
+		"LINTEL_MAIL_SMTP_PORT=2525",
+		"LINTEL_MAIL_SMTP_USERNAME=lintel",
+		"LINTEL_MAIL_SMTP_PASSWORD=hunter2",
+		"LINTEL_MAIL_SMTP_TLS=implicit",
+		"LINTEL_MAIL_FROM=Acme <no-reply@acme.example>",
+		"LINTEL_MAIL_RETENTION=48h",
 		"LINTEL_CONFIG=",
 	}
 	c, err := settings.Load(nil, env)
@@ -289,9 +310,13 @@ func TestLoadKnowsEveryVariable(t *testing.T) {
 		Secrets:     settings.Secrets{Key: testKey("k2", 2), PreviousKeys: []string{testKey("k1", 1)}},
 		Tenants:     settings.Tenants{MaxDepth: "5"},
 		Events:      settings.Events{Retention: "720h"},
+		Mail: settings.Mail{
+			SMTP: settings.MailSMTP{Host: "smtp.example.com", Port: "2525", Username: "lintel", Password: "hunter2", TLS: "implicit"},
+			From: "Acme <no-reply@acme.example>", Retention: "48h",
+		},
 	}
-	if c.TenantMaxDepth() != 5 || c.EventRetention() != 720*time.Hour {
-		t.Errorf("typed values %d, %v", c.TenantMaxDepth(), c.EventRetention())
+	if c.TenantMaxDepth() != 5 || c.EventRetention() != 720*time.Hour || c.MailSMTPPort() != 2525 || c.MailRetention() != 48*time.Hour {
+		t.Errorf("typed values %d, %v, %d, %v", c.TenantMaxDepth(), c.EventRetention(), c.MailSMTPPort(), c.MailRetention())
 	}
 	if fmt.Sprint(c) != fmt.Sprint(want) {
 		t.Errorf("got %+v\nwant %+v", c, want)
@@ -550,6 +575,67 @@ func TestValidateEgress(t *testing.T) {
 	}
 }
 
+func TestValidateMail(t *testing.T) {
+	relay := func(edit func(m *settings.Mail)) settings.Config {
+		c := settings.Default()
+		c.Mail.SMTP = settings.MailSMTP{Host: "smtp.example.com", Username: "lintel", Password: "hunter2", TLS: "starttls"}
+		c.Mail.From = "Acme <no-reply@acme.example>"
+		edit(&c.Mail)
+		return c
+	}
+	tests := []struct {
+		name     string
+		c        settings.Config
+		wantKeys []string
+		port     int
+	}{
+		{"no relay by default", settings.Default(), nil, 587},
+		{"a relay with a sender", relay(func(*settings.Mail) {}), nil, 587},
+		{"implicit TLS defaults to 465", relay(func(m *settings.Mail) { m.SMTP.TLS = "implicit" }), nil, 465},
+		{"no TLS defaults to 25", relay(func(m *settings.Mail) { m.SMTP.TLS = "none" }), nil, 25},
+		{"an IP address host", relay(func(m *settings.Mail) { m.SMTP.Host = "2001:db8::25"; m.SMTP.Port = "587" }), nil, 587},
+		{"refuses an unknown TLS policy", relay(func(m *settings.Mail) { m.SMTP.TLS = "tls" }), []string{"mail.smtp.tls"}, 0},
+		{"refuses port 0", relay(func(m *settings.Mail) { m.SMTP.Port = "0" }), []string{"mail.smtp.port"}, 0},
+		{"refuses port 65536", relay(func(m *settings.Mail) { m.SMTP.Port = "65536" }), []string{"mail.smtp.port"}, 0},
+		{"refuses a host that is not a name", relay(func(m *settings.Mail) { m.SMTP.Host = "smtp example" }), []string{"mail.smtp.host"}, 0},
+		{"refuses a host:port", relay(func(m *settings.Mail) { m.SMTP.Host = "smtp.example.com:25" }), []string{"mail.smtp.host"}, 0},
+		{"refuses loopback without egress.allow", relay(func(m *settings.Mail) { m.SMTP.Host = "localhost" }), []string{"mail.smtp.host"}, 0},
+		{"refuses a private relay without egress.allow", relay(func(m *settings.Mail) { m.SMTP.Host = "10.0.5.25" }), []string{"mail.smtp.host"}, 0},
+		{"a relay without a sender", relay(func(m *settings.Mail) { m.From = "" }), []string{"mail.from"}, 0},
+		{"a sender that is not an address", relay(func(m *settings.Mail) { m.From = "Acme" }), []string{"mail.from"}, 0},
+		{"a password without a user", relay(func(m *settings.Mail) { m.SMTP.Username = "" }), []string{"mail.smtp.password"}, 0},
+		{"a password with a line break", relay(func(m *settings.Mail) { m.SMTP.Password = "a\r\nb" }), []string{"mail.smtp.password"}, 0},
+		{"settings without a host", func() settings.Config {
+			c := settings.Default()
+			c.Mail.From, c.Mail.SMTP.Username, c.Mail.SMTP.Password = "a@b.example", "u", "p"
+			return c
+		}(), []string{"mail.smtp.username", "mail.smtp.password", "mail.from"}, 0},
+		{"a retention under an hour", func() settings.Config { c := settings.Default(); c.Mail.Retention = "30m"; return c }(), []string{"mail.retention"}, 0},
+		{"a retention of 0", func() settings.Config { c := settings.Default(); c.Mail.Retention = "0"; return c }(), []string{"mail.retention"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.c.Validate()
+			if got := fieldKeys(err); !slices.Equal(got, tt.wantKeys) {
+				t.Fatalf("got %v (%v), want problems with %q", got, err, tt.wantKeys)
+			}
+			if err != nil && (strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "lintel\"")) {
+				t.Errorf("error shows a credential: %v", err)
+			}
+			if err == nil && tt.c.MailSMTPPort() != tt.port {
+				t.Errorf("MailSMTPPort() = %d, want %d", tt.c.MailSMTPPort(), tt.port)
+			}
+		})
+	}
+	t.Run("egress.allow admits a loopback relay", func(t *testing.T) {
+		c := relay(func(m *settings.Mail) { m.SMTP.Host = "127.0.0.1"; m.SMTP.TLS = "none" })
+		c.Egress.Allow = []string{"127.0.0.0/8"}
+		if err := c.Validate(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 func TestValidateReportsEveryProblem(t *testing.T) {
 	c := settings.Config{
 		Addr:        "nowhere",
@@ -561,7 +647,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		Events:      settings.Events{Retention: "10m"},
 	}
 	err := c.Validate()
-	want := []string{"addr", "public_url", "data_dir", "database_url", "log.format", "log.level", "tenants.max_depth", "events.retention", "secrets.key", "secrets.previous_keys[0]"}
+	want := []string{"addr", "public_url", "data_dir", "database_url", "log.format", "log.level", "tenants.max_depth", "events.retention", "mail.retention", "mail.smtp.tls", "secrets.key", "secrets.previous_keys[0]"}
 	if got := fieldKeys(err); !slices.Equal(got, want) {
 		t.Fatalf("got problems with %q, want %q", got, want)
 	}
@@ -589,7 +675,8 @@ func TestBind(t *testing.T) {
 				t.Errorf("--%s usage %q does not name %s", f.Name, f.Usage, env)
 			}
 		})
-		want := []string{"addr", "config", "data-dir", "database-url", "default-tenant", "egress-allow", "events-retention", "log-format", "log-level", "public-url", "secrets-key", "secrets-previous-keys", "tenants-max-depth"}
+		want := []string{"addr", "config", "data-dir", "database-url", "default-tenant", "egress-allow", "events-retention", "log-format", "log-level",
+			"mail-from", "mail-retention", "mail-smtp-host", "mail-smtp-password", "mail-smtp-port", "mail-smtp-tls", "mail-smtp-username", "public-url", "secrets-key", "secrets-previous-keys", "tenants-max-depth"}
 		if !slices.Equal(names, want) {
 			t.Errorf("got flags %q, want %q", names, want)
 		}
@@ -622,14 +709,15 @@ func TestRedacted(t *testing.T) {
 	c := settings.Default()
 	c.DatabaseURL = "postgres://lintel:s3cret@db/lintel?password=s3cret2&sslmode=require"
 	c.Secrets = settings.Secrets{Key: testKey("k2", 2), PreviousKeys: []string{testKey("k1", 1), "garbage"}}
+	c.Mail.SMTP = settings.MailSMTP{Host: "smtp.example.com", Username: "lintel", Password: "smtp-pa55", TLS: "starttls"}
 	r := c.Redacted()
 	got := fmt.Sprintf("%+v", r)
-	for _, secret := range []string{"s3cret", testKey("k2", 2)[3:], testKey("k1", 1)[3:], "garbage"} {
+	for _, secret := range []string{"s3cret", testKey("k2", 2)[3:], testKey("k1", 1)[3:], "garbage", "smtp-pa55"} {
 		if strings.Contains(got, secret) {
 			t.Errorf("%s shows %q", got, secret)
 		}
 	}
-	for _, kept := range []string{"k2:REDACTED", "k1:REDACTED", "sslmode=require", "@db/lintel"} {
+	for _, kept := range []string{"k2:REDACTED", "k1:REDACTED", "sslmode=require", "@db/lintel", "smtp.example.com", "lintel"} {
 		if !strings.Contains(got, kept) {
 			t.Errorf("%s lacks %q", got, kept)
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lintel-id/lintel/internal/egress"
 	"github.com/lintel-id/lintel/server/secrets"
 )
 
@@ -21,6 +23,7 @@ const KeySize = secrets.KeySize
 var (
 	logFormats = []string{"auto", "text", "json"}
 	logLevels  = []string{"debug", "info", "warn", "error"}
+	mailTLS    = []string{"starttls", "implicit", "none"}
 )
 
 // Validate reports every problem with c at once, joined with errors.Join,
@@ -52,6 +55,9 @@ func (c Config) Validate() error {
 		if _, err := netip.ParsePrefix(a); err != nil {
 			check(fmt.Sprintf("egress.allow[%d]", i), fmt.Errorf("%w: must be a network in CIDR form, such as 10.0.5.0/24 or fd00::/64", ErrInvalidValue))
 		}
+	}
+	for _, e := range c.checkMail() {
+		check(e.path, e.err)
 	}
 	if c.Secrets.Key == "" && len(c.Secrets.PreviousKeys) > 0 {
 		check("secrets.key", fmt.Errorf("%w: required when secrets.previous_keys is set", ErrInvalidValue))
@@ -180,4 +186,106 @@ func oneOf(s string, accepted []string) error {
 		return nil
 	}
 	return fmt.Errorf("%w: %q: want one of %s", ErrInvalidValue, s, strings.Join(accepted, ", "))
+}
+
+// problem is one refused setting.
+type problem struct {
+	path string
+	err  error
+}
+
+// checkMail checks the mail settings. It never quotes the user name or
+// the password.
+func (c Config) checkMail() []problem {
+	var out []problem
+	bad := func(path, format string, args ...any) {
+		out = append(out, problem{path, fmt.Errorf("%w: "+format, append([]any{ErrInvalidValue}, args...)...)})
+	}
+	m := c.Mail
+	if d, err := time.ParseDuration(m.Retention); err != nil || d < time.Hour {
+		bad("mail.retention", "must be a duration of at least 1h, such as 168h")
+	}
+	if err := oneOf(m.SMTP.TLS, mailTLS); err != nil {
+		out = append(out, problem{"mail.smtp.tls", err})
+	}
+	if m.SMTP.Port != "" {
+		if n, err := strconv.Atoi(m.SMTP.Port); err != nil || n < 1 || n > 65535 {
+			bad("mail.smtp.port", "must be a number from 1 to 65535, or empty for the TLS policy's usual port")
+		}
+	}
+	if m.SMTP.Host == "" {
+		for _, s := range []struct{ path, v string }{
+			{"mail.smtp.port", m.SMTP.Port}, {"mail.smtp.username", m.SMTP.Username},
+			{"mail.smtp.password", m.SMTP.Password}, {"mail.from", m.From},
+		} {
+			if s.v != "" {
+				bad(s.path, "needs mail.smtp.host")
+			}
+		}
+		return out
+	}
+	if why := badMailHost(m.SMTP.Host); why != "" {
+		bad("mail.smtp.host", "%q %s", m.SMTP.Host, why)
+	} else if addr, ok := mailHostAddr(m.SMTP.Host); ok && !egress.New(egress.Options{Allow: c.EgressAllow()}).Allowed(addr) {
+		bad("mail.smtp.host", "%q is an internal address that outbound connections may not reach; list it in egress.allow (e.g. %s)", m.SMTP.Host, netip.PrefixFrom(addr, addr.BitLen()))
+	}
+	if m.From == "" {
+		bad("mail.from", "required with mail.smtp.host: the sender of tenants without their own")
+	} else if _, err := mail.ParseAddress(m.From); err != nil || len(m.From) > 320 {
+		bad("mail.from", "must be one email address, such as 'Acme <no-reply@acme.example>'")
+	}
+	if m.SMTP.Password != "" && m.SMTP.Username == "" {
+		bad("mail.smtp.password", "needs mail.smtp.username")
+	}
+	if strings.ContainsAny(m.SMTP.Username, "\x00\r\n") || len(m.SMTP.Username) > 256 {
+		bad("mail.smtp.username", "must be at most 256 bytes without line breaks")
+	}
+	if strings.ContainsAny(m.SMTP.Password, "\x00\r\n") || len(m.SMTP.Password) > 1024 {
+		bad("mail.smtp.password", "must be at most 1024 bytes without line breaks")
+	}
+	return out
+}
+
+// badMailHost says what is wrong with an SMTP host, or "" when it is an IP
+// address or a DNS name (labels of letters, digits and hyphens, not
+// starting or ending with a hyphen; a last label that is not a number).
+func badMailHost(host string) string {
+	if a, err := netip.ParseAddr(host); err == nil {
+		if a.Zone() != "" {
+			return "must not have a zone"
+		}
+		return ""
+	}
+	name := strings.TrimSuffix(host, ".")
+	if name == "" || len(name) > 253 {
+		return "must be a DNS name or an IP address"
+	}
+	labels := strings.Split(name, ".")
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return "must be a DNS name or an IP address"
+		}
+		for _, r := range l {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return "must be a DNS name or an IP address"
+			}
+		}
+	}
+	if _, err := strconv.Atoi(labels[len(labels)-1]); err == nil {
+		return "must be a DNS name or an IP address"
+	}
+	return ""
+}
+
+// mailHostAddr returns the address a host names without a lookup: an IP
+// literal, or loopback for localhost.
+func mailHostAddr(host string) (netip.Addr, bool) {
+	if isLocalhost(host) {
+		if a, err := netip.ParseAddr(host); err == nil {
+			return a, true
+		}
+		return netip.MustParseAddr("127.0.0.1"), true
+	}
+	a, err := netip.ParseAddr(host)
+	return a, err == nil
 }
