@@ -95,7 +95,7 @@ func wantStep(t *testing.T, r Result, k wire.StepKind) {
 	}
 }
 
-// consentEvents returns the consent events of a type.
+// consentEvents returns the events of a type.
 func (v *env) consentEvents(t *testing.T, typ string) []events.Event {
 	t.Helper()
 	evs, _, err := v.events.Query(context.Background(), events.Query{TenantID: v.iss.TenantID, Types: []string{typ}})

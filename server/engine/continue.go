@@ -2,18 +2,16 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/lintel-id/lintel/internal/requestid"
-	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/engine/wire"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor"
 	"github.com/lintel-id/lintel/server/oidc"
-	"github.com/lintel-id/lintel/server/session"
 	"github.com/lintel-id/lintel/server/store"
 )
 
@@ -33,11 +31,29 @@ func (e *Engine) Continue(ctx context.Context, iss oidc.Issuer, id, secret, orig
 	switch {
 	case f.Step == wire.StepIdentify && req.Action == ActionNext:
 		err = e.identify(ctx, f, req)
-	case f.Step == wire.StepChallengePassword && req.Action == ActionBack:
-		f.Step, f.State.Login, f.State.Messages = wire.StepIdentify, "", nil
+	case req.Action == ActionBack && (f.Step == wire.StepChallengePassword || f.Step == wire.StepChallengeEmail || (f.Step == wire.StepPoll && !f.pendingApproval())):
+		// Starting over forgets every factor proven so far.
+		f.Step, f.Attempts = wire.StepIdentify, 0
+		f.State.Login, f.State.Messages, f.State.UserID, f.State.Proven, f.State.Email = "", nil, "", nil, nil
 		err = e.save(ctx, f)
 	case f.Step == wire.StepChallengePassword && req.Action == ActionSignIn:
 		res.SetSession, err = e.password(ctx, f, req, sessionCookie)
+	case f.Step == wire.StepChallengePassword && req.Action == ActionEmailCode && f.offersEmail():
+		err = e.Store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+			if err := e.reread(ctx, tx, f); err != nil {
+				return err
+			}
+			started, err := e.sendEmail(ctx, tx, f)
+			if err != nil {
+				return err
+			}
+			if started {
+				f.Step = wire.StepPoll
+			}
+			return e.update(ctx, tx, f)
+		})
+	case f.Step == wire.StepPoll || f.Step == wire.StepChallengeEmail:
+		res.SetSession, err = e.emailStep(ctx, f, req, sessionCookie)
 	case f.Step == wire.StepConsent && (req.Action == ActionAccept || req.Action == ActionDeny):
 		err = e.consent(ctx, f, req.Action == ActionAccept)
 	default:
@@ -50,13 +66,20 @@ func (e *Engine) Continue(ctx context.Context, iss oidc.Issuer, id, secret, orig
 	return res, nil
 }
 
+// offersEmail reports whether the password step offers an emailed code
+// instead: the policy allows email and no factor is proven yet.
+func (f *flow) offersEmail() bool {
+	return len(f.State.Proven) == 0 && slices.Contains(f.State.Authenticators, factorEmail)
+}
+
 func (e *Engine) save(ctx context.Context, f *flow) error {
 	return e.Store.Tx(ctx, func(ctx context.Context, tx store.Tx) error { return e.update(ctx, tx, f) })
 }
 
-// identify records who is signing in. It does not look the account up:
-// every login moves on to the password step, so the step never tells
-// whether an account exists.
+// identify records who is signing in and asks the sign-on policy, before
+// any account is looked up, which authenticators the app and network
+// allow; the first of them is the next step. Nothing here tells whether an
+// account exists: every login gets the same step.
 func (e *Engine) identify(ctx context.Context, f *flow, req wire.ContinueRequest) error {
 	login, _ := req.Value(FieldLogin)
 	login = strings.TrimSpace(login)
@@ -64,20 +87,70 @@ func (e *Engine) identify(ctx context.Context, f *flow, req wire.ContinueRequest
 	switch {
 	case login == "":
 		f.State.Messages = []wire.Message{{ID: MsgFieldRequired, Level: "error", Field: FieldLogin}}
+		return e.save(ctx, f)
 	case len(login) > maxLoginLen:
 		f.State.Messages = []wire.Message{{ID: MsgFieldTooLong, Level: "error", Field: FieldLogin, Params: []wire.Param{{Name: "max", Value: strconv.Itoa(maxLoginLen)}}}}
-	default:
-		f.Step, f.State.Login = wire.StepChallengePassword, login
+		return e.save(ctx, f)
 	}
-	return e.save(ctx, f)
+	return e.Store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := e.reread(ctx, tx, f); err != nil {
+			return err
+		}
+		f.State.Login, f.State.Messages = login, nil
+		if limited, err := e.limited(ctx, tx, f, opIdentify); err != nil || limited {
+			if err == nil {
+				f.State.Login = ""
+				err = e.update(ctx, tx, f)
+			}
+			return err
+		}
+		d, err := e.preAuth(ctx, tx, f)
+		if err != nil {
+			return err
+		}
+		var auth []string
+		for _, a := range d.Authenticators {
+			if _, ok := amrOf[a]; ok {
+				auth = append(auth, a)
+			}
+		}
+		if !d.Allow || len(auth) == 0 {
+			f.Step, f.Done = wire.StepError, true
+			f.State.Messages = []wire.Message{{ID: MsgAccessDenied, Level: wire.LevelError}}
+			if err := e.event(ctx, tx, f, "user.signin", events.Failure, "", map[string]any{"reason": "policy", "rule": d.Rule}); err != nil {
+				return err
+			}
+			return e.update(ctx, tx, f)
+		}
+		f.State.Authenticators = auth
+		switch auth[0] {
+		case factorPassword:
+			f.Step = wire.StepChallengePassword
+		case factorEmail:
+			started, err := e.sendEmail(ctx, tx, f)
+			if err != nil {
+				return err
+			}
+			if started {
+				f.Step = wire.StepPoll
+			} else {
+				f.State.Login = ""
+			}
+		}
+		return e.update(ctx, tx, f)
+	})
 }
 
 // password checks the password outside any transaction (hashing is slow
 // and must not hold the database), then records the outcome in one
-// transaction: on success the session, the sign-in event and the code (or
-// the consent step); on failure the attempt and its event. The session
-// cookie is returned whenever the password was right, also when the flow
-// stops at consent.
+// transaction: on success the factor (and, when the policy needs no more,
+// the session, the sign-in event and the code or the consent step); on
+// failure the attempt, the account's failure count and its event, and the
+// lockout with its notification when the count reaches the password
+// policy's threshold. A locked account fails like a wrong password (the
+// mail tells its owner), and one whose lockout has run out is unlocked
+// first. Unknown logins and accounts that cannot sign in cost the same
+// hashing work as real ones.
 func (e *Engine) password(ctx context.Context, f *flow, req wire.ContinueRequest, sessionCookie string) (*SessionCookie, error) {
 	pw, _ := req.Value(FieldPassword)
 	f.State.Messages = nil
@@ -89,62 +162,57 @@ func (e *Engine) password(ctx context.Context, f *flow, req wire.ContinueRequest
 		f.State.Messages = []wire.Message{{ID: MsgFieldTooLong, Level: "error", Field: FieldPassword, Params: []wire.Param{{Name: "max", Value: strconv.Itoa(factor.MaxPasswordLen)}}}}
 		return nil, e.save(ctx, f)
 	}
-	var user directory.User
-	var hash string
-	err := e.Store.View(ctx, func(ctx context.Context, tx store.Tx) error {
-		u, err := e.Directory.UserByLogin(ctx, tx, f.TenantID, f.State.Login)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
+	var limited bool
+	err := e.Store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		if limited, err = e.limited(ctx, tx, f, opPassword); err != nil || !limited {
 			return err
 		}
-		c, err := e.Directory.Credential(ctx, tx, f.TenantID, u.ID, "password")
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		user, hash = u, c.Secret
-		return nil
+		return e.update(ctx, tx, f)
+	})
+	if err != nil || limited {
+		return nil, err
+	}
+	var a account
+	err = e.Store.View(ctx, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		a, err = e.account(ctx, tx, f)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("engine: look up account: %w", err)
 	}
 	ok := false
-	if hash == "" || !user.Status.CanSignIn() {
+	if !a.canTry() {
 		// The same work as a real check, so timing does not tell.
 		e.Passwords.VerifyDummy(ctx, pw)
-	} else if ok, err = e.Passwords.Verify(ctx, hash, pw); err != nil {
+	} else if ok, err = e.Passwords.Verify(ctx, a.hash, pw); err != nil {
 		return nil, fmt.Errorf("engine: verify password: %w", err)
 	}
 	var cookie *SessionCookie
 	err = e.Store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
 		cookie = nil
 		// Re-read what a concurrent request may have changed meanwhile.
-		var step string
-		if err := tx.QueryRow(ctx, `SELECT step, attempts FROM flows WHERE id = ?`, f.ID).Scan(&step, &f.Attempts); err != nil {
+		if err := e.reread(ctx, tx, f); err != nil {
 			return err
 		}
-		if wire.StepKind(step) != wire.StepChallengePassword {
-			return ErrFlowDone
+		if a.unlockDue {
+			if err := e.unlock(ctx, tx, f, a.user.ID); err != nil {
+				return err
+			}
 		}
 		if !ok {
-			return e.failed(ctx, tx, f, user.ID)
+			if err := e.failed(ctx, tx, f, a.user.ID); err != nil {
+				return err
+			}
+			if a.canTry() {
+				return e.countFailure(ctx, tx, f, a.user)
+			}
+			return nil
 		}
-		s, value, err := e.signIn(ctx, tx, f, user.ID, sessionCookie)
-		if err != nil {
-			return err
-		}
-		cookie = &SessionCookie{Value: value, Expires: s.AbsoluteExpiresAt}
-		if err := e.Directory.RecordSignIn(ctx, tx, f.TenantID, user.ID); err != nil {
-			return err
-		}
-		if err := e.authenticated(ctx, tx, f, grantOf(s)); err != nil {
-			return err
-		}
-		if err := e.event(ctx, tx, f, "user.signin", events.Success, user.ID, nil); err != nil {
+		f.State.UserID = a.user.ID
+		var err error
+		if cookie, err = e.proved(ctx, tx, f, factorPassword, sessionCookie); err != nil {
 			return err
 		}
 		return e.update(ctx, tx, f)
@@ -153,23 +221,6 @@ func (e *Engine) password(ctx context.Context, f *flow, req wire.ContinueRequest
 		return nil, fmt.Errorf("engine: sign in: %w", err)
 	}
 	return cookie, nil
-}
-
-// signIn starts a session for the user, or rotates the browser's existing
-// one when it belongs to the same user (a change of assurance).
-func (e *Engine) signIn(ctx context.Context, tx store.Tx, f *flow, userID, cookie string) (session.Session, string, error) {
-	amr := []string{"pwd"}
-	if cookie != "" {
-		if s, err := e.Sessions.Lookup(ctx, tx, f.TenantID, cookie); err == nil && s.UserID == userID {
-			return e.Sessions.Rotate(ctx, tx, f.TenantID, cookie, amr, "")
-		} else if err == nil {
-			// Another person's session on this browser ends here.
-			if err := e.Sessions.Revoke(ctx, tx, f.TenantID, cookie); err != nil {
-				return session.Session{}, "", err
-			}
-		}
-	}
-	return e.Sessions.Create(ctx, tx, f.TenantID, userID, amr, "")
 }
 
 // failed counts a wrong password; past the limit the flow ends in error.
@@ -183,7 +234,7 @@ func (e *Engine) failed(ctx context.Context, tx store.Tx, f *flow, userID string
 	} else if left <= 2 {
 		f.State.Messages = append(f.State.Messages, wire.Message{ID: MsgAttemptsRemaining, Level: "warning", Params: []wire.Param{{Name: "count", Value: strconv.Itoa(left)}}})
 	}
-	if err := e.event(ctx, tx, f, "user.signin", events.Failure, userID, map[string]any{"reason": "credentials", "attempt": f.Attempts}); err != nil {
+	if err := e.event(ctx, tx, f, "user.signin", events.Failure, userID, map[string]any{"reason": "credentials", "factor": factorPassword, "attempt": f.Attempts}); err != nil {
 		return err
 	}
 	return e.update(ctx, tx, f)

@@ -10,15 +10,19 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"time"
 
+	emailtemplates "github.com/lintel-id/lintel/email-templates"
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor"
+	"github.com/lintel-id/lintel/server/mail"
 	"github.com/lintel-id/lintel/server/oidc"
+	"github.com/lintel-id/lintel/server/policy"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/session"
 	"github.com/lintel-id/lintel/server/store"
@@ -36,15 +40,44 @@ var (
 	ErrFlowDone = errors.New("engine: flow already ended")
 	// ErrUnknownAction: the action is not offered by the current step.
 	ErrUnknownAction = errors.New("engine: action not offered at this step")
+	// ErrLinkInvalid: a sign-in link that does not exist, was used, was
+	// replaced by a newer one or expired. None of these is told apart.
+	ErrLinkInvalid = errors.New("engine: sign-in link invalid")
 )
 
 // Defaults.
 const (
 	DefaultFlowTTL = 15 * time.Minute
-	// maxAttempts bounds wrong passwords within one flow; account lockout
-	// policies arrive with the sign-on policies.
+	// maxAttempts bounds wrong passwords within one flow; the password
+	// policy's lockout counts across flows.
 	maxAttempts = 5
 )
+
+// Mailer puts a message in the outbox in the caller's transaction, so the
+// message leaves only if the change that caused it commits.
+// *mail.Outbox implements it.
+type Mailer interface {
+	Enqueue(ctx context.Context, tx store.Tx, m mail.Message) (string, error)
+}
+
+// Senders tells the address a tenant's mail comes from; an error wrapping
+// mail.ErrNotConfigured means the tenant cannot send mail.
+type Senders interface {
+	From(ctx context.Context, tx store.Tx, tenantID string) (string, error)
+}
+
+// Limit allows Rate events per Per for one key.
+type Limit struct {
+	Rate int
+	Per  time.Duration
+}
+
+// Limiter counts events per key: ok is false when key is over its limit,
+// with how long until the next event is allowed. The in-process and Redis
+// limiters of edge/ratelimit implement it through a small adapter.
+type Limiter interface {
+	Allow(ctx context.Context, key string, l Limit) (ok bool, retryAfter time.Duration, err error)
+}
 
 // Deps are the engine's dependencies, all required.
 type Deps struct {
@@ -55,8 +88,18 @@ type Deps struct {
 	Passwords *factor.Passwords
 	Sessions  *session.Sessions
 	Events    *events.Log
-	Clock     clock.Clock
-	Logger    *slog.Logger
+	// Policies decide sign-on (authenticators, factors, re-authentication)
+	// and hold password lockout state.
+	Policies *policy.Service
+	// Mail, Senders and Templates send the sign-in and lockout emails.
+	Mail      Mailer
+	Senders   Senders
+	Templates *emailtemplates.Set
+	// Limits bounds identify, password and code attempts and email sends
+	// per client IP and per login.
+	Limits Limiter
+	Clock  clock.Clock
+	Logger *slog.Logger
 	// FlowTTL is how long a flow lives; zero means DefaultFlowTTL.
 	FlowTTL time.Duration
 }
@@ -66,7 +109,7 @@ type Engine struct{ Deps }
 
 // New returns an engine.
 func New(d Deps) (*Engine, error) {
-	if d.Store == nil || d.Secrets == nil || d.OIDC == nil || d.Directory == nil || d.Passwords == nil || d.Sessions == nil || d.Events == nil || d.Clock == nil || d.Logger == nil {
+	if d.Store == nil || d.Secrets == nil || d.OIDC == nil || d.Directory == nil || d.Passwords == nil || d.Sessions == nil || d.Events == nil || d.Policies == nil || d.Mail == nil || d.Senders == nil || d.Templates == nil || d.Limits == nil || d.Clock == nil || d.Logger == nil {
 		return nil, errors.New("engine: every dependency is required")
 	}
 	if d.FlowTTL <= 0 {

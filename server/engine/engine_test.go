@@ -4,17 +4,22 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	emailtemplates "github.com/lintel-id/lintel/email-templates"
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/internal/requestid"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/engine/wire"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor"
+	"github.com/lintel-id/lintel/server/mail"
+	"github.com/lintel-id/lintel/server/mail/mailtest"
 	"github.com/lintel-id/lintel/server/oidc"
 	"github.com/lintel-id/lintel/server/oidc/authserver"
+	"github.com/lintel-id/lintel/server/policy"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/session"
 	"github.com/lintel-id/lintel/server/store"
@@ -38,6 +43,41 @@ type env struct {
 	third  tenant.App // ConsentRequired
 	userID string
 	events *events.Log
+	// What the email, lockout and limit tests reach into.
+	st        store.Store
+	dir       *directory.Directory
+	policies  *policy.Service
+	outbox    *mail.Outbox
+	limits    *countingLimiter
+	passwords *factor.Passwords
+	sink      *mailtest.Sink
+	tenants   *tenant.Service
+}
+
+// sender is the address the test tenant's mail comes from.
+const sender = "Acme <no-reply@acme.example>"
+
+// fixedSender is a tenant mail configuration with one from address.
+type fixedSender string
+
+func (f fixedSender) From(context.Context, store.Tx, string) (string, error) { return string(f), nil }
+
+// countingLimiter allows everything unless a key is listed in deny; it
+// records every key it is asked about.
+type countingLimiter struct {
+	mu   sync.Mutex
+	keys []string
+	deny func(key string) bool
+}
+
+func (l *countingLimiter) Allow(_ context.Context, key string, _ Limit) (bool, time.Duration, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.keys = append(l.keys, key)
+	if l.deny != nil && l.deny(key) {
+		return false, 42 * time.Second, nil
+	}
+	return true, 0, nil
 }
 
 type claims struct{ dir *directory.Directory }
@@ -66,7 +106,18 @@ func newEnv(t *testing.T, open storetest.Opener) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := New(Deps{Store: st, Secrets: sec, OIDC: prov, Directory: dir, Passwords: pw, Sessions: session.New(sec, clk, session.Options{}), Events: ev, Clock: clk, Logger: log})
+	pol, err := policy.New(policy.Deps{Store: st, Clock: clk, Passwords: pw, Zones: tenants, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := emailtemplates.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	outbox := mail.New(st, clk, mail.Options{})
+	limits := &countingLimiter{}
+	e, err := New(Deps{Store: st, Secrets: sec, OIDC: prov, Directory: dir, Passwords: pw, Sessions: session.New(sec, clk, session.Options{}), Events: ev,
+		Policies: pol, Mail: outbox, Senders: fixedSender(sender), Templates: tpl, Limits: limits, Clock: clk, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +125,7 @@ func newEnv(t *testing.T, open storetest.Opener) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := &env{e: e, clk: clk, events: ev}
+	env := &env{e: e, clk: clk, events: ev, st: st, dir: dir, policies: pol, outbox: outbox, limits: limits, passwords: pw, tenants: tenants}
 	err = st.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
 		tn, err := tenants.CreateTenant(ctx, tx, tenant.TenantInput{Slug: "acme", Name: "Acme"})
 		if err != nil {
@@ -102,7 +153,7 @@ func newEnv(t *testing.T, open storetest.Opener) *env {
 
 func (v *env) begin(prompt, sessionCookie string) Begin {
 	return Begin{
-		Issuer: v.iss, App: v.app, Origin: origin, Session: sessionCookie, Locale: "en", Dir: "ltr",
+		Issuer: v.iss, App: v.app, Origin: origin, Base: origin, Session: sessionCookie, Locale: "en", Dir: "ltr",
 		Request: oidc.AuthRequest{
 			ClientID: v.app.ID, RedirectURI: "https://app.example.test/cb", ResponseType: "code", Scope: "openid",
 			State: "st", CodeChallenge: strings.Repeat("c", 43), CodeChallengeMethod: "S256", Prompt: prompt,

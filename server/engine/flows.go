@@ -39,6 +39,10 @@ type Begin struct {
 	Locale string
 	// Dir is the writing direction of Locale ("ltr" or "rtl").
 	Dir string
+	// Base is the site's base URL ("https://login.acme.com"), from the
+	// verified host the flow started on, never from request headers:
+	// links in mail point there.
+	Base string
 }
 
 // SessionCookie is a session cookie the caller must set.
@@ -77,6 +81,17 @@ type state struct {
 	// accepting issues the code from it without reading the session
 	// cookie again. Nil at every other step.
 	Grant *oidc.Grant `json:"grant,omitempty"`
+	// Base is the site's base URL for links in mail.
+	Base string `json:"base,omitempty"`
+	// Authenticators are those the sign-on policy allowed before anyone
+	// was authenticated, in order of preference.
+	Authenticators []string `json:"authenticators,omitempty"`
+	// UserID is the person proven by the first factor ("" before).
+	UserID string `json:"user_id,omitempty"`
+	// Proven lists the factors proven so far in this flow.
+	Proven []string `json:"proven,omitempty"`
+	// Email is the email challenge in progress, nil when none.
+	Email *emailChallenge `json:"email,omitempty"`
 }
 
 // flow is one row of the flows table.
@@ -136,6 +151,22 @@ func doneAt(f *flow, now time.Time) any {
 // load reads a flow and checks everything that binds it: tenant, secret,
 // origin and expiry. A wrong secret or origin reads as not found.
 func (e *Engine) load(ctx context.Context, tx store.Tx, iss oidc.Issuer, id, secret, origin string) (*flow, error) {
+	f, err := e.loadRow(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	mac := e.Secrets.MAC(secretPurpose, []byte(secret))
+	if f.TenantID != iss.TenantID || !hmac.Equal(mac, f.SecretMAC) || f.Origin != origin {
+		return nil, ErrFlowNotFound
+	}
+	if !f.Done && !e.Clock.Now().Before(f.ExpiresAt) {
+		return f, ErrFlowExpired
+	}
+	return f, nil
+}
+
+// loadRow reads a flow by ID without checking what binds it.
+func (e *Engine) loadRow(ctx context.Context, tx store.Tx, id string) (*flow, error) {
 	f := &flow{ID: id}
 	var st []byte
 	var done sql.NullTime
@@ -147,17 +178,10 @@ func (e *Engine) load(ctx context.Context, tx store.Tx, iss oidc.Issuer, id, sec
 	if err != nil {
 		return nil, fmt.Errorf("engine: load flow: %w", err)
 	}
-	mac := e.Secrets.MAC(secretPurpose, []byte(secret))
-	if f.TenantID != iss.TenantID || !hmac.Equal(mac, f.SecretMAC) || f.Origin != origin {
-		return nil, ErrFlowNotFound
-	}
 	if err := json.Unmarshal(st, &f.State); err != nil {
 		return nil, fmt.Errorf("engine: flow state: %w", err)
 	}
 	f.Done = done.Valid
-	if !f.Done && !e.Clock.Now().Before(f.ExpiresAt) {
-		return f, ErrFlowExpired
-	}
 	return f, nil
 }
 

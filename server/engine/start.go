@@ -13,8 +13,9 @@ import (
 )
 
 // Start begins a flow for a validated authorization request. A live SSO
-// session is reused unless the request says prompt=login or the session's
-// authentication is older than max_age: then the flow ends at once with a
+// session is reused unless the request says prompt=login, the session's
+// authentication is older than max_age, or the app's sign-on policy asks
+// for more factors or a fresher authentication: then the flow ends at once with a
 // code, or stops at the consent step when the app needs the person's
 // consent (or prompt=consent asks for it). With prompt=none it never
 // shows a step: no usable session ends it with login_required, a needed
@@ -29,7 +30,7 @@ func (e *Engine) Start(ctx context.Context, b Begin) (Result, error) {
 	err := e.Store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
 		f.Step, f.Done = wire.StepIdentify, false
 		f.State = state{Issuer: b.Issuer, Request: b.Request, AppName: b.App.Name, Locale: b.Locale, Dir: b.Dir,
-			Login: b.Request.LoginHint, ThirdParty: b.App.ConsentRequired}
+			Login: b.Request.LoginHint, ThirdParty: b.App.ConsentRequired, Base: b.Base}
 		s, login, err := e.reusable(ctx, tx, b)
 		switch {
 		case err == nil:
@@ -63,8 +64,9 @@ const (
 // reusable returns the browser's SSO session and its user's login when
 // the request may be answered from it, and session.ErrNoSession when it
 // may not: no cookie or no live session, prompt=login, an authentication
-// older than max_age (max_age=0 always asks again), or a user who may no
-// longer sign in (whose session is revoked here).
+// older than max_age (max_age=0 always asks again) or than the sign-on
+// policy's re-authentication period, fewer factors than the policy asks,
+// or a user who may no longer sign in (whose session is revoked here).
 func (e *Engine) reusable(ctx context.Context, tx store.Tx, b Begin) (session.Session, string, error) {
 	if b.Session == "" || b.Request.HasPrompt(promptLogin) {
 		return session.Session{}, "", session.ErrNoSession
@@ -83,6 +85,15 @@ func (e *Engine) reusable(ctx context.Context, tx store.Tx, b Begin) (session.Se
 		return session.Session{}, "", session.ErrNoSession
 	}
 	if m := b.Request.MaxAge; m != nil && (*m == 0 || e.Clock.Now().Sub(s.AuthTime) > time.Duration(*m)*time.Second) {
+		return session.Session{}, "", session.ErrNoSession
+	}
+	// The app's sign-on policy may ask for more than the session proved:
+	// more factors, or a fresher authentication.
+	d, err := e.decide(ctx, tx, b.Issuer.TenantID, b.App.ID, u)
+	if err != nil {
+		return session.Session{}, "", err
+	}
+	if !d.Allow || amrFactors(s.AMR) < d.Factors || (d.ReauthAfter > 0 && e.Clock.Now().Sub(s.AuthTime) > d.ReauthAfter) {
 		return session.Session{}, "", session.ErrNoSession
 	}
 	return s, u.Login, nil

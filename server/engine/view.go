@@ -23,6 +23,33 @@ const (
 	// MsgConsentIntro says which app asks for access (parameter app).
 	MsgConsentIntro       = "consent.intro"
 	MsgConsentScopesLabel = "consent.scopes.label"
+	// Email sign-in.
+	MsgCodeLabel        = "field.code.label"
+	MsgActionEmailCode  = "action.email_code"
+	MsgActionEnterCode  = "action.enter_code"
+	MsgActionResend     = "action.resend"
+	MsgActionVerify     = "action.verify"
+	MsgActionCheckAgain = "action.check_again"
+	MsgActionApprove    = "action.approve"
+	MsgActionCancel     = "action.cancel"
+	// MsgEmailSent says an email is on its way (parameter login) if the
+	// login has an account: it never says whether it has.
+	MsgEmailSent        = "email.sent"
+	MsgEmailPoll        = "email.poll"
+	MsgEmailUnavailable = "error.email.unavailable"
+	// MsgLinkApprove asks this browser to approve a link opened in another
+	// (parameter time).
+	MsgLinkApprove   = "email.link.approve"
+	MsgLinkCancelled = "email.link.cancelled"
+	MsgCodeInvalid   = "error.code.invalid"
+	MsgCodeExpired   = "error.code.expired"
+	MsgCodeAttempts  = "error.code.attempts"
+	// MsgResendWait, MsgRateLimited: parameter count, in seconds.
+	MsgResendWait        = "error.resend.wait"
+	MsgResendLimit       = "error.resend.limit"
+	MsgRateLimited       = "error.rate_limited"
+	MsgAccessDenied      = "error.access.denied"
+	MsgFactorUnavailable = "error.factor.unavailable"
 )
 
 // MessageIDs lists every message ID the engine may put in a view.
@@ -30,6 +57,10 @@ var MessageIDs = []string{
 	MsgLoginLabel, MsgPasswordLabel, MsgActionNext, MsgActionSignIn, MsgActionBack,
 	MsgFieldRequired, MsgFieldTooLong, MsgCredentialsInvalid, MsgAttemptsExceeded, MsgAttemptsRemaining,
 	MsgActionAllow, MsgActionDeny, MsgConsentIntro, MsgConsentScopesLabel,
+	MsgCodeLabel, MsgActionEmailCode, MsgActionEnterCode, MsgActionResend, MsgActionVerify, MsgActionCheckAgain,
+	MsgActionApprove, MsgActionCancel, MsgEmailSent, MsgEmailPoll, MsgEmailUnavailable, MsgLinkApprove, MsgLinkCancelled,
+	MsgCodeInvalid, MsgCodeExpired, MsgCodeAttempts, MsgResendWait, MsgResendLimit, MsgRateLimited,
+	MsgAccessDenied, MsgFactorUnavailable,
 	scopeMessage(oidc.ScopeOpenID), scopeMessage(oidc.ScopeProfile), scopeMessage(oidc.ScopeEmail), scopeMessage(oidc.ScopeOfflineAccess),
 }
 
@@ -41,6 +72,17 @@ const (
 	// ActionAccept and ActionDeny answer the consent step.
 	ActionAccept = "accept"
 	ActionDeny   = "deny"
+	// ActionEmailCode leaves the password step for an emailed code.
+	ActionEmailCode = "email-code"
+	// ActionPoll (method GET) asks for the flow again: the poll step moves
+	// on by itself once a link is confirmed in another browser.
+	ActionPoll      = "poll"
+	ActionEnterCode = "enter-code"
+	ActionResend    = "resend"
+	ActionVerify    = "verify"
+	// ActionApprove and ActionCancel answer a link confirmed elsewhere.
+	ActionApprove = "approve"
+	ActionCancel  = "cancel"
 )
 
 // Field names.
@@ -49,6 +91,8 @@ const (
 	FieldPassword = "password"
 	// FieldScope is the consent step's read-only list of scopes.
 	FieldScope = "scope"
+	// FieldCode is the emailed one-time code.
+	FieldCode = "code"
 )
 
 const maxLoginLen = 254
@@ -74,8 +118,38 @@ func (e *Engine) view(f *flow) wire.Flow {
 			Name: FieldPassword, Type: "password", Label: MsgPasswordLabel, Required: true, Secret: true,
 			Constraints: wire.Constraints{MaxLength: 1024, Autocomplete: "current-password"},
 		})
+		v.Actions = append(v.Actions, wire.Action{Name: ActionSignIn, Method: "POST", Href: href, Label: MsgActionSignIn, Primary: true})
+		if f.offersEmail() {
+			v.Actions = append(v.Actions, wire.Action{Name: ActionEmailCode, Method: "POST", Href: href, Label: MsgActionEmailCode})
+		}
+		v.Actions = append(v.Actions, wire.Action{Name: ActionBack, Method: "POST", Href: href, Label: MsgActionBack})
+	case wire.StepPoll:
+		v.Context.UserHint = f.State.Login
+		if f.pendingApproval() {
+			v.Messages = append(v.Messages, wire.Message{ID: MsgLinkApprove, Level: wire.LevelWarning,
+				Params: []wire.Param{{Name: "time", Value: f.State.Email.ConfirmedAt.UTC().Format("15:04 UTC")}}})
+			v.Actions = append(v.Actions,
+				wire.Action{Name: ActionApprove, Method: "POST", Href: href, Label: MsgActionApprove, Primary: true},
+				wire.Action{Name: ActionCancel, Method: "POST", Href: href, Label: MsgActionCancel},
+			)
+			break
+		}
+		v.Messages = append(v.Messages, wire.Message{ID: MsgEmailPoll, Level: wire.LevelInfo})
 		v.Actions = append(v.Actions,
-			wire.Action{Name: ActionSignIn, Method: "POST", Href: href, Label: MsgActionSignIn, Primary: true},
+			wire.Action{Name: ActionPoll, Method: "GET", Href: href, Label: MsgActionCheckAgain},
+			wire.Action{Name: ActionEnterCode, Method: "POST", Href: href, Label: MsgActionEnterCode, Primary: true},
+			wire.Action{Name: ActionResend, Method: "POST", Href: href, Label: MsgActionResend},
+			wire.Action{Name: ActionBack, Method: "POST", Href: href, Label: MsgActionBack},
+		)
+	case wire.StepChallengeEmail:
+		v.Context.UserHint = f.State.Login
+		v.Fields = append(v.Fields, wire.Field{
+			Name: FieldCode, Type: wire.FieldOTP, Label: MsgCodeLabel, Required: true, Secret: true,
+			Constraints: wire.Constraints{MinLength: codeDigits, MaxLength: codeDigits, Pattern: "[0-9]{6}", Autocomplete: "one-time-code", InputMode: "numeric"},
+		})
+		v.Actions = append(v.Actions,
+			wire.Action{Name: ActionVerify, Method: "POST", Href: href, Label: MsgActionVerify, Primary: true},
+			wire.Action{Name: ActionResend, Method: "POST", Href: href, Label: MsgActionResend},
 			wire.Action{Name: ActionBack, Method: "POST", Href: href, Label: MsgActionBack},
 		)
 	case wire.StepConsent:
