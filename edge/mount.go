@@ -26,6 +26,8 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 	pagesMux.HandleFunc("GET /oauth2/{server}/v1/authorize", s.authorize)
 	pagesMux.HandleFunc("GET /signin/{flow}", s.signinPage)
 	pagesMux.HandleFunc("POST /signin/{flow}", s.signinPost)
+	pagesMux.HandleFunc("GET /signin/email/{token}", s.linkPage)
+	pagesMux.HandleFunc("POST /signin/email/{token}", s.linkPost)
 	pagesMux.HandleFunc("GET /oauth2/{server}/v1/logout", s.logoutPage)
 	pagesMux.HandleFunc("POST /oauth2/{server}/v1/logout", s.logout)
 	if cfg.Demo != nil {
@@ -36,7 +38,7 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 		pagesMux.HandleFunc("GET /demo/callback", d.callback)
 		pagesMux.HandleFunc("POST /demo/logout", d.logout)
 	}
-	for _, p := range []string{"/oauth2/{server}/v1/authorize", "/signin/{flow}", "/oauth2/{server}/v1/logout", "/demo", "/demo/"} {
+	for _, p := range []string{"/oauth2/{server}/v1/authorize", "/signin/{flow}", "/signin/email/{token}", "/oauth2/{server}/v1/logout", "/demo", "/demo/"} {
 		site.Handle(p, page)
 	}
 

@@ -68,7 +68,7 @@ func (s *siteHandlers) authorize(w http.ResponseWriter, r *http.Request) {
 	site, _ := SiteFrom(r.Context())
 	l := s.locales.Localizer(s.locales.Match(req.UILocales, "", r.Header.Get("Accept-Language")))
 	res, err := s.engine.Start(r.Context(), engine.Begin{
-		Issuer: iss, Request: req, App: app, Origin: site.Base,
+		Issuer: iss, Request: req, App: app, Origin: site.Base, Base: site.Base,
 		Session: sessionCookie(r, site), Locale: l.Lang(), Dir: l.Dir(),
 	})
 	if err != nil {
@@ -135,8 +135,12 @@ func (s *siteHandlers) signinPost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *siteHandlers) showFlow(w http.ResponseWriter, r *http.Request, res engine.Result, secret string) {
+	l := s.localizerFor(res.Flow.Context.Locale, r)
 	if res.Flow.Step == wire.StepDone {
-		http.Redirect(w, r, res.Flow.Redirect, http.StatusSeeOther)
+		// Forms that end a flow redirect at once; a flow found done on a
+		// later visit went on in another tab (a sign-in link opened in
+		// this browser), which already carried its code to the client.
+		s.render(w, r, http.StatusOK, pages.InfoPage(s.page(r.Context(), l, "done.title"), "done.elsewhere"))
 		return
 	}
 	// The password form's POST ends in a redirect to the client, which the
@@ -144,13 +148,32 @@ func (s *siteHandlers) showFlow(w http.ResponseWriter, r *http.Request, res engi
 	if u, err := url.Parse(res.RedirectURI); err == nil && u.Scheme != "" {
 		allowFormTarget(r.Context(), u.Scheme+"://"+u.Host)
 	}
-	l := s.localizerFor(res.Flow.Context.Locale, r)
 	p := s.page(r.Context(), l, stepTitleID(res.Flow.Step))
+	if polls(res.Flow) {
+		p.Refresh = pollSeconds
+	}
 	s.render(w, r, http.StatusOK, pages.FlowPage(p, pages.FlowForm{Flow: res.Flow, Action: "/signin/" + res.Flow.ID, Secret: secret}))
+}
+
+// pollSeconds is how often a hosted page at the poll step reloads.
+const pollSeconds = 3
+
+// polls reports whether a flow's view asks to be fetched again.
+func polls(v wire.Flow) bool {
+	for _, a := range v.Actions {
+		if a.Name == engine.ActionPoll {
+			return true
+		}
+	}
+	return false
 }
 
 func stepTitleID(k wire.StepKind) string {
 	switch k {
+	case wire.StepPoll:
+		return "poll.title"
+	case wire.StepChallengeEmail:
+		return "code.title"
 	case wire.StepChallengePassword:
 		return "password.title"
 	case wire.StepConsent:

@@ -14,17 +14,23 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/lintel-id/lintel/edge/ratelimit"
+	emailtemplates "github.com/lintel-id/lintel/email-templates"
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/locales"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/engine"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor"
+	"github.com/lintel-id/lintel/server/mail"
+	"github.com/lintel-id/lintel/server/mail/mailtest"
 	"github.com/lintel-id/lintel/server/oidc"
 	"github.com/lintel-id/lintel/server/oidc/authserver"
+	"github.com/lintel-id/lintel/server/policy"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/session"
 	"github.com/lintel-id/lintel/server/store"
@@ -56,6 +62,35 @@ type siteWorld struct {
 	app     tenant.App
 	secret  string
 	userID  string
+	// Mail goes through the real outbox to a real SMTP server on loopback.
+	outbox    *mail.Outbox
+	sink      *mailtest.Sink
+	passwords *factor.Passwords
+	policies  *policy.Service
+	dir       *directory.Directory
+	events    *events.Log
+}
+
+// fixedSender is a tenant mail configuration with one from address.
+type fixedSender string
+
+func (f fixedSender) From(context.Context, store.Tx, string) (string, error) { return string(f), nil }
+
+// limiter adapts edge/ratelimit to the engine, as cmd/lintel does.
+type limiter struct{ l ratelimit.Limiter }
+
+func (a limiter) Allow(ctx context.Context, key string, l engine.Limit) (bool, time.Duration, error) {
+	r, err := a.l.Allow(ctx, key, ratelimit.Limit{Rate: l.Rate, Per: l.Per})
+	return r.Allowed, r.RetryAfter, err
+}
+
+// delivered hands the outbox to the SMTP sink and returns what it holds.
+func (w *siteWorld) delivered(t *testing.T) []mailtest.Message {
+	t.Helper()
+	if _, _, err := w.outbox.Deliver(context.Background(), &mail.SMTP{Host: w.sink.Host, Port: w.sink.Port, TLS: mail.NoTLS, Timeout: 10 * time.Second}, 100); err != nil {
+		t.Fatal(err)
+	}
+	return w.sink.Messages()
 }
 
 func newSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock) *siteWorld {
@@ -83,7 +118,18 @@ func newSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock) *sit
 		t.Fatal(err)
 	}
 	w.oidc = prov
-	w.engine, err = engine.New(engine.Deps{Store: w.st, Secrets: sec, OIDC: prov, Directory: dir, Passwords: pw, Sessions: sessions, Events: ev, Clock: clk, Logger: log})
+	pol, err := policy.New(policy.Deps{Store: w.st, Clock: clk, Passwords: pw, Zones: w.tenants, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := emailtemplates.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.outbox, w.sink, w.passwords, w.policies, w.dir, w.events = mail.New(w.st, clk, mail.Options{}), mailtest.Start(t), pw, pol, dir, ev
+	w.engine, err = engine.New(engine.Deps{Store: w.st, Secrets: sec, OIDC: prov, Directory: dir, Passwords: pw, Sessions: sessions, Events: ev,
+		Policies: pol, Mail: w.outbox, Senders: fixedSender("Acme <no-reply@acme.example>"), Templates: tpl,
+		Limits: limiter{ratelimit.NewMemory(clk, ratelimit.MemoryOptions{})}, Clock: clk, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,10 +197,10 @@ func (w *siteWorld) browser(t *testing.T) *http.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := w.srv.Client()
+	c := *w.srv.Client() // a browser of its own: the server's client is shared
 	c.Jar = jar
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return c
+	return &c
 }
 
 // get and post return status, headers and body.

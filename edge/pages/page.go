@@ -28,6 +28,9 @@ type Page struct {
 	CSRF string
 	// Brand names the brand for the header; empty shows the app's name.
 	Brand string
+	// Refresh, when positive, reloads the page after that many seconds
+	// (a meta refresh: the poll step works without JavaScript).
+	Refresh int
 }
 
 // FlowForm is a flow step rendered as a form.
@@ -49,6 +52,10 @@ func stepTitle(k wire.StepKind) string {
 		return "password.title"
 	case wire.StepConsent:
 		return "consent.title"
+	case wire.StepPoll:
+		return "poll.title"
+	case wire.StepChallengeEmail:
+		return "code.title"
 	case wire.StepDone:
 		return "done.title"
 	case wire.StepError:
@@ -74,6 +81,29 @@ func inputType(t wire.FieldType) string {
 		return string(t)
 	}
 	return "text"
+}
+
+// formActions are the actions a form submits (POST); the others are links.
+func formActions(v wire.Flow) []wire.Action {
+	var out []wire.Action
+	for _, a := range v.Actions {
+		if a.Method != "GET" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// linkActions are the actions followed as links (GET): on a hosted page
+// they lead back to the page itself, whose flow is read afresh.
+func linkActions(v wire.Flow) []wire.Action {
+	var out []wire.Action
+	for _, a := range v.Actions {
+		if a.Method == "GET" {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // fieldMessages returns the messages about one field.
