@@ -8,7 +8,8 @@ import (
 )
 
 // housekeeping removes what has outlived its use (expired flows,
-// authorization codes, sessions, refresh tokens, grants, replay records)
+// authorization codes, sessions, refresh tokens, grants, replay records,
+// sent mail)
 // and rotates signing keys when they are due. Each purge is idempotent, so every node
 // of a cluster may run it.
 func housekeeping(ctx context.Context, s *system, ticks <-chan time.Time) {
@@ -28,6 +29,7 @@ func housekeeping(ctx context.Context, s *system, ticks <-chan time.Time) {
 		} else if n > 0 {
 			s.log.InfoContext(ctx, "housekeeping: token records purged", "deleted", n)
 		}
+		s.purgeMail(ctx) // mail.go
 		if rep, err := s.oidc.RotateKeys(ctx); err != nil && ctx.Err() == nil {
 			s.log.ErrorContext(ctx, "housekeeping: key rotation", "err", err)
 		} else if rep.Created > 0 || rep.Deleted > 0 {

@@ -81,7 +81,7 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 	}
 	api, err := mgmt.New(mgmt.Deps{Store: st, Tenants: sys.tenants, Directory: sys.directory, Events: sys.events, Tokens: sys.tokens,
 		Consents: sys.oidc, Keys: sys.oidc, Grants: sys.oidc, OAuth: oauth, AuthServers: sys.authz, Preview: sys.previewer(public, defaultTenant),
-		Clock: clk, Logger: log, Version: versionString()})
+		Mail: sys.mailSettings, Policies: sys.policies, Clock: clk, Logger: log, Version: versionString()})
 	if err != nil {
 		return err
 	}
@@ -128,6 +128,9 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 	cleanup := time.NewTicker(time.Hour)
 	defer cleanup.Stop()
 	go housekeeping(ctx, sys, cleanup.C)
+	// Outgoing mail (mail.go): stopped, and waited for, on return.
+	stopMail := sys.runMail(ctx)
+	defer stopMail()
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

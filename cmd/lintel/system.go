@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"time"
 
+	"github.com/lintel-id/lintel/edge/ratelimit"
+	emailtemplates "github.com/lintel-id/lintel/email-templates"
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/internal/egress"
 	"github.com/lintel-id/lintel/internal/settings"
@@ -15,9 +18,11 @@ import (
 	"github.com/lintel-id/lintel/server/engine"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor"
+	"github.com/lintel-id/lintel/server/mail"
 	"github.com/lintel-id/lintel/server/mgmt"
 	"github.com/lintel-id/lintel/server/oidc"
 	"github.com/lintel-id/lintel/server/oidc/authserver"
+	"github.com/lintel-id/lintel/server/policy"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/session"
 	"github.com/lintel-id/lintel/server/store"
@@ -47,6 +52,20 @@ type system struct {
 	// egress dials every outbound call (client jwks_uri, later hooks and
 	// IdPs), refusing internal addresses.
 	egress *egress.Dialer
+	// Outgoing mail (mail.go): the outbox, the tenants' SMTP relays and
+	// the instance default (mailSettings also answers From for a tenant),
+	// the sender that routes between them, and how long sent mail is kept.
+	mail          *mail.Outbox
+	mailSettings  *mail.Settings
+	mailSender    *mail.Router
+	mailRetention time.Duration
+	// policies holds sign-on and password policies and lockout state.
+	policies *policy.Service
+	// emails renders the built-in email templates.
+	emails *emailtemplates.Set
+	// limits counts sign-in attempts and sends per IP and per login; in
+	// process on one node (the Redis backend comes with clustering).
+	limits *ratelimit.Memory
 	// keyFile and keyCreated tell whether a KEK file was made on this start.
 	keyFile    string
 	keyCreated bool
@@ -86,6 +105,10 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 	s.passwords = factor.NewPasswords(0)
 	s.sessions = session.New(s.secrets, s.clock, session.Options{})
 	s.egress = egress.New(egress.Options{Allow: c.EgressAllow()})
+	if err := s.openMail(c); err != nil { // mail.go
+		_ = st.Close()
+		return nil, err
+	}
 	if s.locales, err = locales.Load(locales.FS()); err != nil {
 		_ = st.Close()
 		return nil, err
@@ -97,9 +120,20 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 		_ = st.Close()
 		return nil, err
 	}
+	if s.policies, err = policy.New(policy.Deps{Store: st, Clock: s.clock, Passwords: s.passwords, Zones: s.tenants, Logger: s.log}); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	if s.emails, err = emailtemplates.New(); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	s.limits = ratelimit.NewMemory(s.clock, ratelimit.MemoryOptions{})
 	if s.engine, err = engine.New(engine.Deps{
 		Store: st, Secrets: s.secrets, OIDC: s.oidc, Directory: s.directory, Passwords: s.passwords,
-		Sessions: s.sessions, Events: s.events, Clock: s.clock, Logger: s.log,
+		Sessions: s.sessions, Events: s.events, Policies: s.policies,
+		Mail: s.mail, Senders: s.mailSettings, Templates: s.emails, Limits: engineLimits{s.limits},
+		Clock: s.clock, Logger: s.log,
 	}); err != nil {
 		_ = st.Close()
 		return nil, err

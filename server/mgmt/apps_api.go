@@ -228,6 +228,12 @@ func (a *API) registerApps() {
 				if err := a.Tenants.DeleteApp(ctx, tx, principal(ctx).Target.ID, in.App); err != nil {
 					return err
 				}
+				if a.Policies != nil {
+					// The app's sign-on policy goes with it.
+					if err := a.Policies.ForgetApp(ctx, tx, principal(ctx).Target.ID, in.App); err != nil {
+						return err
+					}
+				}
 				if a.Grants == nil {
 					return nil
 				}

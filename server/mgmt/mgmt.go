@@ -19,7 +19,9 @@ import (
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/events"
+	"github.com/lintel-id/lintel/server/mail"
 	"github.com/lintel-id/lintel/server/oidc/authserver"
+	"github.com/lintel-id/lintel/server/policy"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
 )
@@ -58,6 +60,12 @@ type Deps struct {
 	// Preview, when set, previews token requests (the OpenID provider
 	// answers it).
 	Preview Previewer
+	// Policies, when set, serves the sign-on and password policies and
+	// sets users' passwords; deleting an app, a tenant or a user, and
+	// unlocking a user, then also clear what the policies hold of them.
+	Policies *policy.Service
+	// Mail, when set, serves the tenants' SMTP relays.
+	Mail *mail.Settings
 }
 
 // API is the management API.
@@ -97,6 +105,8 @@ func New(d Deps) (*API, error) {
 		DefaultFormat: "application/json",
 		// Unknown query parameters are mistakes, like unknown body fields.
 		RejectUnknownQueryParameters: true,
+		// Error answers of routes whose body holds a secret echo no input.
+		Transformers: []huma.Transformer{redactSecrets},
 	}
 	a.api = humago.New(a.mux, cfg)
 	a.api.UseMiddleware(a.authenticate)
@@ -119,6 +129,9 @@ func New(d Deps) (*API, error) {
 	a.registerAuthPolicies()
 	a.registerPreview()
 	a.registerKeys()
+	a.registerPolicies()
+	a.registerUserPassword()
+	a.registerMail()
 	return a, nil
 }
 

@@ -33,6 +33,9 @@ type Route struct {
 	Direct bool
 	// Status is the success status (200 when zero).
 	Status int
+	// Secret marks a request body that holds a secret (a password):
+	// error answers never echo input values (see redactSecrets).
+	Secret bool
 }
 
 // register adds an operation with its access rule.

@@ -44,6 +44,13 @@ const (
 	// ScopeZonesRead and ScopeZonesWrite cover network zones.
 	ScopeZonesRead  Scope = "zones:read"
 	ScopeZonesWrite Scope = "zones:write"
+	// ScopePoliciesRead and ScopePoliciesWrite cover sign-on policies
+	// (of apps and the tenant default) and the password policy.
+	ScopePoliciesRead  Scope = "policies:read"
+	ScopePoliciesWrite Scope = "policies:write"
+	// ScopeMailRead and ScopeMailWrite cover the tenant's SMTP relay.
+	ScopeMailRead  Scope = "mail:read"
+	ScopeMailWrite Scope = "mail:write"
 )
 
 // AllScopes lists every scope, in a stable order.
@@ -55,6 +62,8 @@ var AllScopes = []Scope{
 	ScopeGroupsRead, ScopeGroupsWrite, ScopeSchemasRead, ScopeSchemasWrite, ScopeUsersActivate,
 	ScopeAuthServersRead, ScopeAuthServersWrite,
 	ScopeZonesRead, ScopeZonesWrite,
+	ScopePoliciesRead, ScopePoliciesWrite,
+	ScopeMailRead, ScopeMailWrite,
 }
 
 // Role is an admin role (DESIGN, Decisions): a named set of scopes.

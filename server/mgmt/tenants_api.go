@@ -92,6 +92,11 @@ func (a *API) registerTenants() {
 				if err := a.Tenants.DeleteTenant(ctx, tx, t.ID); err != nil {
 					return err
 				}
+				if a.Policies != nil {
+					if err := a.Policies.ForgetTenant(ctx, tx, t.ID); err != nil {
+						return err
+					}
+				}
 				// The tenant's tokens die with it.
 				n, err := a.Tokens.RevokeTenant(ctx, tx, t.ID)
 				ev.Details = map[string]any{"tokens_revoked": n}

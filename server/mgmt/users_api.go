@@ -173,7 +173,14 @@ func (a *API) registerUsers() {
 				if err := a.Directory.RemoveUserFromGroups(ctx, tx, principal(ctx).Target.ID, in.User); err != nil {
 					return err
 				}
-				return a.Directory.Erase(ctx, tx, principal(ctx).Target.ID, in.User)
+				if err := a.Directory.Erase(ctx, tx, principal(ctx).Target.ID, in.User); err != nil {
+					return err
+				}
+				if a.Policies == nil {
+					return nil
+				}
+				// Password history and failed sign-ins go too.
+				return a.Policies.ForgetUser(ctx, tx, principal(ctx).Target.ID, in.User)
 			})
 		})
 	register(a, Route{ID: "export-user", Method: http.MethodGet, Path: base + "/{user}/export", Scope: ScopeUsersRead}, tag, "Export everything held about a user (GDPR), secrets excluded",
@@ -205,7 +212,12 @@ func (a *API) registerUsers() {
 					return invalid.Field("status", "only a LOCKED_OUT user can be unlocked; this one is %s", cur.Status)
 				}
 				u, err = a.Directory.Transition(ctx, tx, principal(ctx).Target.ID, in.User, directory.StatusActive, actor(ctx))
-				return err
+				if err != nil || a.Policies == nil {
+					return err
+				}
+				// The lockout's count and lock go too, whether it was to
+				// end with time or to wait for an admin.
+				return a.Policies.ClearFailures(ctx, tx, principal(ctx).Target.ID, in.User)
 			})
 			if err != nil {
 				return nil, a.problem(ctx, err)

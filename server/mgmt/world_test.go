@@ -18,8 +18,11 @@ import (
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/events"
+	"github.com/lintel-id/lintel/server/factor"
+	"github.com/lintel-id/lintel/server/mail"
 	"github.com/lintel-id/lintel/server/oidc"
 	"github.com/lintel-id/lintel/server/oidc/authserver"
+	"github.com/lintel-id/lintel/server/policy"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/store/storetest"
@@ -57,10 +60,14 @@ type world struct {
 	oidc    *oidc.Provider
 	authz   *authserver.Service
 	preview *fakePreviewer
+	mail    *mail.Settings
 	clock   *clock.Fake
 	api     *API
 	srv     *httptest.Server
 	logs    *syncBuffer
+
+	// policies holds the sign-on and password policies.
+	policies *policy.Service
 
 	sys, a, c1, c2, b tenant.Tenant
 	token             map[Role]string
@@ -104,13 +111,19 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 	w.authz = authserver.New(w.clock)
 	w.authz.Zones, w.authz.Hosts = w.tenants, w.tenants
 	w.preview = &fakePreviewer{}
+	if w.policies, err = policy.New(policy.Deps{Store: w.st, Clock: w.clock, Passwords: factor.NewPasswords(0), Zones: w.tenants}); err != nil {
+		t.Fatal(err)
+	}
+	if w.mail, err = mail.NewSettings(w.st, w.sec, w.clock, mail.SettingsOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	log := slog.New(slog.NewJSONHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if w.oidc, err = oidc.New(oidc.Deps{Store: w.st, Secrets: w.sec, Tenants: w.tenants, Servers: w.authz, Users: userClaims{w.dir}, Events: w.events, Clock: w.clock, Logger: log}); err != nil {
 		t.Fatal(err)
 	}
 	if w.api, err = New(Deps{Store: w.st, Tenants: w.tenants, Directory: w.dir, Events: w.events, Tokens: w.tokens, Clock: w.clock, Logger: log, Version: "test",
-		Consents: w.oidc, Keys: w.oidc, Grants: w.oidc,
-		AuthServers: w.authz, Preview: w.preview}); err != nil {
+		Consents: w.oidc, Keys: w.oidc, Grants: w.oidc, Policies: w.policies,
+		AuthServers: w.authz, Preview: w.preview, Mail: w.mail}); err != nil {
 		t.Fatal(err)
 	}
 	h, err := edge.New(edge.Config{Store: w.st, Logger: log, Registry: prometheus.NewRegistry(), Clock: w.clock, Mgmt: w.api.Handler(), MgmtOpenAPI: w.api.OpenAPI()})
