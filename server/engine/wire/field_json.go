@@ -5,6 +5,10 @@ func (x Field) appendJSON(b []byte) []byte {
 	o.str("name", x.Name)
 	o.str("type", string(x.Type))
 	o.optStr("label", x.Label)
+	if len(x.LabelParams) > 0 {
+		o.key("label_params")
+		o.b = appendParams(o.b, x.LabelParams)
+	}
 	o.optBool("required", x.Required)
 	o.optBool("secret", x.Secret)
 	if !x.Secret {
@@ -33,6 +37,8 @@ func (x *Field) decode(d *decoder) error {
 			return d.string((*string)(&x.Type))
 		case "label":
 			return d.string(&x.Label)
+		case "label_params":
+			return d.params(&x.LabelParams)
 		case "required":
 			return d.boolean(&x.Required)
 		case "secret":

@@ -19,7 +19,7 @@ func sampleFlow() Flow {
 			{Name: "email", Type: FieldEmail, Label: "profile.email", Required: true, Value: "layla@example.com", Constraints: Constraints{Autocomplete: "email", InputMode: "email"}},
 			{Name: "password", Type: FieldPassword, Label: "profile.password", Required: true, Secret: true, Constraints: Constraints{MinLength: 12, MaxLength: 128, Autocomplete: "new-password"}},
 			{Name: "return_ref", Type: FieldHidden, Value: "a<b>&c\u2028d"},
-			{Name: "terms", Type: FieldCheckbox, Label: "profile.terms", Required: true},
+			{Name: "terms", Type: FieldCheckbox, Label: "profile.terms", LabelParams: []Param{{"title", "Terms & <Conditions>"}, {"version", "2026-12"}}, Required: true},
 			{Name: "country", Type: FieldSelect, Label: "profile.country", Value: "ma", Options: []Option{
 				{Value: "", Label: "profile.country.none"}, {Value: "ma", Label: "country.ma"}, {Value: "tn", Label: "country.tn"},
 			}},
@@ -113,7 +113,7 @@ func (g gen) flow() Flow {
 	}
 	for i := range g.count() {
 		x := Field{Name: g.str() + "#" + strconv.Itoa(i), Type: FieldType(g.str()), Label: g.maybe(g.str()),
-			Required: g.r.IntN(2) == 0, Secret: g.r.IntN(3) == 0}
+			LabelParams: g.params(), Required: g.r.IntN(2) == 0, Secret: g.r.IntN(3) == 0}
 		if !x.Secret {
 			x.Value = g.maybe(g.str())
 		}

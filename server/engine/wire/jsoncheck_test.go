@@ -24,6 +24,9 @@ func flowWant(f Flow) map[string]any {
 	m["fields"] = listWant(f.Fields, func(x Field) any {
 		fm := map[string]any{"name": x.Name, "type": string(x.Type)}
 		putStr(fm, "label", x.Label)
+		if len(x.LabelParams) > 0 {
+			fm["label_params"] = paramsWant(x.LabelParams)
+		}
 		putTrue(fm, "required", x.Required)
 		putTrue(fm, "secret", x.Secret)
 		if !x.Secret {
@@ -182,6 +185,9 @@ func TestDecodingReadsWhatJSONWrites(t *testing.T) {
 		}
 		for _, m := range want.Messages {
 			sortParams(m.Params)
+		}
+		for _, x := range want.Fields {
+			sortParams(x.LabelParams)
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("#%d: ParseFlow(%s)\n got %#v\nwant %#v", i, b, got, want)

@@ -20,14 +20,15 @@ type (
 		Redirect  string        `json:"redirect"`
 	}
 	jsonField struct {
-		Name        string          `json:"name"`
-		Type        string          `json:"type"`
-		Label       string          `json:"label"`
-		Required    bool            `json:"required"`
-		Secret      bool            `json:"secret"`
-		Value       string          `json:"value,omitempty"`
-		Options     []jsonOption    `json:"options"`
-		Constraints jsonConstraints `json:"constraints"`
+		Name        string            `json:"name"`
+		Type        string            `json:"type"`
+		Label       string            `json:"label"`
+		LabelParams map[string]string `json:"label_params"`
+		Required    bool              `json:"required"`
+		Secret      bool              `json:"secret"`
+		Value       string            `json:"value,omitempty"`
+		Options     []jsonOption      `json:"options"`
+		Constraints jsonConstraints   `json:"constraints"`
 	}
 	jsonOption struct {
 		Value string `json:"value"`
@@ -114,7 +115,7 @@ func mirrorFlow(f Flow, zone *time.Location, nsec int) jsonFlow {
 		for _, o := range x.Options {
 			options = append(options, jsonOption(o))
 		}
-		j.Fields = append(j.Fields, jsonField{Name: x.Name, Type: string(x.Type), Label: x.Label, Required: x.Required,
+		j.Fields = append(j.Fields, jsonField{Name: x.Name, Type: string(x.Type), Label: x.Label, LabelParams: paramMap(x.LabelParams), Required: x.Required,
 			Secret: x.Secret, Value: x.Value, Options: options,
 			Constraints: jsonConstraints(x.Constraints)})
 	}

@@ -103,6 +103,9 @@ type Field struct {
 	Name        string    // submitted name; required, unique within a flow
 	Type        FieldType // required
 	Label       string    // message ID
+	// LabelParams are the label message's parameters (a security
+	// question's text, a custom attribute's name); names unique.
+	LabelParams []Param
 	Required    bool
 	Secret      bool   // a password, code or other credential
 	Value       string // prefill; never set, sent or read for secret fields
