@@ -100,9 +100,9 @@ func (c Constraints) IsZero() bool { return c == Constraints{} }
 
 // Field is one input of a step.
 type Field struct {
-	Name        string    // submitted name; required, unique within a flow
-	Type        FieldType // required
-	Label       string    // message ID
+	Name  string    // submitted name; required, unique within a flow
+	Type  FieldType // required
+	Label string    // message ID
 	// LabelParams are the label message's parameters (a security
 	// question's text, a custom attribute's name); names unique.
 	LabelParams []Param
