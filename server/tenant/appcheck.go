@@ -65,6 +65,7 @@ type appSpec struct {
 	JWKS, JWKSURI, IDTokenAlg                        string
 	ConsentRequired                                  bool
 	ManagementScopes                                 []string
+	InitiateLoginURI                                 string
 	Tags                                             []string
 }
 
@@ -92,6 +93,14 @@ func (a appSpec) check() (appSpec, error) {
 	}
 	errs = append(errs, a.checkTokens())
 	a.ManagementScopes = nonNil(a.ManagementScopes)
+	if a.InitiateLoginURI != "" {
+		switch {
+		case a.Type == AppService:
+			errs = append(errs, invalid.Field("initiate_login_uri", "service apps have no users to send back"))
+		default:
+			errs = append(errs, checkRedirectURI("initiate_login_uri", a.InitiateLoginURI, a.Type))
+		}
+	}
 	a.Tags, err = checkTags(a.Tags)
 	errs = append(errs, err)
 	return a, errors.Join(errs...)

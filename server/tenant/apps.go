@@ -39,7 +39,14 @@ type App struct {
 	// authenticates with private_key_jwt may request from the system
 	// tenant's default authorization server (without the "mgmt." prefix
 	// OAuth scopes carry). The management API checks their values.
-	ManagementScopes     []string
+	ManagementScopes []string
+	// InitiateLoginURI is where the app starts a sign-in of its own
+	// (OpenID Connect's initiate_login_uri): Lintel sends a person there
+	// after activating their account, with iss and login_hint and never a
+	// credential, and the app begins a normal PKCE flow. https (http on
+	// loopback), or a reverse-DNS custom scheme for native apps; "" for
+	// none.
+	InitiateLoginURI     string
 	Tags                 []string
 	CreatedAt, UpdatedAt time.Time
 }
@@ -54,6 +61,7 @@ type AppInput struct {
 	JWKS, JWKSURI, IDTokenAlg                        string
 	ConsentRequired                                  bool
 	ManagementScopes                                 []string
+	InitiateLoginURI                                 string
 	Tags                                             []string
 }
 
@@ -65,6 +73,7 @@ type AppPatch struct {
 	TokenEndpointAuthMethod, JWKS, JWKSURI, IDTokenAlg     *string
 	ConsentRequired                                        *bool
 	ManagementScopes                                       *[]string
+	InitiateLoginURI                                       *string
 }
 
 // AppFilter selects apps to list.
@@ -80,14 +89,14 @@ type AppFilter struct {
 
 const appCols = `id, tenant_id, name, type, redirect_uris, post_logout_redirect_uris, grant_types,
 	token_endpoint_auth_method, tags, created_at, updated_at, jwks, jwks_uri, id_token_signed_response_alg,
-	consent_required, management_scopes`
+	consent_required, management_scopes, initiate_login_uri`
 
 func scanApp(r scanner) (App, error) {
 	var a App
 	var redirects, logouts, grants, tags, mgmt []byte
 	err := r.Scan(&a.ID, &a.TenantID, &a.Name, &a.Type, &redirects, &logouts, &grants,
 		&a.TokenEndpointAuthMethod, &tags, &a.CreatedAt, &a.UpdatedAt, &a.JWKS, &a.JWKSURI, &a.IDTokenAlg,
-		&a.ConsentRequired, &mgmt)
+		&a.ConsentRequired, &mgmt, &a.InitiateLoginURI)
 	if err != nil {
 		return App{}, err
 	}
@@ -98,14 +107,15 @@ func scanApp(r scanner) (App, error) {
 func (a App) spec() appSpec {
 	return appSpec{Name: a.Name, Type: a.Type, RedirectURIs: a.RedirectURIs, PostLogoutRedirectURIs: a.PostLogoutRedirectURIs,
 		GrantTypes: a.GrantTypes, TokenEndpointAuthMethod: a.TokenEndpointAuthMethod, JWKS: a.JWKS, JWKSURI: a.JWKSURI,
-		IDTokenAlg: a.IDTokenAlg, ConsentRequired: a.ConsentRequired, ManagementScopes: a.ManagementScopes, Tags: a.Tags}
+		IDTokenAlg: a.IDTokenAlg, ConsentRequired: a.ConsentRequired, ManagementScopes: a.ManagementScopes,
+		InitiateLoginURI: a.InitiateLoginURI, Tags: a.Tags}
 }
 
 func (a *App) apply(sp appSpec) {
 	a.Name, a.RedirectURIs, a.PostLogoutRedirectURIs = sp.Name, sp.RedirectURIs, sp.PostLogoutRedirectURIs
 	a.GrantTypes, a.TokenEndpointAuthMethod, a.Tags = sp.GrantTypes, sp.TokenEndpointAuthMethod, sp.Tags
 	a.JWKS, a.JWKSURI, a.IDTokenAlg, a.ConsentRequired = sp.JWKS, sp.JWKSURI, sp.IDTokenAlg, sp.ConsentRequired
-	a.ManagementScopes = sp.ManagementScopes
+	a.ManagementScopes, a.InitiateLoginURI = sp.ManagementScopes, sp.InitiateLoginURI
 }
 
 // CreateApp creates an app in a tenant. For a confidential client (web,
@@ -126,10 +136,10 @@ func (s *Service) CreateApp(ctx context.Context, tx store.Tx, tenantID string, i
 	now := s.now()
 	a := App{ID: ident.New("app", now), TenantID: t.ID, Type: sp.Type, CreatedAt: now, UpdatedAt: now}
 	a.apply(sp)
-	_, err = tx.Exec(ctx, `INSERT INTO apps (`+appCols+`, name_fold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = tx.Exec(ctx, `INSERT INTO apps (`+appCols+`, name_fold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.TenantID, a.Name, string(a.Type), store.JSONList(a.RedirectURIs), store.JSONList(a.PostLogoutRedirectURIs),
 		store.JSONList(a.GrantTypes), a.TokenEndpointAuthMethod, store.JSONList(a.Tags), a.CreatedAt, a.UpdatedAt,
-		a.JWKS, a.JWKSURI, a.IDTokenAlg, a.ConsentRequired, store.JSONList(a.ManagementScopes), fold(a.Name))
+		a.JWKS, a.JWKSURI, a.IDTokenAlg, a.ConsentRequired, store.JSONList(a.ManagementScopes), a.InitiateLoginURI, fold(a.Name))
 	if err != nil {
 		return App{}, "", nameConflict(err, "an app", a.Name)
 	}
@@ -221,6 +231,7 @@ func (s *Service) UpdateApp(ctx context.Context, tx store.Tx, tenantID, id strin
 	set(&sp.IDTokenAlg, p.IDTokenAlg)
 	set(&sp.ConsentRequired, p.ConsentRequired)
 	set(&sp.ManagementScopes, p.ManagementScopes)
+	set(&sp.InitiateLoginURI, p.InitiateLoginURI)
 	if sp, err = sp.check(); err != nil {
 		return App{}, err
 	}
@@ -231,10 +242,10 @@ func (s *Service) UpdateApp(ctx context.Context, tx store.Tx, tenantID, id strin
 	a.UpdatedAt = s.now()
 	_, err = tx.Exec(ctx, `UPDATE apps SET name = ?, name_fold = ?, redirect_uris = ?, post_logout_redirect_uris = ?,
 		grant_types = ?, token_endpoint_auth_method = ?, tags = ?, updated_at = ?, jwks = ?, jwks_uri = ?,
-		id_token_signed_response_alg = ?, consent_required = ?, management_scopes = ? WHERE id = ?`,
+		id_token_signed_response_alg = ?, consent_required = ?, management_scopes = ?, initiate_login_uri = ? WHERE id = ?`,
 		a.Name, fold(a.Name), store.JSONList(a.RedirectURIs), store.JSONList(a.PostLogoutRedirectURIs), store.JSONList(a.GrantTypes),
 		a.TokenEndpointAuthMethod, store.JSONList(a.Tags), a.UpdatedAt, a.JWKS, a.JWKSURI, a.IDTokenAlg, a.ConsentRequired,
-		store.JSONList(a.ManagementScopes), a.ID)
+		store.JSONList(a.ManagementScopes), a.InitiateLoginURI, a.ID)
 	if err != nil {
 		return App{}, nameConflict(err, "an app", a.Name)
 	}

@@ -93,6 +93,11 @@ func TestCreateAppRefusesBadInput(t *testing.T) {
 			{"refuses redirect URIs on a service app", AppInput{Name: "New", Type: AppService, RedirectURIs: []string{"https://example.com/cb"}}, []string{"redirect_uris"}},
 			{"refuses a bad post-logout URI", AppInput{Name: "New", Type: AppWeb, RedirectURIs: []string{"https://example.com/cb"},
 				PostLogoutRedirectURIs: []string{"https://example.com/bye", "http://example.com/bye"}}, []string{"post_logout_redirect_uris[1]"}},
+			{"refuses an initiate login URI over http on a public host", AppInput{Name: "New", Type: AppWeb, RedirectURIs: []string{"https://example.com/cb"},
+				InitiateLoginURI: "http://example.com/login"}, []string{"initiate_login_uri"}},
+			{"refuses a custom-scheme initiate login URI for an spa", AppInput{Name: "New", Type: AppSPA, RedirectURIs: []string{"https://example.com/cb"},
+				InitiateLoginURI: "com.example.app:/login"}, []string{"initiate_login_uri"}},
+			{"refuses an initiate login URI on a service app", AppInput{Name: "New", Type: AppService, InitiateLoginURI: "https://example.com/login"}, []string{"initiate_login_uri"}},
 			{"refuses too many redirect URIs", web(slices.Repeat([]string{"https://example.com/cb"}, MaxRedirectURIs+1)...), []string{"redirect_uris"}},
 			{"refuses the implicit grant", AppInput{Name: "New", Type: AppSPA, RedirectURIs: []string{"https://example.com/cb"}, GrantTypes: []string{"implicit"}}, []string{"grant_types[0]"}},
 			{"refuses the password grant", AppInput{Name: "New", Type: AppWeb, RedirectURIs: []string{"https://example.com/cb"}, GrantTypes: []string{GrantAuthorizationCode, "password"}}, []string{"grant_types[1]"}},
@@ -232,6 +237,20 @@ func TestUpdateApp(t *testing.T) {
 		if !slices.Equal(got.RedirectURIs, uris) || got.TokenEndpointAuthMethod != method {
 			t.Fatalf("refused patches changed the app: %+v", got)
 		}
+		t.Run("keeps an initiate login URI, and a native app's custom scheme", func(t *testing.T) {
+			uri := "https://b.example.com/login?from=lintel"
+			up := get(t, e, func(ctx context.Context, tx store.Tx) (App, error) {
+				return e.svc.UpdateApp(ctx, tx, ten.ID, a.ID, AppPatch{InitiateLoginURI: &uri})
+			})
+			read := get(t, e, func(ctx context.Context, tx store.Tx) (App, error) { return e.svc.App(ctx, tx, ten.ID, a.ID) })
+			if up.InitiateLoginURI != uri || read.InitiateLoginURI != uri {
+				t.Fatalf("initiate login URI %q, read back %q", up.InitiateLoginURI, read.InitiateLoginURI)
+			}
+			n, _ := e.app(t, ten.ID, AppInput{Name: "Phone", Type: AppNative, RedirectURIs: []string{"com.example.phone:/cb"}, InitiateLoginURI: "com.example.phone:/login"})
+			if n.InitiateLoginURI != "com.example.phone:/login" {
+				t.Fatalf("native initiate login URI %q", n.InitiateLoginURI)
+			}
+		})
 	})
 }
 
