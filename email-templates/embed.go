@@ -2,9 +2,10 @@
 // renders them. It lives in the directory email-templates, but a Go
 // package name cannot contain a hyphen, hence emailtemplates.
 //
-// Every message kind (Passwordless, Lockout) has, for every language, a
-// subject line, a plain-text body and an HTML body, in one directory per
-// language named by its BCP 47 tag:
+// Every message kind (Passwordless, Lockout, Activation, VerifyEmail,
+// Recovery, Recovered, EmailChange, EmailChanged) has, for every
+// language, a subject line, a plain-text body and an HTML body, in one
+// directory per language named by its BCP 47 tag:
 //
 //	en/passwordless.subject.txt   text/template, one line once rendered
 //	en/passwordless.txt           text/template, the text/plain body
@@ -16,10 +17,13 @@
 // that does not parse or render, listing every problem.
 //
 // Templates receive only flat view structs of strings and integers
-// (PasswordlessView, LockoutView) and two functions: plural, the CLDR
-// plural category of an integer in the template's language ("one",
-// "few"…), and isolate, which wraps a value in Unicode directional
-// isolates for right-to-left text. Rendered output is bounded: each part
+// (PasswordlessView, LockoutView, ActivationView, VerifyEmailView,
+// RecoveryView, RecoveredView, EmailChangeView, EmailChangedView) and
+// two functions: plural, the CLDR plural category of an integer in the
+// template's language ("one", "few"…), and isolate, which wraps a value
+// in Unicode directional isolates for right-to-left text. A method whose
+// message has a link refuses a link that is not an absolute https URL of
+// URL-safe ASCII with ErrBadLink. Rendered output is bounded: each part
 // beyond MaxBodyLen bytes fails with ErrTooLarge. View values are
 // cleaned before rendering (invalid UTF-8 replaced, control characters
 // turned into spaces, bidirectional embedding and isolate controls

@@ -86,3 +86,65 @@ func ExampleSet_Passwordless_refusesLinks() {
 	// Output:
 	// emailtemplates: link is not an absolute https URL: the scheme must be https
 }
+
+// An administrator created an account: the person gets a link to
+// activate it, in their language.
+func ExampleSet_Activation() {
+	set, err := emailtemplates.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	msg, err := set.Activation("en-US", emailtemplates.ActivationView{
+		Brand:        "Acme",
+		Link:         "https://login.acme.example/activate/confirm?t=Hk3p7wQz",
+		ExpiresHours: 72,
+		Name:         "Layla",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("Subject:", msg.Subject)
+	fmt.Println()
+	fmt.Print(msg.Text)
+	// Output:
+	// Subject: Your account at Acme is ready: activate it
+	//
+	// Activate your account
+	//
+	// Hello Layla,
+	//
+	// An administrator has created an account for you at Acme. To start using it, activate it: open this link to confirm your email address and choose how you will sign in.
+	//
+	// https://login.acme.example/activate/confirm?t=Hk3p7wQz
+	//
+	// You can sign in with a passkey (your fingerprint, your face or your device's screen lock), with a password, or with neither, in which case you receive a one-time code by email each time you sign in.
+	//
+	// The link expires in 72 hours; after that, ask your administrator for a new one. Do not share it with anyone: whoever opens it can set up your account.
+	//
+	// If you were not expecting this account, you can ignore this email: the account stays inactive.
+	//
+	// Acme
+}
+
+// The notice to the old address names the new one, masked by the
+// caller, in the body only, and holds no link. In Arabic, inserted
+// values are wrapped in directional isolates (U+2068 … U+2069).
+func ExampleSet_EmailChanged() {
+	set, err := emailtemplates.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	msg, err := set.EmailChanged("ar-SA", emailtemplates.EmailChangedView{
+		Brand:      "Acme",
+		NewAddress: "j•••@example.com",
+		At:         "14 March 2026, 09:40 UTC",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%q\n", msg.Subject)
+	fmt.Println(strings.Contains(msg.Text, "j•••@example.com"), strings.Contains(msg.Subject, "example.com"), strings.Contains(msg.HTML, "href"))
+	// Output:
+	// "تم تغيير عنوان البريد الإلكتروني لحسابك في \u2068Acme\u2069"
+	// true false false
+}

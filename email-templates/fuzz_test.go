@@ -11,10 +11,25 @@ import (
 // most this long, every message must render within MaxBodyLen.
 const maxFuzzField = 1 << 10
 
-// FuzzRender renders both kinds in random languages with random view
+// fuzzViews returns a view of every kind made of the fuzzer's values.
+func fuzzViews(brand, app, code, link, at, other string, n int) []any {
+	return []any{
+		PasswordlessView{Brand: brand, App: app, Code: code, Link: link, ExpiresMinutes: n, RequestedAt: at, IP: other},
+		LockoutView{Brand: brand, App: app, Until: other, Minutes: n, Attempts: n},
+		ActivationView{Brand: brand, App: app, Link: link, ExpiresHours: n, Name: other},
+		VerifyEmailView{Brand: brand, App: app, Code: code, Link: link, ExpiresMinutes: n},
+		RecoveryView{Brand: brand, App: app, Code: code, Link: link, ExpiresMinutes: n, RequestedAt: at, IP: other},
+		RecoveredView{Brand: brand, At: at, IP: other},
+		EmailChangeView{Brand: brand, App: app, Code: code, Link: link, ExpiresMinutes: n},
+		EmailChangedView{Brand: brand, NewAddress: other, At: at},
+	}
+}
+
+// FuzzRender renders every kind in random languages with random view
 // values. For valid UTF-8 of bounded length it never fails, except that
-// Passwordless refuses a link checkLink refuses; the subject is one line;
-// the bodies are valid UTF-8; the code and the link come out unaltered.
+// a kind with a link refuses a link checkLink refuses; the subject is
+// one line; the bodies are valid UTF-8; the code and the link come out
+// unaltered; a kind without a link has none.
 func FuzzRender(f *testing.F) {
 	for _, seed := range []struct {
 		lang, brand, app, code, link, at, until string
@@ -25,47 +40,55 @@ func FuzzRender(f *testing.F) {
 		{"fr", "<script>alert(1)</script>", `"'&`, "<b>", "javascript:alert(1)", "\r\n", "\u202e", -1},
 		{"", "a\u2028b\x00c", "\t", "", "http://localhost:8080/m", "\xff", "\u2069", 1 << 40},
 		{strings.Repeat("ar-", 40), strings.Repeat("\"", maxFuzzField), strings.Repeat("&", maxFuzzField), "1 2 3", "https://a.example/" + strings.Repeat("a", 900), "", "", 103},
+		{"ar", "Acme", "", "123456", "https://a.example/m", "", "j•••@example.com", 72},
 	} {
 		f.Add(seed.lang, seed.brand, seed.app, seed.code, seed.link, seed.at, seed.until, seed.n)
 	}
 	s := mustNew(f)
+	covered := map[Kind]bool{}
+	for _, v := range fuzzViews("", "", "", "", "", "", 0) {
+		covered[kindOf(v)] = true
+	}
+	for _, k := range kinds() {
+		if !covered[k] {
+			f.Fatalf("fuzzViews has no view of %s", k)
+		}
+	}
 	f.Fuzz(func(t *testing.T, lang, brand, app, code, link, at, until string, n int) {
 		bounded := true
 		for _, v := range []string{brand, app, code, link, at, until} {
 			bounded = bounded && len(v) <= maxFuzzField && utf8.ValidString(v)
 		}
-		pv := PasswordlessView{Brand: brand, App: app, Code: code, Link: link, ExpiresMinutes: n, RequestedAt: at, IP: until}
-		pw, err := s.Passwordless(lang, pv)
-		switch {
-		case checkLink(link) != nil:
-			if !errors.Is(err, ErrBadLink) {
-				t.Fatalf("link %q: err = %v, want ErrBadLink", link, err)
-			}
-		case err != nil && (bounded || !errors.Is(err, ErrTooLarge)):
-			t.Fatalf("Passwordless(%q, %+v): %v", lang, pv, err)
-		case err == nil:
-			check(t, pw)
-			if !strings.Contains(pw.Text, "\n"+link+"\n") {
-				t.Fatalf("text lacks the link on a line of its own")
-			}
-			if c := clean(code); !strings.Contains(pw.Text, "\n    "+c+"\n") {
-				t.Fatalf("text lacks the code %q on a line of its own", c)
-			}
-			for _, href := range parseHTML(t, pw.HTML).hrefs {
-				if href != link {
-					t.Fatalf("href = %q, want %q", href, link)
+		for _, v := range fuzzViews(brand, app, code, link, at, until, n) {
+			k := kindOf(v)
+			linked := hasField(v, "Link")
+			r, err := renderView(s, lang, v)
+			switch {
+			case linked && checkLink(link) != nil:
+				if !errors.Is(err, ErrBadLink) {
+					t.Fatalf("%s, link %q: err = %v, want ErrBadLink", k, link, err)
 				}
-			}
-		}
-		lv := LockoutView{Brand: brand, App: app, Until: until, Minutes: n, Attempts: n}
-		lo, err := s.Lockout(lang, lv)
-		switch {
-		case err != nil && (bounded || !errors.Is(err, ErrTooLarge)):
-			t.Fatalf("Lockout(%q, %+v): %v", lang, lv, err)
-		case err == nil:
-			check(t, lo)
-			if len(parseHTML(t, lo.HTML).hrefs) > 0 {
-				t.Fatal("the lockout HTML has a link")
+			case err != nil && (bounded || !errors.Is(err, ErrTooLarge)):
+				t.Fatalf("%s(%q, %+v): %v", k, lang, v, err)
+			case err == nil:
+				check(t, r)
+				hrefs := parseHTML(t, r.HTML).hrefs
+				if !linked && len(hrefs) > 0 {
+					t.Fatalf("the %s HTML has a link", k)
+				}
+				if linked {
+					if !strings.Contains(r.Text, "\n"+link+"\n") {
+						t.Fatalf("%s text lacks the link on a line of its own", k)
+					}
+					for _, href := range hrefs {
+						if href != link {
+							t.Fatalf("%s href = %q, want %q", k, href, link)
+						}
+					}
+				}
+				if c := clean(code); hasField(v, "Code") && !strings.Contains(r.Text, "\n    "+c+"\n") {
+					t.Fatalf("%s text lacks the code %q on a line of its own", k, c)
+				}
 			}
 		}
 	})

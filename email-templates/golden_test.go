@@ -21,7 +21,8 @@ type goldenCase struct {
 
 // goldenCases renders every kind, and every branch that changes a
 // sentence: with and without the optional values (the engine sets no
-// Brand yet), each way a lock ends.
+// Brand yet), each way a lock ends. Each "-minimal" case leaves out every
+// optional value.
 func goldenCases() []goldenCase {
 	pw := PasswordlessView{
 		Brand: "Acme", App: "Acme Shop", Code: "123456",
@@ -29,6 +30,28 @@ func goldenCases() []goldenCase {
 		ExpiresMinutes: 10, RequestedAt: "14 March 2026, 09:26 UTC", IP: "203.0.113.7",
 	}
 	lock := LockoutView{Brand: "Acme", App: "Acme Shop", Until: "14 March 2026, 09:56 UTC", Minutes: 30, Attempts: 5}
+	act := ActivationView{
+		Brand: "Acme", App: "Acme Shop",
+		Link:         "https://login.acme.example/activate/confirm?flow=f_01J9Z4&t=Hk3p-7_wQz~B%2Fy",
+		ExpiresHours: 72, Name: "Layla Haddad",
+	}
+	ve := VerifyEmailView{
+		Brand: "Acme", App: "Acme Shop", Code: "482913",
+		Link:           "https://login.acme.example/verify/confirm?flow=f_01J9Z5&t=Zr8m-2_pLx~C%2Fw",
+		ExpiresMinutes: 15,
+	}
+	rec := RecoveryView{
+		Brand: "Acme", App: "Acme Shop", Code: "705162",
+		Link:           "https://login.acme.example/recover/confirm?flow=f_01J9Z6&t=Wd4n-5_sKv~D%2Fu",
+		ExpiresMinutes: 10, RequestedAt: "14 March 2026, 09:26 UTC", IP: "203.0.113.7",
+	}
+	recd := RecoveredView{Brand: "Acme", At: "14 March 2026, 09:31 UTC", IP: "203.0.113.7"}
+	ec := EmailChangeView{
+		Brand: "Acme", App: "Acme Shop", Code: "319548",
+		Link:           "https://login.acme.example/email/confirm?flow=f_01J9Z7&t=Pf6q-1_tJr~E%2Ft",
+		ExpiresMinutes: 30,
+	}
+	ecd := EmailChangedView{Brand: "Acme", NewAddress: "j•••@example.com", At: "14 March 2026, 09:40 UTC"}
 	return []goldenCase{
 		{"passwordless", Passwordless, func(s *Set, lang string) (Rendered, error) { return s.Passwordless(lang, pw) }},
 		{"passwordless-no-brand", Passwordless, func(s *Set, lang string) (Rendered, error) {
@@ -52,6 +75,34 @@ func goldenCases() []goldenCase {
 			v.App, v.Until, v.Minutes, v.Attempts = "", "", 0, 0
 			return s.Lockout(lang, v)
 		}},
+		{"activation", Activation, func(s *Set, lang string) (Rendered, error) { return s.Activation(lang, act) }},
+		{"activation-minimal", Activation, func(s *Set, lang string) (Rendered, error) {
+			v := act
+			v.Brand, v.App, v.Name, v.ExpiresHours = "", "", "", 1
+			return s.Activation(lang, v)
+		}},
+		{"verify-email", VerifyEmail, func(s *Set, lang string) (Rendered, error) { return s.VerifyEmail(lang, ve) }},
+		{"verify-email-minimal", VerifyEmail, func(s *Set, lang string) (Rendered, error) {
+			v := ve
+			v.Brand, v.App, v.ExpiresMinutes = "", "", 2
+			return s.VerifyEmail(lang, v)
+		}},
+		{"recovery", Recovery, func(s *Set, lang string) (Rendered, error) { return s.Recovery(lang, rec) }},
+		{"recovery-minimal", Recovery, func(s *Set, lang string) (Rendered, error) {
+			v := rec
+			v.Brand, v.App, v.RequestedAt, v.IP, v.ExpiresMinutes = "", "", "", "", 1
+			return s.Recovery(lang, v)
+		}},
+		{"recovered", Recovered, func(s *Set, lang string) (Rendered, error) { return s.Recovered(lang, recd) }},
+		{"recovered-minimal", Recovered, func(s *Set, lang string) (Rendered, error) { return s.Recovered(lang, RecoveredView{}) }},
+		{"email-change", EmailChange, func(s *Set, lang string) (Rendered, error) { return s.EmailChange(lang, ec) }},
+		{"email-change-minimal", EmailChange, func(s *Set, lang string) (Rendered, error) {
+			v := ec
+			v.Brand, v.App, v.ExpiresMinutes = "", "", 1
+			return s.EmailChange(lang, v)
+		}},
+		{"email-changed", EmailChanged, func(s *Set, lang string) (Rendered, error) { return s.EmailChanged(lang, ecd) }},
+		{"email-changed-minimal", EmailChanged, func(s *Set, lang string) (Rendered, error) { return s.EmailChanged(lang, EmailChangedView{}) }},
 	}
 }
 

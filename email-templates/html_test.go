@@ -127,14 +127,7 @@ func TestHTMLIsEmailFriendly(t *testing.T) {
 	for _, lang := range s.Languages() {
 		for _, k := range kinds() {
 			for i, v := range samples(k) {
-				var r Rendered
-				var err error
-				switch v := v.(type) {
-				case PasswordlessView:
-					r, err = s.Passwordless(lang, v)
-				case LockoutView:
-					r, err = s.Lockout(lang, v)
-				}
+				r, err := renderView(s, lang, v)
 				if err != nil {
 					t.Fatal(err)
 				}

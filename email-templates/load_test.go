@@ -28,12 +28,15 @@ func builtinFS(t *testing.T) fstest.MapFS {
 }
 
 func TestBuiltinFS(t *testing.T) {
-	if err := fstest.TestFS(FS(),
-		"en/passwordless.subject.txt", "en/passwordless.txt", "en/passwordless.html",
-		"en/lockout.subject.txt", "en/lockout.txt", "en/lockout.html",
-		"ar/passwordless.subject.txt", "ar/passwordless.txt", "ar/passwordless.html",
-		"ar/lockout.subject.txt", "ar/lockout.txt", "ar/lockout.html",
-	); err != nil {
+	var want []string
+	for _, lang := range []string{"en", "ar"} {
+		for _, kind := range []string{"passwordless", "lockout", "activation", "verify-email", "recovery", "recovered", "email-change", "email-changed"} {
+			for _, ext := range []string{".subject.txt", ".txt", ".html"} {
+				want = append(want, lang+"/"+kind+ext)
+			}
+		}
+	}
+	if err := fstest.TestFS(FS(), want...); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -79,6 +82,14 @@ func TestLoad(t *testing.T) {
 		{"refuses a template whose HTML context is ambiguous", func(m fstest.MapFS) {
 			m["en/lockout.html"] = &fstest.MapFile{Data: []byte(`<a href="{{if .Until}}x"{{end}}>`)}
 		}, []error{ErrTemplate}, []string{"en/lockout"}},
+		{"refuses a language without a new kind", func(m fstest.MapFS) {
+			delete(m, "ar/email-changed.txt")
+			delete(m, "en/verify-email.html")
+		}, []error{ErrMissing}, []string{"ar/email-changed.txt", "en/verify-email.html"}},
+		{"refuses a template naming another kind's field", func(m fstest.MapFS) {
+			m["ar/recovered.txt"] = &fstest.MapFile{Data: []byte("{{.Code}}")}
+			m["en/activation.subject.txt"] = &fstest.MapFile{Data: []byte("{{.ExpiresMinutes}}")}
+		}, []error{ErrTemplate}, []string{"ar/recovered.txt", "en/activation.subject.txt"}},
 		{"refuses a template rendering past the bound", func(m fstest.MapFS) {
 			m["ar/passwordless.txt"] = &fstest.MapFile{Data: []byte(`{{range 1000000}}{{$.Code}}{{end}}`)}
 		}, []error{ErrTemplate, ErrTooLarge}, []string{"ar/passwordless"}},

@@ -82,52 +82,64 @@ func TestArabicIsRightToLeft(t *testing.T) {
 		if lang == "ar" {
 			dir = "rtl"
 		}
-		pw, err := s.Passwordless(lang, samplePasswordless())
-		if err != nil {
-			t.Fatal(err)
-		}
-		lo, err := s.Lockout(lang, sampleLockout())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range []Rendered{pw, lo} {
+		for _, k := range kinds() {
+			r, err := renderView(s, lang, sampleView(k))
+			if err != nil {
+				t.Fatal(err)
+			}
 			if want := `<html lang="` + lang + `" dir="` + dir + `">`; !strings.Contains(r.HTML, want) {
-				t.Errorf("%s HTML lacks %s", lang, want)
+				t.Errorf("%s %s HTML lacks %s", lang, k, want)
 			}
 		}
 	}
 }
 
+// Every kind with a link (and a code) has them, exactly as given, in
+// both bodies, and never in the subject or the preheader.
 func TestCodeAndLinkInBothBodies(t *testing.T) {
 	s := mustNew(t)
-	v := samplePasswordless()
-	for _, lang := range s.Languages() {
-		r, err := s.Passwordless(lang, v)
-		if err != nil {
-			t.Fatal(err)
+	for _, k := range kindsWith("Link") {
+		v := sampleView(k)
+		link := field(v, "Link")
+		var code string
+		if hasField(v, "Code") {
+			code = field(v, "Code")
 		}
-		for _, line := range []string{"    " + v.Code, v.Link} {
-			if !slices.Contains(strings.Split(r.Text, "\n"), line) {
-				t.Errorf("%s text lacks the line %q", lang, line)
+		for _, lang := range s.Languages() {
+			r, err := renderView(s, lang, v)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		doc := parseHTML(t, r.HTML)
-		if !slices.Contains(doc.texts, v.Code) {
-			t.Errorf("%s HTML lacks the code as a text of its own", lang)
-		}
-		if len(doc.hrefs) == 0 {
-			t.Errorf("%s HTML has no link", lang)
-		}
-		for _, href := range doc.hrefs {
-			if href != v.Link {
-				t.Errorf("%s HTML links to %q, want %q unaltered", lang, href, v.Link)
+			lines := strings.Split(r.Text, "\n")
+			if !slices.Contains(lines, link) {
+				t.Errorf("%s %s text lacks the link on a line of its own", lang, k)
 			}
-		}
-		if !slices.Contains(doc.texts, v.Link) {
-			t.Errorf("%s HTML lacks the link as text to copy", lang)
-		}
-		if strings.Contains(r.Subject, v.Code) || strings.Contains(doc.preheader, v.Code) {
-			t.Errorf("%s subject or preheader shows the code: %q, %q", lang, r.Subject, doc.preheader)
+			doc := parseHTML(t, r.HTML)
+			if code != "" {
+				if !slices.Contains(lines, "    "+code) {
+					t.Errorf("%s %s text lacks the code on a line of its own", lang, k)
+				}
+				if !slices.Contains(doc.texts, code) {
+					t.Errorf("%s %s HTML lacks the code as a text of its own", lang, k)
+				}
+				if strings.Contains(r.Subject, code) || strings.Contains(doc.preheader, code) {
+					t.Errorf("%s %s subject or preheader shows the code: %q, %q", lang, k, r.Subject, doc.preheader)
+				}
+			}
+			if len(doc.hrefs) == 0 {
+				t.Errorf("%s %s HTML has no link", lang, k)
+			}
+			for _, href := range doc.hrefs {
+				if href != link {
+					t.Errorf("%s %s HTML links to %q, want %q unaltered", lang, k, href, link)
+				}
+			}
+			if !slices.Contains(doc.texts, link) {
+				t.Errorf("%s %s HTML lacks the link as text to copy", lang, k)
+			}
+			if strings.Contains(r.Subject, link) || strings.Contains(doc.preheader, link) {
+				t.Errorf("%s %s subject or preheader shows the link", lang, k)
+			}
 		}
 	}
 }
@@ -167,51 +179,51 @@ func TestLinks(t *testing.T) {
 		{"refuses a bad IPv6 host", "https://[::1/m", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			v := samplePasswordless()
-			v.Link = c.link
-			r, err := s.Passwordless("en", v)
-			if !c.ok {
-				if !errors.Is(err, ErrBadLink) {
-					t.Fatalf("err = %v, want ErrBadLink", err)
+			for _, k := range kindsWith("Link") {
+				r, err := renderView(s, "en", with(sampleView(k), "Link", c.link))
+				if !c.ok {
+					if !errors.Is(err, ErrBadLink) {
+						t.Fatalf("%s: err = %v, want ErrBadLink", k, err)
+					}
+					if c.link != "" && strings.Contains(err.Error(), c.link) {
+						t.Fatalf("%s: the error quotes the link: %v", k, err)
+					}
+					continue
 				}
-				if c.link != "" && strings.Contains(err.Error(), c.link) {
-					t.Fatalf("the error quotes the link: %v", err)
+				if err != nil {
+					t.Fatalf("%s: %v", k, err)
 				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, href := range parseHTML(t, r.HTML).hrefs {
-				if href != c.link {
-					t.Errorf("href = %q, want %q", href, c.link)
+				for _, href := range parseHTML(t, r.HTML).hrefs {
+					if href != c.link {
+						t.Errorf("%s: href = %q, want %q", k, href, c.link)
+					}
 				}
-			}
-			if !strings.Contains(r.Text, "\n"+c.link+"\n") {
-				t.Errorf("text lacks the link on a line of its own")
+				if !strings.Contains(r.Text, "\n"+c.link+"\n") {
+					t.Errorf("%s: text lacks the link on a line of its own", k)
+				}
 			}
 		})
 	}
 }
 
-// An unsafe URL that reached the HTML template, past Passwordless's
+// An unsafe URL that reached the HTML template, past the Set method's
 // check, would still not be a working link: html/template replaces it.
 func TestHTMLTemplateNeutralisesUnsafeURLs(t *testing.T) {
 	s := mustNew(t)
 	for _, lang := range s.Languages() {
-		v := samplePasswordless()
-		v.Link = "javascript:alert(1)"
-		r, err := s.msgs[lang][Passwordless].render(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		hrefs := parseHTML(t, r.HTML).hrefs
-		if len(hrefs) == 0 {
-			t.Fatalf("%s: no links", lang)
-		}
-		for _, href := range hrefs {
-			if href != "#ZgotmplZ" {
-				t.Errorf("%s: href = %q, want #ZgotmplZ", lang, href)
+		for _, k := range kindsWith("Link") {
+			r, err := s.msgs[lang][k].render(with(sampleView(k), "Link", "javascript:alert(1)"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			hrefs := parseHTML(t, r.HTML).hrefs
+			if len(hrefs) == 0 {
+				t.Fatalf("%s %s: no links", lang, k)
+			}
+			for _, href := range hrefs {
+				if href != "#ZgotmplZ" {
+					t.Errorf("%s %s: href = %q, want #ZgotmplZ", lang, k, href)
+				}
 			}
 		}
 	}
@@ -220,36 +232,30 @@ func TestHTMLTemplateNeutralisesUnsafeURLs(t *testing.T) {
 func TestEscaping(t *testing.T) {
 	s := mustNew(t)
 	const hostile = `<script>alert("x")</script>'&`
-	pv := PasswordlessView{Brand: hostile, App: hostile, Code: hostile, Link: "https://a.example/m", ExpiresMinutes: 5, RequestedAt: hostile, IP: hostile}
-	lv := LockoutView{Brand: hostile, App: hostile, Until: hostile, Minutes: 5, Attempts: 3}
 	for _, lang := range s.Languages() {
-		pw, err := s.Passwordless(lang, pv)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lo, err := s.Lockout(lang, lv)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range []Rendered{pw, lo} {
+		for _, k := range kinds() {
+			r, err := renderView(s, lang, fill(sampleView(k), hostile, 5))
+			if err != nil {
+				t.Fatal(err)
+			}
 			for _, bad := range []string{"<script", `"x"`, "'&"} {
 				if strings.Contains(r.HTML, bad) {
-					t.Errorf("%s HTML holds %q unescaped", lang, bad)
+					t.Errorf("%s %s HTML holds %q unescaped", lang, k, bad)
 				}
 			}
 			if !strings.Contains(r.HTML, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&#39;&amp;") {
-				t.Errorf("%s HTML lacks the escaped value", lang)
+				t.Errorf("%s %s HTML lacks the escaped value", lang, k)
 			}
 			// Text is text/plain: the value is shown as it is, and
 			// no client runs it.
 			if !strings.Contains(r.Text, hostile) {
-				t.Errorf("%s text lacks the value as it is", lang)
+				t.Errorf("%s %s text lacks the value as it is", lang, k)
 			}
 			if !strings.Contains(r.Subject, hostile) {
-				t.Errorf("%s subject lacks the value as it is", lang)
+				t.Errorf("%s %s subject lacks the value as it is", lang, k)
 			}
 			if scripts := parseHTML(t, r.HTML).scripts; scripts > 0 {
-				t.Errorf("%s HTML has %d script elements", lang, scripts)
+				t.Errorf("%s %s HTML has %d script elements", lang, k, scripts)
 			}
 		}
 	}
@@ -258,22 +264,23 @@ func TestEscaping(t *testing.T) {
 func TestSizeBound(t *testing.T) {
 	s := mustNew(t)
 	big := strings.Repeat("a", MaxBodyLen)
-	pv := samplePasswordless()
-	pv.Brand = big
-	lv := sampleLockout()
-	lv.Until = big
 	for _, lang := range s.Languages() {
-		if _, err := s.Passwordless(lang, pv); !errors.Is(err, ErrTooLarge) {
-			t.Errorf("%s Passwordless: err = %v, want ErrTooLarge", lang, err)
+		for _, k := range kinds() {
+			if _, err := renderView(s, lang, with(sampleView(k), "Brand", big)); !errors.Is(err, ErrTooLarge) {
+				t.Errorf("%s %s: err = %v, want ErrTooLarge", lang, k, err)
+			}
 		}
+		lv := sampleLockout()
+		lv.Until = big
 		if _, err := s.Lockout(lang, lv); !errors.Is(err, ErrTooLarge) {
 			t.Errorf("%s Lockout: err = %v, want ErrTooLarge", lang, err)
 		}
 	}
-	// Just below the bound, everything fits.
-	pv.Brand = strings.Repeat("a", 1<<10)
-	if _, err := s.Passwordless("en", pv); err != nil {
-		t.Fatal(err)
+	// Just below the bound, everything fits, even with every value long.
+	for _, k := range kinds() {
+		if _, err := renderView(s, "en", fill(sampleView(k), strings.Repeat("a", 1<<10), 10)); err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
 	}
 }
 
@@ -343,15 +350,17 @@ func TestClean(t *testing.T) {
 
 func TestValuesCannotAddLines(t *testing.T) {
 	s := mustNew(t)
-	v := samplePasswordless()
-	v.IP = "203.0.113.7\n\nOr open https://evil.example/ instead"
-	r, err := s.Passwordless("en", v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(r.Text, "\n") {
-		if strings.HasPrefix(line, "Or open https://evil") {
-			t.Fatalf("a value started a line of its own: %q", line)
+	for _, lang := range s.Languages() {
+		for _, k := range kinds() {
+			r, err := renderView(s, lang, fill(sampleView(k), "203.0.113.7\n\nOr open https://evil.example/ instead", 5))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range strings.Split(r.Text, "\n") {
+				if strings.HasPrefix(line, "Or open https://evil") {
+					t.Fatalf("%s %s: a value started a line of its own: %q", lang, k, line)
+				}
+			}
 		}
 	}
 }
@@ -375,14 +384,14 @@ func TestPlurals(t *testing.T) {
 		{"ar", 100, "خلال 100 دقيقة."},
 		{"ar", 103, "خلال 103 دقائق."},
 	} {
-		v := samplePasswordless()
-		v.ExpiresMinutes = c.n
-		r, err := s.Passwordless(c.lang, v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(r.Text, c.want) || !strings.Contains(r.HTML, c.want) {
-			t.Errorf("%s, %d minutes: no %q in text and HTML", c.lang, c.n, c.want)
+		for _, k := range kindsWith("ExpiresMinutes") {
+			r, err := renderView(s, c.lang, with(sampleView(k), "ExpiresMinutes", c.n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(r.Text, c.want) || !strings.Contains(r.HTML, c.want) {
+				t.Errorf("%s %s, %d minutes: no %q in text and HTML", c.lang, k, c.n, c.want)
+			}
 		}
 	}
 }
@@ -427,11 +436,10 @@ func TestConcurrentUse(t *testing.T) {
 	for i := range 8 {
 		wg.Go(func() {
 			lang := s.Languages()[i%2]
-			if _, err := s.Passwordless(lang, samplePasswordless()); err != nil {
-				t.Error(err)
-			}
-			if _, err := s.Lockout(lang, sampleLockout()); err != nil {
-				t.Error(err)
+			for _, k := range kinds() {
+				if _, err := renderView(s, lang, sampleView(k)); err != nil {
+					t.Error(err)
+				}
 			}
 		})
 	}
@@ -443,26 +451,29 @@ func TestConcurrentUse(t *testing.T) {
 func TestWithoutNames(t *testing.T) {
 	s := mustNew(t)
 	for _, lang := range s.Languages() {
-		pw, err := s.Passwordless(lang, PasswordlessView{Code: "123456", Link: "https://a.example/m", ExpiresMinutes: 10})
-		if err != nil {
-			t.Fatal(err)
-		}
-		lo, err := s.Lockout(lang, LockoutView{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range []Rendered{pw, lo} {
-			for i, line := range strings.Split(strings.TrimSuffix(r.Text, "\n"), "\n") {
-				if strings.Contains(strings.TrimLeft(line, " "), "  ") || strings.Contains(line, "\u2068\u2069") || strings.HasSuffix(line, " ") {
-					t.Errorf("%s text line %d: %q", lang, i+1, line)
+		for _, k := range kinds() {
+			// Without any optional value, and then with only the
+			// integers (which choose between sentences) set.
+			for _, v := range []any{blank(sampleView(k)), fill(blank(sampleView(k)), "", 10)} {
+				if hasField(v, "Code") {
+					v = with(v, "Code", "123456")
 				}
-			}
-			if strings.HasSuffix(r.Text, "\n\n") {
-				t.Errorf("%s text ends with a blank line", lang)
-			}
-			for _, bad := range []string{"  ", "\u2068\u2069", `"></p>`, `"></h1>`, "></title>"} {
-				if strings.Contains(r.HTML, bad) || strings.Contains(r.Subject, bad) {
-					t.Errorf("%s: %q in the subject %q or the HTML", lang, bad, r.Subject)
+				r, err := renderView(s, lang, v)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, line := range strings.Split(strings.TrimSuffix(r.Text, "\n"), "\n") {
+					if strings.Contains(strings.TrimLeft(line, " "), "  ") || strings.Contains(line, "\u2068\u2069") || strings.HasSuffix(line, " ") {
+						t.Errorf("%s %s text line %d: %q", lang, k, i+1, line)
+					}
+				}
+				if strings.HasSuffix(r.Text, "\n\n") {
+					t.Errorf("%s %s text ends with a blank line", lang, k)
+				}
+				for _, bad := range []string{"  ", "\u2068\u2069", `"></p>`, `"></h1>`, "></title>", "<p style=\"margin:0 0 16px;\"></p>"} {
+					if strings.Contains(r.HTML, bad) || strings.Contains(r.Subject, bad) {
+						t.Errorf("%s %s: %q in the subject %q or the HTML", lang, k, bad, r.Subject)
+					}
 				}
 			}
 		}

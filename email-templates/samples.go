@@ -18,7 +18,37 @@ func samples(k Kind) []any {
 				LockoutView{Brand: "Acme", Minutes: n},
 				LockoutView{Brand: "Acme", Until: "2026-03-14 09:56 UTC"},
 				LockoutView{})
+		case Activation:
+			views = append(views,
+				ActivationView{Brand: "Acme", App: "Acme Shop", Link: "https://login.acme.example/activate?t=abc", ExpiresHours: n, Name: "Layla"},
+				ActivationView{ExpiresHours: n, Link: "https://login.acme.example/"})
+		case VerifyEmail:
+			views = append(views,
+				VerifyEmailView{Brand: "Acme", App: "Acme Shop", Code: "123456", Link: "https://login.acme.example/verify?t=abc", ExpiresMinutes: n},
+				VerifyEmailView{ExpiresMinutes: n, Link: "https://login.acme.example/"})
+		case Recovery:
+			views = append(views,
+				RecoveryView{Brand: "Acme", App: "Acme Shop", Code: "123456", Link: "https://login.acme.example/recover?t=abc",
+					ExpiresMinutes: n, RequestedAt: "2026-03-14 09:26 UTC", IP: "203.0.113.7"},
+				RecoveryView{ExpiresMinutes: n, Link: "https://login.acme.example/"})
+		case EmailChange:
+			views = append(views,
+				EmailChangeView{Brand: "Acme", App: "Acme Shop", Code: "123456", Link: "https://login.acme.example/email?t=abc", ExpiresMinutes: n},
+				EmailChangeView{ExpiresMinutes: n, Link: "https://login.acme.example/"})
 		}
+	}
+	switch k {
+	case Recovered:
+		views = append(views,
+			RecoveredView{Brand: "Acme", At: "2026-03-14 09:26 UTC", IP: "203.0.113.7"},
+			RecoveredView{At: "2026-03-14 09:26 UTC"},
+			RecoveredView{IP: "203.0.113.7"},
+			RecoveredView{})
+	case EmailChanged:
+		views = append(views,
+			EmailChangedView{Brand: "Acme", NewAddress: "j•••@example.com", At: "2026-03-14 09:26 UTC"},
+			EmailChangedView{NewAddress: "j•••@example.com"},
+			EmailChangedView{})
 	}
 	return views
 }

@@ -26,10 +26,34 @@ const (
 	// Lockout tells a person their account was locked after failed
 	// sign-in attempts; rendered by Set.Lockout.
 	Lockout Kind = "lockout"
+	// Activation invites a person whose account an administrator
+	// created to activate it with a link; rendered by Set.Activation.
+	Activation Kind = "activation"
+	// VerifyEmail asks a person who registered to confirm their email
+	// address with a one-time code or a link; rendered by
+	// Set.VerifyEmail.
+	VerifyEmail Kind = "verify-email"
+	// Recovery carries the one-time code and the link that recover an
+	// account by resetting its password; rendered by Set.Recovery.
+	Recovery Kind = "recovery"
+	// Recovered tells a person their account was recovered, its
+	// password reset and every session ended; rendered by
+	// Set.Recovered.
+	Recovered Kind = "recovered"
+	// EmailChange, sent to a new address, asks to confirm it with a
+	// one-time code or a link before it becomes the account's sign-in
+	// email; rendered by Set.EmailChange.
+	EmailChange Kind = "email-change"
+	// EmailChanged, sent to the old address, tells a person their
+	// account's email address was changed; rendered by
+	// Set.EmailChanged.
+	EmailChanged Kind = "email-changed"
 )
 
 // kinds lists every Kind; each language must have all of them.
-func kinds() []Kind { return []Kind{Passwordless, Lockout} }
+func kinds() []Kind {
+	return []Kind{Passwordless, Lockout, Activation, VerifyEmail, Recovery, Recovered, EmailChange, EmailChanged}
+}
 
 // fallback is the language used when a request matches none, and the one
 // every set must have.

@@ -56,9 +56,10 @@ type LockoutView struct {
 	Attempts int
 }
 
-// ErrBadLink is returned (wrapped) by Set.Passwordless when the link is
-// not an absolute https URL of URL-safe ASCII. The error never quotes the
-// link: it is a credential.
+// ErrBadLink is returned (wrapped) by the Set methods of messages with a
+// link (Passwordless, Activation, VerifyEmail, Recovery, EmailChange)
+// when the link is not an absolute https URL of URL-safe ASCII. The error
+// never quotes the link: it is a credential.
 var ErrBadLink = errors.New("link is not an absolute https URL")
 
 // Passwordless renders the sign-in email with a code and a magic link in
