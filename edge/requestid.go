@@ -6,6 +6,7 @@ import (
 
 	"github.com/lintel-id/lintel/internal/clientip"
 	"github.com/lintel-id/lintel/internal/requestid"
+	"github.com/lintel-id/lintel/internal/useragent"
 )
 
 // requestIDHeader carries the request ID on responses. On requests it is
@@ -30,8 +31,10 @@ func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := requestid.New()
 		w.Header().Set(requestIDHeader, id)
-		// The client's address travels with the ID, for network zones.
+		// The client's address travels with the ID, for network zones;
+		// address and User-Agent are what a session records of its browser.
 		ctx := clientip.With(requestid.With(r.Context(), id), clientip.OfRequest(r))
+		ctx = useragent.With(ctx, r.UserAgent())
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

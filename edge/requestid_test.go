@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/lintel-id/lintel/internal/useragent"
 )
 
 func TestRequestIDs(t *testing.T) {
@@ -67,6 +69,21 @@ func TestRequestIDIsInTheHandlerContext(t *testing.T) {
 	w := te.get(t, "/id")
 	if seen == "" || seen != w.Header().Get(requestIDHeader) {
 		t.Errorf("RequestID in handler = %q, response header = %q; want the same non-empty id", seen, w.Header().Get(requestIDHeader))
+	}
+}
+
+func TestUserAgentIsInTheHandlerContext(t *testing.T) {
+	var seen string
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /ua", func(w http.ResponseWriter, r *http.Request) {
+		seen = useragent.From(r.Context())
+	})
+	te := newTestWrapped(t, mux)
+	r := httptest.NewRequest(http.MethodGet, "/ua", nil)
+	r.Header.Set("User-Agent", "Agent/1.0")
+	te.do(t, r)
+	if seen != "Agent/1.0" {
+		t.Errorf("User-Agent in handler = %q, want the request's", seen)
 	}
 }
 

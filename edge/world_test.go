@@ -118,7 +118,7 @@ func newSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock) *sit
 		t.Fatal(err)
 	}
 	w.oidc = prov
-	pol, err := policy.New(policy.Deps{Store: w.st, Clock: clk, Passwords: pw, Zones: w.tenants, Logger: log})
+	pol, err := policy.New(policy.Deps{Store: w.st, Clock: clk, Passwords: pw, Zones: w.tenants, Types: dir, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -103,7 +103,7 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 	s.tokens = mgmt.NewTokens(s.secrets, s.clock)
 	s.directory = directory.New(s.clock, s.events, s.secrets)
 	s.passwords = factor.NewPasswords(0)
-	s.sessions = session.New(s.secrets, s.clock, session.Options{})
+	s.sessions = session.New(s.secrets, s.clock, session.Options{Idle: c.SessionIdle(), Absolute: c.SessionAbsolute()})
 	s.egress = egress.New(egress.Options{Allow: c.EgressAllow()})
 	if err := s.openMail(c); err != nil { // mail.go
 		_ = st.Close()
@@ -120,7 +120,7 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 		_ = st.Close()
 		return nil, err
 	}
-	if s.policies, err = policy.New(policy.Deps{Store: st, Clock: s.clock, Passwords: s.passwords, Zones: s.tenants, Logger: s.log}); err != nil {
+	if s.policies, err = policy.New(policy.Deps{Store: st, Clock: s.clock, Passwords: s.passwords, Zones: s.tenants, Types: s.directory, Logger: s.log}); err != nil {
 		_ = st.Close()
 		return nil, err
 	}

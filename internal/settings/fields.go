@@ -28,9 +28,10 @@ const (
 	FlagEvents                          // --events-retention
 	FlagEgress                          // --egress-allow
 	FlagMail                            // --mail-smtp-host, --mail-from, …
+	FlagSessions                        // --sessions-idle, --sessions-absolute
 
 	// AllFlags is every group, for the serve command.
-	AllFlags = FlagConfig | FlagAddr | FlagPublicURL | FlagDataDir | FlagDatabaseURL | FlagLog | FlagSecrets | FlagTenants | FlagEvents | FlagDefaultTenant | FlagEgress | FlagMail
+	AllFlags = FlagConfig | FlagAddr | FlagPublicURL | FlagDataDir | FlagDatabaseURL | FlagLog | FlagSecrets | FlagTenants | FlagEvents | FlagDefaultTenant | FlagEgress | FlagMail | FlagSessions
 )
 
 // flagGroups maps each top-level YAML key to its group. A new top-level
@@ -48,6 +49,7 @@ var flagGroups = map[string]Flags{
 	"events":         FlagEvents,
 	"egress":         FlagEgress,
 	"mail":           FlagMail,
+	"sessions":       FlagSessions,
 }
 
 // The settings outside Config's YAML: the config file itself.

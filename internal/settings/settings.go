@@ -56,6 +56,8 @@ type Config struct {
 	// Mail configures outgoing mail: the instance's default SMTP relay and
 	// sender, and how long sent mail is kept.
 	Mail Mail `yaml:"mail"`
+	// Sessions configures how long sign-in sessions last.
+	Sessions Sessions `yaml:"sessions"`
 
 	// ConfigFile is the YAML file that was read, from --config or
 	// LINTEL_CONFIG; empty when none was named.
@@ -135,6 +137,45 @@ type MailSMTP struct {
 	// TLS is starttls (require STARTTLS), implicit (TLS from the start) or
 	// none (never encrypt).
 	TLS string `yaml:"tls" help:"SMTP TLS: starttls (required STARTTLS), implicit (SMTPS) or none (plaintext, only for a relay you trust the path to)"`
+}
+
+// Sessions configures how long a sign-in (SSO) session lasts: it ends
+// after Idle without use or Absolute after sign-in, whichever comes first.
+// Both are Go durations; changes apply to sessions started or used after
+// a restart (a session's absolute end is fixed when it starts).
+type Sessions struct {
+	// Idle ends a session this long after its last use, 1m to 720h; read
+	// it with [Config.SessionIdle].
+	Idle string `yaml:"idle" help:"how long a sign-in session lasts without use, e.g. 30m; 1m to 720h (30 days)"`
+	// Absolute ends a session this long after sign-in however active, at
+	// least Idle and at most 9600h; read it with [Config.SessionAbsolute].
+	Absolute string `yaml:"absolute" help:"how long a sign-in session lasts after sign-in however active, e.g. 12h; at least sessions.idle, at most 9600h (400 days)"`
+}
+
+// Bounds of the session timeouts.
+const (
+	// MinSessionIdle is the shortest idle timeout: a session's last use is
+	// recorded at most once a minute, so a shorter one would end sessions
+	// in use.
+	MinSessionIdle = time.Minute
+	// MaxSessionIdle is the longest idle timeout, 30 days.
+	MaxSessionIdle = 30 * 24 * time.Hour
+	// MaxSessionAbsolute is the longest absolute timeout, 400 days (the
+	// longest lifetime browsers allow a cookie).
+	MaxSessionAbsolute = 400 * 24 * time.Hour
+)
+
+// SessionIdle returns sessions.idle; Validate guarantees it parses.
+func (c Config) SessionIdle() time.Duration {
+	d, _ := time.ParseDuration(c.Sessions.Idle)
+	return d
+}
+
+// SessionAbsolute returns sessions.absolute; Validate guarantees it
+// parses.
+func (c Config) SessionAbsolute() time.Duration {
+	d, _ := time.ParseDuration(c.Sessions.Absolute)
+	return d
 }
 
 // MailSMTPPort returns mail.smtp.port, or the TLS policy's usual port when
@@ -236,6 +277,7 @@ func Default() Config {
 		Tenants:   Tenants{MaxDepth: "3"},
 		Events:    Events{Retention: "8760h"},
 		Mail:      Mail{SMTP: MailSMTP{TLS: "starttls"}, Retention: "168h"},
+		Sessions:  Sessions{Idle: "30m", Absolute: "12h"},
 	}
 }
 

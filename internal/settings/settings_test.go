@@ -94,6 +94,9 @@ func TestLoadPrecedence(t *testing.T) {
 		{"list: flag beats env", keysFile, []string{"LINTEL_SECRETS_PREVIOUS_KEYS=" + k2}, []string{"--secrets-previous-keys=" + k4}, previous, k4},
 		{"empty variable overrides the file", "database_url: postgres://db/lintel\n", []string{"LINTEL_DATABASE_URL="}, nil,
 			func(c settings.Config) string { return c.DatabaseURL }, ""},
+		{"sessions: file beats default", "sessions:\n  idle: 10m\n", nil, nil, func(c settings.Config) string { return c.Sessions.Idle }, "10m"},
+		{"sessions: flag beats env", "", []string{"LINTEL_SESSIONS_ABSOLUTE=24h"}, []string{"--sessions-absolute=48h"},
+			func(c settings.Config) string { return c.Sessions.Absolute }, "48h"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -295,6 +298,8 @@ func TestLoadKnowsEveryVariable(t *testing.T) {
 		"LINTEL_MAIL_SMTP_TLS=implicit",
 		"LINTEL_MAIL_FROM=Acme <no-reply@acme.example>",
 		"LINTEL_MAIL_RETENTION=48h",
+		"LINTEL_SESSIONS_IDLE=15m",
+		"LINTEL_SESSIONS_ABSOLUTE=8h",
 		"LINTEL_CONFIG=",
 	}
 	c, err := settings.Load(nil, env)
@@ -314,6 +319,10 @@ func TestLoadKnowsEveryVariable(t *testing.T) {
 			SMTP: settings.MailSMTP{Host: "smtp.example.com", Port: "2525", Username: "lintel", Password: "hunter2", TLS: "implicit"},
 			From: "Acme <no-reply@acme.example>", Retention: "48h",
 		},
+		Sessions: settings.Sessions{Idle: "15m", Absolute: "8h"},
+	}
+	if c.SessionIdle() != 15*time.Minute || c.SessionAbsolute() != 8*time.Hour {
+		t.Errorf("session timeouts %v, %v", c.SessionIdle(), c.SessionAbsolute())
 	}
 	if c.TenantMaxDepth() != 5 || c.EventRetention() != 720*time.Hour || c.MailSMTPPort() != 2525 || c.MailRetention() != 48*time.Hour {
 		t.Errorf("typed values %d, %v, %d, %v", c.TenantMaxDepth(), c.EventRetention(), c.MailSMTPPort(), c.MailRetention())
@@ -575,6 +584,50 @@ func TestValidateEgress(t *testing.T) {
 	}
 }
 
+func TestValidateSessions(t *testing.T) {
+	tests := []struct {
+		name           string
+		idle, absolute string
+		wantKeys       []string
+	}{
+		{"accepts the defaults", "30m", "12h", nil},
+		{"accepts equal timeouts", "1h", "1h", nil},
+		{"accepts the bounds", "720h", "9600h", nil},
+		{"accepts the shortest idle time", "1m", "1m", nil},
+		{"refuses an idle time of 0", "0", "12h", []string{"sessions.idle"}},
+		{"refuses a negative idle time", "-5m", "12h", []string{"sessions.idle"}},
+		{"refuses an idle time under a minute", "30s", "12h", []string{"sessions.idle"}},
+		{"refuses an idle time over 30 days", "721h", "9600h", []string{"sessions.idle"}},
+		{"refuses an idle time without a unit", "30", "12h", []string{"sessions.idle"}},
+		{"refuses an empty idle time", "", "12h", []string{"sessions.idle"}},
+		{"refuses an absolute time of 0", "30m", "0", []string{"sessions.absolute"}},
+		{"refuses an absolute time over 400 days", "30m", "9601h", []string{"sessions.absolute"}},
+		{"refuses an absolute time shorter than the idle time", "2h", "1h", []string{"sessions.absolute"}},
+		{"refuses an absolute time that is not a duration", "30m", "a day", []string{"sessions.absolute"}},
+		{"names both when both are wrong", "x", "y", []string{"sessions.idle", "sessions.absolute"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := settings.Default()
+			c.Sessions = settings.Sessions{Idle: tt.idle, Absolute: tt.absolute}
+			err := c.Validate()
+			if got := fieldKeys(err); !slices.Equal(got, tt.wantKeys) {
+				t.Fatalf("got %v (%v), want problems with %q", got, err, tt.wantKeys)
+			}
+			if err != nil && !errors.Is(err, settings.ErrInvalidValue) {
+				t.Fatalf("got %v, want ErrInvalidValue", err)
+			}
+			if err == nil {
+				idle, _ := time.ParseDuration(tt.idle)
+				abs, _ := time.ParseDuration(tt.absolute)
+				if c.SessionIdle() != idle || c.SessionAbsolute() != abs {
+					t.Fatalf("typed values %v, %v", c.SessionIdle(), c.SessionAbsolute())
+				}
+			}
+		})
+	}
+}
+
 func TestValidateMail(t *testing.T) {
 	relay := func(edit func(m *settings.Mail)) settings.Config {
 		c := settings.Default()
@@ -647,7 +700,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		Events:      settings.Events{Retention: "10m"},
 	}
 	err := c.Validate()
-	want := []string{"addr", "public_url", "data_dir", "database_url", "log.format", "log.level", "tenants.max_depth", "events.retention", "mail.retention", "mail.smtp.tls", "secrets.key", "secrets.previous_keys[0]"}
+	want := []string{"addr", "public_url", "data_dir", "database_url", "log.format", "log.level", "tenants.max_depth", "events.retention", "mail.retention", "mail.smtp.tls", "sessions.idle", "sessions.absolute", "secrets.key", "secrets.previous_keys[0]"}
 	if got := fieldKeys(err); !slices.Equal(got, want) {
 		t.Fatalf("got problems with %q, want %q", got, want)
 	}
@@ -676,7 +729,7 @@ func TestBind(t *testing.T) {
 			}
 		})
 		want := []string{"addr", "config", "data-dir", "database-url", "default-tenant", "egress-allow", "events-retention", "log-format", "log-level",
-			"mail-from", "mail-retention", "mail-smtp-host", "mail-smtp-password", "mail-smtp-port", "mail-smtp-tls", "mail-smtp-username", "public-url", "secrets-key", "secrets-previous-keys", "tenants-max-depth"}
+			"mail-from", "mail-retention", "mail-smtp-host", "mail-smtp-password", "mail-smtp-port", "mail-smtp-tls", "mail-smtp-username", "public-url", "secrets-key", "secrets-previous-keys", "sessions-absolute", "sessions-idle", "tenants-max-depth"}
 		if !slices.Equal(names, want) {
 			t.Errorf("got flags %q, want %q", names, want)
 		}

@@ -59,6 +59,9 @@ func (c Config) Validate() error {
 	for _, e := range c.checkMail() {
 		check(e.path, e.err)
 	}
+	for _, e := range c.checkSessions() {
+		check(e.path, e.err)
+	}
 	if c.Secrets.Key == "" && len(c.Secrets.PreviousKeys) > 0 {
 		check("secrets.key", fmt.Errorf("%w: required when secrets.previous_keys is set", ErrInvalidValue))
 	}
@@ -242,6 +245,28 @@ func (c Config) checkMail() []problem {
 	}
 	if strings.ContainsAny(m.SMTP.Password, "\x00\r\n") || len(m.SMTP.Password) > 1024 {
 		bad("mail.smtp.password", "must be at most 1024 bytes without line breaks")
+	}
+	return out
+}
+
+// checkSessions checks the session timeouts: each within its bounds, and
+// the absolute one no shorter than the idle one (which would make the idle
+// one meaningless and is most likely a mix-up).
+func (c Config) checkSessions() []problem {
+	var out []problem
+	bad := func(path, format string, args ...any) {
+		out = append(out, problem{path, fmt.Errorf("%w: "+format, append([]any{ErrInvalidValue}, args...)...)})
+	}
+	idle, err := time.ParseDuration(c.Sessions.Idle)
+	idleOK := err == nil && idle >= MinSessionIdle && idle <= MaxSessionIdle
+	if !idleOK {
+		bad("sessions.idle", "must be a duration from 1m to 720h (30 days), such as 30m")
+	}
+	switch abs, err := time.ParseDuration(c.Sessions.Absolute); {
+	case err != nil || abs <= 0 || abs > MaxSessionAbsolute:
+		bad("sessions.absolute", "must be a duration of at most 9600h (400 days), such as 12h")
+	case idleOK && abs < idle:
+		bad("sessions.absolute", "must be at least sessions.idle (%s)", idle)
 	}
 	return out
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lintel-id/lintel/internal/ident"
+	"github.com/lintel-id/lintel/server/factor"
 	"github.com/lintel-id/lintel/server/store"
 )
 
@@ -232,6 +233,31 @@ func TestFactorSlots(t *testing.T) {
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+func TestSecurityAnswerCredential(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		u := e.user(t, tenantA, UserInput{Login: "alice"})
+		pw := factor.NewPasswords(1)
+		ctx := context.Background()
+		hash, err := pw.HashAnswer(ctx, "Mrs Fluffy")
+		if err != nil {
+			t.Fatal(err)
+		}
+		const question = "What was the name of your first pet?"
+		get(t, e, func(ctx context.Context, tx store.Tx) (Credential, error) {
+			return e.dir.AddCredential(ctx, tx, tenantA, u.ID, CredentialInput{Type: CredentialSecurityAnswer, Secret: hash, Verified: true, Label: question})
+		})
+		c := get(t, e, func(ctx context.Context, tx store.Tx) (Credential, error) {
+			return e.dir.Credential(ctx, tx, tenantA, u.ID, CredentialSecurityAnswer)
+		})
+		if c.Label != question || !c.Verified {
+			t.Fatalf("stored %v", c)
+		}
+		if ok, err := pw.VerifyAnswer(ctx, c.Secret, "  mrs   fluffy "); !ok || err != nil {
+			t.Fatalf("VerifyAnswer = %v, %v", ok, err)
 		}
 	})
 }

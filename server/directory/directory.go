@@ -68,6 +68,9 @@ type User struct {
 	UpdatedAt time.Time
 	// LastSignInAt is the last successful sign-in, nil if never.
 	LastSignInAt *time.Time
+	// SignInCount is how many successful sign-ins RecordSignIn recorded;
+	// progressive profiling asks for attributes by it.
+	SignInCount int
 }
 
 // LogValue logs only the user's opaque IDs and status: the profile holds

@@ -2,6 +2,7 @@ package directory_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -69,4 +70,21 @@ func ExampleDirectory_CreateUser() {
 	// alice@example.com alice@example.com ACTIVE
 	// true login
 	// true <nil>
+}
+
+// A form field is described by the user type and read back into a typed
+// value for the profile.
+func ExampleParseAttribute() {
+	t := directory.UserType{
+		Schema:     json.RawMessage(`{"type":"object","additionalProperties":false,"properties":{"shoe_size":{"type":"integer"}}}`),
+		Attributes: map[string]directory.Attribute{"shoe_size": {UserEditable: true}},
+	}
+	f, _ := t.Field("shoe_size")
+	v, err := directory.ParseAttribute(f, " 42 ")
+	fmt.Printf("%s %T %v %v\n", f.Kind, v, v, err)
+	_, err = directory.ParseAttribute(f, "forty-two")
+	fmt.Println(err)
+	// Output:
+	// integer int64 42 <nil>
+	// shoe_size: must be a whole number
 }

@@ -3,9 +3,12 @@ package directory
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
+	"github.com/lintel-id/lintel/internal/invalid"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/store"
 )
@@ -90,6 +93,66 @@ func (d *Directory) UpdateUser(ctx context.Context, tx store.Tx, tenantID, userI
 		return User{}, err
 	}
 	return next, nil
+}
+
+// SetAttributes sets attributes of a user of tenantID by name, as a form
+// of registration or progressive profiling collects them (see Field and
+// ParseAttribute): base fields (BaseAttributes) go to their columns and
+// must be strings (nil clears them); any other name is a custom attribute
+// merged into the profile, the others kept (nil removes it). The result
+// is checked and recorded as UpdateUser does, whose work this is: the
+// profile against the type's schema (a name the type does not have is
+// refused as "profile.<name>"), a changed phone unverified. Whether the
+// person may set these attributes is the caller's decision. Nothing is
+// written when values is empty or changes nothing.
+func (d *Directory) SetAttributes(ctx context.Context, tx store.Tx, tenantID, userID string, values map[string]any, actor events.Ref) (User, error) {
+	u, err := d.User(ctx, tx, tenantID, userID)
+	if err != nil {
+		return User{}, err
+	}
+	var up UserUpdate
+	var errs []error
+	profile := maps.Clone(u.Profile)
+	custom := false
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		v := values[name]
+		var field **string
+		switch name {
+		case "given_name":
+			field = &up.GivenName
+		case "family_name":
+			field = &up.FamilyName
+		case "name":
+			field = &up.Name
+		case "phone":
+			field = &up.Phone
+		case "locale":
+			field = &up.Locale
+		default:
+			custom = true
+			if v == nil {
+				delete(profile, name)
+			} else {
+				profile[name] = v
+			}
+			continue
+		}
+		switch s := v.(type) {
+		case nil:
+			*field = new(string)
+		case string:
+			*field = &s
+		default:
+			errs = append(errs, invalid.Field(name, "must be text"))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return User{}, err
+	}
+	if custom {
+		up.Profile = profile
+	}
+	return d.UpdateUser(ctx, tx, tenantID, userID, up, actor)
 }
 
 // set copies *from into *to when from is not nil.

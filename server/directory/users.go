@@ -12,7 +12,7 @@ import (
 )
 
 const userCols = `id, tenant_id, login, email, email_verified, name, locale, status, created_at, updated_at, last_sign_in_at,
-	type_id, profile, given_name, family_name, phone, phone_verified`
+	type_id, profile, given_name, family_name, phone, phone_verified, sign_in_count`
 
 // scanner is a store.Row or store.Rows.
 type scanner interface{ Scan(dest ...any) error }
@@ -22,7 +22,8 @@ func scanUser(r scanner) (User, error) {
 	var last sql.NullTime
 	var profile []byte
 	err := r.Scan(&u.ID, &u.TenantID, &u.Login, &u.Email, &u.EmailVerified, &u.Name, &u.Locale, &u.Status,
-		&u.CreatedAt, &u.UpdatedAt, &last, &u.TypeID, &profile, &u.GivenName, &u.FamilyName, &u.Phone, &u.PhoneVerified)
+		&u.CreatedAt, &u.UpdatedAt, &last, &u.TypeID, &profile, &u.GivenName, &u.FamilyName, &u.Phone, &u.PhoneVerified,
+		&u.SignInCount)
 	if err != nil {
 		return User{}, err
 	}
@@ -87,9 +88,9 @@ func (d *Directory) CreateUser(ctx context.Context, tx store.Tx, tenantID string
 		return User{}, err
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO users (`+userCols+`, email_folded, name_folded)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.TenantID, u.Login, u.Email, u.EmailVerified, u.Name, u.Locale, string(u.Status), u.CreatedAt, u.UpdatedAt, nil,
-		u.TypeID, profile, u.GivenName, u.FamilyName, u.Phone, u.PhoneVerified, fold(u.Email), fold(u.Name))
+		u.TypeID, profile, u.GivenName, u.FamilyName, u.Phone, u.PhoneVerified, 0, fold(u.Email), fold(u.Name))
 	if errors.Is(err, store.ErrConflict) {
 		return User{}, fmt.Errorf("%w: %w", conflict("login", "another user of the tenant has this login"), err)
 	}
@@ -133,11 +134,14 @@ func (d *Directory) UserByLogin(ctx context.Context, tx store.Tx, tenantID, logi
 	return u, err
 }
 
-// RecordSignIn records that a user of tenantID signed in now. It does not
-// change UpdatedAt, which tracks changes to the profile. It does not check
-// the user's status: the caller decided the sign-in.
+// RecordSignIn records that a user of tenantID signed in now: it sets
+// LastSignInAt and adds one to SignInCount, in one statement (so
+// concurrent sign-ins each count). It does not change UpdatedAt, which
+// tracks changes to the profile. It does not check the user's status:
+// the caller decided the sign-in. An unknown user is not found.
 func (d *Directory) RecordSignIn(ctx context.Context, tx store.Tx, tenantID, userID string) error {
-	n, err := tx.Exec(ctx, `UPDATE users SET last_sign_in_at = ? WHERE tenant_id = ? AND id = ?`, d.now(), tenantID, userID)
+	n, err := tx.Exec(ctx, `UPDATE users SET last_sign_in_at = ?, sign_in_count = sign_in_count + 1 WHERE tenant_id = ? AND id = ?`,
+		d.now(), tenantID, userID)
 	if err != nil {
 		return fmt.Errorf("directory: record sign-in: %w", err)
 	}

@@ -106,7 +106,7 @@ func newEnv(t *testing.T, open storetest.Opener) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pol, err := policy.New(policy.Deps{Store: st, Clock: clk, Passwords: pw, Zones: tenants, Logger: log})
+	pol, err := policy.New(policy.Deps{Store: st, Clock: clk, Passwords: pw, Zones: tenants, Types: dir, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 // Package factor holds the ways a person proves who they are: for now
-// passwords, hashed with argon2id; later email OTP and magic links, SMS,
-// TOTP, WebAuthn and recovery codes.
+// passwords and the answers to security questions, hashed with argon2id;
+// later email OTP and magic links, SMS, TOTP, WebAuthn and recovery
+// codes.
 package factor
 
 import (
@@ -161,11 +162,17 @@ func (p *Passwords) Hash(ctx context.Context, password string) (string, error) {
 	if err := checkPassword(password); err != nil {
 		return "", err
 	}
+	return p.hash(ctx, []byte(password))
+}
+
+// hash returns the PHC string of a new argon2id hash of secret, with the
+// current parameters and a random salt.
+func (p *Passwords) hash(ctx context.Context, secret []byte) (string, error) {
 	salt := make([]byte, hashSalt)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("factor: salt: %w", err)
 	}
-	key, err := p.derive(ctx, []byte(password), salt, current())
+	key, err := p.derive(ctx, secret, salt, current())
 	if err != nil {
 		return "", err
 	}
@@ -187,7 +194,13 @@ func (p *Passwords) Verify(ctx context.Context, encoded, password string) (bool,
 	if err := checkPassword(password); err != nil {
 		return false, err
 	}
-	got, err := p.derive(ctx, []byte(password), salt, a)
+	return p.matches(ctx, []byte(password), a, salt, want)
+}
+
+// matches derives secret's key with a hash's parameters and salt and
+// compares it with the hash's key in constant time.
+func (p *Passwords) matches(ctx context.Context, secret []byte, a argonParams, salt, want []byte) (bool, error) {
+	got, err := p.derive(ctx, secret, salt, a)
 	if err != nil {
 		return false, err
 	}

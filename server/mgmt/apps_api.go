@@ -15,11 +15,14 @@ import (
 	"github.com/lintel-id/lintel/server/tenant"
 )
 
-// GrantRevoker ends the grants (refresh and access tokens) of a client;
-// the OpenID provider implements it. It writes in the caller's
-// transaction.
+// GrantRevoker ends grants (refresh and access tokens); the OpenID
+// provider implements it. Both methods write in the caller's transaction
+// and report how many grants they ended. RevokeClientGrants ends every
+// grant of a client; RevokeGrants ends a user's, of every client when
+// clientID is "", recording reason (one of the oidc.Revoked… values).
 type GrantRevoker interface {
 	RevokeClientGrants(ctx context.Context, tx store.Tx, tenantID, clientID string) (int64, error)
+	RevokeGrants(ctx context.Context, tx store.Tx, tenantID, userID, clientID, reason string) (int64, error)
 }
 
 // AppView is an app (OAuth client) as the API shows it: never its secret.

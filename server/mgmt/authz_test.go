@@ -62,7 +62,7 @@ func requestFor(w *world, r Route, rel string) (path, body string) {
 		repl[3] = f["server"]
 	}
 	for _, kind := range []string{"app", "brand", "domain", "origin", "token", "user", "credential", "group", "type", "rule", "zone",
-		"authscope", "claim", "policy", "policyrule"} {
+		"authscope", "claim", "policy", "policyrule", "session"} {
 		id := f[kind]
 		if r.Method == http.MethodDelete {
 			id = "nope_00000000000000000000000000"

@@ -1,6 +1,7 @@
 // Package mgmt is Lintel's management REST API (/api/v1/mgmt/…): tenants,
 // delegations, apps and their secrets, trusted origins, brands, domains,
-// management tokens and the system log, described by an OpenAPI document.
+// users and their sessions, management tokens and the system log,
+// described by an OpenAPI document.
 //
 // Every route names one scope and the tenant it acts on; a bearer
 // management token is checked against both before the request body is even
@@ -22,6 +23,7 @@ import (
 	"github.com/lintel-id/lintel/server/mail"
 	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/policy"
+	"github.com/lintel-id/lintel/server/session"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
 )
@@ -66,6 +68,9 @@ type Deps struct {
 	Policies *policy.Service
 	// Mail, when set, serves the tenants' SMTP relays.
 	Mail *mail.Settings
+	// Sessions, when set, lists and ends users' sign-in sessions (with
+	// Grants, also their OAuth grants on request).
+	Sessions *session.Sessions
 }
 
 // API is the management API.
@@ -132,6 +137,7 @@ func New(d Deps) (*API, error) {
 	a.registerPolicies()
 	a.registerUserPassword()
 	a.registerMail()
+	a.registerSessions()
 	return a, nil
 }
 

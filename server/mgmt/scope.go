@@ -51,6 +51,11 @@ const (
 	// ScopeMailRead and ScopeMailWrite cover the tenant's SMTP relay.
 	ScopeMailRead  Scope = "mail:read"
 	ScopeMailWrite Scope = "mail:write"
+	// ScopeSessionsRead lists users' sign-in sessions; ScopeSessionsRevoke
+	// ends them, one or all of a user's, and optionally the user's OAuth
+	// grants (refresh and access tokens) with them.
+	ScopeSessionsRead   Scope = "sessions:read"
+	ScopeSessionsRevoke Scope = "sessions:revoke"
 )
 
 // AllScopes lists every scope, in a stable order.
@@ -64,6 +69,7 @@ var AllScopes = []Scope{
 	ScopeZonesRead, ScopeZonesWrite,
 	ScopePoliciesRead, ScopePoliciesWrite,
 	ScopeMailRead, ScopeMailWrite,
+	ScopeSessionsRead, ScopeSessionsRevoke,
 }
 
 // Role is an admin role (DESIGN, Decisions): a named set of scopes.
@@ -78,7 +84,8 @@ const (
 	RoleInstanceAdmin Role = "instance-admin"
 	// RoleTenantAdmin has every scope on its tenant (and delegated children).
 	RoleTenantAdmin Role = "tenant-admin"
-	// RoleHelpDesk reads, unlocks users and resets factors; no configuration.
+	// RoleHelpDesk reads users, unlocks them, resets factors and ends
+	// sessions; no configuration.
 	RoleHelpDesk Role = "help-desk"
 	// RoleReadOnly reads everything, writes nothing.
 	RoleReadOnly Role = "read-only"
@@ -93,7 +100,8 @@ func (r Role) Scopes() []Scope {
 	case RoleInstanceAdmin, RoleTenantAdmin:
 		return slices.Clone(AllScopes)
 	case RoleHelpDesk:
-		return []Scope{ScopeTenantsRead, ScopeEventsRead, ScopeUsersRead, ScopeUsersUnlock, ScopeFactorsReset, ScopeGroupsRead, ScopeUsersActivate}
+		return []Scope{ScopeTenantsRead, ScopeEventsRead, ScopeUsersRead, ScopeUsersUnlock, ScopeFactorsReset, ScopeGroupsRead, ScopeUsersActivate,
+			ScopeSessionsRead, ScopeSessionsRevoke}
 	case RoleReadOnly:
 		var out []Scope
 		for _, s := range AllScopes {

@@ -24,6 +24,7 @@ import (
 	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/policy"
 	"github.com/lintel-id/lintel/server/secrets"
+	"github.com/lintel-id/lintel/server/session"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/store/storetest"
 	"github.com/lintel-id/lintel/server/tenant"
@@ -68,6 +69,8 @@ type world struct {
 
 	// policies holds the sign-on and password policies.
 	policies *policy.Service
+	// sessions holds users' sign-in sessions.
+	sessions *session.Sessions
 
 	sys, a, c1, c2, b tenant.Tenant
 	token             map[Role]string
@@ -111,7 +114,8 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 	w.authz = authserver.New(w.clock)
 	w.authz.Zones, w.authz.Hosts = w.tenants, w.tenants
 	w.preview = &fakePreviewer{}
-	if w.policies, err = policy.New(policy.Deps{Store: w.st, Clock: w.clock, Passwords: factor.NewPasswords(0), Zones: w.tenants}); err != nil {
+	w.sessions = session.New(w.sec, w.clock, session.Options{})
+	if w.policies, err = policy.New(policy.Deps{Store: w.st, Clock: w.clock, Passwords: factor.NewPasswords(0), Zones: w.tenants, Types: w.dir}); err != nil {
 		t.Fatal(err)
 	}
 	if w.mail, err = mail.NewSettings(w.st, w.sec, w.clock, mail.SettingsOptions{}); err != nil {
@@ -123,7 +127,7 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 	}
 	if w.api, err = New(Deps{Store: w.st, Tenants: w.tenants, Directory: w.dir, Events: w.events, Tokens: w.tokens, Clock: w.clock, Logger: log, Version: "test",
 		Consents: w.oidc, Keys: w.oidc, Grants: w.oidc, Policies: w.policies,
-		AuthServers: w.authz, Preview: w.preview, Mail: w.mail}); err != nil {
+		AuthServers: w.authz, Preview: w.preview, Mail: w.mail, Sessions: w.sessions}); err != nil {
 		t.Fatal(err)
 	}
 	h, err := edge.New(edge.Config{Store: w.st, Logger: log, Registry: prometheus.NewRegistry(), Clock: w.clock, Mgmt: w.api.Handler(), MgmtOpenAPI: w.api.OpenAPI()})

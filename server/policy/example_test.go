@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/lintel-id/lintel/internal/clock"
+	"github.com/lintel-id/lintel/server/directory"
+	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor"
 	"github.com/lintel-id/lintel/server/policy"
 	"github.com/lintel-id/lintel/server/secrets"
@@ -40,7 +42,8 @@ func ExampleService_SignOn() {
 		panic(err)
 	}
 	tenants := tenant.New(sec, clk, tenant.Options{PublicHost: "id.example.com"})
-	svc, err := policy.New(policy.Deps{Store: st, Clock: clk, Passwords: factor.NewPasswords(1), Zones: tenants})
+	svc, err := policy.New(policy.Deps{Store: st, Clock: clk, Passwords: factor.NewPasswords(1), Zones: tenants,
+		Types: directory.New(clk, events.New(st, sec, clk), sec)})
 	if err != nil {
 		panic(err)
 	}
@@ -77,4 +80,22 @@ func ExampleService_SignOn() {
 	// everyone: allow=true [password] factors=1
 	// admins: allow=true [password email] factors=2
 	// blocked network: allow=false
+}
+
+// Progressive profiling: on each sign-in, the policy asks for what the
+// person still lacks once they have signed in often enough.
+func ExampleEnrollment_DueAttributes() {
+	e := policy.Enrollment{Progressive: []policy.ProgressiveAttribute{
+		{Name: "given_name", Required: true},
+		{Name: "phone", AfterSignIns: 3},
+	}}
+	profile := map[string]bool{"given_name": true}
+	has := func(name string) bool { return profile[name] }
+	for _, signIns := range []int{0, 3} {
+		for _, a := range e.DueAttributes(signIns, has) {
+			fmt.Printf("after %d sign-ins: ask for %s (required %v)\n", signIns, a.Name, a.Required)
+		}
+	}
+	// Output:
+	// after 3 sign-ins: ask for phone (required false)
 }

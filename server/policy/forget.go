@@ -22,14 +22,20 @@ func (s *Service) ForgetUser(ctx context.Context, tx store.Tx, tenantID, userID 
 	return nil
 }
 
-// ForgetApp deletes the sign-on policy of an app of the tenant, if it has
-// one. Call it when the app is deleted, in the same transaction.
+// ForgetApp deletes the sign-on and profile-enrollment policies of an app
+// of the tenant, if it has them. Call it when the app is deleted, in the
+// same transaction.
 func (s *Service) ForgetApp(ctx context.Context, tx store.Tx, tenantID, appID string) error {
 	if appID == "" {
-		return nil // the tenant default is no app's
+		return nil // the tenant defaults are no app's
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM signon_policies WHERE tenant_id = ? AND app_id = ?`, tenantID, appID); err != nil {
-		return fmt.Errorf("policy: forget app: %w", err)
+	for _, q := range []string{
+		`DELETE FROM signon_policies WHERE tenant_id = ? AND app_id = ?`,
+		`DELETE FROM enrollment_policies WHERE tenant_id = ? AND app_id = ?`,
+	} {
+		if _, err := tx.Exec(ctx, q, tenantID, appID); err != nil {
+			return fmt.Errorf("policy: forget app: %w", err)
+		}
 	}
 	return nil
 }
@@ -40,6 +46,8 @@ func (s *Service) ForgetApp(ctx context.Context, tx store.Tx, tenantID, appID st
 func (s *Service) ForgetTenant(ctx context.Context, tx store.Tx, tenantID string) error {
 	for _, q := range []string{
 		`DELETE FROM signon_policies WHERE tenant_id = ?`,
+		`DELETE FROM enrollment_policies WHERE tenant_id = ?`,
+		`DELETE FROM recovery_policies WHERE tenant_id = ?`,
 		`DELETE FROM password_policies WHERE tenant_id = ?`,
 		`DELETE FROM password_history WHERE tenant_id = ?`,
 		`DELETE FROM user_lockouts WHERE tenant_id = ?`,

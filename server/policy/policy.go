@@ -1,10 +1,18 @@
 // Package policy holds the policies that decide how people sign in: the
 // sign-on policy of each app (with an optional tenant default), whose
 // rules are CEL conditions over the app, the network and the person and
-// name the authenticators and number of factors a sign-in needs; and the
+// name the authenticators and number of factors a sign-in needs; the
 // password policy of each tenant, with its checks of new passwords
 // (length, a blocklist of common and breached passwords, history) and
-// its account lockout after repeated failures.
+// its account lockout after repeated failures; the profile-enrollment
+// policy of each app (with an optional tenant default), which says
+// whether people may register themselves, what registration asks and
+// what later sign-ins ask while it is missing (progressive profiling);
+// and the recovery policy of each tenant, which says how people recover
+// their account by email and which enrolled factor they must prove too.
+//
+// Policy changes are recorded in the system log by the caller (the
+// management API), which knows who made them.
 //
 // Every method takes the caller's store.Tx and writes nothing outside it,
 // so the engine and the management API combine calls in one transaction.
@@ -34,6 +42,7 @@ import (
 	"github.com/google/cel-go/cel"
 
 	"github.com/lintel-id/lintel/internal/clock"
+	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/factor"
 	"github.com/lintel-id/lintel/server/store"
 )
@@ -65,6 +74,13 @@ type ZoneMatcher interface {
 	ZonesContaining(ctx context.Context, tx store.Tx, tenantID string, ip netip.Addr) ([]string, error)
 }
 
+// UserTypes lists the user types of a tenant. *directory.Directory
+// implements it.
+type UserTypes interface {
+	// UserTypes returns every type of the tenant; it writes nothing.
+	UserTypes(ctx context.Context, tx store.Tx, tenantID string) ([]directory.UserType, error)
+}
+
 // Deps are a Service's dependencies; all but Logger are required.
 type Deps struct {
 	// Store is the database whose transactions callers hand to the
@@ -77,13 +93,17 @@ type Deps struct {
 	// Zones names the network zones holding a client's address, for the
 	// network.zones of conditions.
 	Zones ZoneMatcher
+	// Types lists the user types of a tenant, against which
+	// PutEnrollmentPolicy checks the attributes a policy asks for.
+	// *directory.Directory implements it.
+	Types UserTypes
 	// Logger receives evaluation errors of conditions (never inputs'
 	// personal data); nil discards them.
 	Logger *slog.Logger
 }
 
-// Service stores and applies the sign-on and password policies of every
-// tenant. Create it with New.
+// Service stores and applies the sign-on, password, profile-enrollment
+// and recovery policies of every tenant. Create it with New.
 type Service struct {
 	d Deps
 	// env is the CEL environment of conditions; it holds no tenant data.
@@ -97,8 +117,8 @@ type Service struct {
 // New returns a Service over d, or an error when a required dependency is
 // missing.
 func New(d Deps) (*Service, error) {
-	if d.Store == nil || d.Clock == nil || d.Passwords == nil || d.Zones == nil {
-		return nil, errors.New("policy: Store, Clock, Passwords and Zones are required")
+	if d.Store == nil || d.Clock == nil || d.Passwords == nil || d.Zones == nil || d.Types == nil {
+		return nil, errors.New("policy: Store, Clock, Passwords, Zones and Types are required")
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)

@@ -9,6 +9,8 @@ import (
 
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/internal/invalid"
+	"github.com/lintel-id/lintel/server/directory"
+	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/store"
@@ -26,6 +28,7 @@ type env struct {
 	st      store.Store
 	svc     *Service
 	tenants *tenant.Service
+	dir     *directory.Directory
 	clk     *clock.Fake
 }
 
@@ -49,11 +52,12 @@ func newEnv(t testing.TB, st store.Store) *env {
 		t.Fatal(err)
 	}
 	tenants := tenant.New(sec, clk, tenant.Options{PublicHost: "id.example.com"})
-	svc, err := New(Deps{Store: st, Clock: clk, Passwords: factor.NewPasswords(0), Zones: tenants})
+	dir := directory.New(clk, events.New(st, sec, clk), sec)
+	svc, err := New(Deps{Store: st, Clock: clk, Passwords: factor.NewPasswords(0), Zones: tenants, Types: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{st: st, svc: svc, tenants: tenants, clk: clk}
+	return &env{st: st, svc: svc, tenants: tenants, dir: dir, clk: clk}
 }
 
 // tenant creates a tenant.

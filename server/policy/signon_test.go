@@ -176,7 +176,7 @@ func TestSignOnPolicyLifecycle(t *testing.T) {
 
 		// A second node (another Service over the same database) sees
 		// each committed change at its next transaction.
-		svc2, err := New(Deps{Store: e.st, Clock: e.clk, Passwords: factor.NewPasswords(1), Zones: e.tenants})
+		svc2, err := New(Deps{Store: e.st, Clock: e.clk, Passwords: factor.NewPasswords(1), Zones: e.tenants, Types: noTypes{}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,12 +19,13 @@ const (
 	MaxACRLen = 255 // characters of acr
 )
 
-const sessionCols = `id, tenant_id, user_id, amr, acr, auth_time, created_at, last_seen_at, idle_expires_at, absolute_expires_at`
+const sessionCols = `id, tenant_id, user_id, amr, acr, auth_time, created_at, last_seen_at, idle_expires_at, absolute_expires_at, ip, user_agent`
 
 // Create starts a session of userID in tenantID, authenticated now with
 // the methods amr (at least one, e.g. ["pwd"]) reaching the class acr
-// (may be empty). It returns the session and its cookie value, which is
-// shown this once: only its MAC is stored.
+// (may be empty), recording the client's address and User-Agent from ctx.
+// It returns the session and its cookie value, which is shown this once:
+// only its MAC is stored.
 func (s *Sessions) Create(ctx context.Context, tx store.Tx, tenantID, userID string, amr []string, acr string) (Session, string, error) {
 	if err := errors.Join(checkIDs(tenantID, userID), checkAssurance(amr, acr)); err != nil {
 		return Session{}, "", err
@@ -33,6 +34,7 @@ func (s *Sessions) Create(ctx context.Context, tx store.Tx, tenantID, userID str
 	ses := Session{
 		TenantID: tenantID, UserID: userID, AMR: slices.Clone(amr), ACR: acr,
 		CreatedAt: now, AbsoluteExpiresAt: now.Add(s.opts.Absolute),
+		IP: clientIP(ctx), UserAgent: userAgent(ctx),
 	}
 	return s.start(ctx, tx, ses, now)
 }
@@ -62,8 +64,10 @@ func (s *Sessions) Lookup(ctx context.Context, tx store.Tx, tenantID, cookie str
 // amr and acr: call it on every change of assurance, such as a step-up
 // that adds a factor. The old value stops working at once. The new
 // session keeps CreatedAt and the absolute expiry of the old one, so
-// rotating never extends a session's life. A cookie that stands for no
-// live session gives ErrNoSession.
+// rotating never extends a session's life. It records the client's
+// address and User-Agent from ctx, keeping the old session's where ctx
+// carries none. A cookie that stands for no live session gives
+// ErrNoSession.
 func (s *Sessions) Rotate(ctx context.Context, tx store.Tx, tenantID, cookie string, amr []string, acr string) (Session, string, error) {
 	if err := checkAssurance(amr, acr); err != nil {
 		return Session{}, "", err
@@ -77,6 +81,12 @@ func (s *Sessions) Rotate(ctx context.Context, tx store.Tx, tenantID, cookie str
 	}
 	ses := old
 	ses.AMR, ses.ACR = slices.Clone(amr), acr
+	if ip := clientIP(ctx); ip != "" {
+		ses.IP = ip
+	}
+	if ua := userAgent(ctx); ua != "" {
+		ses.UserAgent = ua
+	}
 	return s.start(ctx, tx, ses, now)
 }
 
@@ -87,9 +97,9 @@ func (s *Sessions) start(ctx context.Context, tx store.Tx, ses Session, now time
 	ses.IdleExpiresAt = s.idleExpiry(now, ses.AbsoluteExpiresAt)
 	cookie := newCookie()
 	mac, _ := s.mac(cookie)
-	_, err := tx.Exec(ctx, `INSERT INTO sessions (`+sessionCols+`, secret_mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.Exec(ctx, `INSERT INTO sessions (`+sessionCols+`, secret_mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		ses.ID, ses.TenantID, ses.UserID, encodeAMR(ses.AMR), ses.ACR, ses.AuthTime, ses.CreatedAt, ses.LastSeenAt,
-		ses.IdleExpiresAt, ses.AbsoluteExpiresAt, mac)
+		ses.IdleExpiresAt, ses.AbsoluteExpiresAt, ses.IP, ses.UserAgent, mac)
 	if err != nil {
 		return Session{}, "", fmt.Errorf("session: store session: %w", err)
 	}
@@ -103,12 +113,9 @@ func (s *Sessions) live(ctx context.Context, tx store.Tx, tenantID, cookie strin
 	if !ok {
 		return Session{}, time.Time{}, ErrNoSession
 	}
-	var ses Session
-	var amr []byte
 	var revoked bool
-	err := tx.QueryRow(ctx, `SELECT `+sessionCols+`, revoked_at IS NOT NULL FROM sessions WHERE secret_mac = ? AND tenant_id = ?`,
-		mac, tenantID).Scan(&ses.ID, &ses.TenantID, &ses.UserID, &amr, &ses.ACR, &ses.AuthTime, &ses.CreatedAt,
-		&ses.LastSeenAt, &ses.IdleExpiresAt, &ses.AbsoluteExpiresAt, &revoked)
+	ses, err := scanSession(tx.QueryRow(ctx, `SELECT `+sessionCols+`, revoked_at IS NOT NULL FROM sessions WHERE secret_mac = ? AND tenant_id = ?`,
+		mac, tenantID), &revoked)
 	if errors.Is(err, store.ErrNotFound) {
 		return Session{}, time.Time{}, ErrNoSession
 	}
@@ -119,10 +126,21 @@ func (s *Sessions) live(ctx context.Context, tx store.Tx, tenantID, cookie strin
 	if revoked || !now.Before(ses.IdleExpiresAt) || !now.Before(ses.AbsoluteExpiresAt) {
 		return Session{}, time.Time{}, ErrNoSession
 	}
-	if ses.AMR, err = decodeAMR(amr); err != nil {
-		return Session{}, time.Time{}, err
-	}
 	return ses, now, nil
+}
+
+// scanSession reads the columns sessionCols names, then extra.
+func scanSession(row store.Scanner, extra ...any) (Session, error) {
+	var ses Session
+	var amr []byte
+	dest := append([]any{&ses.ID, &ses.TenantID, &ses.UserID, &amr, &ses.ACR, &ses.AuthTime, &ses.CreatedAt,
+		&ses.LastSeenAt, &ses.IdleExpiresAt, &ses.AbsoluteExpiresAt, &ses.IP, &ses.UserAgent}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return Session{}, err
+	}
+	var err error
+	ses.AMR, err = decodeAMR(amr)
+	return ses, err
 }
 
 // Revoke ends the session of tenantID the cookie value stands for (sign

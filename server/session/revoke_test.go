@@ -138,7 +138,7 @@ func TestCookieValueNeverStored(t *testing.T) {
 			}
 			defer r.Close()
 			for r.Next() {
-				row := make([]any, 12)
+				row := make([]any, 14) // every column of the table
 				ptrs := make([]any, len(row))
 				for i := range row {
 					ptrs[i] = &row[i]

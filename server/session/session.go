@@ -10,11 +10,22 @@
 // Rotate, so a value planted before sign-in (session fixation) or seen
 // before the step-up is worth nothing after it.
 //
+// Create and Rotate record where the browser came from, so that people
+// and administrators can recognise a session in a list: the client's
+// address (internal/clientip in ctx, as text, IPv6 whole) and its
+// User-Agent (internal/useragent in ctx, cut to MaxUserAgentLen bytes of
+// valid UTF-8 without control characters); "" when ctx carries none. Both
+// are what the client sent at sign-in or at the last rotation, shown and
+// never used to decide anything.
+//
 // Every method takes the caller's store.Tx and writes nothing outside it.
 // A cookie that is malformed, unknown, of another tenant, expired or
-// revoked gives ErrNoSession, whichever it is. Refused input (a missing
-// tenant or user, bad amr or acr) holds *invalid.Error values naming the
-// field, and nothing is written.
+// revoked gives ErrNoSession, whichever it is. List and RevokeID, for
+// administrators, name sessions by ID, never by cookie; RevokeID gives an
+// error wrapping store.ErrNotFound for an ID that names no live session
+// of the user (unknown, another user's or tenant's, expired, revoked).
+// Refused input (a missing tenant or user, bad amr or acr) holds
+// *invalid.Error values naming the field, and nothing is written.
 //
 // Sessions does not look at the user: the caller checks that the user
 // still exists and may sign in, and calls RevokeUser when that changes.
@@ -93,6 +104,12 @@ type Session struct {
 	// IdleExpiresAt moves forward with use, never past AbsoluteExpiresAt.
 	IdleExpiresAt     time.Time
 	AbsoluteExpiresAt time.Time
+	// IP is the client's address at sign-in or the last rotation ("" when
+	// unknown): "192.0.2.7", "2001:db8::1".
+	IP string
+	// UserAgent is the browser's User-Agent at sign-in or the last
+	// rotation, at most MaxUserAgentLen bytes ("" when unknown).
+	UserAgent string
 }
 
 // Sessions creates, finds, rotates and revokes sessions. Create it with

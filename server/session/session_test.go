@@ -36,6 +36,13 @@ type env struct {
 // eachBackend runs fn on a fresh database of every dialect.
 func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
+	eachBackendWith(t, Options{}, fn)
+}
+
+// eachBackendWith runs fn on a fresh database of every dialect, with
+// Sessions configured by opts.
+func eachBackendWith(t *testing.T, opts Options, fn func(t *testing.T, e *env)) {
+	t.Helper()
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
 			st := b.Open(t)
@@ -48,7 +55,7 @@ func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fn(t, &env{st: st, ses: New(sec, clk, Options{}), clk: clk})
+			fn(t, &env{st: st, ses: New(sec, clk, opts), clk: clk})
 		})
 	}
 }
@@ -58,8 +65,15 @@ func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 // fn's error.
 func (e *env) do(t *testing.T, fn func(ctx context.Context, tx store.Tx) error) error {
 	t.Helper()
+	return e.doIn(t, context.Background(), fn)
+}
+
+// doIn is do with the transaction's context derived from ctx (which may
+// carry a client address and User-Agent).
+func (e *env) doIn(t *testing.T, ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	t.Helper()
 	var got error
-	if err := e.st.Tx(context.Background(), func(ctx context.Context, tx store.Tx) error {
+	if err := e.st.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
 		got = fn(ctx, tx)
 		return nil
 	}); err != nil {
@@ -143,5 +157,5 @@ func equalSessions(a, b Session) bool {
 		return []time.Time{s.AuthTime, s.CreatedAt, s.LastSeenAt, s.IdleExpiresAt, s.AbsoluteExpiresAt}
 	}
 	return a.ID == b.ID && a.TenantID == b.TenantID && a.UserID == b.UserID && slices.Equal(a.AMR, b.AMR) &&
-		a.ACR == b.ACR && slices.EqualFunc(times(a), times(b), time.Time.Equal)
+		a.ACR == b.ACR && slices.EqualFunc(times(a), times(b), time.Time.Equal) && a.IP == b.IP && a.UserAgent == b.UserAgent
 }
