@@ -68,6 +68,7 @@ var (
 	flowIDs   = regexp.MustCompile(`flw_[a-z2-7]+`)
 	hidden    = regexp.MustCompile(`name="(csrf|flow_secret)" value="[^"]*"`)
 	nonces    = regexp.MustCompile(`nonce-[A-Za-z0-9_-]+`)
+	nonceAttr = regexp.MustCompile(`nonce="[A-Za-z0-9_-]*"`)
 	requestID = regexp.MustCompile(`[A-Z0-9]{26}`)
 )
 
@@ -76,6 +77,7 @@ func sameShape(s, login string) string {
 	s = flowIDs.ReplaceAllString(s, "flw_FLOW")
 	s = hidden.ReplaceAllString(s, `name="$1" value="X"`)
 	s = nonces.ReplaceAllString(s, "nonce-X")
+	s = nonceAttr.ReplaceAllString(s, `nonce="X"`)
 	s = requestID.ReplaceAllString(s, "REQUEST")
 	return strings.ReplaceAll(s, login, "LOGIN")
 }

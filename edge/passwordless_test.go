@@ -62,7 +62,7 @@ func TestPasswordlessOverTLS(t *testing.T) {
 				}
 				// The first browser's page, reloading, finds the approval.
 				_, _, body = get(t, a, page)
-				if !strings.Contains(body, `value="approve"`) || strings.Contains(body, `http-equiv="refresh"`) {
+				if !strings.Contains(body, `value="approve"`) || strings.Contains(body, `http-equiv="refresh"`) || strings.Contains(body, "poll.js") {
 					t.Fatalf("approval page:\n%s", body)
 				}
 				loc := w.post(t, a, page, engine.ActionApprove)
@@ -153,7 +153,10 @@ func (w *siteWorld) toPoll(t *testing.T, c *http.Client, rp *rpClient) (string, 
 	page := w.srv.URL + h.Get("Location")
 	w.post(t, c, page, engine.ActionNext, "login", alice)
 	body := w.submit(t, c, page, engine.ActionEmailCode)
-	if !strings.Contains(body, `<meta http-equiv="refresh" content="3">`) || !strings.Contains(body, "emailed it a sign-in code and link") {
+	// Without JavaScript the page reloads itself; with it, poll.js reloads
+	// it once something happened.
+	if !strings.Contains(body, `<noscript><meta http-equiv="refresh" content="3"></noscript>`) || !strings.Contains(body, `src="/assets/poll.js"`) ||
+		!strings.Contains(body, "emailed it a sign-in code and link") {
 		t.Fatalf("poll page:\n%s", body)
 	}
 	return verifier, page

@@ -30,7 +30,7 @@ func (s *siteHandlers) localizerFor(lang string, r *http.Request) *locales.Local
 }
 
 func (s *siteHandlers) page(ctx context.Context, l *locales.Localizer, title string) pages.Page {
-	return pages.Page{L: l, Title: title, CSRF: CSRF(ctx)}
+	return pages.Page{L: l, Title: title, CSRF: CSRF(ctx), Nonce: Nonce(ctx)}
 }
 
 // render writes a templ component with a status.

@@ -152,10 +152,10 @@ func (s *siteHandlers) showFlow(w http.ResponseWriter, r *http.Request, res engi
 	if polls(res.Flow) {
 		p.Refresh = pollSeconds
 	}
-	s.render(w, r, http.StatusOK, pages.FlowPage(p, pages.FlowForm{Flow: res.Flow, Action: "/signin/" + res.Flow.ID, Secret: secret}))
+	s.render(w, r, http.StatusOK, pages.FlowPage(p, pages.FlowForm{Flow: res.Flow, Action: "/signin/" + res.Flow.ID, Secret: secret, Autofocus: true}))
 }
 
-// pollSeconds is how often a hosted page at the poll step reloads.
+// pollSeconds is how often a hosted page at the poll step looks again.
 const pollSeconds = 3
 
 // polls reports whether a flow's view asks to be fetched again.
@@ -178,6 +178,12 @@ func stepTitleID(k wire.StepKind) string {
 		return "password.title"
 	case wire.StepConsent:
 		return "consent.title"
+	case wire.StepRecover:
+		return "recover.title"
+	case engine.StepChallengeAnswer:
+		return "answer.title"
+	case engine.StepEnrollPassword:
+		return "new_password.title"
 	case wire.StepError:
 		return "error.title"
 	}

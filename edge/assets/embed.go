@@ -1,5 +1,5 @@
 // Package assets holds the hosted pages' static files (the stylesheet of
-// design tokens), embedded in the binary.
+// design tokens, the waiting page's poller), embedded in the binary.
 package assets
 
 import (
@@ -7,7 +7,7 @@ import (
 	"io/fs"
 )
 
-//go:embed *.css
+//go:embed *.css *.js
 var files embed.FS
 
 // FS returns the static files.

@@ -5,6 +5,9 @@
 package pages
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/lintel-id/lintel/server/engine/wire"
 )
 
@@ -28,9 +31,12 @@ type Page struct {
 	CSRF string
 	// Brand names the brand for the header; empty shows the app's name.
 	Brand string
-	// Refresh, when positive, reloads the page after that many seconds
-	// (a meta refresh: the poll step works without JavaScript).
+	// Refresh, when above zero, makes a waiting page look again every
+	// Refresh seconds: a <noscript> refresh without JavaScript, and with
+	// it a script that reloads only once the page stopped waiting.
 	Refresh int
+	// Nonce is the CSP nonce of the page's scripts.
+	Nonce string
 }
 
 // FlowForm is a flow step rendered as a form.
@@ -41,6 +47,11 @@ type FlowForm struct {
 	Action string
 	// Secret is the flow secret, carried as a hidden field.
 	Secret string
+	// Autofocus puts focus, when the page loads, on the first field with
+	// an error, else on the first field. The hosted page sets it; the
+	// widget's fragment does not, so that it never takes focus from the
+	// page it is embedded in (the widget moves focus itself).
+	Autofocus bool
 }
 
 // stepTitle maps a step to its heading's message ID.
@@ -83,6 +94,16 @@ func inputType(t wire.FieldType) string {
 	return "text"
 }
 
+// optionLabel is a select option's text: its label message, or its
+// value when the label is empty (a custom attribute's enum value, which
+// no catalog names).
+func optionLabel(p Page, o wire.Option) string {
+	if o.Label == "" {
+		return o.Value
+	}
+	return p.L.Text(o.Label)
+}
+
 // formActions are the actions a form submits (POST); the others are links.
 func formActions(v wire.Flow) []wire.Action {
 	var out []wire.Action
@@ -120,7 +141,72 @@ func fieldMessages(v wire.Flow, field string) []wire.Message {
 // formMessages returns the messages about the whole form.
 func formMessages(v wire.Flow) []wire.Message { return fieldMessages(v, "") }
 
-func messageID(field string) string { return "msg-" + field }
+// fieldMessageID is the element ID of a field's i-th message.
+func fieldMessageID(field string, i int) string {
+	if i == 0 {
+		return "msg-" + field
+	}
+	return "msg-" + field + "-" + strconv.Itoa(i)
+}
+
+// formMessageID is the element ID of the form's i-th message.
+func formMessageID(i int) string { return "msg-form-" + strconv.Itoa(i) }
+
+// invalid reports whether a field has an error.
+func invalid(v wire.Flow, field string) bool {
+	for _, m := range fieldMessages(v, field) {
+		if m.Level == wire.LevelError {
+			return true
+		}
+	}
+	return false
+}
+
+// inputFields are the fields a person types in or chooses: neither hidden
+// nor read-only lists.
+func inputFields(v wire.Flow) []wire.Field {
+	var out []wire.Field
+	for _, f := range v.Fields {
+		if f.Type != wire.FieldHidden && f.Type != wire.FieldList {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// focusField names the field that gets focus first: the first with an
+// error, else the first; "" when the step has none.
+func focusField(v wire.Flow) string {
+	fields := inputFields(v)
+	for _, f := range fields {
+		if invalid(v, f.Name) {
+			return f.Name
+		}
+	}
+	if len(fields) > 0 {
+		return fields[0].Name
+	}
+	return ""
+}
+
+// describedBy lists the IDs of the messages that describe a field, for
+// aria-describedby: its own, and on the first field the form's errors and
+// warnings (a wrong password is not said to be the password's fault, yet
+// must be heard where focus starts).
+func describedBy(v wire.Flow, field string) string {
+	var ids []string
+	if fields := inputFields(v); len(fields) > 0 && fields[0].Name == field {
+		for i, m := range formMessages(v) {
+			if m.Level != wire.LevelInfo {
+				ids = append(ids, formMessageID(i))
+			}
+		}
+	}
+	for i := range fieldMessages(v, field) {
+		ids = append(ids, fieldMessageID(field, i))
+	}
+	return strings.Join(ids, " ")
+}
 
 // messageRole is the ARIA role of a message: errors and warnings are
 // alerts; information is a status, read out without interrupting.

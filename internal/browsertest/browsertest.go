@@ -1,7 +1,8 @@
 // Package browsertest starts Debian's headless Chromium for end-to-end
-// tests through chromedp. `make test` installs Chromium (make deps); a
-// test that needs it fails without it rather than skipping, since a
-// browser test that quietly skips would hide a broken sign-in.
+// tests through chromedp, and checks pages in it with axe-core (Axe).
+// `make test` installs Chromium and axe-core (make deps); a test that
+// needs them fails without them rather than skipping, since a browser
+// test that quietly skips would hide a broken sign-in.
 package browsertest
 
 import (

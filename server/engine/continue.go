@@ -31,11 +31,20 @@ func (e *Engine) Continue(ctx context.Context, iss oidc.Issuer, id, secret, orig
 	switch {
 	case f.Step == wire.StepIdentify && req.Action == ActionNext:
 		err = e.identify(ctx, f, req)
-	case req.Action == ActionBack && (f.Step == wire.StepChallengePassword || f.Step == wire.StepChallengeEmail || (f.Step == wire.StepPoll && !f.pendingApproval())):
+	case req.Action == ActionBack && f.canGoBack():
 		// Starting over forgets every factor proven so far.
 		f.Step, f.Attempts = wire.StepIdentify, 0
 		f.State.Login, f.State.Messages, f.State.UserID, f.State.Proven, f.State.Email = "", nil, "", nil, nil
+		f.State.Journey, f.State.Question, f.State.AnswerID = "", "", ""
 		err = e.save(ctx, f)
+	case req.Action == ActionRecover && (f.Step == wire.StepIdentify || f.Step == wire.StepChallengePassword):
+		err = e.startRecovery(ctx, f)
+	case f.Step == wire.StepRecover && req.Action == ActionSend:
+		err = e.sendRecovery(ctx, f, req)
+	case f.Step == StepChallengeAnswer && req.Action == ActionVerify:
+		err = e.verifyAnswer(ctx, f, req)
+	case f.Step == StepEnrollPassword && req.Action == ActionSetPassword && f.State.Journey == journeyRecover:
+		res.SetSession, err = e.newPassword(ctx, f, req)
 	case f.Step == wire.StepChallengePassword && req.Action == ActionSignIn:
 		res.SetSession, err = e.password(ctx, f, req, sessionCookie)
 	case f.Step == wire.StepChallengePassword && req.Action == ActionEmailCode && f.offersEmail():
@@ -64,6 +73,19 @@ func (e *Engine) Continue(ctx context.Context, iss oidc.Issuer, id, secret, orig
 	}
 	res.Flow = e.view(f)
 	return res, nil
+}
+
+// canGoBack reports whether the flow may start over at identify: from
+// a factor or recovery step, never once a factor was proven in a
+// recovery, nor while a link confirmed elsewhere awaits approval.
+func (f *flow) canGoBack() bool {
+	switch f.Step {
+	case wire.StepChallengePassword, wire.StepChallengeEmail, wire.StepRecover, StepChallengeAnswer:
+		return true
+	case wire.StepPoll:
+		return !f.pendingApproval()
+	}
+	return false
 }
 
 // offersEmail reports whether the password step offers an emailed code

@@ -116,6 +116,18 @@ func (e *Engine) sendEmail(ctx context.Context, tx store.Tx, f *flow) (bool, err
 	if err != nil {
 		return false, err
 	}
+	ttl := emailTTL
+	if f.State.Journey == journeyRecover {
+		pol, err := e.Policies.Recovery(ctx, tx, f.TenantID)
+		if err != nil {
+			return false, err
+		}
+		if !pol.Enabled {
+			f.State.Messages = []wire.Message{{ID: MsgRecoveryUnavailable, Level: wire.LevelError}}
+			return false, nil
+		}
+		ttl = pol.TokenTTL
+	}
 	u, ok, err := e.recipient(ctx, tx, f)
 	if err != nil {
 		return false, err
@@ -125,7 +137,7 @@ func (e *Engine) sendEmail(ctx context.Context, tx store.Tx, f *flow) (bool, err
 	if f.State.Email != nil {
 		sends = f.State.Email.Sends + 1
 	}
-	expires := now.Add(emailTTL)
+	expires := now.Add(ttl)
 	if expires.After(f.ExpiresAt) {
 		expires = f.ExpiresAt
 	}
@@ -133,7 +145,11 @@ func (e *Engine) sendEmail(ctx context.Context, tx store.Tx, f *flow) (bool, err
 		CodeMAC: e.codeMAC(f.ID, code), LinkMAC: e.linkMAC(f.ID, token),
 		ExpiresAt: expires, Sends: sends, LastSent: now,
 	}
-	f.State.Messages = []wire.Message{{ID: MsgEmailSent, Level: wire.LevelInfo, Params: []wire.Param{{Name: "login", Value: f.State.Login}}}}
+	sent := MsgEmailSent
+	if f.State.Journey == journeyRecover {
+		sent = MsgEmailSentRecovery
+	}
+	f.State.Messages = []wire.Message{{ID: sent, Level: wire.LevelInfo, Params: []wire.Param{{Name: "login", Value: f.State.Login}}}}
 	if !ok {
 		return true, nil
 	}
@@ -143,20 +159,34 @@ func (e *Engine) sendEmail(ctx context.Context, tx store.Tx, f *flow) (bool, err
 	if a := clientip.From(ctx); a.IsValid() {
 		ip = a.String()
 	}
-	r, err := e.Templates.Passwordless(f.State.Locale, emailtemplates.PasswordlessView{
-		App: f.State.AppName, Code: code, Link: link, ExpiresMinutes: int(emailTTL / time.Minute),
-		RequestedAt: now.UTC().Format("2006-01-02 15:04 UTC"), IP: ip,
-	})
+	kind, r, err := e.renderChallenge(f, code, link, expires.Sub(now), now, ip)
 	if err != nil {
-		return false, fmt.Errorf("engine: render sign-in email: %w", err)
+		return false, fmt.Errorf("engine: render %s email: %w", kind, err)
 	}
 	if _, err := e.Mail.Enqueue(ctx, tx, mail.Message{
 		TenantID: f.TenantID, To: u.Email, From: from, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
-		Kind: "passwordless", UserID: u.ID,
+		Kind: kind, UserID: u.ID,
 	}); err != nil {
-		return false, fmt.Errorf("engine: queue sign-in email: %w", err)
+		return false, fmt.Errorf("engine: queue %s email: %w", kind, err)
 	}
-	return true, e.event(ctx, tx, f, "user.email.sent", events.Success, u.ID, map[string]any{"kind": "passwordless", "send": sends})
+	return true, e.event(ctx, tx, f, "user.email.sent", events.Success, u.ID, map[string]any{"kind": kind, "send": sends})
+}
+
+// renderChallenge renders the email of the flow's journey that carries a
+// code and a link: the sign-in email, or the recovery email.
+func (e *Engine) renderChallenge(f *flow, code, link string, ttl time.Duration, now time.Time, ip string) (string, emailtemplates.Rendered, error) {
+	minutes := int((ttl + time.Minute - 1) / time.Minute)
+	requested := now.UTC().Format("2006-01-02 15:04 UTC")
+	if f.State.Journey == journeyRecover {
+		r, err := e.Templates.Recovery(f.State.Locale, emailtemplates.RecoveryView{
+			App: f.State.AppName, Code: code, Link: link, ExpiresMinutes: minutes, RequestedAt: requested, IP: ip,
+		})
+		return "recovery", r, err
+	}
+	r, err := e.Templates.Passwordless(f.State.Locale, emailtemplates.PasswordlessView{
+		App: f.State.AppName, Code: code, Link: link, ExpiresMinutes: minutes, RequestedAt: requested, IP: ip,
+	})
+	return "passwordless", r, err
 }
 
 // recipient is the account an email challenge goes to: the person proven
@@ -175,6 +205,9 @@ func (e *Engine) recipient(ctx context.Context, tx store.Tx, f *flow) (directory
 	}
 	if err != nil {
 		return directory.User{}, false, err
+	}
+	if f.State.Journey == journeyRecover {
+		return u, recoverable(u.Status) && u.Email != "", nil
 	}
 	return u, u.Status.CanSignIn() && u.Email != "", nil
 }
@@ -279,6 +312,9 @@ func (e *Engine) emailProved(ctx context.Context, tx store.Tx, f *flow, sessionC
 	}
 	if f.State.UserID != "" && f.State.UserID != userID {
 		return nil, fmt.Errorf("engine: flow %s: email proved another account", f.ID)
+	}
+	if f.State.Journey == journeyRecover {
+		return nil, e.recoveryProved(ctx, tx, f, userID)
 	}
 	f.State.UserID = userID
 	return e.proved(ctx, tx, f, factorEmail, sessionCookie)

@@ -92,6 +92,16 @@ type state struct {
 	Proven []string `json:"proven,omitempty"`
 	// Email is the email challenge in progress, nil when none.
 	Email *emailChallenge `json:"email,omitempty"`
+	// Journey is what the flow does besides signing in: "" (nothing),
+	// journeyRecover.
+	Journey string `json:"journey,omitempty"`
+	// CanRecover says the tenant's recovery policy offered self-service
+	// recovery when the flow started.
+	CanRecover bool `json:"can_recover,omitempty"`
+	// Question and AnswerID are the security question a recovery asks and
+	// its credential.
+	Question string `json:"question,omitempty"`
+	AnswerID string `json:"answer_id,omitempty"`
 }
 
 // flow is one row of the flows table.

@@ -3,13 +3,11 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	emailtemplates "github.com/lintel-id/lintel/email-templates"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/events"
-	"github.com/lintel-id/lintel/server/mail"
 	"github.com/lintel-id/lintel/server/store"
 )
 
@@ -104,35 +102,15 @@ func (e *Engine) countFailure(ctx context.Context, tx store.Tx, f *flow, u direc
 	if err := e.event(ctx, tx, f, "user.locked", events.Success, u.ID, details); err != nil {
 		return err
 	}
-	if !pol.NotifyLockout || u.Email == "" {
+	if !pol.NotifyLockout {
 		return nil
-	}
-	from, err := e.Senders.From(ctx, tx, f.TenantID)
-	if errors.Is(err, mail.ErrNotConfigured) {
-		e.Logger.WarnContext(ctx, "engine: lockout notification not sent: the tenant cannot send mail", "tenant", f.TenantID)
-		return nil
-	}
-	if err != nil {
-		return err
 	}
 	v := emailtemplates.LockoutView{App: f.State.AppName, Attempts: pol.LockoutThreshold}
 	if !until.IsZero() {
 		v.Until = until.UTC().Format("2006-01-02 15:04 UTC")
 		v.Minutes = int(until.Sub(e.Clock.Now()).Round(time.Minute) / time.Minute)
 	}
-	locale := u.Locale
-	if locale == "" {
-		locale = f.State.Locale
-	}
-	r, err := e.Templates.Lockout(locale, v)
-	if err != nil {
-		return fmt.Errorf("engine: render lockout email: %w", err)
-	}
-	if _, err := e.Mail.Enqueue(ctx, tx, mail.Message{
-		TenantID: f.TenantID, To: u.Email, From: from, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
-		Kind: "lockout", UserID: u.ID,
-	}); err != nil {
-		return fmt.Errorf("engine: queue lockout email: %w", err)
-	}
-	return e.event(ctx, tx, f, "user.email.sent", events.Success, u.ID, map[string]any{"kind": "lockout"})
+	return e.notify(ctx, tx, f, u, "lockout", func(lang string) (emailtemplates.Rendered, error) {
+		return e.Templates.Lockout(lang, v)
+	})
 }

@@ -31,6 +31,11 @@ func (e *Engine) Start(ctx context.Context, b Begin) (Result, error) {
 		f.Step, f.Done = wire.StepIdentify, false
 		f.State = state{Issuer: b.Issuer, Request: b.Request, AppName: b.App.Name, Locale: b.Locale, Dir: b.Dir,
 			Login: b.Request.LoginHint, ThirdParty: b.App.ConsentRequired, Base: b.Base}
+		rec, err := e.Policies.Recovery(ctx, tx, f.TenantID)
+		if err != nil {
+			return err
+		}
+		f.State.CanRecover = rec.Enabled
 		s, login, err := e.reusable(ctx, tx, b)
 		switch {
 		case err == nil:

@@ -34,9 +34,11 @@ const (
 	MsgActionCancel     = "action.cancel"
 	// MsgEmailSent says an email is on its way (parameter login) if the
 	// login has an account: it never says whether it has.
-	MsgEmailSent        = "email.sent"
-	MsgEmailPoll        = "email.poll"
-	MsgEmailUnavailable = "error.email.unavailable"
+	MsgEmailSent = "email.sent"
+	// MsgEmailSentRecovery is MsgEmailSent for a recovery email.
+	MsgEmailSentRecovery = "email.sent_recovery"
+	MsgEmailPoll         = "email.poll"
+	MsgEmailUnavailable  = "error.email.unavailable"
 	// MsgLinkApprove asks this browser to approve a link opened in another
 	// (parameter time).
 	MsgLinkApprove   = "email.link.approve"
@@ -50,6 +52,26 @@ const (
 	MsgRateLimited       = "error.rate_limited"
 	MsgAccessDenied      = "error.access.denied"
 	MsgFactorUnavailable = "error.factor.unavailable"
+	// Recovery.
+	MsgActionRecover       = "action.recover"
+	MsgActionSendRecovery  = "action.send_recovery"
+	MsgActionSetPassword   = "action.set_password"
+	MsgRecoverIntro        = "recover.intro"
+	MsgRecoveryUnavailable = "error.recovery.unavailable"
+	MsgRecoveryNeedsFactor = "error.recovery.needs_factor"
+	// MsgAnswerLabel labels the answer to a security question (parameter
+	// question).
+	MsgAnswerLabel      = "field.answer.label"
+	MsgAnswerInvalid    = "error.answer.invalid"
+	MsgNewPasswordLabel = "field.new_password.label"
+	MsgNewPasswordIntro = "new_password.intro"
+	// Refusals of the password policy; too short, too long and reused
+	// carry a count.
+	MsgPasswordTooShort = "error.password.too_short"
+	MsgPasswordTooLong  = "error.password.too_long"
+	MsgPasswordCommon   = "error.password.common"
+	MsgPasswordReused   = "error.password.reused"
+	MsgPasswordRefused  = "error.password.refused"
 )
 
 // MessageIDs lists every message ID the engine may put in a view.
@@ -61,6 +83,9 @@ var MessageIDs = []string{
 	MsgActionApprove, MsgActionCancel, MsgEmailSent, MsgEmailPoll, MsgEmailUnavailable, MsgLinkApprove, MsgLinkCancelled,
 	MsgCodeInvalid, MsgCodeExpired, MsgCodeAttempts, MsgResendWait, MsgResendLimit, MsgRateLimited,
 	MsgAccessDenied, MsgFactorUnavailable,
+	MsgEmailSentRecovery, MsgActionRecover, MsgActionSendRecovery, MsgActionSetPassword, MsgRecoverIntro, MsgRecoveryUnavailable, MsgRecoveryNeedsFactor,
+	MsgAnswerLabel, MsgAnswerInvalid, MsgNewPasswordLabel, MsgNewPasswordIntro,
+	MsgPasswordTooShort, MsgPasswordTooLong, MsgPasswordCommon, MsgPasswordReused, MsgPasswordRefused,
 	scopeMessage(oidc.ScopeOpenID), scopeMessage(oidc.ScopeProfile), scopeMessage(oidc.ScopeEmail), scopeMessage(oidc.ScopeOfflineAccess),
 }
 
@@ -83,6 +108,11 @@ const (
 	// ActionApprove and ActionCancel answer a link confirmed elsewhere.
 	ActionApprove = "approve"
 	ActionCancel  = "cancel"
+	// ActionRecover starts recovery; ActionSend mails its code and link;
+	// ActionSetPassword sets the new password.
+	ActionRecover     = "recover"
+	ActionSend        = "send"
+	ActionSetPassword = "set-password"
 )
 
 // Field names.
@@ -93,6 +123,10 @@ const (
 	FieldScope = "scope"
 	// FieldCode is the emailed one-time code.
 	FieldCode = "code"
+	// FieldAnswer is the answer to a security question.
+	FieldAnswer = "answer"
+	// FieldNewPassword is a password being chosen.
+	FieldNewPassword = "new_password"
 )
 
 const maxLoginLen = 254
@@ -112,6 +146,36 @@ func (e *Engine) view(f *flow) wire.Flow {
 			Constraints: wire.Constraints{MaxLength: maxLoginLen, Autocomplete: "username"},
 		})
 		v.Actions = append(v.Actions, wire.Action{Name: ActionNext, Method: "POST", Href: href, Label: MsgActionNext, Primary: true})
+		if f.State.CanRecover {
+			v.Actions = append(v.Actions, wire.Action{Name: ActionRecover, Method: "POST", Href: href, Label: MsgActionRecover})
+		}
+	case wire.StepRecover:
+		v.Messages = append(v.Messages, wire.Message{ID: MsgRecoverIntro, Level: wire.LevelInfo})
+		v.Fields = append(v.Fields, wire.Field{
+			Name: FieldLogin, Type: "text", Label: MsgLoginLabel, Required: true, Value: f.State.Login,
+			Constraints: wire.Constraints{MaxLength: maxLoginLen, Autocomplete: "username"},
+		})
+		v.Actions = append(v.Actions,
+			wire.Action{Name: ActionSend, Method: "POST", Href: href, Label: MsgActionSendRecovery, Primary: true},
+			wire.Action{Name: ActionBack, Method: "POST", Href: href, Label: MsgActionBack},
+		)
+	case StepChallengeAnswer:
+		v.Fields = append(v.Fields, wire.Field{
+			Name: FieldAnswer, Type: wire.FieldText, Label: MsgAnswerLabel, LabelParams: []wire.Param{{Name: "question", Value: f.State.Question}},
+			Required: true, Secret: true, Constraints: wire.Constraints{MaxLength: 1024, Autocomplete: "off"},
+		})
+		v.Actions = append(v.Actions,
+			wire.Action{Name: ActionVerify, Method: "POST", Href: href, Label: MsgActionVerify, Primary: true},
+			wire.Action{Name: ActionBack, Method: "POST", Href: href, Label: MsgActionBack},
+		)
+	case StepEnrollPassword:
+		v.Context.UserHint = f.State.Login
+		v.Messages = append(v.Messages, wire.Message{ID: MsgNewPasswordIntro, Level: wire.LevelInfo})
+		v.Fields = append(v.Fields, wire.Field{
+			Name: FieldNewPassword, Type: wire.FieldPassword, Label: MsgNewPasswordLabel, Required: true, Secret: true,
+			Constraints: wire.Constraints{MaxLength: 1024, Autocomplete: "new-password"},
+		})
+		v.Actions = append(v.Actions, wire.Action{Name: ActionSetPassword, Method: "POST", Href: href, Label: MsgActionSetPassword, Primary: true})
 	case wire.StepChallengePassword:
 		v.Context.UserHint = f.State.Login
 		v.Fields = append(v.Fields, wire.Field{
@@ -121,6 +185,9 @@ func (e *Engine) view(f *flow) wire.Flow {
 		v.Actions = append(v.Actions, wire.Action{Name: ActionSignIn, Method: "POST", Href: href, Label: MsgActionSignIn, Primary: true})
 		if f.offersEmail() {
 			v.Actions = append(v.Actions, wire.Action{Name: ActionEmailCode, Method: "POST", Href: href, Label: MsgActionEmailCode})
+		}
+		if f.State.CanRecover && len(f.State.Proven) == 0 {
+			v.Actions = append(v.Actions, wire.Action{Name: ActionRecover, Method: "POST", Href: href, Label: MsgActionRecover})
 		}
 		v.Actions = append(v.Actions, wire.Action{Name: ActionBack, Method: "POST", Href: href, Label: MsgActionBack})
 	case wire.StepPoll:

@@ -233,6 +233,9 @@ const (
 	RevokedConsent      = "consent_revoked"
 	RevokedByAdmin      = "admin"
 	RevokedClientGone   = "client_deleted"
+	// RevokedRecovery: the person recovered their account, which ends
+	// every grant the old credentials may have handed out.
+	RevokedRecovery = "account_recovered"
 )
 
 // RevokeGrants revokes, in the caller's transaction, every live grant of

@@ -1,0 +1,47 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	emailtemplates "github.com/lintel-id/lintel/email-templates"
+	"github.com/lintel-id/lintel/server/directory"
+	"github.com/lintel-id/lintel/server/events"
+	"github.com/lintel-id/lintel/server/mail"
+	"github.com/lintel-id/lintel/server/store"
+)
+
+// notify queues a notice of kind ("lockout", "recovered", …) for u in tx,
+// rendered by render in u's language (else the flow's), and records that
+// it was sent. A person without an address gets nothing; a tenant that
+// cannot send mail gets a warning in the log and no mail, and the change
+// that caused the notice goes on: a notice never blocks it.
+func (e *Engine) notify(ctx context.Context, tx store.Tx, f *flow, u directory.User, kind string, render func(lang string) (emailtemplates.Rendered, error)) error {
+	if u.Email == "" {
+		return nil
+	}
+	from, err := e.Senders.From(ctx, tx, f.TenantID)
+	if errors.Is(err, mail.ErrNotConfigured) {
+		e.Logger.WarnContext(ctx, "engine: notice not sent: the tenant cannot send mail", "tenant", f.TenantID, "kind", kind)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	locale := u.Locale
+	if locale == "" {
+		locale = f.State.Locale
+	}
+	r, err := render(locale)
+	if err != nil {
+		return fmt.Errorf("engine: render %s email: %w", kind, err)
+	}
+	if _, err := e.Mail.Enqueue(ctx, tx, mail.Message{
+		TenantID: f.TenantID, To: u.Email, From: from, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
+		Kind: kind, UserID: u.ID,
+	}); err != nil {
+		return fmt.Errorf("engine: queue %s email: %w", kind, err)
+	}
+	return e.event(ctx, tx, f, "user.email.sent", events.Success, u.ID, map[string]any{"kind": kind})
+}
