@@ -36,6 +36,7 @@ import (
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/store/storetest"
 	"github.com/lintel-id/lintel/server/tenant"
+	"github.com/lintel-id/lintel/server/terms"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
@@ -128,7 +129,7 @@ func newSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock) *sit
 	}
 	w.outbox, w.sink, w.passwords, w.policies, w.dir, w.events = mail.New(w.st, clk, mail.Options{}), mailtest.Start(t), pw, pol, dir, ev
 	w.engine, err = engine.New(engine.Deps{Store: w.st, Secrets: sec, OIDC: prov, Directory: dir, Passwords: pw, Sessions: sessions, Events: ev,
-		Policies: pol, Mail: w.outbox, Senders: fixedSender("Acme <no-reply@acme.example>"), Templates: tpl,
+		Policies: pol, Terms: terms.New(clk, ev), Mail: w.outbox, Senders: fixedSender("Acme <no-reply@acme.example>"), Templates: tpl,
 		Limits: limiter{ratelimit.NewMemory(clk, ratelimit.MemoryOptions{})}, Clock: clk, Logger: log})
 	if err != nil {
 		t.Fatal(err)

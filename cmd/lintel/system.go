@@ -27,6 +27,7 @@ import (
 	"github.com/lintel-id/lintel/server/session"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
+	"github.com/lintel-id/lintel/server/terms"
 )
 
 // system is the identity server's parts, wired from the configuration;
@@ -61,6 +62,7 @@ type system struct {
 	mailRetention time.Duration
 	// policies holds sign-on and password policies and lockout state.
 	policies *policy.Service
+	terms    *terms.Service
 	// emails renders the built-in email templates.
 	emails *emailtemplates.Set
 	// limits counts sign-in attempts and sends per IP and per login; in
@@ -129,9 +131,10 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 		return nil, err
 	}
 	s.limits = ratelimit.NewMemory(s.clock, ratelimit.MemoryOptions{})
+	s.terms = terms.New(s.clock, s.events)
 	if s.engine, err = engine.New(engine.Deps{
 		Store: st, Secrets: s.secrets, OIDC: s.oidc, Directory: s.directory, Passwords: s.passwords,
-		Sessions: s.sessions, Events: s.events, Policies: s.policies,
+		Sessions: s.sessions, Events: s.events, Policies: s.policies, Terms: s.terms,
 		Mail: s.mail, Senders: s.mailSettings, Templates: s.emails, Limits: engineLimits{s.limits},
 		Clock: s.clock, Logger: s.log,
 	}); err != nil {

@@ -35,8 +35,16 @@ func (e *Engine) Continue(ctx context.Context, iss oidc.Issuer, id, secret, orig
 		// Starting over forgets every factor proven so far.
 		f.Step, f.Attempts = wire.StepIdentify, 0
 		f.State.Login, f.State.Messages, f.State.UserID, f.State.Proven, f.State.Email = "", nil, "", nil, nil
-		f.State.Journey, f.State.Question, f.State.AnswerID = "", "", ""
+		f.State.Journey, f.State.Question, f.State.AnswerID, f.State.Ask, f.State.Pending = "", "", "", nil, nil
 		err = e.save(ctx, f)
+	case req.Action == ActionRegister && f.Step == wire.StepIdentify && f.State.CanRegister:
+		err = e.startRegistration(ctx, f)
+	case f.Step == StepRegister && req.Action == ActionCreate:
+		res.SetSession, err = e.register(ctx, f, req, sessionCookie)
+	case f.Step == StepTerms && (req.Action == ActionAccept || req.Action == ActionDeny):
+		err = e.acceptTerms(ctx, f, req, req.Action == ActionAccept)
+	case f.Step == wire.StepProfile && (req.Action == ActionSave || req.Action == ActionSkip):
+		err = e.saveProfile(ctx, f, req, req.Action == ActionSkip)
 	case req.Action == ActionRecover && (f.Step == wire.StepIdentify || f.Step == wire.StepChallengePassword):
 		err = e.startRecovery(ctx, f)
 	case f.Step == wire.StepRecover && req.Action == ActionSend:
@@ -80,7 +88,7 @@ func (e *Engine) Continue(ctx context.Context, iss oidc.Issuer, id, secret, orig
 // recovery, nor while a link confirmed elsewhere awaits approval.
 func (f *flow) canGoBack() bool {
 	switch f.Step {
-	case wire.StepChallengePassword, wire.StepChallengeEmail, wire.StepRecover, StepChallengeAnswer:
+	case wire.StepChallengePassword, wire.StepChallengeEmail, wire.StepRecover, StepChallengeAnswer, StepRegister:
 		return true
 	case wire.StepPoll:
 		return !f.pendingApproval()

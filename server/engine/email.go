@@ -57,6 +57,9 @@ type emailChallenge struct {
 	Attempts int       `json:"attempts,omitempty"`
 	Sends    int       `json:"sends"`
 	LastSent time.Time `json:"last_sent"`
+	// Registrant is set when the email went to the address of a pending
+	// registration, which has no account yet.
+	Registrant bool `json:"registrant,omitempty"`
 	// ConfirmedAt is when the link was confirmed in another browser: the
 	// flow waits for this browser to approve. Zero otherwise.
 	ConfirmedAt time.Time `json:"confirmed_at,omitzero"`
@@ -146,14 +149,17 @@ func (e *Engine) sendEmail(ctx context.Context, tx store.Tx, f *flow) (bool, err
 		ExpiresAt: expires, Sends: sends, LastSent: now,
 	}
 	sent := MsgEmailSent
-	if f.State.Journey == journeyRecover {
+	switch f.State.Journey {
+	case journeyRecover:
 		sent = MsgEmailSentRecovery
+	case journeyRegister:
+		sent = MsgEmailSentRegister
 	}
 	f.State.Messages = []wire.Message{{ID: sent, Level: wire.LevelInfo, Params: []wire.Param{{Name: "login", Value: f.State.Login}}}}
 	if !ok {
 		return true, nil
 	}
-	f.State.Email.UserID = u.ID
+	f.State.Email.UserID, f.State.Email.Registrant = u.ID, f.State.Journey == journeyRegister
 	link := f.State.Base + LinkPath + url.PathEscape(f.ID+"."+token)
 	ip := ""
 	if a := clientip.From(ctx); a.IsValid() {
@@ -177,6 +183,12 @@ func (e *Engine) sendEmail(ctx context.Context, tx store.Tx, f *flow) (bool, err
 func (e *Engine) renderChallenge(f *flow, code, link string, ttl time.Duration, now time.Time, ip string) (string, emailtemplates.Rendered, error) {
 	minutes := int((ttl + time.Minute - 1) / time.Minute)
 	requested := now.UTC().Format("2006-01-02 15:04 UTC")
+	if f.State.Journey == journeyRegister {
+		r, err := e.Templates.VerifyEmail(f.State.Locale, emailtemplates.VerifyEmailView{
+			App: f.State.AppName, Code: code, Link: link, ExpiresMinutes: minutes,
+		})
+		return "verify-email", r, err
+	}
 	if f.State.Journey == journeyRecover {
 		r, err := e.Templates.Recovery(f.State.Locale, emailtemplates.RecoveryView{
 			App: f.State.AppName, Code: code, Link: link, ExpiresMinutes: minutes, RequestedAt: requested, IP: ip,
@@ -195,6 +207,18 @@ func (e *Engine) renderChallenge(f *flow, code, link string, ttl time.Duration, 
 func (e *Engine) recipient(ctx context.Context, tx store.Tx, f *flow) (directory.User, bool, error) {
 	var u directory.User
 	var err error
+	if f.State.Journey == journeyRegister {
+		// A registration's address gets mail unless an account has it
+		// already; the answer is the same either way.
+		if f.State.Pending == nil {
+			return directory.User{}, false, nil
+		}
+		_, err := e.Directory.UserByLogin(ctx, tx, f.TenantID, f.State.Pending.Email)
+		if errors.Is(err, store.ErrNotFound) {
+			return directory.User{Email: f.State.Pending.Email}, true, nil
+		}
+		return directory.User{}, false, err
+	}
 	if f.State.UserID != "" {
 		u, err = e.Directory.User(ctx, tx, f.TenantID, f.State.UserID)
 	} else {
@@ -303,6 +327,14 @@ func (e *Engine) verifyCode(ctx context.Context, tx store.Tx, f *flow, req wire.
 
 // emailProved ends the email challenge: its account proved the factor.
 func (e *Engine) emailProved(ctx context.Context, tx store.Tx, f *flow, sessionCookie string) (*SessionCookie, error) {
+	if f.State.Journey == journeyRegister {
+		registrant := f.State.Email.Registrant
+		f.State.Email = nil
+		if !registrant {
+			return nil, fmt.Errorf("engine: flow %s: registration email without a registrant", f.ID)
+		}
+		return e.createRegistered(ctx, tx, f, true, factorEmail, sessionCookie)
+	}
 	userID := f.State.Email.UserID
 	f.State.Email = nil
 	if userID == "" {

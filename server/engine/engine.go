@@ -26,6 +26,7 @@ import (
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/session"
 	"github.com/lintel-id/lintel/server/store"
+	"github.com/lintel-id/lintel/server/terms"
 )
 
 // Sentinel errors callers branch on. The edge answers each with a branded,
@@ -91,6 +92,9 @@ type Deps struct {
 	// Policies decide sign-on (authenticators, factors, re-authentication)
 	// and hold password lockout state.
 	Policies *policy.Service
+	// Terms holds the terms and privacy documents people accept at
+	// registration and again when a new version is published.
+	Terms *terms.Service
 	// Mail, Senders and Templates send the sign-in and lockout emails.
 	Mail      Mailer
 	Senders   Senders
@@ -109,7 +113,7 @@ type Engine struct{ Deps }
 
 // New returns an engine.
 func New(d Deps) (*Engine, error) {
-	if d.Store == nil || d.Secrets == nil || d.OIDC == nil || d.Directory == nil || d.Passwords == nil || d.Sessions == nil || d.Events == nil || d.Policies == nil || d.Mail == nil || d.Senders == nil || d.Templates == nil || d.Limits == nil || d.Clock == nil || d.Logger == nil {
+	if d.Store == nil || d.Secrets == nil || d.OIDC == nil || d.Directory == nil || d.Passwords == nil || d.Sessions == nil || d.Events == nil || d.Policies == nil || d.Terms == nil || d.Mail == nil || d.Senders == nil || d.Templates == nil || d.Limits == nil || d.Clock == nil || d.Logger == nil {
 		return nil, errors.New("engine: every dependency is required")
 	}
 	if d.FlowTTL <= 0 {

@@ -25,6 +25,7 @@ import (
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/store/storetest"
 	"github.com/lintel-id/lintel/server/tenant"
+	"github.com/lintel-id/lintel/server/terms"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
@@ -117,7 +118,7 @@ func newEnv(t *testing.T, open storetest.Opener) *env {
 	outbox := mail.New(st, clk, mail.Options{})
 	limits := &countingLimiter{}
 	e, err := New(Deps{Store: st, Secrets: sec, OIDC: prov, Directory: dir, Passwords: pw, Sessions: session.New(sec, clk, session.Options{}), Events: ev,
-		Policies: pol, Mail: outbox, Senders: fixedSender(sender), Templates: tpl, Limits: limits, Clock: clk, Logger: log})
+		Policies: pol, Terms: terms.New(clk, ev), Mail: outbox, Senders: fixedSender(sender), Templates: tpl, Limits: limits, Clock: clk, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

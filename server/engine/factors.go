@@ -106,7 +106,7 @@ func (e *Engine) proved(ctx context.Context, tx store.Tx, f *flow, factor, sessi
 	if err := e.Policies.ClearFailures(ctx, tx, f.TenantID, u.ID); err != nil {
 		return nil, err
 	}
-	if err := e.authenticated(ctx, tx, f, grantOf(s)); err != nil {
+	if err := e.afterSignIn(ctx, tx, f, u, u.SignInCount, grantOf(s)); err != nil {
 		return nil, err
 	}
 	if err := e.event(ctx, tx, f, "user.signin", events.Success, u.ID, map[string]any{"factors": f.State.Proven, "rule": d.Rule}); err != nil {

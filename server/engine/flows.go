@@ -93,8 +93,18 @@ type state struct {
 	// Email is the email challenge in progress, nil when none.
 	Email *emailChallenge `json:"email,omitempty"`
 	// Journey is what the flow does besides signing in: "" (nothing),
-	// journeyRecover.
+	// journeyRecover, journeyRegister.
 	Journey string `json:"journey,omitempty"`
+	// CanRegister says the app's enrollment policy offered registration
+	// when the flow started.
+	CanRegister bool `json:"can_register,omitempty"`
+	// Ask are the fields of the register, terms or profile step.
+	Ask []asked `json:"ask,omitempty"`
+	// Pending is a registration waiting for its address to be proven.
+	Pending *pendingRegistration `json:"pending,omitempty"`
+	// SignIns counts the person's sign-ins before this one, for the
+	// profile step that may follow the terms step.
+	SignIns int `json:"sign_ins,omitempty"`
 	// CanRecover says the tenant's recovery policy offered self-service
 	// recovery when the flow started.
 	CanRecover bool `json:"can_recover,omitempty"`

@@ -36,12 +36,26 @@ func (e *Engine) Start(ctx context.Context, b Begin) (Result, error) {
 			return err
 		}
 		f.State.CanRecover = rec.Enabled
+		enr, err := e.Policies.Enrollment(ctx, tx, f.TenantID, f.ClientID)
+		if err != nil {
+			return err
+		}
+		f.State.CanRegister = enr.Registration
 		s, login, err := e.reusable(ctx, tx, b)
 		switch {
 		case err == nil:
 			f.State.Login = login
-			if err := e.authenticated(ctx, tx, f, grantOf(s)); err != nil {
+			u, err := e.Directory.User(ctx, tx, f.TenantID, s.UserID)
+			if err != nil {
 				return err
+			}
+			if err := e.afterSignIn(ctx, tx, f, u, u.SignInCount, grantOf(s)); err != nil {
+				return err
+			}
+			if f.Step != wire.StepDone && b.Request.HasPrompt(promptNone) {
+				// Terms or attributes to collect need the person.
+				f.Step, f.Done, f.State.Ask, f.State.Grant = wire.StepDone, true, nil, nil
+				f.State.Redirect = oidc.ErrorRedirect(b.Issuer, b.Request, oidc.ErrInteractionRequired.WithDescription("the user must review terms or complete their profile"))
 			}
 			return e.insert(ctx, tx, f)
 		case !errors.Is(err, session.ErrNoSession):

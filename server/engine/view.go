@@ -72,7 +72,34 @@ const (
 	MsgPasswordCommon   = "error.password.common"
 	MsgPasswordReused   = "error.password.reused"
 	MsgPasswordRefused  = "error.password.refused"
+	// Registration, terms and progressive profiling.
+	MsgActionRegister = "action.register"
+	MsgActionCreate   = "action.create_account"
+	MsgRegisterIntro  = "register.intro"
+	MsgEmailLabel     = "field.email.label"
+	MsgEmailInvalid   = "error.email.invalid"
+	MsgFieldInvalid   = "error.field.invalid"
+	// MsgAcceptTermsLabel labels a terms checkbox (parameters title,
+	// version and url).
+	MsgAcceptTermsLabel  = "field.accept_terms.label"
+	MsgTermsRequired     = "error.terms.required"
+	MsgRegisterExists    = "error.register.exists"
+	MsgEmailSentRegister = "email.sent_register"
+	MsgTermsIntro        = "terms.intro"
+	MsgActionAcceptTerms = "action.accept_terms"
+	MsgActionDecline     = "action.decline"
+	// MsgTermsDeclined has the parameter app.
+	MsgTermsDeclined = "error.terms.declined"
+	// MsgProfileIntro has the parameter app.
+	MsgProfileIntro = "profile.intro"
+	MsgActionSave   = "action.save"
+	MsgActionSkip   = "action.skip"
+	MsgValueTaken   = "error.value.taken"
 )
+
+// baseLabels are the labels of the base attributes a registration or
+// profile step asks for ("field.<name>.label").
+var baseLabels = []string{"field.given_name.label", "field.family_name.label", "field.name.label", "field.phone.label", "field.locale.label"}
 
 // MessageIDs lists every message ID the engine may put in a view.
 var MessageIDs = []string{
@@ -86,6 +113,10 @@ var MessageIDs = []string{
 	MsgEmailSentRecovery, MsgActionRecover, MsgActionSendRecovery, MsgActionSetPassword, MsgRecoverIntro, MsgRecoveryUnavailable, MsgRecoveryNeedsFactor,
 	MsgAnswerLabel, MsgAnswerInvalid, MsgNewPasswordLabel, MsgNewPasswordIntro,
 	MsgPasswordTooShort, MsgPasswordTooLong, MsgPasswordCommon, MsgPasswordReused, MsgPasswordRefused,
+	MsgActionRegister, MsgActionCreate, MsgRegisterIntro, MsgEmailLabel, MsgEmailInvalid, MsgFieldInvalid, MsgAcceptTermsLabel,
+	MsgTermsRequired, MsgRegisterExists, MsgEmailSentRegister, MsgTermsIntro, MsgActionAcceptTerms, MsgActionDecline, MsgTermsDeclined,
+	MsgProfileIntro, MsgActionSave, MsgActionSkip, MsgValueTaken,
+	baseLabels[0], baseLabels[1], baseLabels[2], baseLabels[3], baseLabels[4],
 	scopeMessage(oidc.ScopeOpenID), scopeMessage(oidc.ScopeProfile), scopeMessage(oidc.ScopeEmail), scopeMessage(oidc.ScopeOfflineAccess),
 }
 
@@ -113,6 +144,12 @@ const (
 	ActionRecover     = "recover"
 	ActionSend        = "send"
 	ActionSetPassword = "set-password"
+	// ActionRegister opens the registration form; ActionCreate submits it.
+	ActionRegister = "register"
+	ActionCreate   = "create-account"
+	// ActionSave and ActionSkip answer the profile step.
+	ActionSave = "save"
+	ActionSkip = "skip"
 )
 
 // Field names.
@@ -127,6 +164,8 @@ const (
 	FieldAnswer = "answer"
 	// FieldNewPassword is a password being chosen.
 	FieldNewPassword = "new_password"
+	// FieldEmail is a new account's email address.
+	FieldEmail = "email"
 )
 
 const maxLoginLen = 254
@@ -148,6 +187,32 @@ func (e *Engine) view(f *flow) wire.Flow {
 		v.Actions = append(v.Actions, wire.Action{Name: ActionNext, Method: "POST", Href: href, Label: MsgActionNext, Primary: true})
 		if f.State.CanRecover {
 			v.Actions = append(v.Actions, wire.Action{Name: ActionRecover, Method: "POST", Href: href, Label: MsgActionRecover})
+		}
+		if f.State.CanRegister {
+			v.Actions = append(v.Actions, wire.Action{Name: ActionRegister, Method: "POST", Href: href, Label: MsgActionRegister})
+		}
+	case StepRegister:
+		v.Messages = append(v.Messages, wire.Message{ID: MsgRegisterIntro, Level: wire.LevelInfo, Params: []wire.Param{{Name: "app", Value: f.State.AppName}}})
+		v.Fields = askedFields(f)
+		v.Actions = append(v.Actions,
+			wire.Action{Name: ActionCreate, Method: "POST", Href: href, Label: MsgActionCreate, Primary: true},
+			wire.Action{Name: ActionBack, Method: "POST", Href: href, Label: MsgActionBack},
+		)
+	case StepTerms:
+		v.Context.UserHint = f.State.Login
+		v.Messages = append(v.Messages, wire.Message{ID: MsgTermsIntro, Level: wire.LevelInfo, Params: []wire.Param{{Name: "app", Value: f.State.AppName}}})
+		v.Fields = askedFields(f)
+		v.Actions = append(v.Actions,
+			wire.Action{Name: ActionAccept, Method: "POST", Href: href, Label: MsgActionAcceptTerms, Primary: true},
+			wire.Action{Name: ActionDeny, Method: "POST", Href: href, Label: MsgActionDecline},
+		)
+	case wire.StepProfile:
+		v.Context.UserHint = f.State.Login
+		v.Messages = append(v.Messages, wire.Message{ID: MsgProfileIntro, Level: wire.LevelInfo, Params: []wire.Param{{Name: "app", Value: f.State.AppName}}})
+		v.Fields = askedFields(f)
+		v.Actions = append(v.Actions, wire.Action{Name: ActionSave, Method: "POST", Href: href, Label: MsgActionSave, Primary: true})
+		if f.optional() {
+			v.Actions = append(v.Actions, wire.Action{Name: ActionSkip, Method: "POST", Href: href, Label: MsgActionSkip})
 		}
 	case wire.StepRecover:
 		v.Messages = append(v.Messages, wire.Message{ID: MsgRecoverIntro, Level: wire.LevelInfo})
@@ -231,4 +296,13 @@ func (e *Engine) view(f *flow) wire.Flow {
 		v.Redirect = f.State.Redirect
 	}
 	return v
+}
+
+// askedFields are the wire fields of the step's asked fields.
+func askedFields(f *flow) []wire.Field {
+	out := make([]wire.Field, 0, len(f.State.Ask))
+	for _, a := range f.State.Ask {
+		out = append(out, a.Field)
+	}
+	return out
 }
