@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/lintel-id/lintel/edge/assets"
+	"github.com/lintel-id/lintel/server/engine"
 )
 
 // mountSites adds everything a tenant's site serves. The site mux sits
@@ -28,6 +29,9 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 	pagesMux.HandleFunc("POST /signin/{flow}", s.signinPost)
 	pagesMux.HandleFunc("GET /signin/email/{token}", s.linkPage)
 	pagesMux.HandleFunc("POST /signin/email/{token}", s.linkPost)
+	pagesMux.HandleFunc("GET "+engine.ActivatedPath, s.activatedPage)
+	pagesMux.HandleFunc("GET "+activatePath+"{token}", s.activatePage)
+	pagesMux.HandleFunc("POST "+activatePath+"{token}", s.activatePost)
 	pagesMux.HandleFunc("GET /oauth2/{server}/v1/logout", s.logoutPage)
 	pagesMux.HandleFunc("POST /oauth2/{server}/v1/logout", s.logout)
 	if cfg.Demo != nil {
@@ -38,7 +42,7 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 		pagesMux.HandleFunc("GET /demo/callback", d.callback)
 		pagesMux.HandleFunc("POST /demo/logout", d.logout)
 	}
-	for _, p := range []string{"/oauth2/{server}/v1/authorize", "/signin/{flow}", "/signin/email/{token}", "/oauth2/{server}/v1/logout", "/demo", "/demo/"} {
+	for _, p := range []string{"/oauth2/{server}/v1/authorize", "/signin/{flow}", "/signin/email/{token}", activatePath + "{token}", "/oauth2/{server}/v1/logout", "/demo", "/demo/"} {
 		site.Handle(p, page)
 	}
 

@@ -146,13 +146,23 @@ func (s *siteHandlers) showFlow(w http.ResponseWriter, r *http.Request, res engi
 	// The password form's POST ends in a redirect to the client, which the
 	// page's CSP form-action must allow.
 	if u, err := url.Parse(res.RedirectURI); err == nil && u.Scheme != "" {
-		allowFormTarget(r.Context(), u.Scheme+"://"+u.Host)
+		allowFormTarget(r.Context(), formSource(u))
 	}
 	p := s.page(r.Context(), l, stepTitleID(res.Flow.Step))
 	if polls(res.Flow) {
 		p.Refresh = pollSeconds
 	}
 	s.render(w, r, http.StatusOK, pages.FlowPage(p, pages.FlowForm{Flow: res.Flow, Action: "/signin/" + res.Flow.ID, Secret: secret, Autofocus: true}))
+}
+
+// formSource is the CSP source that lets a form (and the redirect after
+// it) reach u: its origin, or its scheme for a native app's custom scheme
+// ("com.example.app:").
+func formSource(u *url.URL) string {
+	if u.Host == "" {
+		return u.Scheme + ":"
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // pollSeconds is how often a hosted page at the poll step looks again.
@@ -184,6 +194,12 @@ func stepTitleID(k wire.StepKind) string {
 		return "answer.title"
 	case engine.StepEnrollPassword:
 		return "new_password.title"
+	case engine.StepRegister:
+		return "register.title"
+	case engine.StepTerms:
+		return "terms.title"
+	case wire.StepProfile:
+		return "profile.title"
 	case wire.StepError:
 		return "error.title"
 	}

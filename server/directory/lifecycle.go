@@ -149,6 +149,36 @@ func (d *Directory) CreateActivation(ctx context.Context, tx store.Tx, tenantID,
 	return token, nil
 }
 
+// ActivationUser returns the user an activation token of tenantID
+// would activate, without using it, for the page that asks the person to
+// confirm (mail scanners fetch links; only Activate uses one). An
+// unknown, used or expired token, one of another tenant, or a user no
+// longer staged or provisioned wraps store.ErrNotFound with an
+// *invalid.Error naming "token".
+func (d *Directory) ActivationUser(ctx context.Context, tx store.Tx, tenantID, token string) (User, error) {
+	bad := fmt.Errorf("%w: %w", store.ErrNotFound, invalid.Field("token", "is unknown, used or expired"))
+	if len(token) > 100 {
+		return User{}, bad
+	}
+	var userID string
+	err := tx.QueryRow(ctx, `SELECT user_id FROM user_activations WHERE token_mac = ? AND tenant_id = ? AND used_at IS NULL AND expires_at > ?`,
+		d.sec.MAC(macActivation, []byte(token)), tenantID, d.now()).Scan(&userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return User{}, bad
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("directory: activation: %w", err)
+	}
+	u, err := d.User(ctx, tx, tenantID, userID)
+	if err != nil {
+		return User{}, err
+	}
+	if u.Status != StatusStaged && u.Status != StatusProvisioned {
+		return User{}, bad
+	}
+	return u, nil
+}
+
 // Activate uses an activation token of tenantID: the user moves from
 // STAGED or PROVISIONED to ACTIVE (recorded as "user.lifecycle.active" by
 // the user). An unknown, used or expired token, or one of another tenant,

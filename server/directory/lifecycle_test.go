@@ -145,6 +145,35 @@ func TestActivation(t *testing.T) {
 				t.Fatalf("second use: %v, want ErrNotFound", err)
 			}
 		})
+		t.Run("showing a token does not use it", func(t *testing.T) {
+			u := e.user(t, tenantA, UserInput{Login: "peek", Status: StatusProvisioned})
+			tok := token(t, u.ID, time.Hour)
+			for range 2 {
+				got := get(t, e, func(ctx context.Context, tx store.Tx) (User, error) {
+					return e.dir.ActivationUser(ctx, tx, tenantA, tok)
+				})
+				if got.ID != u.ID {
+					t.Fatalf("ActivationUser = %s, want %s", got.ID, u.ID)
+				}
+			}
+			err := e.do(t, func(ctx context.Context, tx store.Tx) error {
+				_, err := e.dir.ActivationUser(ctx, tx, tenantB, tok)
+				return err
+			})
+			if !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("another tenant's token: %v", err)
+			}
+			if _, err := activate(tenantA, tok); err != nil {
+				t.Fatal(err)
+			}
+			err = e.do(t, func(ctx context.Context, tx store.Tx) error {
+				_, err := e.dir.ActivationUser(ctx, tx, tenantA, tok)
+				return err
+			})
+			if !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("a used token: %v", err)
+			}
+		})
 		t.Run("activates a provisioned user", func(t *testing.T) {
 			u := e.user(t, tenantA, UserInput{Login: "prov", Status: StatusProvisioned})
 			if got, err := activate(tenantA, token(t, u.ID, time.Hour)); err != nil || got.Status != StatusActive {

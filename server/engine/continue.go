@@ -27,7 +27,7 @@ func (e *Engine) Continue(ctx context.Context, iss oidc.Issuer, id, secret, orig
 	if f.Done {
 		return Result{}, ErrFlowDone
 	}
-	res := Result{RedirectURI: f.State.Request.RedirectURI}
+	res := Result{RedirectURI: f.target()}
 	switch {
 	case f.Step == wire.StepIdentify && req.Action == ActionNext:
 		err = e.identify(ctx, f, req)
@@ -51,8 +51,10 @@ func (e *Engine) Continue(ctx context.Context, iss oidc.Issuer, id, secret, orig
 		err = e.sendRecovery(ctx, f, req)
 	case f.Step == StepChallengeAnswer && req.Action == ActionVerify:
 		err = e.verifyAnswer(ctx, f, req)
-	case f.Step == StepEnrollPassword && req.Action == ActionSetPassword && f.State.Journey == journeyRecover:
+	case f.Step == StepEnrollPassword && req.Action == ActionSetPassword && (f.State.Journey == journeyRecover || f.State.Journey == journeyActivate):
 		res.SetSession, err = e.newPassword(ctx, f, req)
+	case f.Step == StepEnrollPassword && req.Action == ActionSkip && f.State.Journey == journeyActivate:
+		err = e.skipPassword(ctx, f)
 	case f.Step == wire.StepChallengePassword && req.Action == ActionSignIn:
 		res.SetSession, err = e.password(ctx, f, req, sessionCookie)
 	case f.Step == wire.StepChallengePassword && req.Action == ActionEmailCode && f.offersEmail():
@@ -278,6 +280,10 @@ func (e *Engine) event(ctx context.Context, tx store.Tx, f *flow, typ string, ou
 		Type: typ, TenantID: f.TenantID, Outcome: outcome, RequestID: requestid.From(ctx),
 		Actor: events.Ref{Type: "flow", ID: f.ID}, Target: events.Ref{Type: "app", ID: f.ClientID},
 		Details: details,
+	}
+	if f.ClientID == "" {
+		// An activation without an app to return to.
+		ev.Target = events.Ref{Type: "tenant", ID: f.TenantID}
 	}
 	if userID != "" {
 		ev.Actor = events.Ref{Type: "user", ID: userID}

@@ -466,7 +466,7 @@ func (e *Engine) ConfirmLink(ctx context.Context, tenantID, token, secret, sessi
 		if err != nil {
 			return err
 		}
-		out.Result = Result{SetSession: cookie, RedirectURI: f.State.Request.RedirectURI}
+		out.Result = Result{SetSession: cookie, RedirectURI: f.target()}
 		if err := e.update(ctx, tx, f); err != nil {
 			return err
 		}

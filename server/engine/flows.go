@@ -105,6 +105,12 @@ type state struct {
 	// SignIns counts the person's sign-ins before this one, for the
 	// profile step that may follow the terms step.
 	SignIns int `json:"sign_ins,omitempty"`
+	// Return is where an activation ends: the app's initiate_login_uri
+	// with iss and login_hint, or the page saying the account is ready.
+	Return string `json:"return,omitempty"`
+	// CanSkip says an activation may end without a password (the sign-on
+	// policy allows email sign-in).
+	CanSkip bool `json:"can_skip,omitempty"`
 	// CanRecover says the tenant's recovery policy offered self-service
 	// recovery when the flow started.
 	CanRecover bool `json:"can_recover,omitempty"`

@@ -221,6 +221,12 @@ func (e *Engine) newPassword(ctx context.Context, f *flow, req wire.ContinueRequ
 		if err := e.reread(ctx, tx, f); err != nil {
 			return err
 		}
+		if f.State.Journey == journeyActivate {
+			if err := e.activationPassword(ctx, tx, f, hash); err != nil {
+				return err
+			}
+			return e.update(ctx, tx, f)
+		}
 		var err error
 		cookie, err = e.recovered(ctx, tx, f, hash)
 		if err != nil {

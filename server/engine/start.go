@@ -124,7 +124,7 @@ func (e *Engine) Current(ctx context.Context, iss oidc.Issuer, id, secret, origi
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Flow: e.view(f), RedirectURI: f.State.Request.RedirectURI}, nil
+	return Result{Flow: e.view(f), RedirectURI: f.target()}, nil
 }
 
 // grantOf is what a session tells the provider about a sign-in.

@@ -95,6 +95,10 @@ const (
 	MsgActionSave   = "action.save"
 	MsgActionSkip   = "action.skip"
 	MsgValueTaken   = "error.value.taken"
+	// Activation.
+	MsgActivatedIntro     = "activate.password_intro"
+	MsgActivatedIntroSkip = "activate.password_optional"
+	MsgActionSkipPassword = "action.skip_password"
 )
 
 // baseLabels are the labels of the base attributes a registration or
@@ -115,7 +119,7 @@ var MessageIDs = []string{
 	MsgPasswordTooShort, MsgPasswordTooLong, MsgPasswordCommon, MsgPasswordReused, MsgPasswordRefused,
 	MsgActionRegister, MsgActionCreate, MsgRegisterIntro, MsgEmailLabel, MsgEmailInvalid, MsgFieldInvalid, MsgAcceptTermsLabel,
 	MsgTermsRequired, MsgRegisterExists, MsgEmailSentRegister, MsgTermsIntro, MsgActionAcceptTerms, MsgActionDecline, MsgTermsDeclined,
-	MsgProfileIntro, MsgActionSave, MsgActionSkip, MsgValueTaken,
+	MsgProfileIntro, MsgActionSave, MsgActionSkip, MsgValueTaken, MsgActivatedIntro, MsgActivatedIntroSkip, MsgActionSkipPassword,
 	baseLabels[0], baseLabels[1], baseLabels[2], baseLabels[3], baseLabels[4],
 	scopeMessage(oidc.ScopeOpenID), scopeMessage(oidc.ScopeProfile), scopeMessage(oidc.ScopeEmail), scopeMessage(oidc.ScopeOfflineAccess),
 }
@@ -235,12 +239,22 @@ func (e *Engine) view(f *flow) wire.Flow {
 		)
 	case StepEnrollPassword:
 		v.Context.UserHint = f.State.Login
-		v.Messages = append(v.Messages, wire.Message{ID: MsgNewPasswordIntro, Level: wire.LevelInfo})
+		intro := MsgNewPasswordIntro
+		if f.State.Journey == journeyActivate {
+			intro = MsgActivatedIntro
+			if f.State.CanSkip {
+				intro = MsgActivatedIntroSkip
+			}
+		}
+		v.Messages = append(v.Messages, wire.Message{ID: intro, Level: wire.LevelInfo})
 		v.Fields = append(v.Fields, wire.Field{
 			Name: FieldNewPassword, Type: wire.FieldPassword, Label: MsgNewPasswordLabel, Required: true, Secret: true,
 			Constraints: wire.Constraints{MaxLength: 1024, Autocomplete: "new-password"},
 		})
 		v.Actions = append(v.Actions, wire.Action{Name: ActionSetPassword, Method: "POST", Href: href, Label: MsgActionSetPassword, Primary: true})
+		if f.State.Journey == journeyActivate && f.State.CanSkip {
+			v.Actions = append(v.Actions, wire.Action{Name: ActionSkip, Method: "POST", Href: href, Label: MsgActionSkipPassword})
+		}
 	case wire.StepChallengePassword:
 		v.Context.UserHint = f.State.Login
 		v.Fields = append(v.Fields, wire.Field{
