@@ -24,6 +24,7 @@ func TestHostedPagesAccessibility(t *testing.T) {
 	w := newSiteWorld(t, storetest.SQLite(), clock.System())
 	partner := w.partner(t)
 	browser := browsertest.Start(t, browsertest.Options{JavaScript: true, IgnoreCertificateErrors: true})
+	recovery := newA11yRecovery(t, w)
 	for _, lang := range []struct{ tag, dir string }{{"en", "ltr"}, {"ar", "rtl"}} {
 		t.Run(lang.tag, func(t *testing.T) {
 			// a signs in; b opens the emailed link, as a second browser.
@@ -105,6 +106,8 @@ func TestHostedPagesAccessibility(t *testing.T) {
 			u.RawQuery = "ui_locales=" + lang.tag
 			do(b, chromedp.Navigate(u.String()), chromedp.WaitVisible(chromedp.CSS(".lt-message-error")))
 			check(b, "error-spent-link", a11yWant{pageError: true})
+
+			recovery.walk(t, browser, lang.tag, check, do, next)
 		})
 	}
 }

@@ -195,7 +195,7 @@ func (s *siteHandlers) writeFlow(w http.ResponseWriter, r *http.Request, status 
 	if r.Header.Get("Accept") == "text/html" {
 		site, _ := SiteFrom(r.Context())
 		l := s.localizerFor(res.Flow.Context.Locale, r)
-		p := pages.Page{L: l, Title: stepTitleID(res.Flow.Step)}
+		p := pages.Page{L: l, Title: pages.StepTitle(res.Flow.Step)}
 		s.render(w, r, status, pages.FlowFragment(p, pages.FlowForm{Flow: res.Flow, Action: site.Base + "/api/v1/flows/" + res.Flow.ID, Secret: secret}))
 		return
 	}

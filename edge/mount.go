@@ -30,6 +30,8 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 	pagesMux.HandleFunc("GET /signin/email/{token}", s.linkPage)
 	pagesMux.HandleFunc("POST /signin/email/{token}", s.linkPost)
 	pagesMux.HandleFunc("GET "+engine.ActivatedPath, s.activatedPage)
+	pagesMux.HandleFunc("GET "+accountEmailPath, s.accountEmail)
+	pagesMux.HandleFunc("GET "+engine.ChangedPath, s.emailChangedPage)
 	pagesMux.HandleFunc("GET "+activatePath+"{token}", s.activatePage)
 	pagesMux.HandleFunc("POST "+activatePath+"{token}", s.activatePost)
 	pagesMux.HandleFunc("GET /oauth2/{server}/v1/logout", s.logoutPage)
@@ -42,7 +44,7 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 		pagesMux.HandleFunc("GET /demo/callback", d.callback)
 		pagesMux.HandleFunc("POST /demo/logout", d.logout)
 	}
-	for _, p := range []string{"/oauth2/{server}/v1/authorize", "/signin/{flow}", "/signin/email/{token}", activatePath + "{token}", "/oauth2/{server}/v1/logout", "/demo", "/demo/"} {
+	for _, p := range []string{"/oauth2/{server}/v1/authorize", "/signin/{flow}", "/signin/email/{token}", activatePath + "{token}", accountEmailPath, engine.ChangedPath, "/oauth2/{server}/v1/logout", "/demo", "/demo/"} {
 		site.Handle(p, page)
 	}
 

@@ -211,12 +211,16 @@ func (w *siteWorld) lastMail(t *testing.T) (string, string) {
 	return c[1] + c[2], l
 }
 
+// sessionCookieName matches the name session.CookieName gives the SSO
+// session cookie, and no other cookie of Lintel's.
+var sessionCookieName = regexp.MustCompile(`^(__Host-)?lintel-[0-9a-f]{12}$`)
+
 // sessionCookieIn returns the SSO session cookie a browser holds for u.
 func sessionCookieIn(t *testing.T, c *http.Client, u string) string {
 	t.Helper()
 	pu, _ := url.Parse(u)
 	for _, k := range c.Jar.Cookies(pu) {
-		if strings.HasPrefix(k.Name, "__Host-lintel-session") || strings.HasPrefix(k.Name, "lintel-session") {
+		if sessionCookieName.MatchString(k.Name) {
 			return k.Value
 		}
 	}

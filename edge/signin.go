@@ -148,7 +148,7 @@ func (s *siteHandlers) showFlow(w http.ResponseWriter, r *http.Request, res engi
 	if u, err := url.Parse(res.RedirectURI); err == nil && u.Scheme != "" {
 		allowFormTarget(r.Context(), formSource(u))
 	}
-	p := s.page(r.Context(), l, stepTitleID(res.Flow.Step))
+	p := s.page(r.Context(), l, pages.StepTitle(res.Flow.Step))
 	if polls(res.Flow) {
 		p.Refresh = pollSeconds
 	}
@@ -176,34 +176,6 @@ func polls(v wire.Flow) bool {
 		}
 	}
 	return false
-}
-
-func stepTitleID(k wire.StepKind) string {
-	switch k {
-	case wire.StepPoll:
-		return "poll.title"
-	case wire.StepChallengeEmail:
-		return "code.title"
-	case wire.StepChallengePassword:
-		return "password.title"
-	case wire.StepConsent:
-		return "consent.title"
-	case wire.StepRecover:
-		return "recover.title"
-	case engine.StepChallengeAnswer:
-		return "answer.title"
-	case engine.StepEnrollPassword:
-		return "new_password.title"
-	case engine.StepRegister:
-		return "register.title"
-	case engine.StepTerms:
-		return "terms.title"
-	case wire.StepProfile:
-		return "profile.title"
-	case wire.StepError:
-		return "error.title"
-	}
-	return "identify.title"
 }
 
 // flowError maps engine errors to branded pages.

@@ -54,8 +54,12 @@ type FlowForm struct {
 	Autofocus bool
 }
 
-// stepTitle maps a step to its heading's message ID.
-func stepTitle(k wire.StepKind) string {
+// stepEnrollPassword is the step that asks for a new password.
+var stepEnrollPassword = wire.EnrollStep("password")
+
+// StepTitle maps a step to the message ID of its heading, which is also
+// the page's title.
+func StepTitle(k wire.StepKind) string {
 	switch k {
 	case wire.StepIdentify:
 		return "identify.title"
@@ -67,6 +71,20 @@ func stepTitle(k wire.StepKind) string {
 		return "poll.title"
 	case wire.StepChallengeEmail:
 		return "code.title"
+	case wire.StepRecover:
+		return "recover.title"
+	case wire.StepChallengeSecurityAnswer:
+		return "answer.title"
+	case stepEnrollPassword:
+		return "new_password.title"
+	case wire.StepRegister:
+		return "register.title"
+	case wire.StepTerms:
+		return "terms.title"
+	case wire.StepProfile:
+		return "profile.title"
+	case wire.StepChangeEmail:
+		return "change_email.title"
 	case wire.StepDone:
 		return "done.title"
 	case wire.StepError:

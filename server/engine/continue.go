@@ -39,6 +39,8 @@ func (e *Engine) Continue(ctx context.Context, iss oidc.Issuer, id, secret, orig
 		err = e.save(ctx, f)
 	case req.Action == ActionRegister && f.Step == wire.StepIdentify && f.State.CanRegister:
 		err = e.startRegistration(ctx, f)
+	case f.Step == StepChangeEmail && req.Action == ActionSend:
+		err = e.sendEmailChange(ctx, f, req)
 	case f.Step == StepRegister && req.Action == ActionCreate:
 		res.SetSession, err = e.register(ctx, f, req, sessionCookie)
 	case f.Step == StepTerms && (req.Action == ActionAccept || req.Action == ActionDeny):
@@ -46,7 +48,7 @@ func (e *Engine) Continue(ctx context.Context, iss oidc.Issuer, id, secret, orig
 	case f.Step == wire.StepProfile && (req.Action == ActionSave || req.Action == ActionSkip):
 		err = e.saveProfile(ctx, f, req, req.Action == ActionSkip)
 	case req.Action == ActionRecover && (f.Step == wire.StepIdentify || f.Step == wire.StepChallengePassword):
-		err = e.startRecovery(ctx, f)
+		err = e.startRecovery(ctx, f, req)
 	case f.Step == wire.StepRecover && req.Action == ActionSend:
 		err = e.sendRecovery(ctx, f, req)
 	case f.Step == StepChallengeAnswer && req.Action == ActionVerify:
@@ -89,6 +91,9 @@ func (e *Engine) Continue(ctx context.Context, iss oidc.Issuer, id, secret, orig
 // a factor or recovery step, never once a factor was proven in a
 // recovery, nor while a link confirmed elsewhere awaits approval.
 func (f *flow) canGoBack() bool {
+	if f.State.Journey == journeyChangeEmail {
+		return false // there is no sign-in to start over
+	}
 	switch f.Step {
 	case wire.StepChallengePassword, wire.StepChallengeEmail, wire.StepRecover, StepChallengeAnswer, StepRegister:
 		return true

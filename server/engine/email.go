@@ -57,8 +57,8 @@ type emailChallenge struct {
 	Attempts int       `json:"attempts,omitempty"`
 	Sends    int       `json:"sends"`
 	LastSent time.Time `json:"last_sent"`
-	// Registrant is set when the email went to the address of a pending
-	// registration, which has no account yet.
+	// Registrant is set when the email went to a pending address: a
+	// registration's (no account yet) or an email change's new one.
 	Registrant bool `json:"registrant,omitempty"`
 	// ConfirmedAt is when the link was confirmed in another browser: the
 	// flow waits for this browser to approve. Zero otherwise.
@@ -154,12 +154,14 @@ func (e *Engine) sendEmail(ctx context.Context, tx store.Tx, f *flow) (bool, err
 		sent = MsgEmailSentRecovery
 	case journeyRegister:
 		sent = MsgEmailSentRegister
+	case journeyChangeEmail:
+		sent = MsgEmailSentChange
 	}
 	f.State.Messages = []wire.Message{{ID: sent, Level: wire.LevelInfo, Params: []wire.Param{{Name: "login", Value: f.State.Login}}}}
 	if !ok {
 		return true, nil
 	}
-	f.State.Email.UserID, f.State.Email.Registrant = u.ID, f.State.Journey == journeyRegister
+	f.State.Email.UserID, f.State.Email.Registrant = u.ID, f.State.Journey == journeyRegister || f.State.Journey == journeyChangeEmail
 	link := f.State.Base + LinkPath + url.PathEscape(f.ID+"."+token)
 	ip := ""
 	if a := clientip.From(ctx); a.IsValid() {
@@ -183,6 +185,10 @@ func (e *Engine) sendEmail(ctx context.Context, tx store.Tx, f *flow) (bool, err
 func (e *Engine) renderChallenge(f *flow, code, link string, ttl time.Duration, now time.Time, ip string) (string, emailtemplates.Rendered, error) {
 	minutes := int((ttl + time.Minute - 1) / time.Minute)
 	requested := now.UTC().Format("2006-01-02 15:04 UTC")
+	if f.State.Journey == journeyChangeEmail {
+		r, err := e.Templates.EmailChange(f.State.Locale, emailtemplates.EmailChangeView{Code: code, Link: link, ExpiresMinutes: minutes})
+		return "email-change", r, err
+	}
 	if f.State.Journey == journeyRegister {
 		r, err := e.Templates.VerifyEmail(f.State.Locale, emailtemplates.VerifyEmailView{
 			App: f.State.AppName, Code: code, Link: link, ExpiresMinutes: minutes,
@@ -207,9 +213,10 @@ func (e *Engine) renderChallenge(f *flow, code, link string, ttl time.Duration, 
 func (e *Engine) recipient(ctx context.Context, tx store.Tx, f *flow) (directory.User, bool, error) {
 	var u directory.User
 	var err error
-	if f.State.Journey == journeyRegister {
-		// A registration's address gets mail unless an account has it
-		// already; the answer is the same either way.
+	if f.State.Journey == journeyRegister || f.State.Journey == journeyChangeEmail {
+		// A registration's or an email change's new address gets mail
+		// unless an account signs in with it already; the answer is the
+		// same either way.
 		if f.State.Pending == nil {
 			return directory.User{}, false, nil
 		}
@@ -327,11 +334,14 @@ func (e *Engine) verifyCode(ctx context.Context, tx store.Tx, f *flow, req wire.
 
 // emailProved ends the email challenge: its account proved the factor.
 func (e *Engine) emailProved(ctx context.Context, tx store.Tx, f *flow, sessionCookie string) (*SessionCookie, error) {
-	if f.State.Journey == journeyRegister {
+	if f.State.Journey == journeyRegister || f.State.Journey == journeyChangeEmail {
 		registrant := f.State.Email.Registrant
 		f.State.Email = nil
 		if !registrant {
-			return nil, fmt.Errorf("engine: flow %s: registration email without a registrant", f.ID)
+			return nil, fmt.Errorf("engine: flow %s: email to a pending address that got none", f.ID)
+		}
+		if f.State.Journey == journeyChangeEmail {
+			return nil, e.emailChanged(ctx, tx, f)
 		}
 		return e.createRegistered(ctx, tx, f, true, factorEmail, sessionCookie)
 	}

@@ -10,6 +10,7 @@ import (
 
 	emailtemplates "github.com/lintel-id/lintel/email-templates"
 	"github.com/lintel-id/lintel/internal/clientip"
+	"github.com/lintel-id/lintel/internal/invalid"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/engine/wire"
 	"github.com/lintel-id/lintel/server/events"
@@ -31,12 +32,13 @@ const (
 const factorAnswer = "security_answer"
 
 // Recovery steps.
-var (
+const (
 	// StepChallengeAnswer asks for the answer to a security question.
-	StepChallengeAnswer = wire.StepKind("challenge-security-answer")
-	// StepEnrollPassword asks for a new password.
-	StepEnrollPassword = wire.EnrollStep("password")
+	StepChallengeAnswer = wire.StepChallengeSecurityAnswer
 )
+
+// StepEnrollPassword asks for a new password.
+var StepEnrollPassword = wire.EnrollStep("password")
 
 // recoverable reports whether an account in status s may recover by
 // email: active, locked out (recovery unlocks) or with an expired password.
@@ -45,8 +47,11 @@ func recoverable(s directory.Status) bool {
 }
 
 // startRecovery moves the flow from identify or the password step to the
-// recover step, keeping the login typed so far.
-func (e *Engine) startRecovery(ctx context.Context, f *flow) error {
+// recover step, keeping the login typed so far (at identify, the one the
+// form carries).
+func (e *Engine) startRecovery(ctx context.Context, f *flow, req wire.ContinueRequest) error {
+	typed, _ := req.Value(FieldLogin)
+	typed = strings.TrimSpace(typed)
 	return e.Store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
 		if err := e.reread(ctx, tx, f); err != nil {
 			return err
@@ -55,6 +60,9 @@ func (e *Engine) startRecovery(ctx context.Context, f *flow) error {
 			return ErrUnknownAction
 		}
 		f.Step, f.Attempts, f.State.Messages, f.State.UserID, f.State.Email = wire.StepRecover, 0, nil, "", nil
+		if typed != "" && len(typed) <= maxLoginLen {
+			f.State.Login = typed
+		}
 		return e.update(ctx, tx, f)
 	})
 }
@@ -158,7 +166,11 @@ func (e *Engine) verifyAnswer(ctx context.Context, f *flow, req wire.ContinueReq
 	ok := false
 	if hash == "" {
 		e.Passwords.VerifyDummy(ctx, answer) // removed meanwhile: fails, at the same cost
-	} else if ok, err = e.Passwords.VerifyAnswer(ctx, hash, answer); err != nil {
+	} else if ok, err = e.Passwords.VerifyAnswer(ctx, hash, answer); invalid.Is(err) {
+		// An answer that could never have been enrolled (too short once
+		// normalised) is simply wrong.
+		ok, err = false, nil
+	} else if err != nil {
 		return fmt.Errorf("engine: verify security answer: %w", err)
 	}
 	return e.Store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {

@@ -24,14 +24,14 @@ import (
 const journeyRegister = "register"
 
 // Registration steps.
-var (
+const (
 	// StepRegister asks for the new account's email address, the
 	// attributes the enrollment policy asks at registration, a password
 	// when the sign-on policy allows one, and the terms to accept.
-	StepRegister = wire.StepKind("register")
+	StepRegister = wire.StepRegister
 	// StepTerms asks a signed-in person to accept the current version of
 	// terms they have not accepted yet.
-	StepTerms = wire.StepKind("terms")
+	StepTerms = wire.StepTerms
 )
 
 // termsField prefixes the checkbox of each terms document.

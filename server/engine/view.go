@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"slices"
+
 	"github.com/lintel-id/lintel/server/engine/wire"
 	"github.com/lintel-id/lintel/server/oidc"
 )
@@ -99,6 +101,13 @@ const (
 	MsgActivatedIntro     = "activate.password_intro"
 	MsgActivatedIntroSkip = "activate.password_optional"
 	MsgActionSkipPassword = "action.skip_password"
+	// Email change.
+	MsgChangeEmailIntro = "change_email.intro"
+	MsgNewEmailLabel    = "field.new_email.label"
+	MsgActionSendCode   = "action.send_code"
+	MsgEmailSentChange  = "email.sent_change"
+	MsgEmailSame        = "error.email.same"
+	MsgEmailTaken       = "error.email.taken"
 )
 
 // baseLabels are the labels of the base attributes a registration or
@@ -120,6 +129,7 @@ var MessageIDs = []string{
 	MsgActionRegister, MsgActionCreate, MsgRegisterIntro, MsgEmailLabel, MsgEmailInvalid, MsgFieldInvalid, MsgAcceptTermsLabel,
 	MsgTermsRequired, MsgRegisterExists, MsgEmailSentRegister, MsgTermsIntro, MsgActionAcceptTerms, MsgActionDecline, MsgTermsDeclined,
 	MsgProfileIntro, MsgActionSave, MsgActionSkip, MsgValueTaken, MsgActivatedIntro, MsgActivatedIntroSkip, MsgActionSkipPassword,
+	MsgChangeEmailIntro, MsgNewEmailLabel, MsgActionSendCode, MsgEmailSentChange, MsgEmailSame, MsgEmailTaken,
 	baseLabels[0], baseLabels[1], baseLabels[2], baseLabels[3], baseLabels[4],
 	scopeMessage(oidc.ScopeOpenID), scopeMessage(oidc.ScopeProfile), scopeMessage(oidc.ScopeEmail), scopeMessage(oidc.ScopeOfflineAccess),
 }
@@ -195,6 +205,12 @@ func (e *Engine) view(f *flow) wire.Flow {
 		if f.State.CanRegister {
 			v.Actions = append(v.Actions, wire.Action{Name: ActionRegister, Method: "POST", Href: href, Label: MsgActionRegister})
 		}
+	case StepChangeEmail:
+		v.Context.UserHint = f.State.Login
+		v.Messages = append(v.Messages, wire.Message{ID: MsgChangeEmailIntro, Level: wire.LevelInfo})
+		v.Fields = append(v.Fields, wire.Field{Name: FieldEmail, Type: wire.FieldEmail, Label: MsgNewEmailLabel, Required: true,
+			Constraints: wire.Constraints{MaxLength: maxLoginLen, Autocomplete: "email", InputMode: "email"}})
+		v.Actions = append(v.Actions, wire.Action{Name: ActionSend, Method: "POST", Href: href, Label: MsgActionSendCode, Primary: true})
 	case StepRegister:
 		v.Messages = append(v.Messages, wire.Message{ID: MsgRegisterIntro, Level: wire.LevelInfo, Params: []wire.Param{{Name: "app", Value: f.State.AppName}}})
 		v.Fields = askedFields(f)
@@ -308,6 +324,11 @@ func (e *Engine) view(f *flow) wire.Flow {
 		)
 	case wire.StepDone:
 		v.Redirect = f.State.Redirect
+	}
+	if !f.canGoBack() {
+		// A step shared with a journey that cannot start over (an email
+		// change) offers no way back.
+		v.Actions = slices.DeleteFunc(v.Actions, func(a wire.Action) bool { return a.Name == ActionBack })
 	}
 	return v
 }

@@ -21,9 +21,17 @@ const (
 	StepRedirectIdP         StepKind = "redirect-idp"
 	StepConsent             StepKind = "consent"
 	StepRecover             StepKind = "recover"
-	StepPoll                StepKind = "poll"
-	StepDone                StepKind = "done"
-	StepError               StepKind = "error"
+	// StepChallengeSecurityAnswer asks for the answer to a security
+	// question (a recovery factor).
+	StepChallengeSecurityAnswer StepKind = "challenge-security-answer"
+	// StepRegister is the registration form; StepTerms asks to accept
+	// terms; StepChangeEmail asks a signed-in person for a new address.
+	StepRegister    StepKind = "register"
+	StepTerms       StepKind = "terms"
+	StepChangeEmail StepKind = "change-email"
+	StepPoll        StepKind = "poll"
+	StepDone        StepKind = "done"
+	StepError       StepKind = "error"
 )
 
 const enrollPrefix = "enroll-"
