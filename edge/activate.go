@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"github.com/lintel-id/lintel/edge/pages"
+	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/engine"
 	"github.com/lintel-id/lintel/server/engine/wire"
 	"github.com/lintel-id/lintel/server/oidc"
@@ -16,7 +17,7 @@ import (
 
 // activatePath is where activation links point: activatePath + token,
 // optionally with ?app= naming the app to return to.
-const activatePath = "/activate/"
+const activatePath = directory.ActivationPath
 
 // activationApp is the app an activation link names: nil for none, or
 // for one the tenant does not have (the activation then ends on Lintel's

@@ -52,6 +52,11 @@ Operational endpoints: /healthz (liveness), /readyz (the database answers),
 }
 
 func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
+	if c.DefaultTenant == "" && demo {
+		// The demo tenant is served on the public host, and its mail
+		// links there.
+		c.DefaultTenant = demoSlug
+	}
 	sys, err := e.openSystem(ctx, c)
 	if err != nil {
 		return err
@@ -72,16 +77,14 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 		return fmt.Errorf("public_url: %w", err)
 	}
 	defaultTenant := c.DefaultTenant
-	if defaultTenant == "" && demo {
-		defaultTenant = demoSlug
-	}
 	oauth, err := sys.managementOAuth(ctx, public)
 	if err != nil {
 		return err
 	}
 	api, err := mgmt.New(mgmt.Deps{Store: st, Tenants: sys.tenants, Directory: sys.directory, Events: sys.events, Tokens: sys.tokens,
 		Consents: sys.oidc, Keys: sys.oidc, Grants: sys.oidc, OAuth: oauth, AuthServers: sys.authz, Preview: sys.previewer(public, defaultTenant),
-		Mail: sys.mailSettings, Policies: sys.policies, Sessions: sys.sessions, Clock: clk, Logger: log, Version: versionString()})
+		Mail: sys.mailSettings, Policies: sys.policies, Sessions: sys.sessions, Clock: clk, Logger: log, Version: versionString(),
+		Terms: sys.terms, Outbox: sys.mail, Senders: sys.mailSettings, Templates: sys.emails})
 	if err != nil {
 		return err
 	}

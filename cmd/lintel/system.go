@@ -100,7 +100,10 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 	if u, err := url.Parse(c.PublicURL); err == nil {
 		publicHost = u.Hostname()
 	}
-	s.tenants = tenant.New(s.secrets, s.clock, tenant.Options{PublicHost: publicHost, MaxDepth: c.TenantMaxDepth()})
+	// The public URL and the default tenant also place the links of
+	// tenants' mail (tenant.Service.SiteBase).
+	s.tenants = tenant.New(s.secrets, s.clock, tenant.Options{PublicHost: publicHost, PublicURL: c.PublicURL,
+		DefaultTenant: c.DefaultTenant, MaxDepth: c.TenantMaxDepth()})
 	s.events = events.New(st, s.secrets, s.clock)
 	s.tokens = mgmt.NewTokens(s.secrets, s.clock)
 	s.directory = directory.New(s.clock, s.events, s.secrets)

@@ -113,6 +113,11 @@ func (d *Directory) Transition(ctx context.Context, tx store.Tx, tenantID, userI
 	return u, nil
 }
 
+// ActivationPath is where activation links point on a tenant's site,
+// followed by the path-escaped token: the management API builds the links
+// it mails, the hosted pages serve them.
+const ActivationPath = "/activate/"
+
 // ActivationPrefix begins every activation token.
 const ActivationPrefix = "lact_"
 

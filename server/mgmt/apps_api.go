@@ -40,6 +40,7 @@ type AppView struct {
 	IDTokenAlg              string    `json:"id_token_signed_response_alg,omitempty"`
 	ConsentRequired         bool      `json:"consent_required"`
 	ManagementScopes        []string  `json:"management_scopes"`
+	InitiateLoginURI        string    `json:"initiate_login_uri,omitempty" doc:"Where the app starts a sign-in of its own (OpenID Connect's initiate_login_uri): people who activate an account for this app are sent there"`
 	Tags                    []string  `json:"tags"`
 	CreatedAt               time.Time `json:"created_at"`
 	UpdatedAt               time.Time `json:"updated_at"`
@@ -51,7 +52,7 @@ func appView(a tenant.App) AppView {
 		RedirectURIs: nonNil(a.RedirectURIs), PostLogoutRedirectURIs: nonNil(a.PostLogoutRedirectURIs),
 		GrantTypes: nonNil(a.GrantTypes), TokenEndpointAuthMethod: a.TokenEndpointAuthMethod, Tags: nonNil(a.Tags),
 		JWKSURI: a.JWKSURI, IDTokenAlg: a.IDTokenAlg, ConsentRequired: a.ConsentRequired,
-		ManagementScopes: nonNil(a.ManagementScopes), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+		ManagementScopes: nonNil(a.ManagementScopes), InitiateLoginURI: a.InitiateLoginURI, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
 	if a.JWKS != "" {
 		v.JWKS = json.RawMessage(a.JWKS)
@@ -128,6 +129,7 @@ type appInputBody struct {
 	IDTokenAlg              string         `json:"id_token_signed_response_alg,omitempty" enum:"RS256,ES256,EdDSA"`
 	ConsentRequired         bool           `json:"consent_required,omitempty" doc:"A third-party app: users consent to its scopes"`
 	ManagementScopes        []string       `json:"management_scopes,omitempty" maxItems:"50" doc:"Management API scopes a private_key_jwt service app may request from the system tenant's default authorization server"`
+	InitiateLoginURI        string         `json:"initiate_login_uri,omitempty" maxLength:"2000" doc:"Where the app starts a sign-in of its own (OpenID Connect's initiate_login_uri): after activating an account for this app, people are sent there with iss and login_hint (never a credential) and the app begins a normal PKCE flow. https (http on loopback), or a reverse-DNS custom scheme for native apps; none for service apps"`
 	Tags                    []string       `json:"tags,omitempty" maxItems:"20"`
 }
 
@@ -142,6 +144,7 @@ type appPatchBody struct {
 	IDTokenAlg              *string         `json:"id_token_signed_response_alg,omitempty" enum:"RS256,ES256,EdDSA"`
 	ConsentRequired         *bool           `json:"consent_required,omitempty"`
 	ManagementScopes        *[]string       `json:"management_scopes,omitempty" maxItems:"50"`
+	InitiateLoginURI        *string         `json:"initiate_login_uri,omitempty" maxLength:"2000" doc:"As on creation; an empty string removes it"`
 	Tags                    *[]string       `json:"tags,omitempty" maxItems:"20"`
 }
 
@@ -179,7 +182,7 @@ func (a *API) registerApps() {
 					Name: b.Name, Type: tenant.AppType(b.Type), RedirectURIs: b.RedirectURIs, PostLogoutRedirectURIs: b.PostLogoutRedirectURIs,
 					GrantTypes: b.GrantTypes, TokenEndpointAuthMethod: b.TokenEndpointAuthMethod, Tags: b.Tags,
 					JWKS: jwks, JWKSURI: b.JWKSURI, IDTokenAlg: b.IDTokenAlg, ConsentRequired: b.ConsentRequired,
-					ManagementScopes: b.ManagementScopes,
+					ManagementScopes: b.ManagementScopes, InitiateLoginURI: b.InitiateLoginURI,
 				})
 				ev.Target = events.Ref{Type: "app", ID: app.ID}
 				return err
@@ -221,7 +224,7 @@ func (a *API) registerApps() {
 						Name: b.Name, RedirectURIs: b.RedirectURIs, PostLogoutRedirectURIs: b.PostLogoutRedirectURIs,
 						GrantTypes: b.GrantTypes, TokenEndpointAuthMethod: b.TokenEndpointAuthMethod, Tags: b.Tags,
 						JWKS: jwks, JWKSURI: b.JWKSURI, IDTokenAlg: b.IDTokenAlg, ConsentRequired: b.ConsentRequired,
-						ManagementScopes: b.ManagementScopes,
+						ManagementScopes: b.ManagementScopes, InitiateLoginURI: b.InitiateLoginURI,
 					})
 				}, appView)
 		})
@@ -293,6 +296,7 @@ func patchedFields(b appPatchBody) []string {
 	add(b.PostLogoutRedirectURIs != nil, "post_logout_redirect_uris")
 	add(b.GrantTypes != nil, "grant_types")
 	add(b.TokenEndpointAuthMethod != nil, "token_endpoint_auth_method")
+	add(b.InitiateLoginURI != nil, "initiate_login_uri")
 	add(b.Tags != nil, "tags")
 	return f
 }

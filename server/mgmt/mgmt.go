@@ -1,7 +1,7 @@
 // Package mgmt is Lintel's management REST API (/api/v1/mgmt/…): tenants,
 // delegations, apps and their secrets, trusted origins, brands, domains,
-// users and their sessions, management tokens and the system log,
-// described by an OpenAPI document.
+// users and their sessions, policies, terms documents, management tokens
+// and the system log, described by an OpenAPI document.
 //
 // Every route names one scope and the tenant it acts on; a bearer
 // management token is checked against both before the request body is even
@@ -17,6 +17,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
+	emailtemplates "github.com/lintel-id/lintel/email-templates"
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/events"
@@ -26,6 +27,7 @@ import (
 	"github.com/lintel-id/lintel/server/session"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
+	"github.com/lintel-id/lintel/server/terms"
 )
 
 // Prefix is where the API lives.
@@ -71,6 +73,19 @@ type Deps struct {
 	// Sessions, when set, lists and ends users' sign-in sessions (with
 	// Grants, also their OAuth grants on request).
 	Sessions *session.Sessions
+	// Terms, when set, publishes and lists the tenants' terms-of-service
+	// and privacy documents and shows which versions users accepted;
+	// erasing a user or deleting a tenant then also forgets what it holds
+	// of them.
+	Terms *terms.Service
+	// Outbox, Senders and Templates, when all set, let an activation be
+	// mailed to the user (send_email) instead of answered: the message is
+	// rendered with Templates and queued in Outbox, from the address
+	// Senders gives for the tenant, in the transaction that issues it.
+	// (*mail.Outbox is an Outbox and *mail.Settings a Senders.)
+	Outbox    Outbox
+	Senders   Senders
+	Templates *emailtemplates.Set
 }
 
 // API is the management API.
@@ -138,6 +153,7 @@ func New(d Deps) (*API, error) {
 	a.registerUserPassword()
 	a.registerMail()
 	a.registerSessions()
+	a.registerTerms()
 	return a, nil
 }
 

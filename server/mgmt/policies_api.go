@@ -148,6 +148,8 @@ func (a *API) registerPolicies() {
 				}, passwordPolicyView)
 		})
 	a.registerSignOnPolicies(tag)
+	a.registerEnrollmentPolicies(tag) // enrollment_api.go
+	a.registerRecoveryPolicy(tag)     // recovery_api.go
 }
 
 // registerSignOnPolicies serves the tenant's default sign-on policy and
@@ -189,10 +191,10 @@ func (a *API) registerSignOnPolicies(tag string) {
 		func(ctx context.Context, in *AppPath) (*struct{}, error) { return a.deleteSignOn(ctx, in.App) })
 }
 
-// signOnTarget checks that an app of the principal's tenant exists (for
-// an app's policy; appID "" is the tenant default) and names what the
-// policy's events are about.
-func (a *API) signOnTarget(ctx context.Context, tx store.Tx, appID string) (events.Ref, error) {
+// policyTarget checks that an app of the principal's tenant exists (for
+// an app's sign-on or enrollment policy; appID "" is the tenant default)
+// and names what the policy's events are about.
+func (a *API) policyTarget(ctx context.Context, tx store.Tx, appID string) (events.Ref, error) {
 	tenantID := principal(ctx).Target.ID
 	if appID == "" {
 		return events.Ref{Type: "tenant", ID: tenantID}, nil
@@ -203,7 +205,7 @@ func (a *API) signOnTarget(ctx context.Context, tx store.Tx, appID string) (even
 
 func (a *API) getSignOn(ctx context.Context, appID string) (*Out[SignOnPolicyView], error) {
 	return fetched(a, ctx, func(ctx context.Context, tx store.Tx) (policy.SignOnPolicy, error) {
-		if _, err := a.signOnTarget(ctx, tx, appID); err != nil {
+		if _, err := a.policyTarget(ctx, tx, appID); err != nil {
 			return policy.SignOnPolicy{}, err
 		}
 		return a.Policies.SignOnPolicy(ctx, tx, principal(ctx).Target.ID, appID)
@@ -215,7 +217,7 @@ func (a *API) putSignOn(ctx context.Context, appID string, b signOnPolicyBody) (
 	return changed(a, ctx, "policy.signon.updated", func(policy.SignOnPolicy) events.Ref { return target },
 		func(ctx context.Context, tx store.Tx, ev *events.Event) (policy.SignOnPolicy, error) {
 			var err error
-			if target, err = a.signOnTarget(ctx, tx, appID); err != nil {
+			if target, err = a.policyTarget(ctx, tx, appID); err != nil {
 				return policy.SignOnPolicy{}, err
 			}
 			p, err := a.Policies.PutSignOnPolicy(ctx, tx, principal(ctx).Target.ID, appID, b.rules())
@@ -227,7 +229,7 @@ func (a *API) putSignOn(ctx context.Context, appID string, b signOnPolicyBody) (
 func (a *API) deleteSignOn(ctx context.Context, appID string) (*struct{}, error) {
 	err := a.change(ctx, "policy.signon.deleted", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
 		var err error
-		if ev.Target, err = a.signOnTarget(ctx, tx, appID); err != nil {
+		if ev.Target, err = a.policyTarget(ctx, tx, appID); err != nil {
 			return err
 		}
 		return a.Policies.DeleteSignOnPolicy(ctx, tx, principal(ctx).Target.ID, appID)

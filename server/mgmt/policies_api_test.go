@@ -16,12 +16,14 @@ import (
 	"github.com/lintel-id/lintel/server/store/storetest"
 )
 
-// policyRows counts the rows of the policy tables.
+// policyRows counts the rows of the policy tables, and of what the terms
+// and activation routes write.
 func (w *world) policyRows(t *testing.T) map[string]int {
 	t.Helper()
 	out := map[string]int{}
 	err := w.st.View(context.Background(), func(ctx context.Context, tx store.Tx) error {
-		for _, table := range []string{"signon_policies", "password_policies", "password_history", "user_lockouts", "credentials"} {
+		for _, table := range []string{"signon_policies", "password_policies", "password_history", "user_lockouts", "credentials",
+			"enrollment_policies", "recovery_policies", "terms_documents", "terms_acceptances", "user_activations", "mail_outbox"} {
 			var n int
 			if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+table).Scan(&n); err != nil {
 				return err

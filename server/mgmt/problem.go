@@ -9,12 +9,14 @@ import (
 
 	"github.com/lintel-id/lintel/internal/invalid"
 	"github.com/lintel-id/lintel/internal/requestid"
+	"github.com/lintel-id/lintel/server/mail"
 	"github.com/lintel-id/lintel/server/store"
 )
 
 // problem turns a domain error into the API's problem+json answer:
-// conflicts 409 and invalid input 422, both naming the fields; missing
-// records 404; anything else 500 with details only in the log.
+// conflicts 409 and invalid input 422, both naming the fields; mail the
+// tenant cannot send 409 saying so; missing records 404; anything else
+// 500 with details only in the log.
 func (a *API) problem(ctx context.Context, err error) error {
 	details := func() []error {
 		var out []error
@@ -24,6 +26,8 @@ func (a *API) problem(ctx context.Context, err error) error {
 		return out
 	}
 	switch {
+	case errors.Is(err, mail.ErrNotConfigured):
+		return huma.Error409Conflict("the tenant cannot send mail: give it an SMTP relay (PUT …/tenants/{tenant}/mail) or configure the instance's mail.smtp")
 	case errors.Is(err, store.ErrConflict):
 		return huma.Error409Conflict("conflicts with an existing record", details()...)
 	case invalid.Is(err):

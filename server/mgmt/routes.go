@@ -3,6 +3,7 @@ package mgmt
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -33,6 +34,9 @@ type Route struct {
 	Direct bool
 	// Status is the success status (200 when zero).
 	Status int
+	// AlsoStatus is another success status the handler may answer, with
+	// the same body schema (0 for none); the handler's output sets it.
+	AlsoStatus int
 	// Secret marks a request body that holds a secret (a password):
 	// error answers never echo input values (see redactSecrets).
 	Secret bool
@@ -54,7 +58,29 @@ func register[I, O any](a *API, r Route, tag, summary string, h func(context.Con
 		Errors:        errorStatuses(r),
 	}
 	huma.Register(a.api, op, h)
+	if r.AlsoStatus != 0 {
+		documentAlso(a.api.OpenAPI(), r)
+	}
 	a.routes = append(a.routes, r)
+}
+
+// documentAlso adds r.AlsoStatus to the responses of r's operation in
+// the document, with the body of its default success status.
+func documentAlso(doc *huma.OpenAPI, r Route) {
+	item := doc.Paths[r.Path]
+	if item == nil {
+		return
+	}
+	op := map[string]*huma.Operation{http.MethodGet: item.Get, http.MethodPost: item.Post, http.MethodPut: item.Put,
+		http.MethodPatch: item.Patch, http.MethodDelete: item.Delete}[r.Method]
+	if op == nil {
+		return
+	}
+	dflt := op.Responses[strconv.Itoa(op.DefaultStatus)]
+	if dflt == nil {
+		return
+	}
+	op.Responses[strconv.Itoa(r.AlsoStatus)] = &huma.Response{Description: http.StatusText(r.AlsoStatus), Content: dflt.Content}
 }
 
 const routeKey = "lintel.route"

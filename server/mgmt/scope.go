@@ -44,8 +44,9 @@ const (
 	// ScopeZonesRead and ScopeZonesWrite cover network zones.
 	ScopeZonesRead  Scope = "zones:read"
 	ScopeZonesWrite Scope = "zones:write"
-	// ScopePoliciesRead and ScopePoliciesWrite cover sign-on policies
-	// (of apps and the tenant default) and the password policy.
+	// ScopePoliciesRead and ScopePoliciesWrite cover sign-on and
+	// profile-enrollment policies (of apps and the tenant default), the
+	// password policy and the recovery policy.
 	ScopePoliciesRead  Scope = "policies:read"
 	ScopePoliciesWrite Scope = "policies:write"
 	// ScopeMailRead and ScopeMailWrite cover the tenant's SMTP relay.
@@ -56,6 +57,11 @@ const (
 	// grants (refresh and access tokens) with them.
 	ScopeSessionsRead   Scope = "sessions:read"
 	ScopeSessionsRevoke Scope = "sessions:revoke"
+	// ScopeTermsRead lists the tenant's published terms-of-service and
+	// privacy documents; ScopeTermsWrite publishes new versions. Which
+	// versions a user accepted is read with ScopeUsersRead.
+	ScopeTermsRead  Scope = "terms:read"
+	ScopeTermsWrite Scope = "terms:write"
 )
 
 // AllScopes lists every scope, in a stable order.
@@ -70,6 +76,7 @@ var AllScopes = []Scope{
 	ScopePoliciesRead, ScopePoliciesWrite,
 	ScopeMailRead, ScopeMailWrite,
 	ScopeSessionsRead, ScopeSessionsRevoke,
+	ScopeTermsRead, ScopeTermsWrite,
 }
 
 // Role is an admin role (DESIGN, Decisions): a named set of scopes.

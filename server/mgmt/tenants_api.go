@@ -97,6 +97,12 @@ func (a *API) registerTenants() {
 						return err
 					}
 				}
+				if a.Terms != nil {
+					// Its documents and every acceptance of them.
+					if err := a.Terms.ForgetTenant(ctx, tx, t.ID); err != nil {
+						return err
+					}
+				}
 				// The tenant's tokens die with it.
 				n, err := a.Tokens.RevokeTenant(ctx, tx, t.ID)
 				ev.Details = map[string]any{"tokens_revoked": n}

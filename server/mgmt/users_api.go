@@ -59,12 +59,6 @@ type IdentityView struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// ActivationView carries an activation token, shown once.
-type ActivationView struct {
-	Token     string    `json:"activation_token" doc:"Single use; shown once. Hand it to the person through a trusted channel."`
-	ExpiresAt time.Time `json:"expires_at"`
-}
-
 // UserPath names a user of a tenant.
 type UserPath struct {
 	TenantPath
@@ -176,11 +170,17 @@ func (a *API) registerUsers() {
 				if err := a.Directory.Erase(ctx, tx, principal(ctx).Target.ID, in.User); err != nil {
 					return err
 				}
-				if a.Policies == nil {
+				if a.Policies != nil {
+					// Password history and failed sign-ins go too.
+					if err := a.Policies.ForgetUser(ctx, tx, principal(ctx).Target.ID, in.User); err != nil {
+						return err
+					}
+				}
+				if a.Terms == nil {
 					return nil
 				}
-				// Password history and failed sign-ins go too.
-				return a.Policies.ForgetUser(ctx, tx, principal(ctx).Target.ID, in.User)
+				// And the record of which terms the user accepted.
+				return a.Terms.ForgetUser(ctx, tx, principal(ctx).Target.ID, in.User)
 			})
 		})
 	register(a, Route{ID: "export-user", Method: http.MethodGet, Path: base + "/{user}/export", Scope: ScopeUsersRead}, tag, "Export everything held about a user (GDPR), secrets excluded",
@@ -224,36 +224,7 @@ func (a *API) registerUsers() {
 			}
 			return &Out[UserView]{Body: userView(u)}, nil
 		})
-	register(a, Route{ID: "create-user-activation", Method: http.MethodPost, Path: base + "/{user}/activation", Scope: ScopeUsersActivate, Status: http.StatusCreated}, tag, "Issue a single-use activation token for a STAGED or PROVISIONED user, shown once (mail delivery arrives with the mail outbox)",
-		func(ctx context.Context, in *struct {
-			UserPath
-			Body struct {
-				ExpiresIn int `json:"expires_in,omitempty" minimum:"300" maximum:"2592000" doc:"Lifetime in seconds; default 7 days"`
-			}
-		}) (*Out[ActivationView], error) {
-			ttl := 7 * 24 * time.Hour
-			if in.Body.ExpiresIn > 0 {
-				ttl = time.Duration(in.Body.ExpiresIn) * time.Second
-			}
-			var out ActivationView
-			err := a.change(ctx, "user.activation.issued", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
-				ev.Target = events.Ref{Type: "user", ID: in.User}
-				u, err := a.Directory.User(ctx, tx, principal(ctx).Target.ID, in.User)
-				if err != nil {
-					return err
-				}
-				if u.Status != directory.StatusStaged && u.Status != directory.StatusProvisioned {
-					return invalid.Field("status", "only STAGED or PROVISIONED users are activated; this one is %s", u.Status)
-				}
-				out.Token, err = a.Directory.CreateActivation(ctx, tx, principal(ctx).Target.ID, in.User, ttl)
-				out.ExpiresAt = a.Clock.Now().Add(ttl).UTC()
-				return err
-			})
-			if err != nil {
-				return nil, err
-			}
-			return &Out[ActivationView]{Body: out}, nil
-		})
+	a.registerActivation(tag) // activation_api.go
 	register(a, Route{ID: "list-user-credentials", Method: http.MethodGet, Path: base + "/{user}/credentials", Scope: ScopeUsersRead}, tag, "List a user's credentials (never their secrets)",
 		func(ctx context.Context, in *UserPath) (*Out[List[CredentialView]], error) {
 			return listed(a, ctx, func(ctx context.Context, tx store.Tx) ([]directory.Credential, string, error) {

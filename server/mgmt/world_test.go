@@ -15,11 +15,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lintel-id/lintel/edge"
+	emailtemplates "github.com/lintel-id/lintel/email-templates"
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor"
 	"github.com/lintel-id/lintel/server/mail"
+	"github.com/lintel-id/lintel/server/mail/mailtest"
 	"github.com/lintel-id/lintel/server/oidc"
 	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/policy"
@@ -28,6 +30,7 @@ import (
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/store/storetest"
 	"github.com/lintel-id/lintel/server/tenant"
+	"github.com/lintel-id/lintel/server/terms"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
@@ -71,6 +74,11 @@ type world struct {
 	policies *policy.Service
 	// sessions holds users' sign-in sessions.
 	sessions *session.Sessions
+	// terms holds the tenants' terms documents and acceptances.
+	terms *terms.Service
+	// outbox holds mail, delivered to sink by delivered (activation_api_test.go).
+	outbox *mail.Outbox
+	sink   *mailtest.Sink
 
 	sys, a, c1, c2, b tenant.Tenant
 	token             map[Role]string
@@ -107,7 +115,7 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 	if w.sec, err = secrets.New(ctx, w.st, secrets.Keyring{Current: kek}, w.clock); err != nil {
 		t.Fatal(err)
 	}
-	w.tenants = tenant.New(w.sec, w.clock, tenant.Options{PublicHost: "id.example.test"})
+	w.tenants = tenant.New(w.sec, w.clock, tenant.Options{PublicURL: "https://id.example.test"})
 	w.events = events.New(w.st, w.sec, w.clock)
 	w.tokens = NewTokens(w.sec, w.clock)
 	w.dir = directory.New(w.clock, w.events, w.sec)
@@ -121,13 +129,20 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 	if w.mail, err = mail.NewSettings(w.st, w.sec, w.clock, mail.SettingsOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	w.terms = terms.New(w.clock, w.events)
+	w.outbox = mail.New(w.st, w.clock, mail.Options{})
+	tpl, err := emailtemplates.New()
+	if err != nil {
+		t.Fatal(err)
+	}
 	log := slog.New(slog.NewJSONHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if w.oidc, err = oidc.New(oidc.Deps{Store: w.st, Secrets: w.sec, Tenants: w.tenants, Servers: w.authz, Users: userClaims{w.dir}, Events: w.events, Clock: w.clock, Logger: log}); err != nil {
 		t.Fatal(err)
 	}
 	if w.api, err = New(Deps{Store: w.st, Tenants: w.tenants, Directory: w.dir, Events: w.events, Tokens: w.tokens, Clock: w.clock, Logger: log, Version: "test",
 		Consents: w.oidc, Keys: w.oidc, Grants: w.oidc, Policies: w.policies,
-		AuthServers: w.authz, Preview: w.preview, Mail: w.mail, Sessions: w.sessions}); err != nil {
+		AuthServers: w.authz, Preview: w.preview, Mail: w.mail, Sessions: w.sessions,
+		Terms: w.terms, Outbox: w.outbox, Senders: w.mail, Templates: tpl}); err != nil {
 		t.Fatal(err)
 	}
 	h, err := edge.New(edge.Config{Store: w.st, Logger: log, Registry: prometheus.NewRegistry(), Clock: w.clock, Mgmt: w.api.Handler(), MgmtOpenAPI: w.api.OpenAPI()})

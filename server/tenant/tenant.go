@@ -51,8 +51,18 @@ type Options struct {
 	MaxDepth int
 	// PublicHost is the host of the instance's public URL ("localhost",
 	// "id.example.com"). Custom domains equal to it or under it are
-	// refused. A port, if present, is ignored.
+	// refused. A port, if present, is ignored. When it is empty, the host
+	// of PublicURL stands for it.
 	PublicHost string
+	// PublicURL is the instance's public URL ("https://id.example.com",
+	// "http://localhost:8080"). SiteBase builds the links of tenants
+	// without an active custom domain on its scheme, host and port; its
+	// path is ignored. Empty: links use https on PublicHost.
+	PublicURL string
+	// DefaultTenant is the tenant (slug or ID) that the public URL's host
+	// itself serves (the setting default_tenant); "" for none. Every
+	// other tenant is served on {slug}.{public host}.
+	DefaultTenant string
 }
 
 // DefaultMaxDepth is the nesting bound when Options.MaxDepth is zero.
@@ -64,6 +74,8 @@ type Service struct {
 	clk        clock.Clock
 	maxDepth   int
 	publicHost string
+	// site is what SiteBase builds links on (site.go).
+	site publicSite
 }
 
 // New returns a Service that hashes client secrets with sec and reads the
@@ -72,11 +84,18 @@ func New(sec *secrets.Service, clk clock.Clock, opts Options) *Service {
 	if opts.MaxDepth <= 0 {
 		opts.MaxDepth = DefaultMaxDepth
 	}
+	site := newPublicSite(opts)
 	host := strings.ToLower(strings.TrimSuffix(opts.PublicHost, "."))
 	if h, _, ok := strings.Cut(host, ":"); ok && !strings.HasPrefix(host, "[") {
 		host = h
 	}
-	return &Service{sec: sec, clk: clk, maxDepth: opts.MaxDepth, publicHost: host}
+	if host == "" {
+		host = site.host
+	}
+	if site.host == "" {
+		site.host = host
+	}
+	return &Service{sec: sec, clk: clk, maxDepth: opts.MaxDepth, publicHost: host, site: site}
 }
 
 // now is the current time as the store reads it back.

@@ -1,0 +1,104 @@
+package tenant
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/lintel-id/lintel/internal/invalid"
+	"github.com/lintel-id/lintel/server/store"
+)
+
+// TestSiteBase checks where links in a tenant's mail point: its oldest
+// active custom domain, else the public host for the default tenant, else
+// the tenant's subdomain of the public URL with its scheme and port.
+func TestSiteBase(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		acme, globex, initech := e.tenant(t, "acme", ""), e.tenant(t, "globex", ""), e.tenant(t, "initech", "")
+		child := e.tenant(t, "acme-eu", acme.ID)
+		domain := func(tenantID, host string, state DomainState) {
+			e.ok(t, func(ctx context.Context, tx store.Tx) error {
+				d, err := e.svc.CreateDomain(ctx, tx, tenantID, DomainInput{Hostname: host})
+				if err == nil && state != DomainPending {
+					_, err = e.svc.SetDomainState(ctx, tx, d.ID, state, "")
+				}
+				return err
+			})
+			e.clk.Advance(time.Second)
+		}
+		// acme: a pending domain first, then two active ones; the older
+		// active one wins, whatever the order of their names.
+		domain(acme.ID, "new.acme.com", DomainPending)
+		domain(acme.ID, "login.acme.com", DomainActive)
+		domain(acme.ID, "auth.acme.com", DomainActive)
+		// globex: only domains the edge does not serve.
+		domain(globex.ID, "login.globex.com", DomainVerified)
+		domain(globex.ID, "old.globex.com", DomainFailed)
+		domain(globex.ID, "next.globex.com", DomainPending)
+
+		local := New(e.svc.sec, e.clk, Options{PublicURL: "http://LocalHost:8080/ignored/path", DefaultTenant: "initech"})
+		byID := New(e.svc.sec, e.clk, Options{PublicURL: "https://id.example.com", DefaultTenant: globex.ID})
+		hostOnly := New(e.svc.sec, e.clk, Options{PublicHost: "id.example.com:8443"})
+		for _, tc := range []struct {
+			name   string
+			svc    *Service
+			tenant string
+			want   string
+		}{
+			{"uses the oldest active custom domain over https", local, acme.ID, "https://login.acme.com"},
+			{"finds the tenant by slug too", local, "acme", "https://login.acme.com"},
+			{"ignores domains that are not active", local, globex.ID, "http://globex.localhost:8080"},
+			{"keeps the public URL's scheme and port on a subdomain", local, child.ID, "http://acme-eu.localhost:8080"},
+			{"serves the default tenant on the public host", local, initech.ID, "http://localhost:8080"},
+			{"recognizes the default tenant by ID", byID, globex.ID, "https://id.example.com"},
+			{"puts other tenants on their subdomain", byID, initech.ID, "https://initech.id.example.com"},
+			{"prefers a custom domain over the default tenant's public host", New(e.svc.sec, e.clk, Options{PublicURL: "https://id.example.com", DefaultTenant: "acme"}), acme.ID, "https://login.acme.com"},
+			{"links over https on the public host when only it is known", hostOnly, initech.ID, "https://initech.id.example.com"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				got := get(t, e, func(ctx context.Context, tx store.Tx) (string, error) { return tc.svc.SiteBase(ctx, tx, tc.tenant) })
+				if got != tc.want {
+					t.Fatalf("SiteBase(%s) = %q, want %q", tc.tenant, got, tc.want)
+				}
+			})
+		}
+
+		t.Run("takes the public host from the URL", func(t *testing.T) {
+			ok := get(t, e, func(ctx context.Context, tx store.Tx) (bool, error) {
+				return local.TenantHasHost(ctx, tx, acme.ID, "acme.localhost")
+			})
+			if !ok {
+				t.Fatal("acme.localhost is not acme's host under the public URL http://LocalHost:8080")
+			}
+		})
+
+		for _, tc := range []struct {
+			name    string
+			svc     *Service
+			tenant  string
+			is      error
+			invalid bool
+		}{
+			{"refuses an unknown tenant", local, "ten_nope", store.ErrNotFound, false},
+			{"refuses the system tenant", local, SystemSlug, ErrNoSite, true},
+			{"refuses without a public host", New(e.svc.sec, e.clk, Options{}), initech.ID, ErrNoSite, false},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				if tc.tenant == SystemSlug {
+					e.ok(t, func(ctx context.Context, tx store.Tx) error {
+						_, err := e.svc.EnsureSystem(ctx, tx)
+						return err
+					})
+				}
+				err := e.do(t, func(ctx context.Context, tx store.Tx) error {
+					_, err := tc.svc.SiteBase(ctx, tx, tc.tenant)
+					return err
+				})
+				if !errors.Is(err, tc.is) || invalid.Is(err) != tc.invalid {
+					t.Fatalf("err %v, want %v (invalid input: %v)", err, tc.is, tc.invalid)
+				}
+			})
+		}
+	})
+}
