@@ -64,14 +64,7 @@ func (e *Engine) Continue(ctx context.Context, iss oidc.Issuer, id, secret, orig
 			if err := e.reread(ctx, tx, f); err != nil {
 				return err
 			}
-			started, err := e.sendEmail(ctx, tx, f)
-			if err != nil {
-				return err
-			}
-			if started {
-				f.Step = wire.StepPoll
-			}
-			return e.update(ctx, tx, f)
+			return e.sendAndPoll(ctx, tx, f)
 		})
 	case f.Step == wire.StepPoll || f.Step == wire.StepChallengeEmail:
 		res.SetSession, err = e.emailStep(ctx, f, req, sessionCookie)

@@ -207,6 +207,19 @@ func (e *Engine) renderChallenge(f *flow, code, link string, ttl time.Duration, 
 	return "passwordless", r, err
 }
 
+// sendAndPoll sends the flow's email challenge (sendEmail) and, when it
+// started, moves the flow to the poll step; then it saves the flow in tx.
+func (e *Engine) sendAndPoll(ctx context.Context, tx store.Tx, f *flow) error {
+	started, err := e.sendEmail(ctx, tx, f)
+	if err != nil {
+		return err
+	}
+	if started {
+		f.Step = wire.StepPoll
+	}
+	return e.update(ctx, tx, f)
+}
+
 // recipient is the account an email challenge goes to: the person proven
 // by an earlier factor, else the account of the login, when it may sign in
 // and has an address.

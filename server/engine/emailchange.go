@@ -105,14 +105,7 @@ func (e *Engine) sendEmailChange(ctx context.Context, f *flow, req wire.Continue
 			return e.update(ctx, tx, f)
 		}
 		f.State.Pending, f.State.Email = &pendingRegistration{Email: email}, nil
-		started, err := e.sendEmail(ctx, tx, f)
-		if err != nil {
-			return err
-		}
-		if started {
-			f.Step = wire.StepPoll
-		}
-		return e.update(ctx, tx, f)
+		return e.sendAndPoll(ctx, tx, f)
 	})
 }
 

@@ -88,14 +88,7 @@ func (e *Engine) sendRecovery(ctx context.Context, f *flow, req wire.ContinueReq
 			return err
 		}
 		f.State.Login, f.State.Journey, f.State.Email = login, journeyRecover, nil
-		started, err := e.sendEmail(ctx, tx, f)
-		if err != nil {
-			return err
-		}
-		if started {
-			f.Step = wire.StepPoll
-		}
-		return e.update(ctx, tx, f)
+		return e.sendAndPoll(ctx, tx, f)
 	})
 }
 

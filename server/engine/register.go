@@ -278,14 +278,7 @@ func (e *Engine) register(ctx context.Context, f *flow, req wire.ContinueRequest
 			}
 			return e.update(ctx, tx, f)
 		}
-		started, err := e.sendEmail(ctx, tx, f)
-		if err != nil {
-			return err
-		}
-		if started {
-			f.Step = wire.StepPoll
-		}
-		return e.update(ctx, tx, f)
+		return e.sendAndPoll(ctx, tx, f)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("engine: registration: %w", err)
