@@ -34,6 +34,8 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 	pagesMux.HandleFunc("GET "+engine.ChangedPath, s.emailChangedPage)
 	pagesMux.HandleFunc("GET "+activatePath+"{token}", s.activatePage)
 	pagesMux.HandleFunc("POST "+activatePath+"{token}", s.activatePost)
+	pagesMux.HandleFunc("GET "+verifyEmailPath+"{token}", s.verifyEmailPage)
+	pagesMux.HandleFunc("POST "+verifyEmailPath+"{token}", s.verifyEmailPost)
 	pagesMux.HandleFunc("GET /oauth2/{server}/v1/logout", s.logoutPage)
 	pagesMux.HandleFunc("POST /oauth2/{server}/v1/logout", s.logout)
 	if cfg.Demo != nil {
@@ -44,7 +46,7 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 		pagesMux.HandleFunc("GET /demo/callback", d.callback)
 		pagesMux.HandleFunc("POST /demo/logout", d.logout)
 	}
-	for _, p := range []string{"/oauth2/{server}/v1/authorize", "/signin/{flow}", "/signin/email/{token}", activatePath + "{token}", accountEmailPath, engine.ChangedPath, "/oauth2/{server}/v1/logout", "/demo", "/demo/"} {
+	for _, p := range []string{"/oauth2/{server}/v1/authorize", "/signin/{flow}", "/signin/email/{token}", activatePath + "{token}", verifyEmailPath + "{token}", accountEmailPath, engine.ChangedPath, "/oauth2/{server}/v1/logout", "/demo", "/demo/"} {
 		site.Handle(p, page)
 	}
 

@@ -87,6 +87,20 @@ func goldenCases() []goldenCase {
 			v.Brand, v.App, v.ExpiresMinutes = "", "", 2
 			return s.VerifyEmail(lang, v)
 		}},
+		// Link only, as sent after a registration with verification
+		// "after": no code, the link's life in hours.
+		{"verify-email-link", VerifyEmail, func(s *Set, lang string) (Rendered, error) {
+			v := ve
+			v.Code, v.ExpiresMinutes, v.ExpiresHours = "", 0, 24
+			v.Link = "https://login.acme.example/verify-email/lver_Qm9-xT2_pLx8cVw3nK0aZr5sYd1eUg7hJ4iO6bF9tE"
+			return s.VerifyEmail(lang, v)
+		}},
+		{"verify-email-link-minimal", VerifyEmail, func(s *Set, lang string) (Rendered, error) {
+			v := ve
+			v.Brand, v.App, v.Code, v.ExpiresMinutes, v.ExpiresHours = "", "", "", 0, 1
+			v.Link = "https://login.acme.example/verify-email/lver_Qm9-xT2_pLx8cVw3nK0aZr5sYd1eUg7hJ4iO6bF9tE"
+			return s.VerifyEmail(lang, v)
+		}},
 		{"recovery", Recovery, func(s *Set, lang string) (Rendered, error) { return s.Recovery(lang, rec) }},
 		{"recovery-minimal", Recovery, func(s *Set, lang string) (Rendered, error) {
 			v := rec

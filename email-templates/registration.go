@@ -25,9 +25,11 @@ type ActivationView struct {
 }
 
 // VerifyEmailView is what the verify-email templates receive: the email
-// that asks a person who registered to confirm their address with a
-// one-time code or a link. Strings are shown as given (after cleaning);
-// format numbers before.
+// that asks a person who registered to confirm their address, with a
+// one-time code and a link (verification before the account exists), or
+// with a link only (verification after: the account exists already, and
+// there is no page waiting for a code). Strings are shown as given
+// (after cleaning); format numbers before.
 type VerifyEmailView struct {
 	// Brand is the product or company name shown: "Acme".
 	Brand string
@@ -36,7 +38,9 @@ type VerifyEmailView struct {
 	App string
 	// Code is the one-time code, "123456", as for
 	// PasswordlessView.Code: in the bodies only, never in the link, the
-	// subject or the preheader.
+	// subject or the preheader. "" (after cleaning) makes the link-only
+	// email: no code, no request to enter one, and the expiry told of
+	// the link alone.
 	Code string
 	// Link is the confirmation link, as for PasswordlessView.Link. Its
 	// GET shows a confirmation page. Set.VerifyEmail refuses any other
@@ -44,6 +48,10 @@ type VerifyEmailView struct {
 	Link string
 	// ExpiresMinutes is how long the code and the link stay valid.
 	ExpiresMinutes int
+	// ExpiresHours, in the link-only email (Code ""), is how long the
+	// link stays valid, in hours; when it is 0, that email tells
+	// ExpiresMinutes instead. An email with a code ignores it.
+	ExpiresHours int
 }
 
 // Activation renders the account-activation email in the language
@@ -59,9 +67,10 @@ func (s *Set) Activation(lang string, v ActivationView) (Rendered, error) {
 	return s.render(lang, Activation, v)
 }
 
-// VerifyEmail renders the email-confirmation email sent after
-// registration, with a code and a link, in the language matching lang
-// (as for Passwordless). The link must pass the check Passwordless
+// VerifyEmail renders the email-confirmation email of a registration,
+// with a code and a link, or with the link only when v.Code is empty
+// (see VerifyEmailView), in the language matching lang (as for
+// Passwordless). The link must pass the check Passwordless
 // makes, or VerifyEmail returns ErrBadLink before anything is rendered.
 // The error wraps ErrBadLink, ErrTooLarge, or a template execution
 // error.

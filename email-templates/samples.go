@@ -25,6 +25,9 @@ func samples(k Kind) []any {
 		case VerifyEmail:
 			views = append(views,
 				VerifyEmailView{Brand: "Acme", App: "Acme Shop", Code: "123456", Link: "https://login.acme.example/verify?t=abc", ExpiresMinutes: n},
+				VerifyEmailView{Code: "123456", ExpiresMinutes: n, Link: "https://login.acme.example/"},
+				// Link only: its life in hours, or else in minutes.
+				VerifyEmailView{Brand: "Acme", App: "Acme Shop", Link: "https://login.acme.example/verify-email/lver_abc", ExpiresHours: n},
 				VerifyEmailView{ExpiresMinutes: n, Link: "https://login.acme.example/"})
 		case Recovery:
 			views = append(views,

@@ -47,10 +47,10 @@ func (d *Directory) Export(ctx context.Context, tx store.Tx, tenantID, userID st
 }
 
 // Erase deletes a user of tenantID and everything the directory holds
-// about them: profile, unique attribute values, activation tokens,
-// credentials, linked identities, group memberships and sessions; then it erases the user as
-// a subject of the system log, so the personal details of earlier events
-// no longer open. The events themselves stay, pseudonymous. An unknown
+// about them: profile, unique attribute values, activation and
+// email-verification tokens, credentials, linked identities, group
+// memberships and sessions; then it erases the user as a subject of the
+// system log, so the personal details of earlier events no longer open. The events themselves stay, pseudonymous. An unknown
 // user is not found.
 func (d *Directory) Erase(ctx context.Context, tx store.Tx, tenantID, userID string) error {
 	if _, err := d.User(ctx, tx, tenantID, userID); err != nil {
@@ -64,6 +64,7 @@ func (d *Directory) Erase(ctx context.Context, tx store.Tx, tenantID, userID str
 		`DELETE FROM linked_identities WHERE tenant_id = ? AND user_id = ?`,
 		`DELETE FROM credentials WHERE tenant_id = ? AND user_id = ?`,
 		`DELETE FROM user_activations WHERE tenant_id = ? AND user_id = ?`,
+		`DELETE FROM email_verifications WHERE tenant_id = ? AND user_id = ?`,
 		`DELETE FROM user_unique_attrs WHERE tenant_id = ? AND user_id = ?`,
 		`DELETE FROM users WHERE tenant_id = ? AND id = ?`,
 	} {

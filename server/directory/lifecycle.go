@@ -118,6 +118,11 @@ func (d *Directory) Transition(ctx context.Context, tx store.Tx, tenantID, userI
 // it mails, the hosted pages serve them.
 const ActivationPath = "/activate/"
 
+// VerifyEmailPath is where email-verification links point on a tenant's
+// site, followed by the path-escaped token (see CreateEmailVerification):
+// the engine builds the links it mails, the hosted pages serve them.
+const VerifyEmailPath = "/verify-email/"
+
 // ActivationPrefix begins every activation token.
 const ActivationPrefix = "lact_"
 

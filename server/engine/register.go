@@ -257,6 +257,22 @@ func (e *Engine) register(ctx context.Context, f *flow, req wire.ContinueRequest
 		f.State.Messages = msgs
 		return nil, e.save(ctx, f)
 	}
+	// Limits count before any hashing or mail: per address and per IP,
+	// as for a password attempt.
+	var limited bool
+	err = e.Store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := e.reread(ctx, tx, f); err != nil {
+			return err
+		}
+		f.State.Login = email
+		if limited, err = e.limited(ctx, tx, f, opPassword); err != nil || !limited {
+			return err
+		}
+		return e.update(ctx, tx, f)
+	})
+	if err != nil || limited {
+		return nil, err
+	}
 	hash := ""
 	if pw != "" {
 		if hash, err = e.Passwords.Hash(ctx, pw); err != nil {
@@ -288,7 +304,9 @@ func (e *Engine) register(ctx context.Context, f *flow, req wire.ContinueRequest
 
 // createRegistered creates the account of the flow's pending
 // registration, its password and terms acceptances, then signs the person
-// in with the factor proven. An address taken meanwhile (or before: the
+// in with the factor proven. An address not verified yet (verification
+// "after") gets, in the same transaction, a link that verifies it,
+// mailed through the outbox. An address taken meanwhile (or before: the
 // form does not tell) ends the flow saying so; the person proved it is
 // theirs, so nothing is revealed to anyone else.
 func (e *Engine) createRegistered(ctx context.Context, tx store.Tx, f *flow, verified bool, factor, sessionCookie string) (*SessionCookie, error) {
@@ -342,6 +360,11 @@ func (e *Engine) createRegistered(ctx context.Context, tx store.Tx, f *flow, ver
 	}
 	if err := e.event(ctx, tx, f, "user.registered", events.Success, u.ID, map[string]any{"email_verified": verified}); err != nil {
 		return nil, err
+	}
+	if !verified {
+		if err := e.sendVerification(ctx, tx, f, u); err != nil {
+			return nil, err
+		}
 	}
 	f.State.Journey, f.State.Pending, f.State.Ask, f.State.UserID = "", nil, nil, u.ID
 	return e.proved(ctx, tx, f, factor, sessionCookie)

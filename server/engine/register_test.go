@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/url"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/engine/wire"
+	"github.com/lintel-id/lintel/server/mail"
 	"github.com/lintel-id/lintel/server/policy"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/store/storetest"
@@ -27,6 +31,7 @@ func TestRegistration(t *testing.T) {
 				{"an address with an account gets the same answer and no mail", testRegisterExisting},
 				{"verification after: the account exists and signs in at once", testRegisterVerifyAfter},
 				{"registration is offered only when the policy allows it", testRegisterOff},
+				{"an address over its limit is refused before any hashing or mail", testRegisterLimited},
 				{"progressive profiling asks on the second sign-in", testProgressiveProfile},
 				{"a required attribute cannot be skipped", testProfileRequired},
 				{"a new terms version asks again; declining signs out", testTermsReconsent},
@@ -236,6 +241,35 @@ func testRegisterVerifyAfter(t *testing.T, v *env) {
 	if s := v.sessionOf(t, done.SetSession.Value); !slices.Equal(s.AMR, []string{"pwd"}) {
 		t.Fatalf("amr %v", s.AMR)
 	}
+	// The mail that verifies the address arrives: a link, no code.
+	token := v.verificationToken(t, newcomer)
+	ctx := context.Background()
+	for range 2 {
+		if locale, err := v.e.EmailVerificationLink(ctx, v.iss.TenantID, token); err != nil || locale != "en" {
+			t.Fatalf("showing the link: %q, %v", locale, err)
+		}
+	}
+	if u := v.user(t, newcomer); u.EmailVerified {
+		t.Fatal("showing the link verified the address")
+	}
+	if err := v.e.VerifyEmailLink(ctx, v.iss.TenantID, token); err != nil {
+		t.Fatal(err)
+	}
+	if u := v.user(t, newcomer); !u.EmailVerified {
+		t.Fatal("the link did not verify the address")
+	}
+	v.wantEvents(t, "user.email.sent", "user.email.verified")
+	if err := v.e.VerifyEmailLink(ctx, v.iss.TenantID, token); !errors.Is(err, ErrVerificationInvalid) {
+		t.Fatalf("second use: %v, want ErrVerificationInvalid", err)
+	}
+	if _, err := v.e.EmailVerificationLink(ctx, v.iss.TenantID, token); !errors.Is(err, ErrVerificationInvalid) {
+		t.Fatalf("showing a used link: %v, want ErrVerificationInvalid", err)
+	}
+	for _, bad := range []struct{ tenant, token string }{{"ten_other", token}, {v.iss.TenantID, ""}, {v.iss.TenantID, token + "x"}} {
+		if err := v.e.VerifyEmailLink(ctx, bad.tenant, bad.token); !errors.Is(err, ErrVerificationInvalid) {
+			t.Fatalf("token %q of %s: %v, want ErrVerificationInvalid", bad.token, bad.tenant, err)
+		}
+	}
 	// An address that has an account is refused: this policy says so.
 	r = v.start(t, "login", "")
 	must(t)(v.cont(t, r, ActionRegister))
@@ -243,6 +277,56 @@ func testRegisterVerifyAfter(t *testing.T, v *env) {
 	if got.Flow.Step != wire.StepError || !hasMessage(got.Flow, MsgRegisterExists) {
 		t.Fatalf("registering twice: step %s (%s)", got.Flow.Step, messageIDs(got.Flow))
 	}
+	// A tenant that cannot send mail registers all the same, unverified
+	// and without mail.
+	v.e.Senders = unconfigured{}
+	r = v.start(t, "", "")
+	must(t)(v.cont(t, r, ActionRegister))
+	if done := must(t)(v.cont(t, r, ActionCreate, FieldEmail, "lin@example.com", FieldNewPassword, newPassword)); done.Flow.Step != wire.StepDone {
+		t.Fatalf("without mail: step %s (%s)", done.Flow.Step, messageIDs(done.Flow))
+	}
+	if u := v.user(t, "lin@example.com"); u.EmailVerified {
+		t.Fatal("verified without mail")
+	}
+	if ms := v.delivered(t); len(ms) != 1 {
+		t.Fatalf("%d mails, want only the first registration's", len(ms))
+	}
+}
+
+// unconfigured is a tenant mail configuration that cannot send.
+type unconfigured struct{}
+
+func (unconfigured) From(context.Context, store.Tx, string) (string, error) {
+	return "", mail.ErrNotConfigured
+}
+
+// verifyLinkRE finds an email-verification link and its token.
+var verifyLinkRE = regexp.MustCompile(`https://[^\s"<>]+` + regexp.QuoteMeta(directory.VerifyEmailPath) + `([^\s"<>]+)`)
+
+// verificationToken reads the newest mail, which must be the link-only
+// verify-email mail to who, and returns its link's token.
+func (v *env) verificationToken(t *testing.T, who string) string {
+	t.Helper()
+	ms := v.delivered(t)
+	if len(ms) == 0 {
+		t.Fatal("no mail was sent")
+	}
+	m := ms[len(ms)-1]
+	l := verifyLinkRE.FindStringSubmatch(m.Text)
+	if m.To[0] != who || l == nil || !strings.HasPrefix(l[0], origin+directory.VerifyEmailPath) {
+		t.Fatalf("mail to %v without a verification link on %s:\n%s", m.To, origin, m.Text)
+	}
+	if !strings.Contains(m.HTML, `href="`+l[0]+`"`) {
+		t.Fatalf("the HTML body lacks the link %s", l[0])
+	}
+	if codeRE.MatchString(strings.ReplaceAll(m.Text, l[0], "")) {
+		t.Fatalf("a code in a link-only mail:\n%s", m.Text)
+	}
+	token, err := url.PathUnescape(l[1])
+	if err != nil || !strings.HasPrefix(token, directory.EmailVerificationPrefix) {
+		t.Fatalf("token %q (%v)", token, err)
+	}
+	return token
 }
 
 func testRegisterOff(t *testing.T, v *env) {
@@ -338,4 +422,22 @@ func testTermsReconsent(t *testing.T, v *env) {
 		t.Fatalf("after declining the session still signs in: step %s", next.Flow.Step)
 	}
 	v.wantEvents(t, "user.terms.accepted", "user.terms.declined")
+}
+
+func testRegisterLimited(t *testing.T, v *env) {
+	v.enroll(t, policy.Enrollment{Registration: true})
+	r := v.start(t, "", "")
+	must(t)(v.cont(t, r, ActionRegister))
+	v.limits.deny = func(key string) bool { return strings.HasPrefix(key, "login:password:") }
+	before := v.passwords.Derivations()
+	got := must(t)(v.cont(t, r, ActionCreate, FieldEmail, newcomer, FieldNewPassword, newPassword))
+	if got.Flow.Step != StepRegister || !hasMessage(got.Flow, MsgRateLimited) {
+		t.Fatalf("step %s (%s)", got.Flow.Step, messageIDs(got.Flow))
+	}
+	if n := v.passwords.Derivations() - before; n != 0 {
+		t.Fatalf("%d hashes while limited", n)
+	}
+	if ms := v.delivered(t); len(ms) != 0 {
+		t.Fatalf("%d mail(s) while limited", len(ms))
+	}
 }
