@@ -79,7 +79,14 @@ func (s *siteHandlers) activatePost(w http.ResponseWriter, r *http.Request) {
 		s.activateError(w, r, err)
 		return
 	}
-	l := s.localizer(r)
+	// The account's language, as on the confirm page; the browser's when
+	// the account has none.
+	info, err := s.engine.ActivationLink(r.Context(), site.Tenant.ID, r.PathValue("token"))
+	if err != nil {
+		s.activateError(w, r, err)
+		return
+	}
+	l := s.localizerFor(info.Locale, r)
 	iss := site.AuthServer(oidc.DefaultServer)
 	res, err := s.engine.Activate(r.Context(), engine.ActivateBegin{
 		Issuer: iss, Token: r.PathValue("token"), App: app, Origin: site.Base, Base: site.Base,

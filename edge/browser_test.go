@@ -87,20 +87,22 @@ func TestPasswordlessInBrowsers(t *testing.T) {
 
 // browserRP is a relying party on loopback over TLS: /start sends the
 // browser to Lintel with PKCE, /callback exchanges the code and shows the
-// ID token's subject and amr in #result.
+// ID token's subject and amr in #result. /login is an initiate_login_uri:
+// it starts the same sign-in for the login_hint a third party names.
 type browserRP struct {
 	srv *httptest.Server
+	// app is the relying party's app at Lintel.
+	app tenant.App
 }
 
 func newBrowserRP(t *testing.T, w *siteWorld) *browserRP {
 	t.Helper()
 	rp := &browserRP{srv: httptest.NewUnstartedServer(nil)}
 	callback := "https://" + rp.srv.Listener.Addr().String() + "/callback"
-	var app tenant.App
 	var secret string
 	err := w.st.Tx(context.Background(), func(ctx context.Context, tx store.Tx) error {
 		var err error
-		app, secret, err = w.tenants.CreateApp(ctx, tx, w.acme.ID, tenant.AppInput{Name: "Browser RP", Type: tenant.AppWeb, RedirectURIs: []string{callback}})
+		rp.app, secret, err = w.tenants.CreateApp(ctx, tx, w.acme.ID, tenant.AppInput{Name: "Browser RP", Type: tenant.AppWeb, RedirectURIs: []string{callback}})
 		return err
 	})
 	if err != nil {
@@ -111,21 +113,33 @@ func newBrowserRP(t *testing.T, w *siteWorld) *browserRP {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := oauth2.Config{ClientID: app.ID, ClientSecret: secret, Endpoint: provider.Endpoint(), RedirectURL: callback, Scopes: []string{gooidc.ScopeOpenID}}
-	verifier := provider.Verifier(&gooidc.Config{ClientID: app.ID})
+	cfg := oauth2.Config{ClientID: rp.app.ID, ClientSecret: secret, Endpoint: provider.Endpoint(), RedirectURL: callback, Scopes: []string{gooidc.ScopeOpenID}}
+	verifier := provider.Verifier(&gooidc.Config{ClientID: rp.app.ID})
 	var mu sync.Mutex
 	verifiers := map[string]string{}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /start", func(rw http.ResponseWriter, r *http.Request) {
+	start := func(rw http.ResponseWriter, r *http.Request, param, value string) {
 		state, v := oauth2.GenerateVerifier(), oauth2.GenerateVerifier()
 		mu.Lock()
 		verifiers[state] = v
 		mu.Unlock()
 		opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(v)}
-		if p := r.URL.Query().Get("prompt"); p != "" {
-			opts = append(opts, oauth2.SetAuthURLParam("prompt", p))
+		if value != "" {
+			opts = append(opts, oauth2.SetAuthURLParam(param, value))
 		}
 		http.Redirect(rw, r, cfg.AuthCodeURL(state, opts...), http.StatusFound)
+	}
+	mux.HandleFunc("GET /start", func(rw http.ResponseWriter, r *http.Request) {
+		start(rw, r, "prompt", r.URL.Query().Get("prompt"))
+	})
+	mux.HandleFunc("GET /login", func(rw http.ResponseWriter, r *http.Request) {
+		// A login initiated by a third party (OpenID Connect Core §4):
+		// only for the issuer this relying party knows.
+		if r.URL.Query().Get("iss") != w.srv.URL+"/oauth2/default" {
+			http.Error(rw, "unknown issuer", http.StatusBadRequest)
+			return
+		}
+		start(rw, r, "login_hint", r.URL.Query().Get("login_hint"))
 	})
 	mux.HandleFunc("GET /callback", func(rw http.ResponseWriter, r *http.Request) {
 		mu.Lock()

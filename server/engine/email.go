@@ -157,7 +157,11 @@ func (e *Engine) sendEmail(ctx context.Context, tx store.Tx, f *flow) (bool, err
 	case journeyChangeEmail:
 		sent = MsgEmailSentChange
 	}
-	f.State.Messages = []wire.Message{{ID: sent, Level: wire.LevelInfo, Params: []wire.Param{{Name: "login", Value: f.State.Login}}}}
+	to := f.State.Login
+	if f.State.Journey == journeyChangeEmail && f.State.Pending != nil {
+		to = f.State.Pending.Email // the new address, not the login
+	}
+	f.State.Messages = []wire.Message{{ID: sent, Level: wire.LevelInfo, Params: []wire.Param{{Name: "login", Value: to}}}}
 	if !ok {
 		return true, nil
 	}
