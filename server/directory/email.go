@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/store"
@@ -56,4 +58,16 @@ func (d *Directory) ChangeEmail(ctx context.Context, tx store.Tx, tenantID, user
 		return User{}, err
 	}
 	return next, nil
+}
+
+// MaskEmail shows enough of an address for its owner or an admin to
+// recognise it, and no more: the first character of the local part and
+// the domain ("jane@example.com" is "j•••@example.com").
+func MaskEmail(addr string) string {
+	i := strings.LastIndexByte(addr, '@')
+	if i <= 0 {
+		return "•••"
+	}
+	first, _ := utf8.DecodeRuneInString(addr)
+	return string(first) + "•••@" + addr[i+1:]
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	emailtemplates "github.com/lintel-id/lintel/email-templates"
 	"github.com/lintel-id/lintel/server/directory"
@@ -126,7 +125,7 @@ func (e *Engine) emailChanged(ctx context.Context, tx store.Tx, f *flow) error {
 		return err
 	}
 	if old.Email != "" {
-		masked, at := maskAddress(u.Email), e.Clock.Now().UTC().Format("2006-01-02 15:04 UTC")
+		masked, at := directory.MaskEmail(u.Email), e.Clock.Now().UTC().Format("2006-01-02 15:04 UTC")
 		if err := e.notify(ctx, tx, f, old, "email-changed", func(lang string) (emailtemplates.Rendered, error) {
 			return e.Templates.EmailChanged(lang, emailtemplates.EmailChangedView{NewAddress: masked, At: at})
 		}); err != nil {
@@ -136,15 +135,4 @@ func (e *Engine) emailChanged(ctx context.Context, tx store.Tx, f *flow) error {
 	f.Step, f.Done, f.State.Pending, f.State.Messages = wire.StepDone, true, nil, nil
 	f.State.Login, f.State.Redirect = u.Login, f.State.Base+ChangedPath
 	return nil
-}
-
-// maskAddress shows an address's first character and domain only
-// ("j•••@example.com"), for a notice to the old address.
-func maskAddress(addr string) string {
-	local, domain, ok := strings.Cut(addr, "@")
-	if !ok || local == "" {
-		return "•••"
-	}
-	r, _ := utf8.DecodeRuneInString(local)
-	return string(r) + "•••@" + domain
 }

@@ -149,12 +149,18 @@ func (a *API) registerUsers() {
 			// this change is written without a second one.
 			var u directory.User
 			err := a.Store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
-				var err error
+				old, err := a.Directory.User(ctx, tx, principal(ctx).Target.ID, in.User)
+				if err != nil {
+					return err
+				}
 				u, err = a.Directory.UpdateUser(ctx, tx, principal(ctx).Target.ID, in.User, directory.UserUpdate{
 					Email: b.Email, EmailVerified: b.EmailVerified, Name: b.Name, GivenName: b.GivenName, FamilyName: b.FamilyName,
 					Phone: b.Phone, Locale: b.Locale, Profile: b.Profile,
 				}, actor(ctx))
-				return err
+				if err != nil {
+					return err
+				}
+				return a.emailChanged(ctx, tx, old, u)
 			})
 			if err != nil {
 				return nil, a.problem(ctx, err)
