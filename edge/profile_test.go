@@ -166,7 +166,8 @@ func wantTermsPage(t *testing.T, body, version string) {
 	for _, want := range []string{
 		`data-step="terms"`, `<h1 class="lt-title" part="title">Review updated terms</h1>`,
 		"Before you continue to Acme Portal, review and accept these terms.", `<p class="lt-user" part="user">` + alice + `</p>`,
-		`<label for="f-accept_terms" part="label">I accept the Terms of Service (version ` + version + `): https://acme.example/terms/` + version + `</label>`,
+		`<label for="f-accept_terms" part="label">I accept the Terms of Service (version ` + version + `)</label>`,
+		`<a href="https://acme.example/terms/` + version + `" target="_blank" rel="noopener noreferrer" part="link">Read the Terms of Service</a>`,
 		`name="accept_terms" type="checkbox" value="true" required`, `value="accept"`, `value="deny"`,
 	} {
 		if !strings.Contains(body, want) {

@@ -222,7 +222,8 @@ func (w *siteWorld) toRegister(t *testing.T, c *http.Client, cfg oauth2.Config) 
 		t.Fatalf("an optional attribute is required:\n%s", body)
 	}
 	if strings.Contains(body, `name="accept_terms"`) &&
-		!strings.Contains(body, `<label for="f-accept_terms" part="label">I accept the Terms of Service (version 1): https://acme.example/terms/1</label>`) {
+		(!strings.Contains(body, `<label for="f-accept_terms" part="label">I accept the Terms of Service (version 1)</label>`) ||
+			!strings.Contains(body, `<a href="https://acme.example/terms/1" target="_blank" rel="noopener noreferrer" part="link">Read the Terms of Service</a>`)) {
 		t.Fatalf("terms checkbox:\n%s", body)
 	}
 	return verifier, page

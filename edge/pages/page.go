@@ -5,6 +5,7 @@
 package pages
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -110,6 +111,25 @@ func inputType(t wire.FieldType) string {
 		return string(t)
 	}
 	return "text"
+}
+
+// documentURL is the address of the document a field accepts (a terms
+// checkbox's "url" label parameter), when it is an https URL (or http on
+// a loopback host, for development); "" otherwise.
+func documentURL(f wire.Field) string {
+	for _, p := range f.LabelParams {
+		if p.Name != "url" {
+			continue
+		}
+		u, err := url.Parse(p.Value)
+		if err != nil || u.Host == "" || u.User != nil {
+			return ""
+		}
+		if u.Scheme == "https" || u.Scheme == "http" && (u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1" || u.Hostname() == "::1") {
+			return u.String()
+		}
+	}
+	return ""
 }
 
 // optionLabel is a select option's text: its label message, or its
