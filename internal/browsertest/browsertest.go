@@ -38,9 +38,15 @@ type Options struct {
 	// IgnoreCertificateErrors accepts the test servers' self-signed
 	// certificates.
 	IgnoreCertificateErrors bool
-	// Timeout bounds everything the returned context does; 0 means 90s.
+	// Timeout bounds everything the returned context does (and the
+	// contexts Isolated makes from it): a guard against a hung browser,
+	// not a performance bound, so it is generous for a loaded CI machine;
+	// 0 means DefaultTimeout.
 	Timeout time.Duration
 }
+
+// DefaultTimeout bounds a browser's whole test when Options.Timeout is 0.
+const DefaultTimeout = 5 * time.Minute
 
 // Start launches a headless Chromium with the flags the machine's
 // guidelines give and returns a context for its first tab. The browser
@@ -71,7 +77,7 @@ func Start(t testing.TB, o Options) context.Context {
 	ctx, cancel2 := chromedp.NewContext(actx)
 	t.Cleanup(cancel2)
 	if o.Timeout <= 0 {
-		o.Timeout = 90 * time.Second
+		o.Timeout = DefaultTimeout
 	}
 	ctx, cancel3 := context.WithTimeout(ctx, o.Timeout)
 	t.Cleanup(cancel3)
