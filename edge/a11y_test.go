@@ -15,18 +15,20 @@ import (
 )
 
 // TestHostedPagesAccessibility walks every hosted page state the tests can
-// reach, in English and in Arabic (right to left), in one headless
-// Chromium with JavaScript on: the pages run no script of their own, and
-// axe-core arrives through the DevTools protocol. Each page must have no
-// serious or critical axe violation, and what axe cannot judge is checked
-// as well: labels, live error messages tied to their fields, where focus
-// starts, the language and direction, the title and the one heading.
+// reach, and the demo client's pages, in English and in Arabic (right to
+// left), in one headless Chromium with JavaScript on: the pages run no
+// script of their own, and axe-core arrives through the DevTools
+// protocol. Each page must have no serious or critical axe violation, and
+// what axe cannot judge is checked as well: labels, live error messages
+// tied to their fields, where focus starts, the language and direction,
+// the title and the one heading.
 func TestHostedPagesAccessibility(t *testing.T) {
 	w := newSiteWorld(t, storetest.SQLite(), clock.System())
 	partner := w.partner(t)
 	browser := browsertest.Start(t, browsertest.Options{JavaScript: true, IgnoreCertificateErrors: true})
 	recovery := newA11yRecovery(t, w)
 	journeys := newA11yJourneys(t, "en", "ar")
+	demo := newA11yDemo(t)
 	for _, lang := range []struct{ tag, dir string }{{"en", "ltr"}, {"ar", "rtl"}} {
 		t.Run(lang.tag, func(t *testing.T) {
 			// a signs in; b opens the emailed link, as a second browser.
@@ -111,6 +113,7 @@ func TestHostedPagesAccessibility(t *testing.T) {
 
 			recovery.walk(t, browser, lang.tag, check, do, next)
 			journeys.walk(t, browser, lang.tag, check, do, next)
+			demo.walk(t, browser, lang.tag, check, do, next)
 		})
 	}
 }

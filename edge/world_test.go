@@ -49,7 +49,8 @@ const (
 )
 
 // siteWorld is a full Lintel behind the edge on a TLS test server whose
-// address is the public URL; tenant "acme" is the default tenant with one
+// address is the public URL (a plain HTTP one in a demo world, see
+// newDemoWorld); tenant "acme" is the default tenant with one
 // web app and one user.
 type siteWorld struct {
 	srv     *httptest.Server
@@ -63,6 +64,9 @@ type siteWorld struct {
 	app     tenant.App
 	secret  string
 	userID  string
+	// demoApp and demoSecret are the demo client's, in a demo world.
+	demoApp    tenant.App
+	demoSecret string
 	// Mail goes through the real outbox to a real SMTP server on loopback.
 	outbox    *mail.Outbox
 	sink      *mailtest.Sink
@@ -96,6 +100,20 @@ func (w *siteWorld) delivered(t *testing.T) []mailtest.Message {
 
 func newSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock) *siteWorld {
 	t.Helper()
+	return buildSiteWorld(t, backend, clk, false)
+}
+
+// newDemoWorld is a site world that also serves the demo client, as
+// `lintel serve --demo` does, with acme's demo app: its redirect URIs are
+// the demo's on the public URL. The server speaks plain HTTP, as the demo
+// client does to the listener (TLS, if any, ends at a proxy in front).
+func newDemoWorld(t *testing.T, backend storetest.Backend, clk clock.Clock) *siteWorld {
+	t.Helper()
+	return buildSiteWorld(t, backend, clk, true)
+}
+
+func buildSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock, demo bool) *siteWorld {
+	t.Helper()
 	ctx := context.Background()
 	w := &siteWorld{st: backend.Open(t), logs: &logBuffer{}, authz: authserver.New(clk)}
 	log := slog.New(slog.NewJSONHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -108,7 +126,11 @@ func newSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock) *sit
 		t.Fatal(err)
 	}
 	w.srv = httptest.NewUnstartedServer(nil)
-	public, _ := url.Parse("https://" + w.srv.Listener.Addr().String())
+	scheme := "https"
+	if demo {
+		scheme = "http"
+	}
+	public, _ := url.Parse(scheme + "://" + w.srv.Listener.Addr().String())
 	w.tenants = tenant.New(sec, clk, tenant.Options{PublicHost: public.Hostname()})
 	ev := events.New(w.st, sec, clk)
 	dir := directory.New(clk, ev, sec)
@@ -152,6 +174,14 @@ func newSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock) *sit
 		}); err != nil {
 			return err
 		}
+		if demo {
+			if w.demoApp, w.demoSecret, err = w.tenants.CreateApp(ctx, tx, w.acme.ID, tenant.AppInput{
+				Name: "Demo app", Type: tenant.AppWeb, RedirectURIs: []string{public.String() + "/demo/callback"},
+				PostLogoutRedirectURIs: []string{public.String() + "/demo/signed-out"},
+			}); err != nil {
+				return err
+			}
+		}
 		u, err := dir.CreateUser(ctx, tx, w.acme.ID, directory.UserInput{Login: alice, Email: alice, EmailVerified: true, Name: "Alice"})
 		if err != nil {
 			return err
@@ -162,15 +192,25 @@ func newSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock) *sit
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(Config{
+	cfg := Config{
 		Store: w.st, Logger: log, Registry: prometheus.NewRegistry(), Clock: clk,
 		Engine: w.engine, OIDC: prov, Tenants: w.tenants, Locales: cat, PublicURL: public, DefaultTenant: "acme",
-	})
+	}
+	if demo {
+		// As cmd/lintel wires it.
+		cfg.Demo = &DemoConfig{Issuer: public.String() + "/oauth2/default", ClientID: w.demoApp.ID, ClientSecret: w.demoSecret,
+			TenantID: w.acme.ID, Dial: w.srv.Listener.Addr().String()}
+	}
+	h, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.srv.Config.Handler = h
-	w.srv.StartTLS()
+	if demo {
+		w.srv.Start()
+	} else {
+		w.srv.StartTLS()
+	}
 	t.Cleanup(w.srv.Close)
 	return w
 }
