@@ -182,6 +182,12 @@ func (a *API) registerUsers() {
 						return err
 					}
 				}
+				if a.Sessions != nil {
+					// Sessions hold the addresses and browsers they came from.
+					if err := a.Sessions.ForgetUser(ctx, tx, principal(ctx).Target.ID, in.User); err != nil {
+						return err
+					}
+				}
 				if a.Terms == nil {
 					return nil
 				}

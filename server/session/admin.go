@@ -48,3 +48,16 @@ func (s *Sessions) RevokeID(ctx context.Context, tx store.Tx, tenantID, userID, 
 	}
 	return nil
 }
+
+// ForgetUser deletes every session of a user of tenantID, live or ended,
+// with the address and User-Agent each recorded: the user is being
+// erased. A user of another tenant keeps theirs.
+func (s *Sessions) ForgetUser(ctx context.Context, tx store.Tx, tenantID, userID string) error {
+	if err := checkIDs(tenantID, userID); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE tenant_id = ? AND user_id = ?`, tenantID, userID); err != nil {
+		return fmt.Errorf("session: forget user: %w", err)
+	}
+	return nil
+}

@@ -199,3 +199,27 @@ func TestConfiguredTimeouts(t *testing.T) {
 		})
 	})
 }
+
+func TestForgetUser(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		e.create(t, tenantA, alice, "pwd")
+		_, ended := e.create(t, tenantA, alice, "pwd")
+		if err := e.do(t, func(ctx context.Context, tx store.Tx) error { return e.ses.Revoke(ctx, tx, tenantA, ended) }); err != nil {
+			t.Fatal(err)
+		}
+		other, _ := e.create(t, tenantB, alice, "pwd")
+		if err := e.do(t, func(ctx context.Context, tx store.Tx) error { return e.ses.ForgetUser(ctx, tx, tenantA, alice) }); err != nil {
+			t.Fatal(err)
+		}
+		var left int
+		err := e.st.View(context.Background(), func(ctx context.Context, tx store.Tx) error {
+			return tx.QueryRow(ctx, `SELECT COUNT(*) FROM sessions WHERE tenant_id = ? AND user_id = ?`, tenantA, alice).Scan(&left)
+		})
+		if err != nil || left != 0 {
+			t.Fatalf("%d sessions left (%v), want none, ended ones included", left, err)
+		}
+		if got := e.ids(t, tenantB, alice); !slices.Equal(got, []string{other.ID}) {
+			t.Fatalf("the other tenant's sessions: %v", got)
+		}
+	})
+}
