@@ -66,7 +66,9 @@ func (s *siteHandlers) activatePage(w http.ResponseWriter, r *http.Request) {
 	if app != nil {
 		action += "?app=" + url.QueryEscape(app.ID)
 	}
-	s.render(w, r, http.StatusOK, pages.ActivateConfirmPage(s.page(r.Context(), l, "activate.title"), name, action))
+	s.render(w, r, http.StatusOK, pages.ConfirmPage(s.page(r.Context(), l, "activate.title"), pages.Confirm{
+		Step: "confirm-activation", App: name, Intro: "activate.intro", Button: "action.activate", Action: action,
+	}))
 }
 
 // activatePost uses an activation link: the account is activated and

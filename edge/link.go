@@ -22,7 +22,10 @@ func (s *siteHandlers) linkPage(w http.ResponseWriter, r *http.Request) {
 	}
 	l := s.localizerFor(info.Locale, r)
 	p := s.page(r.Context(), l, "link.confirm.title")
-	s.render(w, r, http.StatusOK, pages.LinkConfirmPage(p, info.App, engine.LinkPath+url.PathEscape(token)))
+	s.render(w, r, http.StatusOK, pages.ConfirmPage(p, pages.Confirm{
+		Step: "confirm-link", App: info.App, Intro: "link.confirm.intro", IntroParams: []string{"app", info.App},
+		Button: "action.continue", Action: engine.LinkPath + url.PathEscape(token),
+	}))
 }
 
 // linkPost uses a sign-in link. In the browser that started the sign-in

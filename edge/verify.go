@@ -27,7 +27,9 @@ func (s *siteHandlers) verifyEmailPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := s.localizerFor(locale, r)
-	s.render(w, r, http.StatusOK, pages.VerifyConfirmPage(s.page(r.Context(), l, "verify_email.title"), verifyEmailPath+url.PathEscape(token)))
+	s.render(w, r, http.StatusOK, pages.ConfirmPage(s.page(r.Context(), l, "verify_email.title"), pages.Confirm{
+		Step: "confirm-verification", Intro: "verify_email.intro", Button: "action.confirm_email", Action: verifyEmailPath + url.PathEscape(token),
+	}))
 }
 
 // verifyEmailPost uses an email-verification link, then says, in the
