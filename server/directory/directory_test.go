@@ -64,28 +64,13 @@ func newEnv(t testing.TB, st store.Store) *env {
 // fn's error.
 func (e *env) do(t *testing.T, fn func(ctx context.Context, tx store.Tx) error) error {
 	t.Helper()
-	var got error
-	if err := e.st.Tx(context.Background(), func(ctx context.Context, tx store.Tx) error {
-		got = fn(ctx, tx)
-		return nil
-	}); err != nil {
-		t.Fatalf("commit: %v", err)
-	}
-	return got
+	return storetest.Commit(t, e.st, fn)
 }
 
 // get runs fn in a transaction and returns its value, failing on an error.
 func get[T any](t *testing.T, e *env, fn func(ctx context.Context, tx store.Tx) (T, error)) T {
 	t.Helper()
-	var v T
-	if err := e.st.Tx(context.Background(), func(ctx context.Context, tx store.Tx) error {
-		var err error
-		v, err = fn(ctx, tx)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return v
+	return storetest.Get(t, e.st, fn)
 }
 
 // user creates a user, failing the test on an error.

@@ -53,14 +53,7 @@ func newEnv(t *testing.T, b storetest.Backend) *env {
 // fn's error.
 func (e *env) do(t *testing.T, fn func(ctx context.Context, tx store.Tx) error) error {
 	t.Helper()
-	var got error
-	if err := e.st.Tx(context.Background(), func(ctx context.Context, tx store.Tx) error {
-		got = fn(ctx, tx)
-		return nil
-	}); err != nil {
-		t.Fatalf("commit: %v", err)
-	}
-	return got
+	return storetest.Commit(t, e.st, fn)
 }
 
 // ok runs fn in a transaction and fails the test on an error.
@@ -74,13 +67,7 @@ func (e *env) ok(t *testing.T, fn func(ctx context.Context, tx store.Tx) error) 
 // get runs fn in a transaction and returns its value, failing on an error.
 func get[T any](t *testing.T, e *env, fn func(ctx context.Context, tx store.Tx) (T, error)) T {
 	t.Helper()
-	var v T
-	e.ok(t, func(ctx context.Context, tx store.Tx) error {
-		var err error
-		v, err = fn(ctx, tx)
-		return err
-	})
-	return v
+	return storetest.Get(t, e.st, fn)
 }
 
 // errRollback undoes a case's changes.
