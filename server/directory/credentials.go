@@ -223,3 +223,65 @@ func (d *Directory) DeleteCredential(ctx context.Context, tx store.Tx, tenantID,
 	}
 	return nil
 }
+
+// ErrCredentialChanged is returned by SwapCredentialSecret when the
+// credential's secret is no longer the one the caller read: another
+// request used or changed it first (a TOTP step or a recovery code used
+// twice at once, a passkey's sign count moved on).
+var ErrCredentialChanged = errors.New("directory: credential changed meanwhile")
+
+// CredentialByID returns one credential of a user of tenantID; one that
+// does not exist or belongs to another user is not found.
+func (d *Directory) CredentialByID(ctx context.Context, tx store.Tx, tenantID, userID, credentialID string) (Credential, error) {
+	c, err := scanCredential(tx.QueryRow(ctx, `SELECT `+credentialCols+` FROM credentials
+		WHERE tenant_id = ? AND user_id = ? AND id = ?`, tenantID, userID, credentialID))
+	if errors.Is(err, store.ErrNotFound) {
+		return Credential{}, notFound("credential", credentialID)
+	}
+	return c, err
+}
+
+// SwapCredentialSecret replaces a credential's secret with next only if
+// it is still old (compare and swap), and marks it verified when verify
+// is set; a credential whose secret moved on meanwhile is
+// ErrCredentialChanged and is left as it is. next is checked like any
+// secret (see AddCredential). A credential that does not exist or
+// belongs to another user is not found.
+func (d *Directory) SwapCredentialSecret(ctx context.Context, tx store.Tx, tenantID, userID, credentialID, old, next string, verify bool) error {
+	if err := checkCredential(CredentialWebAuthn, next); err != nil {
+		return err
+	}
+	n, err := tx.Exec(ctx, `UPDATE credentials SET secret = ?, verified = verified OR ?, updated_at = ?
+		WHERE tenant_id = ? AND user_id = ? AND id = ? AND secret = ?`,
+		next, verify, d.now(), tenantID, userID, credentialID, old)
+	if err != nil {
+		return fmt.Errorf("directory: update credential: %w", err)
+	}
+	if n == 1 {
+		return nil
+	}
+	if _, err := d.CredentialByID(ctx, tx, tenantID, userID, credentialID); err != nil {
+		return err
+	}
+	return ErrCredentialChanged
+}
+
+// RenameCredential sets the label of a credential of a user of tenantID
+// (trimmed, at most MaxLabelLen characters, "" for none) and returns it.
+// A credential that does not exist or belongs to another user is not
+// found.
+func (d *Directory) RenameCredential(ctx context.Context, tx store.Tx, tenantID, userID, credentialID, label string) (Credential, error) {
+	label = strings.TrimSpace(label)
+	if err := checkText("label", label, MaxLabelLen, false); err != nil {
+		return Credential{}, err
+	}
+	n, err := tx.Exec(ctx, `UPDATE credentials SET label = ?, updated_at = ? WHERE tenant_id = ? AND user_id = ? AND id = ?`,
+		label, d.now(), tenantID, userID, credentialID)
+	if err != nil {
+		return Credential{}, fmt.Errorf("directory: rename credential: %w", err)
+	}
+	if n == 0 {
+		return Credential{}, notFound("credential", credentialID)
+	}
+	return d.CredentialByID(ctx, tx, tenantID, userID, credentialID)
+}

@@ -3,6 +3,7 @@ package directory
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -258,6 +259,83 @@ func TestSecurityAnswerCredential(t *testing.T) {
 		}
 		if ok, err := pw.VerifyAnswer(ctx, c.Secret, "  mrs   fluffy "); !ok || err != nil {
 			t.Fatalf("VerifyAnswer = %v, %v", ok, err)
+		}
+	})
+}
+
+func TestSwapCredentialSecret(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		u := e.user(t, tenantA, UserInput{Login: "alice"})
+		other := e.user(t, tenantA, UserInput{Login: "bob"})
+		c := get(t, e, func(ctx context.Context, tx store.Tx) (Credential, error) {
+			return e.dir.AddCredential(ctx, tx, tenantA, u.ID, CredentialInput{Type: CredentialTOTP, Secret: "v1", Label: "Phone"})
+		})
+		swap := func(tenantID, userID, id, old, next string) error {
+			return e.do(t, func(ctx context.Context, tx store.Tx) error {
+				return e.dir.SwapCredentialSecret(ctx, tx, tenantID, userID, id, old, next, true)
+			})
+		}
+		if err := swap(tenantA, u.ID, c.ID, "v1", "v2"); err != nil {
+			t.Fatalf("swap from the current secret: %v", err)
+		}
+		for _, tc := range []struct {
+			name               string
+			tenant, user, id   string
+			old, next          string
+			wantChanged, wantF bool
+		}{
+			{"refuses a stale old secret (a second use of the same step)", tenantA, u.ID, c.ID, "v1", "v3", true, false},
+			{"does not find another user's credential", tenantA, other.ID, c.ID, "v2", "v3", false, false},
+			{"does not find another tenant's credential", tenantB, u.ID, c.ID, "v2", "v3", false, false},
+			{"refuses an empty next secret", tenantA, u.ID, c.ID, "v2", "", false, true},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				err := swap(tc.tenant, tc.user, tc.id, tc.old, tc.next)
+				switch {
+				case tc.wantChanged:
+					if !errors.Is(err, ErrCredentialChanged) {
+						t.Fatalf("err = %v, want ErrCredentialChanged", err)
+					}
+				case tc.wantF:
+					wantFields(t, err, "secret")
+				default:
+					wantNotFound(t, err)
+				}
+			})
+		}
+		got := get(t, e, func(ctx context.Context, tx store.Tx) (Credential, error) {
+			return e.dir.CredentialByID(ctx, tx, tenantA, u.ID, c.ID)
+		})
+		if got.Secret != "v2" || !got.Verified || got.Label != "Phone" {
+			t.Fatalf("after the swaps: %v (secret %q), want secret v2, verified, label kept", got, got.Secret)
+		}
+	})
+}
+
+func TestRenameCredential(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		u := e.user(t, tenantA, UserInput{Login: "alice"})
+		c := get(t, e, func(ctx context.Context, tx store.Tx) (Credential, error) {
+			return e.dir.AddCredential(ctx, tx, tenantA, u.ID, CredentialInput{Type: CredentialWebAuthn, Secret: "{}", Verified: true})
+		})
+		got := get(t, e, func(ctx context.Context, tx store.Tx) (Credential, error) {
+			return e.dir.RenameCredential(ctx, tx, tenantA, u.ID, c.ID, "  Work laptop ")
+		})
+		if got.Label != "Work laptop" {
+			t.Fatalf("label = %q, want trimmed", got.Label)
+		}
+		wantFields(t, e.do(t, func(ctx context.Context, tx store.Tx) error {
+			_, err := e.dir.RenameCredential(ctx, tx, tenantA, u.ID, c.ID, strings.Repeat("x", MaxLabelLen+1))
+			return err
+		}), "label")
+		wantNotFound(t, e.do(t, func(ctx context.Context, tx store.Tx) error {
+			_, err := e.dir.RenameCredential(ctx, tx, tenantB, u.ID, c.ID, "x")
+			return err
+		}))
+		if got := get(t, e, func(ctx context.Context, tx store.Tx) (Credential, error) {
+			return e.dir.CredentialByID(ctx, tx, tenantA, u.ID, c.ID)
+		}); got.Label != "Work laptop" {
+			t.Fatalf("a refused rename changed the label to %q", got.Label)
 		}
 	})
 }
