@@ -70,6 +70,8 @@ type SignOnRuleView struct {
 	Authenticators      []string `json:"authenticators" doc:"Most preferred first; empty for a denying rule"`
 	Factors             int      `json:"factors" doc:"1 or 2; 0 for a denying rule"`
 	ReauthenticateAfter int64    `json:"reauthenticate_after" doc:"Seconds; 0 accepts any live session"`
+	Enroll              []string `json:"enroll,omitempty" doc:"Authenticators a person who has none of them is asked to set up once signed in"`
+	EnrollGrace         int64    `json:"enroll_grace,omitempty" doc:"Seconds after an account's creation during which its person may still sign in with one factor and skip enrolling a second"`
 }
 
 // SignOnPolicyView is the sign-on policy of an app or the tenant default.
@@ -87,7 +89,8 @@ func signOnPolicyView(p policy.SignOnPolicy) SignOnPolicyView {
 	v := SignOnPolicyView{ID: p.ID, TenantID: p.TenantID, AppID: p.AppID, Rules: []SignOnRuleView{}, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	for _, r := range p.Rules {
 		v.Rules = append(v.Rules, SignOnRuleView{Name: r.Name, Condition: r.Condition, Access: r.Access,
-			Authenticators: nonNil(r.Authenticators), Factors: r.Factors, ReauthenticateAfter: secondsOf(r.ReauthenticateAfter)})
+			Authenticators: nonNil(r.Authenticators), Factors: r.Factors, ReauthenticateAfter: secondsOf(r.ReauthenticateAfter),
+			Enroll: r.Enroll, EnrollGrace: secondsOf(r.EnrollGrace)})
 	}
 	return v
 }
@@ -99,9 +102,11 @@ type signOnRuleBody struct {
 	Access    string `json:"access" enum:"allow,deny"`
 	// Authenticators are validated by the policy package, which names
 	// the known ones in its errors.
-	Authenticators      []string `json:"authenticators,omitempty" maxItems:"10" doc:"password, email: what the person may use, most preferred first; required to allow, absent to deny"`
-	Factors             int      `json:"factors,omitempty" minimum:"0" maximum:"2" doc:"1 or 2 (2 needs two authenticators); default 1 to allow, absent to deny"`
+	Authenticators      []string `json:"authenticators,omitempty" maxItems:"10" doc:"password, email, passkey, totp, sms, voice, recovery_code, security_answer: what the person may use, most preferred first; required to allow, absent to deny"`
+	Factors             int      `json:"factors,omitempty" minimum:"0" maximum:"2" doc:"1 or 2 (2 needs two authenticators, or a passkey, which verified by its owner counts as two); default 1 to allow, absent to deny"`
 	ReauthenticateAfter int64    `json:"reauthenticate_after,omitempty" minimum:"0" maximum:"7776000" doc:"Seconds, at most 90 days: how old a live session's last authentication may be; 0 accepts any"`
+	Enroll              []string `json:"enroll,omitempty" maxItems:"5" doc:"passkey, totp, sms, voice, security_answer: what a person who has none of them is asked (and may decline) to set up once signed in, first the first"`
+	EnrollGrace         int64    `json:"enroll_grace,omitempty" minimum:"0" maximum:"7776000" doc:"Seconds, with 2 factors only: how long after an account's creation its person may still sign in with one factor when they have no second one (asked to enroll, able to skip); past it they must enroll before the sign-in ends; 0 gives no grace"`
 }
 
 // signOnPolicyBody replaces a sign-on policy.
@@ -113,7 +118,8 @@ func (b signOnPolicyBody) rules() []policy.Rule {
 	out := make([]policy.Rule, len(b.Rules))
 	for i, r := range b.Rules {
 		out[i] = policy.Rule{Name: r.Name, Condition: r.Condition, Access: r.Access, Authenticators: r.Authenticators,
-			Factors: r.Factors, ReauthenticateAfter: time.Duration(r.ReauthenticateAfter) * time.Second}
+			Factors: r.Factors, ReauthenticateAfter: time.Duration(r.ReauthenticateAfter) * time.Second,
+			Enroll: r.Enroll, EnrollGrace: time.Duration(r.EnrollGrace) * time.Second}
 	}
 	return out
 }

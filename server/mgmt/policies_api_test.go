@@ -149,7 +149,7 @@ func TestSignOnPolicyAPI(t *testing.T) {
 					http.StatusUnprocessableEntity, "body.rules[0].condition"},
 				{"two factors of one authenticator", http.MethodPut, appPath, admin, `{"rules":[{"name":"a","access":"allow","authenticators":["password"],"factors":2}]}`,
 					http.StatusUnprocessableEntity, "body.rules[0].factors"},
-				{"an unknown authenticator", http.MethodPut, dfltPath, admin, `{"rules":[{"name":"a","access":"allow","authenticators":["sms"]}]}`,
+				{"an unknown authenticator", http.MethodPut, dfltPath, admin, `{"rules":[{"name":"a","access":"allow","authenticators":["fax"]}]}`,
 					http.StatusUnprocessableEntity, "body.rules[0].authenticators[0]"},
 				{"authenticators on a denying rule", http.MethodPut, dfltPath, admin, `{"rules":[{"name":"a","access":"deny","authenticators":["email"]}]}`,
 					http.StatusUnprocessableEntity, "body.rules[0].authenticators"},

@@ -53,6 +53,11 @@ type SignOnDecision struct {
 	// ReauthAfter is how old the last authentication of a live session
 	// may be for it to count; 0 means any live session will do.
 	ReauthAfter time.Duration
+	// Enroll are the authenticators to ask a person who has none of them
+	// to set up once signed in (see Rule.Enroll).
+	Enroll []string
+	// EnrollGrace is the rule's enrollment grace (see Rule.EnrollGrace).
+	EnrollGrace time.Duration
 }
 
 // defaultDecision is the built-in default policy's decision.
@@ -156,7 +161,7 @@ func (s *Service) SignOn(ctx context.Context, tx store.Tx, tenantID string, in S
 			return SignOnDecision{Rule: r.Name}, nil
 		}
 		return SignOnDecision{Rule: r.Name, Allow: true, Authenticators: slices.Clone(r.Authenticators),
-			Factors: r.Factors, ReauthAfter: r.ReauthenticateAfter}, nil
+			Factors: r.Factors, ReauthAfter: r.ReauthenticateAfter, Enroll: slices.Clone(r.Enroll), EnrollGrace: r.EnrollGrace}, nil
 	}
 	return SignOnDecision{}, nil
 }

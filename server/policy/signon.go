@@ -24,10 +24,31 @@ const (
 	// AuthEmail is a one-time code or magic link sent to the person's
 	// verified email address.
 	AuthEmail = "email"
+	// AuthPasskey is a WebAuthn credential. One verified by the person
+	// (a PIN or biometric on the device) satisfies two factors alone.
+	AuthPasskey = "passkey"
+	// AuthTOTP is an authenticator app's time-based code.
+	AuthTOTP = "totp"
+	// AuthSMS and AuthVoice are codes sent to the person's verified phone
+	// number by text message or read out in a call.
+	AuthSMS   = "sms"
+	AuthVoice = "voice"
+	// AuthRecoveryCode is one of the person's single-use recovery codes,
+	// a stand-in for a lost second factor.
+	AuthRecoveryCode = "recovery_code"
+	// AuthSecurityAnswer is the answer to a security question: low
+	// assurance, for tenants whose people have no phone.
+	AuthSecurityAnswer = "security_answer"
 )
 
 // Authenticators lists every authenticator name, in a stable order.
-var Authenticators = []string{AuthPassword, AuthEmail}
+var Authenticators = []string{AuthPassword, AuthEmail, AuthPasskey, AuthTOTP, AuthSMS, AuthVoice, AuthRecoveryCode, AuthSecurityAnswer}
+
+// Enrollable lists the authenticators a rule may prompt people to enroll
+// (Rule.Enroll) or make them enroll to reach its factors: those a person
+// sets up on a sign-in page. A password and an email address come with
+// the account.
+var Enrollable = []string{AuthPasskey, AuthTOTP, AuthSMS, AuthVoice, AuthSecurityAnswer}
 
 // Access is what a matching rule decides.
 const (
@@ -71,6 +92,17 @@ type Rule struct {
 	// session may be for the session to count, 0 to 90 days in whole
 	// seconds; 0 accepts any live session. A denying rule has 0.
 	ReauthenticateAfter time.Duration
+	// Enroll names authenticators (of Enrollable) a person who has none
+	// of them is asked to set up once signed in, first the first; they
+	// may skip it. An allowing rule only.
+	Enroll []string
+	// EnrollGrace is how long after an account was created its person may
+	// still sign in with fewer factors than Factors when they have not
+	// enrolled enough (asked to enroll, able to skip); past it, they must
+	// enroll one of the rule's authenticators before the sign-in ends.
+	// 0 to 90 days in whole seconds; 0 gives no grace. An allowing rule
+	// with 2 factors only.
+	EnrollGrace time.Duration
 }
 
 // storedRule is a Rule as stored in the rules column.
@@ -81,7 +113,10 @@ type storedRule struct {
 	Authenticators []string `json:"authenticators"`
 	Factors        int      `json:"factors"`
 	// ReauthSeconds is Rule.ReauthenticateAfter in whole seconds.
-	ReauthSeconds int64 `json:"reauthenticate_after"`
+	ReauthSeconds int64    `json:"reauthenticate_after"`
+	Enroll        []string `json:"enroll,omitempty"`
+	// GraceSeconds is Rule.EnrollGrace in whole seconds.
+	GraceSeconds int64 `json:"enroll_grace,omitempty"`
 }
 
 // SignOnPolicy is the sign-on policy of an app, or the tenant's default
@@ -118,7 +153,8 @@ func encodeRules(rules []Rule) string {
 			r.Authenticators = []string{}
 		}
 		st[i] = storedRule{Name: r.Name, Condition: r.Condition, Access: r.Access, Authenticators: r.Authenticators,
-			Factors: r.Factors, ReauthSeconds: int64(r.ReauthenticateAfter / time.Second)}
+			Factors: r.Factors, ReauthSeconds: int64(r.ReauthenticateAfter / time.Second),
+			Enroll: r.Enroll, GraceSeconds: int64(r.EnrollGrace / time.Second)}
 	}
 	b, _ := json.Marshal(st) // plain strings and numbers always encode
 	return string(b)
@@ -133,7 +169,8 @@ func decodeRules(b []byte) ([]Rule, error) {
 	out := make([]Rule, len(st))
 	for i, r := range st {
 		out[i] = Rule{Name: r.Name, Condition: r.Condition, Access: r.Access, Authenticators: r.Authenticators,
-			Factors: r.Factors, ReauthenticateAfter: time.Duration(r.ReauthSeconds) * time.Second}
+			Factors: r.Factors, ReauthenticateAfter: time.Duration(r.ReauthSeconds) * time.Second,
+			Enroll: r.Enroll, EnrollGrace: time.Duration(r.GraceSeconds) * time.Second}
 		if out[i].Authenticators == nil {
 			out[i].Authenticators = []string{}
 		}
@@ -217,10 +254,12 @@ func (s *Service) DeleteSignOnPolicy(ctx context.Context, tx store.Tx, tenantID,
 //   - access AccessAllow or AccessDeny;
 //   - an allowing rule names 1 or more known authenticators, each once,
 //     most preferred first; factors is 1 or 2 (0 means 1), and 2 needs at
-//     least two authenticators; reauthenticate_after is whole seconds
-//     from 0 to MaxReauthenticateAfter;
-//   - a denying rule sets no authenticators, factors or
-//     reauthenticate_after.
+//     least two authenticators or a passkey; reauthenticate_after is
+//     whole seconds from 0 to MaxReauthenticateAfter; enroll names
+//     Enrollable authenticators, each once; enroll_grace is whole seconds
+//     from 0 to MaxReauthenticateAfter, and only with 2 factors;
+//   - a denying rule sets none of authenticators, factors,
+//     reauthenticate_after, enroll and enroll_grace.
 func (s *Service) checkRules(in []Rule) ([]Rule, []*condition, error) {
 	switch {
 	case len(in) == 0:
@@ -250,6 +289,10 @@ func (s *Service) checkRules(in []Rule) ([]Rule, []*condition, error) {
 		if r.Authenticators == nil {
 			r.Authenticators = []string{}
 		}
+		r.Enroll = slices.Clone(r.Enroll)
+		if len(r.Enroll) == 0 {
+			r.Enroll = nil
+		}
 		switch r.Access {
 		case AccessAllow:
 			errs = append(errs, checkAllow(f, &r))
@@ -262,6 +305,12 @@ func (s *Service) checkRules(in []Rule) ([]Rule, []*condition, error) {
 			}
 			if r.ReauthenticateAfter != 0 {
 				errs = append(errs, invalid.Field(f("reauthenticate_after"), "must be left out for a denying rule"))
+			}
+			if len(r.Enroll) > 0 {
+				errs = append(errs, invalid.Field(f("enroll"), "must be left out for a denying rule"))
+			}
+			if r.EnrollGrace != 0 {
+				errs = append(errs, invalid.Field(f("enroll_grace"), "must be left out for a denying rule"))
 			}
 		default:
 			errs = append(errs, invalid.Field(f("access"), "must be %q or %q", AccessAllow, AccessDeny))
@@ -280,30 +329,50 @@ func checkAllow(f func(string) string, r *Rule) error {
 	if len(r.Authenticators) == 0 {
 		errs = append(errs, invalid.Field(f("authenticators"), "must name at least one of %s", strings.Join(Authenticators, ", ")))
 	}
-	for j, a := range r.Authenticators {
-		switch {
-		case !slices.Contains(Authenticators, a):
-			errs = append(errs, invalid.Field(fmt.Sprintf("%s[%d]", f("authenticators"), j), "must be one of %s", strings.Join(Authenticators, ", ")))
-		case slices.Index(r.Authenticators, a) < j:
-			errs = append(errs, invalid.Field(fmt.Sprintf("%s[%d]", f("authenticators"), j), "names %q twice", a))
-		}
-	}
+	errs = append(errs, checkNames(f("authenticators"), r.Authenticators, Authenticators))
 	if r.Factors == 0 {
 		r.Factors = 1
 	}
 	switch {
 	case r.Factors < 1 || r.Factors > 2:
 		errs = append(errs, invalid.Field(f("factors"), "must be 1 or 2"))
-	case r.Factors == 2 && len(r.Authenticators) < 2:
-		errs = append(errs, invalid.Field(f("factors"), "2 factors need at least two authenticators"))
+	case r.Factors == 2 && len(r.Authenticators) < 2 && !slices.Contains(r.Authenticators, AuthPasskey):
+		errs = append(errs, invalid.Field(f("factors"), "2 factors need at least two authenticators or a passkey"))
 	}
-	switch d := r.ReauthenticateAfter; {
-	case d < 0 || d > MaxReauthenticateAfter:
-		errs = append(errs, invalid.Field(f("reauthenticate_after"), "must be 0 to %d seconds (90 days)", int64(MaxReauthenticateAfter/time.Second)))
-	case d%time.Second != 0:
-		errs = append(errs, invalid.Field(f("reauthenticate_after"), "must be whole seconds"))
+	errs = append(errs, checkSeconds(f("reauthenticate_after"), r.ReauthenticateAfter))
+	errs = append(errs, checkNames(f("enroll"), r.Enroll, Enrollable))
+	errs = append(errs, checkSeconds(f("enroll_grace"), r.EnrollGrace))
+	if r.EnrollGrace != 0 && r.Factors != 2 {
+		errs = append(errs, invalid.Field(f("enroll_grace"), "applies only to a rule with 2 factors"))
 	}
 	return errors.Join(errs...)
+}
+
+// checkNames checks a list of authenticator names: each one of known,
+// none twice.
+func checkNames(field string, names, known []string) error {
+	var errs []error
+	for j, a := range names {
+		switch {
+		case !slices.Contains(known, a):
+			errs = append(errs, invalid.Field(fmt.Sprintf("%s[%d]", field, j), "must be one of %s", strings.Join(known, ", ")))
+		case slices.Index(names, a) < j:
+			errs = append(errs, invalid.Field(fmt.Sprintf("%s[%d]", field, j), "names %q twice", a))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkSeconds checks a period of 0 to MaxReauthenticateAfter in whole
+// seconds.
+func checkSeconds(field string, d time.Duration) error {
+	switch {
+	case d < 0 || d > MaxReauthenticateAfter:
+		return invalid.Field(field, "must be 0 to %d seconds (90 days)", int64(MaxReauthenticateAfter/time.Second))
+	case d%time.Second != 0:
+		return invalid.Field(field, "must be whole seconds")
+	}
+	return nil
 }
 
 // checkRuleName checks a trimmed rule name.

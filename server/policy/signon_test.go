@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -279,7 +280,7 @@ func TestPutSignOnPolicyRefuses(t *testing.T) {
 			{"refuses nesting beyond the recursion limit", []Rule{allow("a", strings.Repeat("(", 40)+"true"+strings.Repeat(")", 40), 1, AuthPassword)}, []string{"rules[0].condition"}},
 			{"refuses an unknown access", []Rule{{Name: "a", Access: "maybe", Authenticators: []string{AuthPassword}}}, []string{"rules[0].access"}},
 			{"refuses an allowing rule without authenticators", []Rule{allow("a", "", 1)}, []string{"rules[0].authenticators"}},
-			{"refuses an unknown authenticator", []Rule{allow("a", "", 1, AuthPassword, "sms")}, []string{"rules[0].authenticators[1]"}},
+			{"refuses an unknown authenticator", []Rule{allow("a", "", 1, AuthPassword, "fax")}, []string{"rules[0].authenticators[1]"}},
 			{"refuses an authenticator twice", []Rule{allow("a", "", 1, AuthEmail, AuthEmail)}, []string{"rules[0].authenticators[1]"}},
 			{"refuses three factors", []Rule{allow("a", "", 3, AuthPassword, AuthEmail)}, []string{"rules[0].factors"}},
 			{"refuses negative factors", []Rule{allow("a", "", -1, AuthPassword)}, []string{"rules[0].factors"}},
@@ -290,7 +291,12 @@ func TestPutSignOnPolicyRefuses(t *testing.T) {
 			{"refuses authenticators on a denying rule", []Rule{{Name: "a", Access: AccessDeny, Authenticators: []string{AuthPassword}}}, []string{"rules[0].authenticators"}},
 			{"refuses factors on a denying rule", []Rule{{Name: "a", Access: AccessDeny, Factors: 1}}, []string{"rules[0].factors"}},
 			{"refuses a reauthentication window on a denying rule", []Rule{{Name: "a", Access: AccessDeny, ReauthenticateAfter: time.Hour}}, []string{"rules[0].reauthenticate_after"}},
-			{"reports every problem at once", []Rule{ok, {Name: "ok", Condition: "nope(", Access: AccessAllow, Authenticators: []string{"sms"}, Factors: 2}},
+			{"refuses enrolling a password", []Rule{{Name: "a", Access: AccessAllow, Authenticators: []string{AuthPassword}, Enroll: []string{AuthPassword}}}, []string{"rules[0].enroll[0]"}},
+			{"refuses enrolling an authenticator twice", []Rule{{Name: "a", Access: AccessAllow, Authenticators: []string{AuthEmail}, Enroll: []string{AuthPasskey, AuthPasskey}}}, []string{"rules[0].enroll[1]"}},
+			{"refuses an enrollment grace on one factor", []Rule{{Name: "a", Access: AccessAllow, Authenticators: []string{AuthPassword}, EnrollGrace: time.Hour}}, []string{"rules[0].enroll_grace"}},
+			{"refuses an enrollment grace over 90 days", []Rule{{Name: "a", Access: AccessAllow, Authenticators: []string{AuthPassword, AuthTOTP}, Factors: 2, EnrollGrace: MaxReauthenticateAfter + time.Second}}, []string{"rules[0].enroll_grace"}},
+			{"refuses enrollment on a denying rule", []Rule{{Name: "a", Access: AccessDeny, Enroll: []string{AuthTOTP}, EnrollGrace: time.Hour}}, []string{"rules[0].enroll", "rules[0].enroll_grace"}},
+			{"reports every problem at once", []Rule{ok, {Name: "ok", Condition: "nope(", Access: AccessAllow, Authenticators: []string{"fax"}, Factors: 2}},
 				[]string{"rules[1].name", "rules[1].condition", "rules[1].authenticators[0]", "rules[1].factors"}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
@@ -374,4 +380,32 @@ func TestConditionReferences(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestSignOnCarriesEnrollment(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ten := e.tenant(t, "acme")
+		passkeys := Rule{Name: "passkeys", Access: AccessAllow, Authenticators: []string{AuthPasskey}, Factors: 2}
+		mfa := Rule{Name: "mfa", Access: AccessAllow, Authenticators: []string{AuthPassword, AuthTOTP, AuthRecoveryCode},
+			Factors: 2, Enroll: []string{AuthPasskey}, EnrollGrace: 7 * 24 * time.Hour}
+		e.put(t, ten.ID, "app_passkeys", passkeys)
+		e.put(t, ten.ID, "", mfa)
+		for _, tc := range []struct {
+			app  string
+			want SignOnDecision
+		}{
+			{"app_passkeys", SignOnDecision{Rule: "passkeys", Allow: true, Authenticators: []string{AuthPasskey}, Factors: 2}},
+			{"app_other", SignOnDecision{Rule: "mfa", Allow: true, Authenticators: []string{AuthPassword, AuthTOTP, AuthRecoveryCode}, Factors: 2,
+				Enroll: []string{AuthPasskey}, EnrollGrace: 7 * 24 * time.Hour}},
+		} {
+			t.Run(tc.app, func(t *testing.T) {
+				got := get(t, e, func(ctx context.Context, tx store.Tx) (SignOnDecision, error) {
+					return e.svc.SignOn(ctx, tx, ten.ID, SignOnInput{AppID: tc.app})
+				})
+				if !reflect.DeepEqual(got, tc.want) {
+					t.Fatalf("decision %+v, want %+v", got, tc.want)
+				}
+			})
+		}
+	})
 }
