@@ -89,3 +89,43 @@ func (s *Service) SiteBase(ctx context.Context, tx store.Tx, tenantID string) (s
 	}
 	return s.site.base(t.Slug + "." + s.site.host), nil
 }
+
+// PublicHost is the host of the instance's public URL (lowercase, no
+// port), "" when none is configured.
+func (s *Service) PublicHost() string { return s.site.host }
+
+// Origins lists the web origins a tenant's sign-in pages are served on:
+// "https://" + each active custom domain, oldest first, then the
+// tenant's origin under the public URL (see SiteBase), when one is
+// configured. Passkeys created on any of them work on all (see the
+// Related Origin Requests document). The system tenant has none.
+func (s *Service) Origins(ctx context.Context, tx store.Tx, tenantID string) ([]string, error) {
+	t, err := s.Tenant(ctx, tx, tenantID)
+	if err != nil || t.System {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, `SELECT hostname FROM domains WHERE tenant_id = ? AND state = ? ORDER BY created_at, id`, t.ID, string(DomainActive))
+	if err != nil {
+		return nil, fmt.Errorf("tenant: origins of %s: %w", t.ID, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var host string
+		if err := rows.Scan(&host); err != nil {
+			return nil, err
+		}
+		out = append(out, "https://"+host)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	switch {
+	case s.site.host == "":
+	case s.site.defaultTenant != "" && (s.site.defaultTenant == t.Slug || s.site.defaultTenant == t.ID):
+		out = append(out, s.site.base(s.site.host))
+	default:
+		out = append(out, s.site.base(t.Slug+"."+s.site.host))
+	}
+	return out, nil
+}

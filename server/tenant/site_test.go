@@ -3,6 +3,7 @@ package tenant
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -99,6 +100,47 @@ func TestSiteBase(t *testing.T) {
 					t.Fatalf("err %v, want %v (invalid input: %v)", err, tc.is, tc.invalid)
 				}
 			})
+		}
+	})
+}
+
+func TestOrigins(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		acme, bare := e.tenant(t, "acme", ""), e.tenant(t, "bare", "")
+		for _, d := range []struct {
+			host  string
+			state DomainState
+		}{{"login.acme.com", DomainActive}, {"pending.acme.com", DomainPending}, {"login.acme.co.uk", DomainActive}} {
+			e.ok(t, func(ctx context.Context, tx store.Tx) error {
+				dom, err := e.svc.CreateDomain(ctx, tx, acme.ID, DomainInput{Hostname: d.host})
+				if err == nil && d.state != DomainPending {
+					_, err = e.svc.SetDomainState(ctx, tx, dom.ID, d.state, "")
+				}
+				return err
+			})
+			e.clk.Advance(time.Second)
+		}
+		svc := New(e.svc.sec, e.clk, Options{PublicURL: "https://id.example.com:8443", DefaultTenant: "bare"})
+		for _, tc := range []struct {
+			name, tenant string
+			want         []string
+		}{
+			{"lists active custom domains, oldest first, then the public subdomain", acme.ID, []string{"https://login.acme.com", "https://login.acme.co.uk", "https://acme.id.example.com:8443"}},
+			{"gives the default tenant the public host", bare.ID, []string{"https://id.example.com:8443"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				var got []string
+				e.ok(t, func(ctx context.Context, tx store.Tx) (err error) {
+					got, err = svc.Origins(ctx, tx, tc.tenant)
+					return err
+				})
+				if !slices.Equal(got, tc.want) {
+					t.Fatalf("Origins = %q, want %q", got, tc.want)
+				}
+			})
+		}
+		if svc.PublicHost() != "id.example.com" {
+			t.Fatalf("PublicHost = %q", svc.PublicHost())
 		}
 	})
 }
