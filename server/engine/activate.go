@@ -109,7 +109,7 @@ func (e *Engine) Activate(ctx context.Context, b ActivateBegin) (Result, error) 
 			return err
 		}
 		f.State.CanSkip = slices.Contains(d.Authenticators, factorEmail)
-		s, value, err := e.signIn(ctx, tx, f, u.ID, []string{amrOf[factorEmail]}, b.Session)
+		s, value, err := e.signIn(ctx, tx, f, u.ID, []string{amrOf[factorEmail]}, ACROneFactor, b.Session)
 		if err != nil {
 			return err
 		}
@@ -128,7 +128,7 @@ func (e *Engine) Activate(ctx context.Context, b ActivateBegin) (Result, error) 
 	if err != nil {
 		return Result{}, fmt.Errorf("engine: activate: %w", err)
 	}
-	return Result{Flow: e.view(f), Secret: secret, SetSession: cookie, RedirectURI: f.target()}, nil
+	return Result{Flow: e.view(ctx, f), Secret: secret, SetSession: cookie, RedirectURI: f.target()}, nil
 }
 
 // initiateLogin is an app's initiate_login_uri with the parameters of a

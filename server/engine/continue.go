@@ -32,11 +32,27 @@ func (e *Engine) Continue(ctx context.Context, iss oidc.Issuer, id, secret, orig
 	case f.Step == wire.StepIdentify && req.Action == ActionNext:
 		err = e.identify(ctx, f, req)
 	case req.Action == ActionBack && f.canGoBack():
-		// Starting over forgets every factor proven so far.
-		f.Step, f.Attempts = wire.StepIdentify, 0
-		f.State.Login, f.State.Messages, f.State.UserID, f.State.Proven, f.State.Email = "", nil, "", nil, nil
-		f.State.Journey, f.State.Question, f.State.AnswerID, f.State.Ask, f.State.Pending = "", "", "", nil, nil
-		err = e.save(ctx, f)
+		err = e.startOver(ctx, f)
+	case f.Step == wire.StepIdentify && req.Action == ActionPasskey && f.offersPasskey(),
+		f.Step == wire.StepChallengePasskey && req.Action == ActionVerify:
+		res.SetSession, err = e.passkeySignIn(ctx, f, req, sessionCookie)
+	case req.Action == ActionAnotherWay && len(f.State.Offer) > 1 && (f.State.Factor != nil || f.Step == wire.StepPoll || f.Step == wire.StepChallengePassword):
+		err = e.anotherWay(ctx, f)
+	case f.Step == wire.StepSelectAuthenticator && req.Action == ActionSelect:
+		err = e.selected(ctx, f, req)
+	case (f.Step == wire.StepChallengeTOTP || f.Step == wire.StepChallengeRecoveryCode || f.Step == wire.EnrollStep(factorTOTP)) && req.Action == ActionVerify:
+		res.SetSession, err = e.codeFactor(ctx, f, req, sessionCookie)
+	case f.Step == wire.EnrollStep(factorPasskey) && req.Action == ActionEnroll:
+		res.SetSession, err = e.passkeyRegister(ctx, f, req, sessionCookie)
+	case f.Step == wire.EnrollStep(factorAnswer) && req.Action == ActionSave:
+		res.SetSession, err = e.enrollAnswer(ctx, f, req, sessionCookie)
+	case f.Step == wire.EnrollStep(factorRecoveryCode) && req.Action == ActionContinue:
+		res.SetSession, err = e.codesSaved(ctx, f, sessionCookie)
+	case (f.Step == wire.StepChallengeSMS || f.Step == wire.StepChallengeVoice || f.Step == wire.EnrollStep(factorSMS) || f.Step == wire.EnrollStep(factorVoice)) &&
+		(req.Action == ActionSend || req.Action == ActionResend || req.Action == ActionVerify):
+		res.SetSession, err = e.phoneStep(ctx, f, req, sessionCookie)
+	case f.Step.IsEnroll() && req.Action == ActionSkip && f.State.Optional:
+		res.SetSession, err = e.skipEnroll(ctx, f, sessionCookie)
 	case req.Action == ActionRegister && f.Step == wire.StepIdentify && f.State.CanRegister:
 		err = e.startRegistration(ctx, f)
 	case f.Step == StepChangeEmail && req.Action == ActionSend:
@@ -52,7 +68,7 @@ func (e *Engine) Continue(ctx context.Context, iss oidc.Issuer, id, secret, orig
 	case f.Step == wire.StepRecover && req.Action == ActionSend:
 		err = e.sendRecovery(ctx, f, req)
 	case f.Step == StepChallengeAnswer && req.Action == ActionVerify:
-		err = e.verifyAnswer(ctx, f, req)
+		res.SetSession, err = e.verifyAnswer(ctx, f, req, sessionCookie)
 	case f.Step == StepEnrollPassword && req.Action == ActionSetPassword && (f.State.Journey == journeyRecover || f.State.Journey == journeyActivate):
 		res.SetSession, err = e.newPassword(ctx, f, req)
 	case f.Step == StepEnrollPassword && req.Action == ActionSkip && f.State.Journey == journeyActivate:
@@ -76,7 +92,7 @@ func (e *Engine) Continue(ctx context.Context, iss oidc.Issuer, id, secret, orig
 	if err != nil {
 		return Result{}, err
 	}
-	res.Flow = e.view(f)
+	res.Flow = e.view(ctx, f)
 	return res, nil
 }
 
@@ -87,14 +103,56 @@ func (f *flow) canGoBack() bool {
 	if f.State.Journey == journeyChangeEmail {
 		return false // there is no sign-in to start over
 	}
+	if f.State.Journey == journeyEnroll || f.State.Grant != nil || f.State.Carried > 0 {
+		return false // signed in already: nothing to start over
+	}
 	switch f.Step {
-	case wire.StepChallengePassword, wire.StepChallengeEmail, wire.StepRecover, StepChallengeAnswer, StepRegister:
+	case wire.StepChallengePassword, wire.StepChallengeEmail, wire.StepRecover, StepChallengeAnswer, StepRegister,
+		wire.StepChallengePasskey, wire.StepChallengeTOTP, wire.StepChallengeRecoveryCode, wire.StepChallengeSMS, wire.StepChallengeVoice,
+		wire.StepSelectAuthenticator:
 		return true
 	case wire.StepPoll:
 		return !f.pendingApproval()
 	}
 	return false
 }
+
+// startOver goes back to identify, forgetting every factor proven so far
+// and every ceremony in progress.
+func (e *Engine) startOver(ctx context.Context, f *flow) error {
+	return e.Store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := e.reread(ctx, tx, f); err != nil {
+			return err
+		}
+		if err := e.dropPending(ctx, tx, f); err != nil {
+			return err
+		}
+		f.Step, f.Attempts = wire.StepIdentify, 0
+		st := f.State
+		f.State = state{Issuer: st.Issuer, Request: st.Request, AppName: st.AppName, Locale: st.Locale, Dir: st.Dir,
+			ThirdParty: st.ThirdParty, Base: st.Base, CanRegister: st.CanRegister, CanRecover: st.CanRecover, ACR: st.ACR}
+		if err := e.offerPasskey(ctx, tx, f); err != nil {
+			return err
+		}
+		return e.update(ctx, tx, f)
+	})
+}
+
+// offerPasskey prepares the identify step's passkey sign-in (autofill and
+// a button) when the sign-on policy allows passkeys before anyone is
+// identified.
+func (e *Engine) offerPasskey(ctx context.Context, tx store.Tx, f *flow) error {
+	f.State.Factor = nil
+	d, err := e.preAuth(ctx, tx, f)
+	if err != nil || !d.Allow || !slices.Contains(d.Authenticators, factorPasskey) {
+		return err
+	}
+	return e.startPasskeyLogin(ctx, tx, f, nil)
+}
+
+// firstFactors are the factors that can prove who someone is before the
+// account is known; the others only follow one of them.
+var firstFactors = []string{factorPassword, factorEmail, factorPasskey}
 
 // offersEmail reports whether the password step offers an emailed code
 // instead: the policy allows email and no factor is proven yet.
@@ -140,7 +198,7 @@ func (e *Engine) identify(ctx context.Context, f *flow, req wire.ContinueRequest
 		}
 		var auth []string
 		for _, a := range d.Authenticators {
-			if _, ok := amrOf[a]; ok {
+			if slices.Contains(firstFactors, a) {
 				auth = append(auth, a)
 			}
 		}
@@ -152,10 +210,16 @@ func (e *Engine) identify(ctx context.Context, f *flow, req wire.ContinueRequest
 			}
 			return e.update(ctx, tx, f)
 		}
-		f.State.Authenticators = auth
+		f.State.Authenticators, f.State.Factor = auth, nil
 		switch auth[0] {
 		case factorPassword:
 			f.Step = wire.StepChallengePassword
+		case factorPasskey:
+			// Whatever was typed: the passkey names its owner.
+			f.Step = wire.StepChallengePasskey
+			if err := e.startPasskeyLogin(ctx, tx, f, nil); err != nil {
+				return err
+			}
 		case factorEmail:
 			started, err := e.sendEmail(ctx, tx, f)
 			if err != nil {

@@ -497,7 +497,7 @@ func (e *Engine) ConfirmLink(ctx context.Context, tenantID, token, secret, sessi
 		if err := e.update(ctx, tx, f); err != nil {
 			return err
 		}
-		out.Result.Flow = e.view(f)
+		out.Result.Flow = e.view(ctx, f)
 		return nil
 	})
 	if err != nil && !errors.Is(err, ErrLinkInvalid) {

@@ -72,7 +72,7 @@ func (e *Engine) StartEmailChange(ctx context.Context, b EmailChangeBegin) (Resu
 	if err != nil {
 		return Result{}, fmt.Errorf("engine: start email change: %w", err)
 	}
-	return Result{Flow: e.view(f), Secret: secret}, nil
+	return Result{Flow: e.view(ctx, f), Secret: secret}, nil
 }
 
 // sendEmailChange mails a code and link to the new address typed at

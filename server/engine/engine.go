@@ -20,6 +20,9 @@ import (
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor"
+	"github.com/lintel-id/lintel/server/factor/passkey"
+	"github.com/lintel-id/lintel/server/factor/recoverycode"
+	"github.com/lintel-id/lintel/server/factor/totp"
 	"github.com/lintel-id/lintel/server/mail"
 	"github.com/lintel-id/lintel/server/oidc"
 	"github.com/lintel-id/lintel/server/policy"
@@ -80,7 +83,7 @@ type Limiter interface {
 	Allow(ctx context.Context, key string, l Limit) (ok bool, retryAfter time.Duration, err error)
 }
 
-// Deps are the engine's dependencies, all required.
+// Deps are the engine's dependencies, all required but Text.
 type Deps struct {
 	Store     store.Store
 	Secrets   *secrets.Service
@@ -102,6 +105,18 @@ type Deps struct {
 	// Limits bounds identify, password and code attempts and email sends
 	// per client IP and per login.
 	Limits Limiter
+	// Passkeys, TOTP and Codes run passkey ceremonies, authenticator-app
+	// codes and recovery codes; Sites tells the passkeys' relying party.
+	Passkeys *passkey.Service
+	TOTP     *totp.Service
+	Codes    *recoverycode.Codes
+	Sites    Sites
+	// Phones sends SMS and voice codes through the outbox.
+	Phones Phones
+	// Text localizes a message ID with its parameters (name, value
+	// pairs): texts and calls with codes, and the security question a
+	// person's answer is stored under. Nil keeps IDs.
+	Text   func(locale, id string, params ...string) string
 	Clock  clock.Clock
 	Logger *slog.Logger
 	// FlowTTL is how long a flow lives; zero means DefaultFlowTTL.
@@ -113,7 +128,7 @@ type Engine struct{ Deps }
 
 // New returns an engine.
 func New(d Deps) (*Engine, error) {
-	if d.Store == nil || d.Secrets == nil || d.OIDC == nil || d.Directory == nil || d.Passwords == nil || d.Sessions == nil || d.Events == nil || d.Policies == nil || d.Terms == nil || d.Mail == nil || d.Senders == nil || d.Templates == nil || d.Limits == nil || d.Clock == nil || d.Logger == nil {
+	if d.Store == nil || d.Secrets == nil || d.OIDC == nil || d.Directory == nil || d.Passwords == nil || d.Sessions == nil || d.Events == nil || d.Policies == nil || d.Terms == nil || d.Mail == nil || d.Senders == nil || d.Templates == nil || d.Limits == nil || d.Passkeys == nil || d.TOTP == nil || d.Codes == nil || d.Sites == nil || d.Phones == nil || d.Clock == nil || d.Logger == nil {
 		return nil, errors.New("engine: every dependency is required")
 	}
 	if d.FlowTTL <= 0 {

@@ -15,6 +15,10 @@ import (
 	"github.com/lintel-id/lintel/server/engine/wire"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor"
+	"github.com/lintel-id/lintel/server/factor/passkey"
+	"github.com/lintel-id/lintel/server/factor/phone"
+	"github.com/lintel-id/lintel/server/factor/recoverycode"
+	"github.com/lintel-id/lintel/server/factor/totp"
 	"github.com/lintel-id/lintel/server/mail"
 	"github.com/lintel-id/lintel/server/mail/mailtest"
 	"github.com/lintel-id/lintel/server/oidc"
@@ -81,6 +85,11 @@ func (l *countingLimiter) Allow(_ context.Context, key string, _ Limit) (bool, t
 	return true, 0, nil
 }
 
+// allowAll is a phone limiter that never refuses.
+type allowAll struct{}
+
+func (allowAll) Allow(context.Context, string, phone.Limit) (bool, time.Duration, error) { return true, 0, nil }
+
 type claims struct{ dir *directory.Directory }
 
 func (c claims) UserClaims(ctx context.Context, tx store.Tx, tenantID, userID string) (oidc.Claims, error) {
@@ -117,8 +126,18 @@ func newEnv(t *testing.T, open storetest.Opener) *env {
 	}
 	outbox := mail.New(st, clk, mail.Options{})
 	limits := &countingLimiter{}
+	keys, err := passkey.New(passkey.Deps{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otps, err := totp.New(totp.Deps{Secrets: sec, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	phones := phone.NewOutbox(st, phone.NewSettings(st, sec, clk, phone.SettingsOptions{}), allowAll{}, nil, clk, phone.Options{})
 	e, err := New(Deps{Store: st, Secrets: sec, OIDC: prov, Directory: dir, Passwords: pw, Sessions: session.New(sec, clk, session.Options{}), Events: ev,
-		Policies: pol, Terms: terms.New(clk, ev), Mail: outbox, Senders: fixedSender(sender), Templates: tpl, Limits: limits, Clock: clk, Logger: log})
+		Policies: pol, Terms: terms.New(clk, ev), Mail: outbox, Senders: fixedSender(sender), Templates: tpl, Limits: limits, Clock: clk, Logger: log,
+		Passkeys: keys, TOTP: otps, Codes: recoverycode.New(sec.MAC), Sites: tenants, Phones: phones})
 	if err != nil {
 		t.Fatal(err)
 	}

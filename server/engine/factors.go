@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -14,27 +13,6 @@ import (
 	"github.com/lintel-id/lintel/server/session"
 	"github.com/lintel-id/lintel/server/store"
 )
-
-// The factors a flow can prove, named as the sign-on policy names its
-// authenticators.
-const (
-	factorPassword = policy.AuthPassword
-	factorEmail    = policy.AuthEmail
-)
-
-// amrOf is each factor's authentication method reference (RFC 8176).
-var amrOf = map[string]string{factorPassword: "pwd", factorEmail: "otp"}
-
-// amrFactors counts the distinct factors an amr list shows.
-func amrFactors(amr []string) int {
-	n := 0
-	for _, v := range amrOf {
-		if slices.Contains(amr, v) {
-			n++
-		}
-	}
-	return n
-}
 
 // preAuth is the sign-on policy's decision before anyone is authenticated:
 // it reads only the app and the network, so the first step never depends
@@ -67,6 +45,13 @@ func (e *Engine) proved(ctx context.Context, tx store.Tx, f *flow, factor, sessi
 	if !slices.Contains(f.State.Proven, factor) {
 		f.State.Proven = append(f.State.Proven, factor)
 	}
+	return e.conclude(ctx, tx, f, sessionCookie, false)
+}
+
+// conclude asks the sign-on policy what follows what the flow proved:
+// refusal, another factor (unless skip: the person declined an optional
+// enrollment), or sign-in.
+func (e *Engine) conclude(ctx context.Context, tx store.Tx, f *flow, sessionCookie string, skip bool) (*SessionCookie, error) {
 	u, err := e.Directory.User(ctx, tx, f.TenantID, f.State.UserID)
 	if err != nil {
 		return nil, err
@@ -86,17 +71,15 @@ func (e *Engine) proved(ctx context.Context, tx store.Tx, f *flow, factor, sessi
 		f.State.Messages = []wire.Message{{ID: MsgAccessDenied, Level: wire.LevelError}}
 		return nil, e.event(ctx, tx, f, "user.signin", events.Failure, u.ID, map[string]any{"reason": "policy", "rule": d.Rule})
 	}
-	if len(f.State.Proven) < d.Factors {
-		return nil, e.nextFactor(ctx, tx, f, u, d)
+	f.State.Prompt = d.Enroll
+	if !skip {
+		if more, err := e.nextFactor(ctx, tx, f, u, d); err != nil || more {
+			return nil, err
+		}
 	}
-	amr := make([]string, 0, len(f.State.Proven)+1)
-	for _, p := range f.State.Proven {
-		amr = append(amr, amrOf[p])
-	}
-	if len(amr) > 1 {
-		amr = append(amr, "mfa")
-	}
-	s, value, err := e.signIn(ctx, tx, f, u.ID, amr, sessionCookie)
+	f.State.Offer, f.State.Enrolling, f.State.Optional, f.State.Factor = nil, false, false, nil
+	p := f.proof()
+	s, value, err := e.signIn(ctx, tx, f, u.ID, p.amr(), answeredACR(p.acr(), f.State.ACR), sessionCookie)
 	if err != nil {
 		return nil, err
 	}
@@ -109,56 +92,127 @@ func (e *Engine) proved(ctx context.Context, tx store.Tx, f *flow, factor, sessi
 	if err := e.afterSignIn(ctx, tx, f, u, u.SignInCount, grantOf(s)); err != nil {
 		return nil, err
 	}
-	if err := e.event(ctx, tx, f, "user.signin", events.Success, u.ID, map[string]any{"factors": f.State.Proven, "rule": d.Rule}); err != nil {
+	if err := e.event(ctx, tx, f, "user.signin", events.Success, u.ID, map[string]any{"factors": f.State.Proven, "rule": d.Rule, "acr": s.ACR}); err != nil {
 		return nil, err
 	}
 	return &SessionCookie{Value: value, Expires: s.AbsoluteExpiresAt}, nil
 }
 
-// nextFactor moves the flow to the first factor the policy allows that
-// the person has not proven yet and has enrolled.
-func (e *Engine) nextFactor(ctx context.Context, tx store.Tx, f *flow, u directory.User, d policy.SignOnDecision) error {
-	for _, a := range d.Authenticators {
-		if slices.Contains(f.State.Proven, a) {
-			continue
+// proof is what the flow has proven so far.
+func (f *flow) proof() proof {
+	return proof{Factors: f.State.Proven, Carried: f.State.Carried, CarriedAMR: f.State.CarriedAMR,
+		PasskeyUV: f.State.PasskeyUV, PasskeySynced: f.State.PasskeySynced}
+}
+
+// needs reports whether the flow's proof falls short of the sign-on
+// decision's factors or of the class the request asked for.
+func (f *flow) needs(d policy.SignOnDecision) bool {
+	p := f.proof()
+	return p.count() < d.Factors || !p.reaches(f.State.ACR)
+}
+
+// nextFactor decides what follows a proven factor when the proof falls
+// short (see needs), and reports whether the flow goes on to another
+// step (false: sign in with what is proven).
+//
+// The next factor is the first the policy allows, most preferred first,
+// that the person has enrolled and that proves something new (an amr not
+// proven yet; a passkey when a phishing-resistant class is asked). The
+// others that qualify are offered as "another way". With none enrolled
+// the person sets one up: the policy's enrollable authenticators are
+// offered, and the enrollment may be skipped while the account is within
+// the rule's enrollment grace, which signs in with what is proven. With
+// nothing to prove or set up the flow ends in error.
+func (e *Engine) nextFactor(ctx context.Context, tx store.Tx, f *flow, u directory.User, d policy.SignOnDecision) (bool, error) {
+	if !f.needs(d) {
+		return false, nil
+	}
+	have, err := e.enrolled(ctx, tx, f.TenantID, u)
+	if err != nil {
+		return false, err
+	}
+	var offer, enroll []string
+	for _, a := range f.useful(d) {
+		if have[a] {
+			offer = append(offer, a)
+		} else if slices.Contains(policy.Enrollable, a) {
+			enroll = append(enroll, a)
 		}
-		switch a {
-		case factorPassword:
-			_, err := e.Directory.Credential(ctx, tx, f.TenantID, u.ID, "password")
-			if errors.Is(err, store.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			f.Step, f.Attempts, f.State.Messages = wire.StepChallengePassword, 0, nil
-			return nil
-		case factorEmail:
-			if u.Email == "" {
-				continue
-			}
-			f.State.Email = nil
-			started, err := e.sendEmail(ctx, tx, f)
-			if err != nil {
-				return err
-			}
-			if started {
-				f.Step = wire.StepPoll
-			}
-			return nil
-		}
+	}
+	f.State.Messages, f.Attempts, f.State.Factor = nil, 0, nil
+	if len(offer) > 0 {
+		f.State.Offer, f.State.Enrolling, f.State.Optional = offer, false, false
+		return true, e.challenge(ctx, tx, f, u, offer[0])
+	}
+	if len(enroll) > 0 && len(f.State.Proven) > 0 {
+		grace := d.EnrollGrace > 0 && e.Clock.Now().Before(u.CreatedAt.Add(d.EnrollGrace))
+		f.State.Offer, f.State.Enrolling, f.State.Optional = enroll, true, grace
+		return true, e.enroll(ctx, tx, f, u, enroll[0])
 	}
 	f.Step, f.Done = wire.StepError, true
 	f.State.Messages = []wire.Message{{ID: MsgFactorUnavailable, Level: wire.LevelError}}
-	return e.event(ctx, tx, f, "user.signin", events.Failure, u.ID, map[string]any{"reason": "no_factor", "rule": d.Rule})
+	return true, e.event(ctx, tx, f, "user.signin", events.Failure, u.ID, map[string]any{"reason": "no_factor", "rule": d.Rule})
+}
+
+// useful lists the factors of a decision that would add to the flow's
+// proof, in the policy's order: not proven yet, with an amr not proven
+// yet, and a passkey only when a phishing-resistant class is asked.
+func (f *flow) useful(d policy.SignOnDecision) []string {
+	p := f.proof()
+	have := p.amr()
+	var out []string
+	for _, a := range d.Authenticators {
+		switch {
+		case slices.Contains(f.State.Proven, a):
+		case acrLevel(f.State.ACR) >= acrLevel(ACRPhishingResistant) && a != factorPasskey:
+		case a == factorPasskey && (slices.Contains(have, "hwk") || slices.Contains(have, "swk")):
+		case a != factorPasskey && slices.Contains(have, amrOf[a]):
+		default:
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// enrolled tells which factors a person can prove now: verified
+// credentials of each kind (a phone for both SMS and voice), recovery
+// codes with some left, and an email address.
+func (e *Engine) enrolled(ctx context.Context, tx store.Tx, tenantID string, u directory.User) (map[string]bool, error) {
+	creds, err := e.Directory.Credentials(ctx, tx, tenantID, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]bool{factorEmail: u.Email != ""}
+	for _, c := range creds {
+		if !c.Verified {
+			continue
+		}
+		switch c.Type {
+		case directory.CredentialPassword:
+			have[factorPassword] = true
+		case directory.CredentialWebAuthn:
+			have[factorPasskey] = true
+		case directory.CredentialTOTP:
+			have[factorTOTP] = true
+		case directory.CredentialPhone:
+			have[factorSMS], have[factorVoice] = true, true
+		case directory.CredentialSecurityAnswer:
+			have[factorAnswer] = true
+		case directory.CredentialRecoveryCodes:
+			if n, err := e.Codes.Remaining(c.Secret); err == nil && n > 0 {
+				have[factorRecoveryCode] = true
+			}
+		}
+	}
+	return have, nil
 }
 
 // signIn starts a session for the user, or rotates the browser's existing
 // one when it belongs to the same user (a change of assurance).
-func (e *Engine) signIn(ctx context.Context, tx store.Tx, f *flow, userID string, amr []string, cookie string) (session.Session, string, error) {
+func (e *Engine) signIn(ctx context.Context, tx store.Tx, f *flow, userID string, amr []string, acr, cookie string) (session.Session, string, error) {
 	if cookie != "" {
 		if s, err := e.Sessions.Lookup(ctx, tx, f.TenantID, cookie); err == nil && s.UserID == userID {
-			return e.Sessions.Rotate(ctx, tx, f.TenantID, cookie, amr, "")
+			return e.Sessions.Rotate(ctx, tx, f.TenantID, cookie, amr, acr)
 		} else if err == nil {
 			// Another person's session on this browser ends here.
 			if err := e.Sessions.Revoke(ctx, tx, f.TenantID, cookie); err != nil {
@@ -166,5 +220,5 @@ func (e *Engine) signIn(ctx context.Context, tx store.Tx, f *flow, userID string
 			}
 		}
 	}
-	return e.Sessions.Create(ctx, tx, f.TenantID, userID, amr, "")
+	return e.Sessions.Create(ctx, tx, f.TenantID, userID, amr, acr)
 }

@@ -90,6 +90,29 @@ type state struct {
 	UserID string `json:"user_id,omitempty"`
 	// Proven lists the factors proven so far in this flow.
 	Proven []string `json:"proven,omitempty"`
+	// Carried and CarriedAMR are what the person's live session proved
+	// before a step-up flow (see sessionProof); PasskeyUV and
+	// PasskeySynced describe a passkey proven in this flow.
+	Carried       int      `json:"carried,omitempty"`
+	CarriedAMR    []string `json:"carried_amr,omitempty"`
+	PasskeyUV     bool     `json:"passkey_uv,omitempty"`
+	PasskeySynced bool     `json:"passkey_synced,omitempty"`
+	// ACR is the class the request's acr_values ask for ("" for none).
+	ACR string `json:"acr,omitempty"`
+	// Offer are the factors the person may choose from for the factor
+	// now asked (select-authenticator, "another way"); Enrolling says the
+	// choice is of a factor to set up, and Optional that it may be
+	// skipped (an enrollment prompt, or within the rule's grace).
+	Offer     []string `json:"offer,omitempty"`
+	Enrolling bool     `json:"enrolling,omitempty"`
+	Optional  bool     `json:"optional,omitempty"`
+	// Prompt are the factors the sign-on rule asks a person who has none
+	// of them to set up once signed in (Rule.Enroll); Prompted says the
+	// prompt was shown.
+	Prompt   []string `json:"prompt,omitempty"`
+	Prompted bool     `json:"prompted,omitempty"`
+	// Factor is the ceremony in progress for the current step.
+	Factor *factorState `json:"factor,omitempty"`
 	// Email is the email challenge in progress, nil when none.
 	Email *emailChallenge `json:"email,omitempty"`
 	// Journey is what the flow does besides signing in: "" (nothing),

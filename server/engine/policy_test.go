@@ -181,7 +181,19 @@ func testReauth(t *testing.T, v *env) {
 func testFactorsForSSO(t *testing.T, v *env) {
 	cookie := v.signIn(t).SetSession.Value
 	v.policy(t, policy.Rule{Name: "mfa", Access: policy.AccessAllow, Authenticators: []string{policy.AuthPassword, policy.AuthEmail}, Factors: 2})
-	if r := v.start(t, "", cookie); r.Flow.Step != wire.StepIdentify {
-		t.Fatalf("a one-factor session under a two-factor policy: %s", r.Flow.Step)
+	// The session is not reused, but its person proves only the factor
+	// it lacks (a step-up): the email code, not the password again.
+	r := v.start(t, "", cookie)
+	if r.Flow.Step != wire.StepPoll || r.Flow.Context.UserHint != login {
+		t.Fatalf("a one-factor session under a two-factor policy: %s for %q", r.Flow.Step, r.Flow.Context.UserHint)
+	}
+	code, _ := v.lastCodeAndToken(t)
+	must(t)(v.cont(t, r, ActionEnterCode))
+	done := must(t)(v.cont(t, r, ActionVerify, FieldCode, code))
+	if done.Flow.Step != wire.StepDone || done.SetSession == nil {
+		t.Fatalf("after the step-up code: %s (%s)", done.Flow.Step, messageIDs(done.Flow))
+	}
+	if s := v.sessionOf(t, done.SetSession.Value); !slices.Equal(s.AMR, []string{"pwd", "otp", "mfa"}) || s.ACR != ACRTwoFactors {
+		t.Fatalf("stepped-up session: amr %v acr %q", s.AMR, s.ACR)
 	}
 }

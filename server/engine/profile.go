@@ -52,7 +52,7 @@ func (e *Engine) afterSignIn(ctx context.Context, tx store.Tx, f *flow, u direct
 		}
 	}
 	f.State.Ask = nil
-	return e.authenticated(ctx, tx, f, g)
+	return e.beforeCode(ctx, tx, f, g)
 }
 
 // optional reports whether every field the profile step asks may be left
@@ -138,7 +138,7 @@ func (e *Engine) saveProfile(ctx context.Context, f *flow, req wire.ContinueRequ
 			}
 		}
 		f.State.Ask = nil
-		if err := e.authenticated(ctx, tx, f, *g); err != nil {
+		if err := e.beforeCode(ctx, tx, f, *g); err != nil {
 			return err
 		}
 		return e.update(ctx, tx, f)

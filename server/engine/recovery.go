@@ -28,9 +28,6 @@ const (
 	journeyRecover = "recover"
 )
 
-// factorAnswer is a security answer, a recovery factor.
-const factorAnswer = "security_answer"
-
 // Recovery steps.
 const (
 	// StepChallengeAnswer asks for the answer to a security question.
@@ -132,16 +129,16 @@ func (e *Engine) recoveryProved(ctx context.Context, tx store.Tx, f *flow, userI
 // verifyAnswer checks a security answer outside any transaction (it is
 // hashed like a password), then records the outcome: the new-password
 // step, or a failed attempt (the flow ends after maxAttempts).
-func (e *Engine) verifyAnswer(ctx context.Context, f *flow, req wire.ContinueRequest) error {
+func (e *Engine) verifyAnswer(ctx context.Context, f *flow, req wire.ContinueRequest, sessionCookie string) (*SessionCookie, error) {
 	answer, _ := req.Value(FieldAnswer)
 	f.State.Messages = nil
 	if strings.TrimSpace(answer) == "" {
 		f.State.Messages = []wire.Message{{ID: MsgFieldRequired, Level: wire.LevelError, Field: FieldAnswer}}
-		return e.save(ctx, f)
+		return nil, e.save(ctx, f)
 	}
 	if len(answer) > factor.MaxPasswordLen {
 		f.State.Messages = []wire.Message{{ID: MsgFieldTooLong, Level: wire.LevelError, Field: FieldAnswer, Params: []wire.Param{{Name: "max", Value: strconv.Itoa(factor.MaxPasswordLen)}}}}
-		return e.save(ctx, f)
+		return nil, e.save(ctx, f)
 	}
 	var hash string
 	err := e.Store.View(ctx, func(ctx context.Context, tx store.Tx) error {
@@ -154,7 +151,7 @@ func (e *Engine) verifyAnswer(ctx context.Context, f *flow, req wire.ContinueReq
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("engine: security answer: %w", err)
+		return nil, fmt.Errorf("engine: security answer: %w", err)
 	}
 	ok := false
 	if hash == "" {
@@ -164,9 +161,10 @@ func (e *Engine) verifyAnswer(ctx context.Context, f *flow, req wire.ContinueReq
 		// normalised) is simply wrong.
 		ok, err = false, nil
 	} else if err != nil {
-		return fmt.Errorf("engine: verify security answer: %w", err)
+		return nil, fmt.Errorf("engine: verify security answer: %w", err)
 	}
-	return e.Store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+	var cookie *SessionCookie
+	err = e.Store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
 		if err := e.reread(ctx, tx, f); err != nil {
 			return err
 		}
@@ -177,7 +175,19 @@ func (e *Engine) verifyAnswer(ctx context.Context, f *flow, req wire.ContinueReq
 				f.Step, f.Done = wire.StepError, true
 				f.State.Messages = []wire.Message{{ID: MsgAttemptsExceeded, Level: wire.LevelError}}
 			}
-			if err := e.event(ctx, tx, f, "user.recovery", events.Failure, f.State.UserID, map[string]any{"reason": "answer", "attempt": f.Attempts}); err != nil {
+			typ := "user.recovery"
+			if f.State.Journey != journeyRecover {
+				typ = "user.signin"
+			}
+			if err := e.event(ctx, tx, f, typ, events.Failure, f.State.UserID, map[string]any{"reason": "answer", "factor": factorAnswer, "attempt": f.Attempts}); err != nil {
+				return err
+			}
+			return e.update(ctx, tx, f)
+		}
+		if f.State.Journey != journeyRecover {
+			f.State.Question, f.State.AnswerID = "", ""
+			var err error
+			if cookie, err = e.proved(ctx, tx, f, factorAnswer, sessionCookie); err != nil {
 				return err
 			}
 			return e.update(ctx, tx, f)
@@ -188,6 +198,7 @@ func (e *Engine) verifyAnswer(ctx context.Context, f *flow, req wire.ContinueReq
 		f.Step, f.Attempts, f.State.Messages, f.State.Question, f.State.AnswerID = StepEnrollPassword, 0, nil, "", ""
 		return e.update(ctx, tx, f)
 	})
+	return cookie, err
 }
 
 // newPassword sets the password chosen at the new-password step and

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/engine/wire"
 	"github.com/lintel-id/lintel/server/oidc"
+	"github.com/lintel-id/lintel/server/policy"
 	"github.com/lintel-id/lintel/server/session"
 	"github.com/lintel-id/lintel/server/store"
 )
@@ -30,7 +32,7 @@ func (e *Engine) Start(ctx context.Context, b Begin) (Result, error) {
 	err := e.Store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
 		f.Step, f.Done = wire.StepIdentify, false
 		f.State = state{Issuer: b.Issuer, Request: b.Request, AppName: b.App.Name, Locale: b.Locale, Dir: b.Dir,
-			Login: b.Request.LoginHint, ThirdParty: b.App.ConsentRequired, Base: b.Base}
+			Login: b.Request.LoginHint, ThirdParty: b.App.ConsentRequired, Base: b.Base, ACR: requestedACR(b.Request.ACRValues)}
 		rec, err := e.Policies.Recovery(ctx, tx, f.TenantID)
 		if err != nil {
 			return err
@@ -41,15 +43,30 @@ func (e *Engine) Start(ctx context.Context, b Begin) (Result, error) {
 			return err
 		}
 		f.State.CanRegister = enr.Registration
-		s, login, err := e.reusable(ctx, tx, b)
+		s, login, err := e.reusable(ctx, tx, b, f.State.ACR)
+		var short *stepUp
 		switch {
+		case errors.As(err, &short) && !b.Request.HasPrompt(promptNone):
+			// The person is signed in with less than asked: they prove
+			// only what is missing.
+			f.State.Login, f.State.UserID = short.user.Login, short.user.ID
+			p := sessionProof(short.session.AMR)
+			f.State.Carried, f.State.CarriedAMR = p.Carried, p.CarriedAMR
+			if more, err := e.nextFactor(ctx, tx, f, short.user, short.decision); err != nil {
+				return err
+			} else if !more {
+				return fmt.Errorf("engine: step-up of session %s needs nothing", short.session.ID)
+			}
+			return e.insert(ctx, tx, f)
 		case err == nil:
 			f.State.Login = login
 			u, err := e.Directory.User(ctx, tx, f.TenantID, s.UserID)
 			if err != nil {
 				return err
 			}
-			if err := e.afterSignIn(ctx, tx, f, u, u.SignInCount, grantOf(s)); err != nil {
+			g := grantOf(s)
+			g.ACR = answeredACR(sessionACR(s.AMR), f.State.ACR)
+			if err := e.afterSignIn(ctx, tx, f, u, u.SignInCount, g); err != nil {
 				return err
 			}
 			if f.Step != wire.StepDone && b.Request.HasPrompt(promptNone) {
@@ -58,19 +75,21 @@ func (e *Engine) Start(ctx context.Context, b Begin) (Result, error) {
 				f.State.Redirect = oidc.ErrorRedirect(b.Issuer, b.Request, oidc.ErrInteractionRequired.WithDescription("the user must review terms or complete their profile"))
 			}
 			return e.insert(ctx, tx, f)
-		case !errors.Is(err, session.ErrNoSession):
+		case !errors.Is(err, session.ErrNoSession) && short == nil:
 			return err
 		}
 		if b.Request.HasPrompt(promptNone) {
 			f.Step, f.Done = wire.StepDone, true
 			f.State.Redirect = oidc.ErrorRedirect(b.Issuer, b.Request, oidc.ErrLoginRequired.WithDescription("the user is not signed in"))
+		} else if err := e.offerPasskey(ctx, tx, f); err != nil {
+			return err
 		}
 		return e.insert(ctx, tx, f)
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("engine: start flow: %w", err)
 	}
-	return Result{Flow: e.view(f), Secret: secret, RedirectURI: b.Request.RedirectURI}, nil
+	return Result{Flow: e.view(ctx, f), Secret: secret, RedirectURI: b.Request.RedirectURI}, nil
 }
 
 // Prompt values the engine acts on (OIDC Core §3.1.2.1).
@@ -84,9 +103,11 @@ const (
 // the request may be answered from it, and session.ErrNoSession when it
 // may not: no cookie or no live session, prompt=login, an authentication
 // older than max_age (max_age=0 always asks again) or than the sign-on
-// policy's re-authentication period, fewer factors than the policy asks,
-// or a user who may no longer sign in (whose session is revoked here).
-func (e *Engine) reusable(ctx context.Context, tx store.Tx, b Begin) (session.Session, string, error) {
+// policy's re-authentication period, or a user who may no longer sign in
+// (whose session is revoked here). A session with fewer factors than the
+// policy asks, or a weaker class than acr (see requestedACR), is a
+// *stepUp: the person may prove only what is missing.
+func (e *Engine) reusable(ctx context.Context, tx store.Tx, b Begin, acr string) (session.Session, string, error) {
 	if b.Session == "" || b.Request.HasPrompt(promptLogin) {
 		return session.Session{}, "", session.ErrNoSession
 	}
@@ -112,11 +133,23 @@ func (e *Engine) reusable(ctx context.Context, tx store.Tx, b Begin) (session.Se
 	if err != nil {
 		return session.Session{}, "", err
 	}
-	if !d.Allow || amrFactors(s.AMR) < d.Factors || (d.ReauthAfter > 0 && e.Clock.Now().Sub(s.AuthTime) > d.ReauthAfter) {
+	if !d.Allow || (d.ReauthAfter > 0 && e.Clock.Now().Sub(s.AuthTime) > d.ReauthAfter) {
 		return session.Session{}, "", session.ErrNoSession
+	}
+	if sessionProof(s.AMR).count() < d.Factors || acrLevel(sessionACR(s.AMR)) < acrLevel(acr) {
+		return session.Session{}, "", &stepUp{session: s, user: u, decision: d}
 	}
 	return s, u.Login, nil
 }
+
+// stepUp is a live session that proved less than a request asks.
+type stepUp struct {
+	session  session.Session
+	user     directory.User
+	decision policy.SignOnDecision
+}
+
+func (s *stepUp) Error() string { return "engine: the session needs a step-up" }
 
 // Current returns a flow's view without changing it.
 func (e *Engine) Current(ctx context.Context, iss oidc.Issuer, id, secret, origin string) (Result, error) {
@@ -124,7 +157,7 @@ func (e *Engine) Current(ctx context.Context, iss oidc.Issuer, id, secret, origi
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Flow: e.view(f), RedirectURI: f.target()}, nil
+	return Result{Flow: e.view(ctx, f), RedirectURI: f.target()}, nil
 }
 
 // grantOf is what a session tells the provider about a sign-in.

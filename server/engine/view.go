@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"slices"
 
 	"github.com/lintel-id/lintel/server/engine/wire"
@@ -108,7 +109,44 @@ const (
 	MsgEmailSentChange  = "email.sent_change"
 	MsgEmailSame        = "error.email.same"
 	MsgEmailTaken       = "error.email.taken"
+	// Factors: choosing, passkeys, codes, phones, setting them up.
+	MsgSelectIntro         = "select.intro"
+	MsgEnrollSelectIntro   = "select.enroll_intro"
+	MsgAuthenticatorLabel  = "field.authenticator.label"
+	MsgActionAnotherWay    = "action.another_way"
+	MsgActionContinue      = "action.continue"
+	MsgActionPasskey       = "action.sign_in_passkey"
+	MsgActionUsePasskey    = "action.use_passkey"
+	MsgActionCreatePasskey = "action.create_passkey"
+	MsgPasskeyIntro        = "passkey.intro"
+	MsgPasskeyFailed       = "error.passkey.failed"
+	MsgEnrollPasskeyIntro  = "enroll_passkey.intro"
+	MsgTOTPIntro           = "totp.intro"
+	MsgEnrollTOTPIntro     = "enroll_totp.intro"
+	MsgTOTPKeyLabel        = "field.totp_key.label"
+	MsgRecoveryCodeIntro   = "recovery_code.intro"
+	MsgRecoveryCodeLabel   = "field.recovery_code.label"
+	MsgRecoveryCodesIntro  = "recovery_codes.intro"
+	MsgRecoveryCodesLabel  = "field.recovery_codes.label"
+	MsgCodeUsed            = "error.code.used"
+	// MsgPhoneSent and MsgVoiceSent have the parameter number (masked).
+	MsgPhoneSent         = "phone.sent"
+	MsgVoiceSent         = "voice.sent"
+	MsgEnrollPhoneIntro  = "enroll_phone.intro"
+	MsgPhoneLabel        = "field.phone_number.label"
+	MsgPhoneInvalid      = "error.phone.invalid"
+	MsgPhoneCountry      = "error.phone.country"
+	MsgPhoneUnavailable  = "error.phone.unavailable"
+	MsgEnrollAnswerIntro = "enroll_answer.intro"
+	MsgQuestionLabel     = "field.question.label"
+	MsgAnswerTooShort    = "error.answer.too_short"
+	MsgNewAnswerLabel    = "field.new_answer.label"
+	// MsgEnrollOptional says setting up may wait (parameter factor).
+	MsgEnrollOptional = "enroll.optional"
 )
+
+// authenticatorLabel is the message ID naming a factor in choices.
+func authenticatorLabel(factor string) string { return "authenticator." + factor }
 
 // baseLabels are the labels of the base attributes a registration or
 // profile step asks for ("field.<name>.label").
@@ -131,6 +169,14 @@ var MessageIDs = []string{
 	MsgProfileIntro, MsgActionSave, MsgActionSkip, MsgValueTaken, MsgActivatedIntro, MsgActivatedIntroSkip, MsgActionSkipPassword,
 	MsgChangeEmailIntro, MsgNewEmailLabel, MsgActionSendCode, MsgEmailSentChange, MsgEmailSame, MsgEmailTaken,
 	baseLabels[0], baseLabels[1], baseLabels[2], baseLabels[3], baseLabels[4],
+	MsgSelectIntro, MsgEnrollSelectIntro, MsgAuthenticatorLabel, MsgActionAnotherWay, MsgActionContinue, MsgActionPasskey, MsgActionUsePasskey,
+	MsgActionCreatePasskey, MsgPasskeyIntro, MsgPasskeyFailed, MsgEnrollPasskeyIntro, MsgTOTPIntro, MsgEnrollTOTPIntro, MsgTOTPKeyLabel,
+	MsgRecoveryCodeIntro, MsgRecoveryCodeLabel, MsgRecoveryCodesIntro, MsgRecoveryCodesLabel, MsgCodeUsed, MsgPhoneSent, MsgVoiceSent,
+	MsgEnrollPhoneIntro, MsgPhoneLabel, MsgPhoneInvalid, MsgPhoneCountry, MsgPhoneUnavailable, MsgEnrollAnswerIntro, MsgQuestionLabel,
+	MsgAnswerTooShort, MsgNewAnswerLabel, MsgEnrollOptional,
+	authenticatorLabel(factorPassword), authenticatorLabel(factorEmail), authenticatorLabel(factorPasskey), authenticatorLabel(factorTOTP),
+	authenticatorLabel(factorSMS), authenticatorLabel(factorVoice), authenticatorLabel(factorRecoveryCode), authenticatorLabel(factorAnswer),
+	Questions[0], Questions[1], Questions[2], Questions[3], Questions[4], Questions[5],
 	scopeMessage(oidc.ScopeOpenID), scopeMessage(oidc.ScopeProfile), scopeMessage(oidc.ScopeEmail), scopeMessage(oidc.ScopeOfflineAccess),
 }
 
@@ -164,6 +210,15 @@ const (
 	// ActionSave and ActionSkip answer the profile step.
 	ActionSave = "save"
 	ActionSkip = "skip"
+	// ActionPasskey signs in with a passkey at identify; ActionEnroll
+	// submits a new passkey; ActionAnotherWay opens the choice of
+	// factors, ActionSelect submits it; ActionContinue leaves the step
+	// that showed recovery codes.
+	ActionPasskey    = "passkey"
+	ActionEnroll     = "enroll"
+	ActionAnotherWay = "another-way"
+	ActionSelect     = "select"
+	ActionContinue   = "continue"
 )
 
 // Field names.
@@ -180,12 +235,24 @@ const (
 	FieldNewPassword = "new_password"
 	// FieldEmail is a new account's email address.
 	FieldEmail = "email"
+	// FieldPasskey carries a WebAuthn ceremony (wire.FieldWebAuthn).
+	FieldPasskey = "passkey"
+	// FieldAuthenticator is the factor chosen at select-authenticator.
+	FieldAuthenticator = "authenticator"
+	// FieldKey is an authenticator app's key URI, shown as a QR code.
+	FieldKey = "otpauth"
+	// FieldCodes are recovery codes shown once.
+	FieldCodes = "recovery_codes"
+	// FieldPhone is a phone number being set up.
+	FieldPhone = "phone"
+	// FieldQuestion is the security question chosen.
+	FieldQuestion = "question"
 )
 
 const maxLoginLen = 254
 
 // view renders a flow's state as the wire view model.
-func (e *Engine) view(f *flow) wire.Flow {
+func (e *Engine) view(ctx context.Context, f *flow) wire.Flow {
 	href := "/api/v1/flows/" + f.ID
 	v := wire.Flow{
 		ID: f.ID, ExpiresAt: f.ExpiresAt.UTC(), Step: f.Step,
@@ -194,11 +261,20 @@ func (e *Engine) view(f *flow) wire.Flow {
 	}
 	switch f.Step {
 	case wire.StepIdentify:
-		v.Fields = append(v.Fields, wire.Field{
+		login := wire.Field{
 			Name: FieldLogin, Type: "text", Label: MsgLoginLabel, Required: true, Value: f.State.Login,
 			Constraints: wire.Constraints{MaxLength: maxLoginLen, Autocomplete: "username"},
-		})
+		}
+		if f.offersPasskey() {
+			// Autofill offers the browser's passkeys for this site.
+			login.Constraints.Autocomplete = "username webauthn"
+		}
+		v.Fields = append(v.Fields, login)
 		v.Actions = append(v.Actions, wire.Action{Name: ActionNext, Method: "POST", Href: href, Label: MsgActionNext, Primary: true})
+		if f.offersPasskey() {
+			v.Fields = append(v.Fields, passkeyField(f))
+			v.Actions = append(v.Actions, wire.Action{Name: ActionPasskey, Method: "POST", Href: href, Label: MsgActionPasskey})
+		}
 		if f.State.CanRecover {
 			v.Actions = append(v.Actions, wire.Action{Name: ActionRecover, Method: "POST", Href: href, Label: MsgActionRecover})
 		}
@@ -322,6 +398,71 @@ func (e *Engine) view(f *flow) wire.Flow {
 			wire.Action{Name: ActionAccept, Method: "POST", Href: href, Label: MsgActionAllow, Primary: true},
 			wire.Action{Name: ActionDeny, Method: "POST", Href: href, Label: MsgActionDeny},
 		)
+	case wire.StepSelectAuthenticator:
+		v.Context.UserHint = f.State.Login
+		intro := MsgSelectIntro
+		if f.State.Enrolling {
+			intro = MsgEnrollSelectIntro
+		}
+		v.Messages = append(v.Messages, wire.Message{ID: intro, Level: wire.LevelInfo})
+		choice := wire.Field{Name: FieldAuthenticator, Type: wire.FieldSelect, Label: MsgAuthenticatorLabel, Required: true}
+		for _, a := range f.State.Offer {
+			choice.Options = append(choice.Options, wire.Option{Value: a, Label: authenticatorLabel(a)})
+		}
+		v.Fields = append(v.Fields, choice)
+		v.Actions = append(v.Actions, wire.Action{Name: ActionSelect, Method: "POST", Href: href, Label: MsgActionNext, Primary: true})
+		v.Actions = append(v.Actions, e.factorActions(f, href)...)
+	case wire.StepChallengePasskey:
+		v.Context.UserHint = f.State.Login
+		v.Messages = append(v.Messages, wire.Message{ID: MsgPasskeyIntro, Level: wire.LevelInfo})
+		v.Fields = append(v.Fields, passkeyField(f))
+		v.Actions = append(v.Actions, wire.Action{Name: ActionVerify, Method: "POST", Href: href, Label: MsgActionUsePasskey, Primary: true})
+		v.Actions = append(v.Actions, e.factorActions(f, href)...)
+	case wire.StepChallengeTOTP, wire.StepChallengeRecoveryCode:
+		v.Context.UserHint = f.State.Login
+		intro, label, c := MsgTOTPIntro, MsgCodeLabel, wire.Constraints{MinLength: 6, MaxLength: 9, Autocomplete: "one-time-code", InputMode: "numeric"}
+		if f.Step == wire.StepChallengeRecoveryCode {
+			intro, label, c = MsgRecoveryCodeIntro, MsgRecoveryCodeLabel, wire.Constraints{MinLength: 10, MaxLength: maxCodeLen, Autocomplete: "off"}
+		}
+		v.Messages = append(v.Messages, wire.Message{ID: intro, Level: wire.LevelInfo})
+		v.Fields = append(v.Fields, wire.Field{Name: FieldCode, Type: wire.FieldOTP, Label: label, Required: true, Secret: true, Constraints: c})
+		v.Actions = append(v.Actions, wire.Action{Name: ActionVerify, Method: "POST", Href: href, Label: MsgActionVerify, Primary: true})
+		v.Actions = append(v.Actions, e.factorActions(f, href)...)
+	case wire.StepChallengeSMS, wire.StepChallengeVoice, wire.EnrollStep(factorSMS), wire.EnrollStep(factorVoice):
+		v.Context.UserHint = f.State.Login
+		v.Fields, v.Actions, v.Messages = e.phoneView(f, href, v.Messages)
+		v.Actions = append(v.Actions, e.factorActions(f, href)...)
+	case wire.EnrollStep(factorPasskey):
+		v.Context.UserHint = f.State.Login
+		v.Messages = append(v.Messages, wire.Message{ID: MsgEnrollPasskeyIntro, Level: wire.LevelInfo})
+		v.Fields = append(v.Fields, passkeyField(f))
+		v.Actions = append(v.Actions, wire.Action{Name: ActionEnroll, Method: "POST", Href: href, Label: MsgActionCreatePasskey, Primary: true})
+		v.Actions = append(v.Actions, e.factorActions(f, href)...)
+	case wire.EnrollStep(factorTOTP):
+		v.Context.UserHint = f.State.Login
+		v.Messages = append(v.Messages, wire.Message{ID: MsgEnrollTOTPIntro, Level: wire.LevelInfo})
+		v.Fields = append(v.Fields,
+			wire.Field{Name: FieldKey, Type: wire.FieldQR, Label: MsgTOTPKeyLabel, Value: e.shown(ctx, f)},
+			wire.Field{Name: FieldCode, Type: wire.FieldOTP, Label: MsgCodeLabel, Required: true, Secret: true,
+				Constraints: wire.Constraints{MinLength: 6, MaxLength: 9, Autocomplete: "one-time-code", InputMode: "numeric"}})
+		v.Actions = append(v.Actions, wire.Action{Name: ActionVerify, Method: "POST", Href: href, Label: MsgActionVerify, Primary: true})
+		v.Actions = append(v.Actions, e.factorActions(f, href)...)
+	case wire.EnrollStep(factorAnswer):
+		v.Context.UserHint = f.State.Login
+		v.Messages = append(v.Messages, wire.Message{ID: MsgEnrollAnswerIntro, Level: wire.LevelInfo})
+		q := wire.Field{Name: FieldQuestion, Type: wire.FieldSelect, Label: MsgQuestionLabel, Required: true}
+		for _, id := range Questions {
+			q.Options = append(q.Options, wire.Option{Value: id, Label: id})
+		}
+		v.Fields = append(v.Fields, q, wire.Field{Name: FieldAnswer, Type: wire.FieldText, Label: MsgNewAnswerLabel, Required: true, Secret: true,
+			Constraints: wire.Constraints{MaxLength: 1024, Autocomplete: "off"}})
+		v.Actions = append(v.Actions, wire.Action{Name: ActionSave, Method: "POST", Href: href, Label: MsgActionSave, Primary: true})
+		v.Actions = append(v.Actions, e.factorActions(f, href)...)
+	case wire.EnrollStep(factorRecoveryCode):
+		v.Context.UserHint = f.State.Login
+		v.Messages = append(v.Messages, wire.Message{ID: MsgRecoveryCodesIntro, Level: wire.LevelInfo})
+		v.Fields = append(v.Fields, wire.Field{Name: FieldCodes, Type: wire.FieldCodes, Label: MsgRecoveryCodesLabel, Value: e.shown(ctx, f)})
+		v.Actions = append(v.Actions, wire.Action{Name: ActionContinue, Method: "POST", Href: href, Label: MsgActionContinue, Primary: true})
 	case wire.StepDone:
 		v.Redirect = f.State.Redirect
 	}
@@ -338,6 +479,32 @@ func askedFields(f *flow) []wire.Field {
 	out := make([]wire.Field, 0, len(f.State.Ask))
 	for _, a := range f.State.Ask {
 		out = append(out, a.Field)
+	}
+	return out
+}
+
+// passkeyField is the WebAuthn ceremony of the current step.
+func passkeyField(f *flow) wire.Field {
+	opts := ""
+	if f.State.Factor != nil {
+		opts = f.State.Factor.Options
+	}
+	return wire.Field{Name: FieldPasskey, Type: wire.FieldWebAuthn, Label: MsgActionUsePasskey, Value: opts}
+}
+
+// factorActions are what a factor step offers besides its own action:
+// another way when there is a choice, skipping an optional enrollment,
+// and starting over.
+func (e *Engine) factorActions(f *flow, href string) []wire.Action {
+	var out []wire.Action
+	if len(f.State.Offer) > 1 && f.Step != wire.StepSelectAuthenticator {
+		out = append(out, wire.Action{Name: ActionAnotherWay, Method: "POST", Href: href, Label: MsgActionAnotherWay})
+	}
+	if f.State.Optional && (f.Step.IsEnroll() || f.State.Enrolling) {
+		out = append(out, wire.Action{Name: ActionSkip, Method: "POST", Href: href, Label: MsgActionSkip})
+	}
+	if f.canGoBack() {
+		out = append(out, wire.Action{Name: ActionBack, Method: "POST", Href: href, Label: MsgActionBack})
 	}
 	return out
 }

@@ -26,12 +26,20 @@ const (
 	StepChallengeSecurityAnswer StepKind = "challenge-security-answer"
 	// StepRegister is the registration form; StepTerms asks to accept
 	// terms; StepChangeEmail asks a signed-in person for a new address.
-	StepRegister    StepKind = "register"
-	StepTerms       StepKind = "terms"
-	StepChangeEmail StepKind = "change-email"
-	StepPoll        StepKind = "poll"
-	StepDone        StepKind = "done"
-	StepError       StepKind = "error"
+	StepRegister StepKind = "register"
+	// StepChallengeTOTP asks for an authenticator app's code;
+	// StepChallengeRecoveryCode for one of the person's recovery codes;
+	// StepChallengeSMS and StepChallengeVoice for a code sent to their
+	// phone by text message or call.
+	StepChallengeTOTP         StepKind = "challenge-totp"
+	StepChallengeRecoveryCode StepKind = "challenge-recovery-code"
+	StepChallengeSMS          StepKind = "challenge-sms"
+	StepChallengeVoice        StepKind = "challenge-voice"
+	StepTerms                 StepKind = "terms"
+	StepChangeEmail           StepKind = "change-email"
+	StepPoll                  StepKind = "poll"
+	StepDone                  StepKind = "done"
+	StepError                 StepKind = "error"
 )
 
 const enrollPrefix = "enroll-"
@@ -72,6 +80,18 @@ const (
 	// FieldList is read-only: it shows the labels of its Options as a
 	// list (the scopes a consent step asks for) and submits nothing.
 	FieldList FieldType = "list"
+	// FieldWebAuthn carries a WebAuthn ceremony: Value is the options
+	// (PublicKeyCredentialCreationOptions or …RequestOptions in their JSON
+	// form) and the client submits, under the field's name, the
+	// credential's JSON form (PublicKeyCredential.toJSON()). A client
+	// without WebAuthn leaves it out and offers the step's other actions.
+	FieldWebAuthn FieldType = "webauthn"
+	// FieldQR is read-only: a URI to show as a QR code (an authenticator
+	// app's otpauth:// key), with its secret for typing by hand.
+	FieldQR FieldType = "qr"
+	// FieldCodes is read-only: Value is codes separated by spaces, shown
+	// once as a list to write down (recovery codes).
+	FieldCodes FieldType = "codes"
 )
 
 // The message levels.
