@@ -56,6 +56,7 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 			http.Redirect(w, r, "/demo", http.StatusFound)
 		})
 	}
+	site.HandleFunc("GET /.well-known/webauthn", s.relatedOrigins)
 	site.HandleFunc("POST /api/v1/flows", s.startFlow)
 	site.HandleFunc("GET /api/v1/flows/{flow}", s.flowByID)
 	site.HandleFunc("POST /api/v1/flows/{flow}", s.continueFlow)

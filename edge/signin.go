@@ -152,6 +152,7 @@ func (s *siteHandlers) showFlow(w http.ResponseWriter, r *http.Request, res engi
 	if polls(res.Flow) {
 		p.Refresh = pollSeconds
 	}
+	p.Passkey = pages.HasWebAuthn(res.Flow)
 	s.render(w, r, http.StatusOK, pages.FlowPage(p, pages.FlowForm{Flow: res.Flow, Action: "/signin/" + res.Flow.ID, Secret: secret, Autofocus: true}))
 }
 

@@ -26,6 +26,10 @@ import (
 	"github.com/lintel-id/lintel/server/engine"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor"
+	"github.com/lintel-id/lintel/server/factor/passkey"
+	"github.com/lintel-id/lintel/server/factor/phone"
+	"github.com/lintel-id/lintel/server/factor/recoverycode"
+	"github.com/lintel-id/lintel/server/factor/totp"
 	"github.com/lintel-id/lintel/server/mail"
 	"github.com/lintel-id/lintel/server/mail/mailtest"
 	"github.com/lintel-id/lintel/server/oidc"
@@ -74,6 +78,9 @@ type siteWorld struct {
 	policies  *policy.Service
 	dir       *directory.Directory
 	events    *events.Log
+	// Texts and calls go through the real phone outbox.
+	phoneSettings *phone.Settings
+	phones        *phone.Outbox
 }
 
 // fixedSender is a tenant mail configuration with one from address.
@@ -85,6 +92,15 @@ func (f fixedSender) From(context.Context, store.Tx, string) (string, error) { r
 type limiter struct{ l ratelimit.Limiter }
 
 func (a limiter) Allow(ctx context.Context, key string, l engine.Limit) (bool, time.Duration, error) {
+	r, err := a.l.Allow(ctx, key, ratelimit.Limit{Rate: l.Rate, Per: l.Per})
+	return r.Allowed, r.RetryAfter, err
+}
+
+// phoneLimiter adapts edge/ratelimit to the phone outbox, as cmd/lintel
+// does.
+type phoneLimiter struct{ l ratelimit.Limiter }
+
+func (a phoneLimiter) Allow(ctx context.Context, key string, l phone.Limit) (bool, time.Duration, error) {
 	r, err := a.l.Allow(ctx, key, ratelimit.Limit{Rate: l.Rate, Per: l.Per})
 	return r.Allowed, r.RetryAfter, err
 }
@@ -150,13 +166,28 @@ func buildSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock, de
 		t.Fatal(err)
 	}
 	w.outbox, w.sink, w.passwords, w.policies, w.dir, w.events = mail.New(w.st, clk, mail.Options{}), mailtest.Start(t), pw, pol, dir, ev
-	w.engine, err = engine.New(engine.Deps{Store: w.st, Secrets: sec, OIDC: prov, Directory: dir, Passwords: pw, Sessions: sessions, Events: ev,
-		Policies: pol, Terms: terms.New(clk, ev), Mail: w.outbox, Senders: fixedSender("Acme <no-reply@acme.example>"), Templates: tpl,
-		Limits: limiter{ratelimit.NewMemory(clk, ratelimit.MemoryOptions{})}, Clock: clk, Logger: log})
+	cat, err := locales.Load(locales.FS())
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, err := locales.Load(locales.FS())
+	keys, err := passkey.New(passkey.Deps{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otps, err := totp.New(totp.Deps{Secrets: sec, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := ratelimit.NewMemory(clk, ratelimit.MemoryOptions{})
+	w.phoneSettings = phone.NewSettings(w.st, sec, clk, phone.SettingsOptions{})
+	w.phones = phone.NewOutbox(w.st, w.phoneSettings, phoneLimiter{mem}, nil, clk, phone.Options{})
+	w.engine, err = engine.New(engine.Deps{Store: w.st, Secrets: sec, OIDC: prov, Directory: dir, Passwords: pw, Sessions: sessions, Events: ev,
+		Policies: pol, Terms: terms.New(clk, ev), Mail: w.outbox, Senders: fixedSender("Acme <no-reply@acme.example>"), Templates: tpl,
+		Limits: limiter{mem}, Clock: clk, Logger: log,
+		Passkeys: keys, TOTP: otps, Codes: recoverycode.New(sec.MAC), Sites: w.tenants, Phones: w.phones,
+		Text: func(locale, id string, params ...string) string {
+			return cat.Localizer(cat.Match(locale, "", "")).Text(id, params...)
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,8 @@ func housekeeping(ctx context.Context, s *system, ticks <-chan time.Time) {
 		} else if n > 0 {
 			s.log.InfoContext(ctx, "housekeeping: token records purged", "deleted", n)
 		}
-		s.purgeMail(ctx) // mail.go
+		s.purgeMail(ctx)   // mail.go
+		s.purgePhones(ctx) // phone.go
 		if rep, err := s.oidc.RotateKeys(ctx); err != nil && ctx.Err() == nil {
 			s.log.ErrorContext(ctx, "housekeeping: key rotation", "err", err)
 		} else if rep.Created > 0 || rep.Deleted > 0 {

@@ -134,6 +134,8 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 	// Outgoing mail (mail.go): stopped, and waited for, on return.
 	stopMail := sys.runMail(ctx)
 	defer stopMail()
+	stopPhones := sys.runPhones(ctx) // phone.go
+	defer stopPhones()
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

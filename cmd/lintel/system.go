@@ -18,6 +18,10 @@ import (
 	"github.com/lintel-id/lintel/server/engine"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor"
+	"github.com/lintel-id/lintel/server/factor/passkey"
+	"github.com/lintel-id/lintel/server/factor/phone"
+	"github.com/lintel-id/lintel/server/factor/recoverycode"
+	"github.com/lintel-id/lintel/server/factor/totp"
 	"github.com/lintel-id/lintel/server/mail"
 	"github.com/lintel-id/lintel/server/mgmt"
 	"github.com/lintel-id/lintel/server/oidc"
@@ -68,6 +72,10 @@ type system struct {
 	// limits counts sign-in attempts and sends per IP and per login; in
 	// process on one node (the Redis backend comes with clustering).
 	limits *ratelimit.Memory
+	// phoneSettings and phones are the tenants' SMS and voice providers
+	// and the outbox codes leave through (phone.go).
+	phoneSettings *phone.Settings
+	phones        *phone.Outbox
 	// keyFile and keyCreated tell whether a KEK file was made on this start.
 	keyFile    string
 	keyCreated bool
@@ -135,11 +143,23 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 	}
 	s.limits = ratelimit.NewMemory(s.clock, ratelimit.MemoryOptions{})
 	s.terms = terms.New(s.clock, s.events)
+	s.openPhones() // phone.go
+	keys, err := passkey.New(passkey.Deps{Clock: s.clock})
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	otps, err := totp.New(totp.Deps{Secrets: s.secrets, Clock: s.clock})
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	if s.engine, err = engine.New(engine.Deps{
 		Store: st, Secrets: s.secrets, OIDC: s.oidc, Directory: s.directory, Passwords: s.passwords,
 		Sessions: s.sessions, Events: s.events, Policies: s.policies, Terms: s.terms,
 		Mail: s.mail, Senders: s.mailSettings, Templates: s.emails, Limits: engineLimits{s.limits},
-		Clock: s.clock, Logger: s.log,
+		Passkeys: keys, TOTP: otps, Codes: recoverycode.New(s.secrets.MAC), Sites: s.tenants, Phones: s.phones,
+		Text: s.text, Clock: s.clock, Logger: s.log,
 	}); err != nil {
 		_ = st.Close()
 		return nil, err
@@ -158,6 +178,12 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 		return nil, fmt.Errorf("system tenant: %w", err)
 	}
 	return s, nil
+}
+
+// text localizes a message for texts, calls and stored security
+// questions, in the best language the catalog has for locale.
+func (s *system) text(locale, id string, params ...string) string {
+	return s.locales.Localizer(s.locales.Match(locale, "", "")).Text(id, params...)
 }
 
 // userClaims gives the OpenID provider the directory's view of a user; the

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/lintel-id/lintel/server/engine/wire"
+	"github.com/lintel-id/lintel/server/factor/totp"
 )
 
 // Localizer translates message IDs for one language.
@@ -38,6 +39,9 @@ type Page struct {
 	Refresh int
 	// Nonce is the CSP nonce of the page's scripts.
 	Nonce string
+	// Passkey loads passkey.js, which runs the WebAuthn ceremonies of a
+	// step's webauthn field.
+	Passkey bool
 }
 
 // FlowForm is a flow step rendered as a form.
@@ -86,6 +90,28 @@ func StepTitle(k wire.StepKind) string {
 		return "profile.title"
 	case wire.StepChangeEmail:
 		return "change_email.title"
+	case wire.StepSelectAuthenticator:
+		return "select.title"
+	case wire.StepChallengePasskey:
+		return "passkey.title"
+	case wire.StepChallengeTOTP:
+		return "totp.title"
+	case wire.StepChallengeRecoveryCode:
+		return "recovery_code.title"
+	case wire.StepChallengeSMS:
+		return "sms.title"
+	case wire.StepChallengeVoice:
+		return "voice.title"
+	case wire.EnrollStep("passkey"):
+		return "enroll_passkey.title"
+	case wire.EnrollStep("totp"):
+		return "enroll_totp.title"
+	case wire.EnrollStep("sms"), wire.EnrollStep("voice"):
+		return "enroll_phone.title"
+	case wire.EnrollStep("security_answer"):
+		return "enroll_answer.title"
+	case wire.EnrollStep("recovery_code"):
+		return "recovery_codes.title"
 	case wire.StepDone:
 		return "done.title"
 	case wire.StepError:
@@ -253,4 +279,71 @@ func messageRole(level string) string {
 		return "status"
 	}
 	return "alert"
+}
+
+// HasWebAuthn reports whether a step carries a passkey ceremony, for which
+// the page loads passkey.js.
+func HasWebAuthn(v wire.Flow) bool {
+	for _, f := range v.Fields {
+		if f.Type == wire.FieldWebAuthn && f.Value != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// webauthnMode is what passkey.js does with a step's ceremony: "create" a
+// passkey, "get" one, or "conditional" (get, offered by autofill too).
+func webauthnMode(v wire.Flow) string {
+	switch {
+	case v.Step.IsEnroll():
+		return "create"
+	case v.Step == wire.StepIdentify:
+		return "conditional"
+	}
+	return "get"
+}
+
+// webauthnAction is the action whose button runs the ceremony: the
+// step's primary action, or at identify the passkey button's.
+func webauthnAction(v wire.Flow) string {
+	if v.Step == wire.StepIdentify {
+		return "passkey"
+	}
+	for _, a := range v.Actions {
+		if a.Primary {
+			return a.Name
+		}
+	}
+	return ""
+}
+
+// qrSVG is the QR code of an authenticator app's key URI, "" when it
+// cannot be drawn (the page still shows the key itself).
+func qrSVG(uri string) string {
+	if !strings.HasPrefix(uri, "otpauth://") {
+		return ""
+	}
+	svg, err := totp.QR(uri)
+	if err != nil {
+		return ""
+	}
+	return svg
+}
+
+// keyOf is the key of an otpauth:// URI in groups of four, for typing.
+func keyOf(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme != "otpauth" {
+		return ""
+	}
+	k := u.Query().Get("secret")
+	var b strings.Builder
+	for i, r := range k {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
