@@ -149,6 +149,12 @@ func (e *Engine) nextFactor(ctx context.Context, tx store.Tx, f *flow, u directo
 		f.State.Offer, f.State.Enrolling, f.State.Optional = enroll, true, grace
 		return true, e.enroll(ctx, tx, f, u, enroll[0])
 	}
+	if f.proof().count() >= d.Factors && len(f.State.Proven)+f.State.Carried > 0 {
+		// Only the class the client asked for is out of reach: sign in
+		// with what is proven; the token's acr tells the client (acr_values
+		// are voluntary, OpenID Connect Core §3.1.2.1).
+		return false, nil
+	}
 	f.Step, f.Done = wire.StepError, true
 	f.State.Messages = []wire.Message{{ID: MsgFactorUnavailable, Level: wire.LevelError}}
 	return true, e.event(ctx, tx, f, "user.signin", events.Failure, u.ID, map[string]any{"reason": "no_factor", "rule": d.Rule})
