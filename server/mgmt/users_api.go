@@ -2,12 +2,14 @@ package mgmt
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/lintel-id/lintel/internal/invalid"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/events"
+	"github.com/lintel-id/lintel/server/factor/passkey"
 	"github.com/lintel-id/lintel/server/store"
 )
 
@@ -46,10 +48,40 @@ func userView(u directory.User) UserView {
 
 // CredentialView describes a credential without its secret.
 type CredentialView struct {
-	ID        string    `json:"id"`
-	Type      string    `json:"type"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID       string `json:"id"`
+	Type     string `json:"type" doc:"password, webauthn (a passkey), totp, recovery_codes, security_answer, email or phone"`
+	Label    string `json:"label,omitempty" doc:"The person's name for it (a passkey's device), or a security question"`
+	Verified bool   `json:"verified" doc:"False while a set-up is unfinished"`
+	// Passkey describes a passkey; absent for other types.
+	Passkey   *PasskeyView `json:"passkey,omitempty"`
+	CreatedAt time.Time    `json:"created_at"`
+	UpdatedAt time.Time    `json:"updated_at"`
+}
+
+// PasskeyView is what a passkey tells about itself (never its key).
+type PasskeyView struct {
+	BackupEligible bool       `json:"backup_eligible" doc:"It may be synced by its provider (a password manager or platform keychain)"`
+	BackedUp       bool       `json:"backed_up" doc:"It was synced when last used"`
+	AAGUID         string     `json:"aaguid,omitempty" doc:"The authenticator model, when it says"`
+	LastUsedAt     *time.Time `json:"last_used_at,omitempty"`
+}
+
+// credentialView is a credential as the API shows it.
+func credentialView(c directory.Credential) CredentialView {
+	v := CredentialView{ID: c.ID, Type: c.Type, Label: c.Label, Verified: c.Verified, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	if c.Type == directory.CredentialWebAuthn {
+		if k, err := passkey.Decode(c.Secret); err == nil {
+			v.Passkey = &PasskeyView{BackupEligible: k.BackupEligible, BackedUp: k.BackupState}
+			if len(k.AAGUID) == 16 {
+				v.Passkey.AAGUID = fmt.Sprintf("%x-%x-%x-%x-%x", k.AAGUID[0:4], k.AAGUID[4:6], k.AAGUID[6:8], k.AAGUID[8:10], k.AAGUID[10:])
+			}
+			if !k.LastUsedAt.IsZero() {
+				t := k.LastUsedAt
+				v.Passkey.LastUsedAt = &t
+			}
+		}
+	}
+	return v
 }
 
 // IdentityView is an identity-provider account linked to a user.
@@ -242,9 +274,22 @@ func (a *API) registerUsers() {
 			return listed(a, ctx, func(ctx context.Context, tx store.Tx) ([]directory.Credential, string, error) {
 				cs, err := a.Directory.Credentials(ctx, tx, principal(ctx).Target.ID, in.User)
 				return cs, "", err
-			}, func(c directory.Credential) CredentialView {
-				return CredentialView{ID: c.ID, Type: c.Type, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
-			})
+			}, credentialView)
+		})
+	register(a, Route{ID: "rename-user-credential", Method: http.MethodPatch, Path: base + "/{user}/credentials/{credential}", Scope: ScopeUsersWrite}, tag, "Rename one of a user's credentials (a passkey's label)",
+		func(ctx context.Context, in *struct {
+			UserPath
+			Credential string `path:"credential" maxLength:"64"`
+			Body       struct {
+				Label string `json:"label" maxLength:"100" doc:"The new name; empty for none"`
+			}
+		}) (*Out[CredentialView], error) {
+			return changed(a, ctx, "user.credential.renamed", ref[directory.Credential]("user", in.User),
+				func(ctx context.Context, tx store.Tx, ev *events.Event) (directory.Credential, error) {
+					c, err := a.Directory.RenameCredential(ctx, tx, principal(ctx).Target.ID, in.User, in.Credential, in.Body.Label)
+					ev.Details = map[string]any{"credential": c.ID, "type": c.Type}
+					return c, err
+				}, credentialView)
 		})
 	register(a, Route{ID: "reset-user-credential", Method: http.MethodDelete, Path: base + "/{user}/credentials/{credential}", Scope: ScopeFactorsReset, Status: http.StatusNoContent}, tag, "Remove one of a user's credentials (reset a factor)",
 		func(ctx context.Context, in *struct {
