@@ -12,6 +12,7 @@ import (
 	"github.com/lintel-id/lintel/server/engine/wire"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/oidc"
+	"github.com/lintel-id/lintel/server/policy"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
 )
@@ -164,8 +165,7 @@ func (e *Engine) activationPassword(ctx context.Context, tx store.Tx, f *flow, h
 	if err := e.event(ctx, tx, f, "user.password.set", events.Success, f.State.UserID, map[string]any{"journey": journeyActivate}); err != nil {
 		return err
 	}
-	f.finishActivation()
-	return nil
+	return e.endActivation(ctx, tx, f)
 }
 
 // skipPassword ends an activation without a password, when the sign-on
@@ -178,9 +178,45 @@ func (e *Engine) skipPassword(ctx context.Context, f *flow) error {
 		if !f.State.CanSkip {
 			return ErrUnknownAction
 		}
-		f.finishActivation()
+		if err := e.endActivation(ctx, tx, f); err != nil {
+			return err
+		}
 		return e.update(ctx, tx, f)
 	})
+}
+
+// endActivation offers, before an activation ends, to set up what the
+// sign-on rule prompts for (Rule.Enroll: a passkey, say) when the person
+// has none of it; they may skip it.
+func (e *Engine) endActivation(ctx context.Context, tx store.Tx, f *flow) error {
+	u, err := e.Directory.User(ctx, tx, f.TenantID, f.State.UserID)
+	if err != nil {
+		return err
+	}
+	d, err := e.decide(ctx, tx, f.TenantID, f.ClientID, u)
+	if err != nil {
+		return err
+	}
+	have, err := e.enrolled(ctx, tx, f.TenantID, u)
+	if err != nil {
+		return err
+	}
+	var offer []string
+	for _, a := range d.Enroll {
+		if have[a] {
+			offer = nil
+			break
+		}
+		if slices.Contains(policy.Enrollable, a) {
+			offer = append(offer, a)
+		}
+	}
+	if len(offer) == 0 {
+		f.finishActivation()
+		return nil
+	}
+	f.State.Offer, f.State.Enrolling, f.State.Optional, f.State.Prompted = offer, true, true, true
+	return e.enroll(ctx, tx, f, u, offer[0])
 }
 
 // finishActivation ends the flow at the app's initiate_login_uri (or the

@@ -24,6 +24,7 @@ func TestActivation(t *testing.T) {
 				{"activates, signs in, and returns to the app without a credential", testActivate},
 				{"without an app it ends on Lintel's page", testActivateNoApp},
 				{"a password-only policy cannot skip the password", testActivateNoSkip},
+				{"the rule's enrollment prompt comes before the end", testActivatePrompt},
 			} {
 				t.Run(tc.name, func(t *testing.T) { tc.fn(t, newEnv(t, b.New(t))) })
 			}
@@ -111,5 +112,31 @@ func testActivateNoSkip(t *testing.T, v *env) {
 	}
 	if _, err := v.cont(t, r, ActionSkip); !errors.Is(err, ErrUnknownAction) {
 		t.Fatalf("skipping: %v", err)
+	}
+}
+
+func testActivatePrompt(t *testing.T, v *env) {
+	v.policy(t, policy.Rule{Name: "apps", Access: policy.AccessAllow, Authenticators: []string{policy.AuthPassword, policy.AuthTOTP},
+		Factors: 1, Enroll: []string{policy.AuthTOTP}})
+	_, token := v.provisioned(t)
+	app := v.app
+	r, err := v.e.Activate(context.Background(), ActivateBegin{Issuer: v.iss, Token: token, App: &app, Origin: origin, Base: origin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	en := must(t)(v.cont(t, r, ActionSetPassword, FieldNewPassword, "a long enough passphrase"))
+	if en.Flow.Step != wire.EnrollStep(policy.AuthTOTP) || !hasAction(en.Flow, ActionSkip) {
+		t.Fatalf("after the password: %s %v (%s)", en.Flow.Step, en.Flow.Actions, messageIDs(en.Flow))
+	}
+	done := must(t)(v.cont(t, r, ActionSkip))
+	if done.Flow.Step != wire.StepDone || done.Flow.Redirect == "" {
+		t.Fatalf("after skipping: %s %q", done.Flow.Step, done.Flow.Redirect)
+	}
+	// The abandoned set-up leaves no credential behind.
+	creds := storetest.Get(t, v.st, func(ctx context.Context, tx store.Tx) ([]directory.Credential, error) {
+		return v.dir.Credentials(ctx, tx, v.iss.TenantID, v.user(t, "bea@example.com").ID)
+	})
+	if len(creds) != 1 || creds[0].Type != directory.CredentialPassword {
+		t.Fatalf("credentials after skipping: %v", creds)
 	}
 }

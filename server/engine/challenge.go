@@ -162,7 +162,7 @@ func (e *Engine) codeFactor(ctx context.Context, f *flow, req wire.ContinueReque
 		if !ok {
 			return e.wrongCode(ctx, tx, f, name, used)
 		}
-		if f.State.Enrolling || f.State.Journey == journeyEnroll || f.State.Prompted {
+		if f.Step.IsEnroll() {
 			cookie, err = e.afterEnroll(ctx, tx, f, name, sessionCookie)
 		} else {
 			cookie, err = e.proved(ctx, tx, f, name, sessionCookie)

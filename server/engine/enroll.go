@@ -183,6 +183,10 @@ func (e *Engine) enrollDone(ctx context.Context, tx store.Tx, f *flow, factor, s
 	case f.State.Journey == journeyEnroll:
 		f.Step, f.Done, f.State.Redirect = wire.StepDone, true, f.State.Return
 		return nil, nil
+	case f.State.Journey == journeyActivate:
+		f.State.Offer, f.State.Enrolling, f.State.Optional = nil, false, false
+		f.finishActivation()
+		return nil, nil
 	case f.State.Grant != nil:
 		return nil, e.authenticated(ctx, tx, f, *f.State.Grant)
 	}
@@ -279,9 +283,12 @@ func (e *Engine) skipEnroll(ctx context.Context, f *flow, sessionCookie string) 
 		}
 		f.State.Offer, f.State.Enrolling, f.State.Optional, f.State.Factor, f.State.Messages = nil, false, false, nil, nil
 		var err error
-		if f.State.Grant != nil {
+		switch {
+		case f.State.Journey == journeyActivate:
+			f.finishActivation()
+		case f.State.Grant != nil:
 			err = e.authenticated(ctx, tx, f, *f.State.Grant)
-		} else {
+		default:
 			cookie, err = e.conclude(ctx, tx, f, sessionCookie, true)
 		}
 		if err != nil {
