@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/lintel-id/lintel/server/oidc"
 	"github.com/lintel-id/lintel/server/policy"
 )
 
@@ -31,24 +32,18 @@ var amrOf = map[string]string{
 // amrMFA is the amr value of a sign-in that used more than one factor.
 const amrMFA = "mfa"
 
-// Authentication context classes (acr) Lintel reaches and answers
-// acr_values with, weakest first. "phr" and "phrh" are the phishing-
-// resistant classes of the OpenID EAP ACR values: a passkey, and a passkey
-// bound to its device (not synced).
+// Authentication context classes (acr) the engine reaches; see
+// oidc.ACRValues, which lists them weakest first.
 const (
-	ACROneFactor                 = "urn:lintel:loa:1fa"
-	ACRTwoFactors                = "urn:lintel:loa:2fa"
-	ACRPhishingResistant         = "phr"
-	ACRPhishingResistantHardware = "phrh"
+	ACROneFactor                 = oidc.ACROneFactor
+	ACRTwoFactors                = oidc.ACRTwoFactors
+	ACRPhishingResistant         = oidc.ACRPhishingResistant
+	ACRPhishingResistantHardware = oidc.ACRPhishingResistantHardware
 )
 
-// ACRValues lists the classes in the order of the assurance they stand
-// for, weakest first: each one satisfies every earlier one.
-var ACRValues = []string{ACROneFactor, ACRTwoFactors, ACRPhishingResistant, ACRPhishingResistantHardware}
-
-// acrLevel is the rank of an acr in ACRValues, -1 for one Lintel does not
+// acrLevel is the rank of an acr in oidc.ACRValues, -1 for one Lintel does not
 // know.
-func acrLevel(acr string) int { return slices.Index(ACRValues, acr) }
+func acrLevel(acr string) int { return slices.Index(oidc.ACRValues, acr) }
 
 // requestedACR is the first class of a request's acr_values (space-
 // separated, preferred first) that Lintel knows, "" when none: what the

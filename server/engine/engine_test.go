@@ -88,7 +88,9 @@ func (l *countingLimiter) Allow(_ context.Context, key string, _ Limit) (bool, t
 // allowAll is a phone limiter that never refuses.
 type allowAll struct{}
 
-func (allowAll) Allow(context.Context, string, phone.Limit) (bool, time.Duration, error) { return true, 0, nil }
+func (allowAll) Allow(context.Context, string, phone.Limit) (bool, time.Duration, error) {
+	return true, 0, nil
+}
 
 type claims struct{ dir *directory.Directory }
 

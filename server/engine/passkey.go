@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -33,10 +34,24 @@ type Sites interface {
 // run ceremonies for it, those under another registrable domain through
 // the Related Origin Requests document (see RelatedOrigins). A base the
 // tenant does not list (a development host) is a relying party of its own.
+// Origins on an IP address (an instance whose public URL is one) cannot
+// run ceremonies and are left out.
 func (e *Engine) RelyingParty(ctx context.Context, tx store.Tx, tenantID, base string) (passkey.RP, error) {
-	origins, err := e.Sites.Origins(ctx, tx, tenantID)
+	all, err := e.Sites.Origins(ctx, tx, tenantID)
 	if err != nil {
 		return passkey.RP{}, err
+	}
+	public := e.Sites.PublicHost()
+	if _, err := netip.ParseAddr(strings.Trim(public, "[]")); err == nil {
+		public = "" // no DNS name is under an IP address
+	}
+	var origins []string
+	for _, o := range all {
+		if u, err := url.Parse(o); err == nil {
+			if _, err := passkey.RPID(u.Host, public); err == nil {
+				origins = append(origins, o)
+			}
+		}
 	}
 	primary := base
 	if len(origins) > 0 && slices.Contains(origins, base) {
@@ -48,7 +63,7 @@ func (e *Engine) RelyingParty(ctx context.Context, tx store.Tx, tenantID, base s
 	if err != nil {
 		return passkey.RP{}, fmt.Errorf("engine: site %q: %w", primary, err)
 	}
-	id, err := passkey.RPID(u.Host, e.Sites.PublicHost())
+	id, err := passkey.RPID(u.Host, public)
 	if err != nil {
 		return passkey.RP{}, fmt.Errorf("engine: RP ID of %q: %w", primary, err)
 	}

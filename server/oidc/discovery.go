@@ -23,6 +23,21 @@ const (
 // the JWK set is keysMaxAge (keys.go).
 const discoveryMaxAge = "public, max-age=3600"
 
+// Authentication context classes (acr) the engine reaches and answers
+// acr_values with, weakest first: one factor, two factors, and the
+// phishing-resistant classes of the OpenID EAP ACR values ("phr": a
+// passkey; "phrh": a passkey bound to its device, not synced).
+const (
+	ACROneFactor                 = "urn:lintel:loa:1fa"
+	ACRTwoFactors                = "urn:lintel:loa:2fa"
+	ACRPhishingResistant         = "phr"
+	ACRPhishingResistantHardware = "phrh"
+)
+
+// ACRValues lists the classes in the order of the assurance they stand
+// for, weakest first: each one satisfies every earlier one.
+var ACRValues = []string{ACROneFactor, ACRTwoFactors, ACRPhishingResistant, ACRPhishingResistantHardware}
+
 // discoveryDoc is the OpenID Provider metadata (OpenID Connect Discovery
 // 1.0 §3, RFC 8414, RFC 9207).
 type discoveryDoc struct {
@@ -46,6 +61,7 @@ type discoveryDoc struct {
 	RevocationEndpointAuthMethodsSupported     []string `json:"revocation_endpoint_auth_methods_supported"`
 	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported"`
 	ClaimsSupported                            []string `json:"claims_supported"`
+	ACRValuesSupported                         []string `json:"acr_values_supported"`
 	PromptValuesSupported                      []string `json:"prompt_values_supported"`
 	AuthorizationResponseIssParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
 	ClaimsParameterSupported                   bool     `json:"claims_parameter_supported"`
@@ -76,6 +92,7 @@ func discovery(iss Issuer, scopes, claims []string) discoveryDoc {
 		RevocationEndpointAuthMethodsSupported:     []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"},
 		CodeChallengeMethodsSupported:              []string{"S256"},
 		ClaimsSupported:                            claims,
+		ACRValuesSupported:                         ACRValues,
 		PromptValuesSupported:                      promptValues,
 		AuthorizationResponseIssParameterSupported: true,
 		// The defaults of the next two are true: say false explicitly.
