@@ -45,19 +45,25 @@ func (e *Engine) Start(ctx context.Context, b Begin) (Result, error) {
 		f.State.CanRegister = enr.Registration
 		s, login, err := e.reusable(ctx, tx, b, f.State.ACR)
 		var short *stepUp
-		switch {
-		case errors.As(err, &short) && !b.Request.HasPrompt(promptNone):
+		if errors.As(err, &short) && !b.Request.HasPrompt(promptNone) {
 			// The person is signed in with less than asked: they prove
 			// only what is missing.
 			f.State.Login, f.State.UserID = short.user.Login, short.user.ID
 			p := sessionProof(short.session.AMR)
 			f.State.Carried, f.State.CarriedAMR = p.Carried, p.CarriedAMR
-			if more, err := e.nextFactor(ctx, tx, f, short.user, short.decision); err != nil {
-				return err
-			} else if !more {
-				return fmt.Errorf("engine: step-up of session %s needs nothing", short.session.ID)
+			more, nerr := e.nextFactor(ctx, tx, f, short.user, short.decision)
+			if nerr != nil {
+				return nerr
 			}
-			return e.insert(ctx, tx, f)
+			if more {
+				return e.insert(ctx, tx, f)
+			}
+			// Nothing the person could add reaches the class asked for:
+			// the session answers with what it has (the token's acr says).
+			f.Step, f.State.UserID, f.State.Carried, f.State.CarriedAMR = wire.StepIdentify, "", 0, nil
+			s, login, err, short = short.session, short.user.Login, nil, nil
+		}
+		switch {
 		case err == nil:
 			f.State.Login = login
 			u, err := e.Directory.User(ctx, tx, f.TenantID, s.UserID)
