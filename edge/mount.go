@@ -31,6 +31,8 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 	pagesMux.HandleFunc("POST /signin/email/{token}", s.linkPost)
 	pagesMux.HandleFunc("GET "+engine.ActivatedPath, s.activatedPage)
 	pagesMux.HandleFunc("GET "+accountEmailPath, s.accountEmail)
+	pagesMux.HandleFunc("GET "+engine.SecurityPath, s.securityPage)
+	pagesMux.HandleFunc("POST "+engine.SecurityPath, s.securityPost)
 	pagesMux.HandleFunc("GET "+engine.ChangedPath, s.emailChangedPage)
 	pagesMux.HandleFunc("GET "+activatePath+"{token}", s.activatePage)
 	pagesMux.HandleFunc("POST "+activatePath+"{token}", s.activatePost)
@@ -46,7 +48,7 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 		pagesMux.HandleFunc("GET /demo/callback", d.callback)
 		pagesMux.HandleFunc("POST /demo/logout", d.logout)
 	}
-	for _, p := range []string{"/oauth2/{server}/v1/authorize", "/signin/{flow}", "/signin/email/{token}", activatePath + "{token}", verifyEmailPath + "{token}", accountEmailPath, engine.ChangedPath, "/oauth2/{server}/v1/logout", "/demo", "/demo/"} {
+	for _, p := range []string{"/oauth2/{server}/v1/authorize", "/signin/{flow}", "/signin/email/{token}", activatePath + "{token}", verifyEmailPath + "{token}", accountEmailPath, engine.SecurityPath, engine.ChangedPath, "/oauth2/{server}/v1/logout", "/demo", "/demo/"} {
 		site.Handle(p, page)
 	}
 

@@ -33,6 +33,8 @@ func (e *Engine) Continue(ctx context.Context, iss oidc.Issuer, id, secret, orig
 		err = e.identify(ctx, f, req)
 	case req.Action == ActionBack && f.canGoBack():
 		err = e.startOver(ctx, f)
+	case f.State.Journey == journeyEnroll && req.Action == ActionCancel:
+		err = e.cancelEnroll(ctx, f)
 	case f.Step == wire.StepIdentify && req.Action == ActionPasskey && f.offersPasskey(),
 		f.Step == wire.StepChallengePasskey && req.Action == ActionVerify:
 		res.SetSession, err = e.passkeySignIn(ctx, f, req, sessionCookie)

@@ -503,6 +503,9 @@ func (e *Engine) factorActions(f *flow, href string) []wire.Action {
 	if f.State.Optional && (f.Step.IsEnroll() || f.State.Enrolling) {
 		out = append(out, wire.Action{Name: ActionSkip, Method: "POST", Href: href, Label: MsgActionSkip})
 	}
+	if f.State.Journey == journeyEnroll {
+		out = append(out, wire.Action{Name: ActionCancel, Method: "POST", Href: href, Label: MsgActionCancel})
+	}
 	if f.canGoBack() {
 		out = append(out, wire.Action{Name: ActionBack, Method: "POST", Href: href, Label: MsgActionBack})
 	}

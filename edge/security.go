@@ -1,0 +1,88 @@
+package edge
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/lintel-id/lintel/edge/pages"
+	"github.com/lintel-id/lintel/internal/invalid"
+	"github.com/lintel-id/lintel/server/engine"
+	"github.com/lintel-id/lintel/server/oidc"
+)
+
+// Notices the security page shows after a change (?done=…).
+var securityNotices = map[string]string{"renamed": "security.renamed", "removed": "security.removed", "label": "error.factor_label"}
+
+// securityPage lists the signed-in person's factors with forms to rename
+// and remove them and to set up more; without a session it says to sign
+// in first.
+func (s *siteHandlers) securityPage(w http.ResponseWriter, r *http.Request) {
+	site, _ := SiteFrom(r.Context())
+	factors, login, err := s.engine.Factors(r.Context(), site.Tenant.ID, sessionCookie(r, site))
+	if s.accountError(w, r, err) {
+		return
+	}
+	v := pages.Security{Login: login, Add: engine.Enrollable, Action: engine.SecurityPath,
+		Notice: securityNotices[r.URL.Query().Get("done")]}
+	for _, f := range factors {
+		v.Factors = append(v.Factors, pages.SecurityFactor{ID: f.ID, Kind: f.Kind, Label: f.Label, Detail: f.Detail,
+			Remaining: f.Remaining, Added: f.CreatedAt, LastUsed: f.LastUsed})
+	}
+	s.render(w, r, http.StatusOK, pages.SecurityPage(s.page(r.Context(), s.localizer(r), "security.title"), v))
+}
+
+// securityPost renames or removes a factor, or starts setting one up,
+// then goes back to the page (or on to the enrollment's first step).
+func (s *siteHandlers) securityPost(w http.ResponseWriter, r *http.Request) {
+	site, _ := SiteFrom(r.Context())
+	cookie := sessionCookie(r, site)
+	back := engine.SecurityPath
+	var err error
+	switch r.PostForm.Get("action") {
+	case "rename":
+		err = s.engine.RenameFactor(r.Context(), site.Tenant.ID, cookie, r.PostForm.Get("id"), r.PostForm.Get("label"))
+		back += "?done=renamed"
+		if invalid.Is(err) {
+			err, back = nil, engine.SecurityPath+"?done=label"
+		}
+	case "remove":
+		err = s.engine.RemoveFactor(r.Context(), site.Tenant.ID, cookie, r.PostForm.Get("id"))
+		back += "?done=removed"
+	case "add":
+		l := s.localizer(r)
+		res, err := s.engine.StartEnroll(r.Context(), engine.EnrollBegin{
+			Issuer: site.AuthServer(oidc.DefaultServer), Session: cookie, Factor: r.PostForm.Get("factor"),
+			Origin: site.Base, Base: site.Base, Locale: l.Lang(), Dir: l.Dir(),
+		})
+		if s.accountError(w, r, err) {
+			return
+		}
+		setCookie(w, site.Secure, flowCookie(res.Flow.ID), res.Secret, int(s.flowTTL.Seconds()))
+		http.Redirect(w, r, "/signin/"+url.PathEscape(res.Flow.ID), http.StatusSeeOther)
+		return
+	default:
+		err = engine.ErrUnknownAction
+	}
+	if s.accountError(w, r, err) {
+		return
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// accountError answers an account page's error, reporting whether there
+// was one.
+func (s *siteHandlers) accountError(w http.ResponseWriter, r *http.Request, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, engine.ErrNoSession):
+		s.errorPage(w, r, http.StatusUnauthorized, "error.session.required")
+	case errors.Is(err, engine.ErrFactorNotFound), errors.Is(err, engine.ErrUnknownAction):
+		s.errorPage(w, r, http.StatusBadRequest, "error.request.invalid")
+	default:
+		s.log.ErrorContext(r.Context(), "edge: account security", "err", err)
+		s.errorPage(w, r, http.StatusInternalServerError, "error.server")
+	}
+	return true
+}
