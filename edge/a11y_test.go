@@ -29,6 +29,7 @@ func TestHostedPagesAccessibility(t *testing.T) {
 	recovery := newA11yRecovery(t, w)
 	journeys := newA11yJourneys(t, "en", "ar")
 	demo := newA11yDemo(t)
+	factors := newA11yFactors(t, w)
 	for _, lang := range []struct{ tag, dir string }{{"en", "ltr"}, {"ar", "rtl"}} {
 		t.Run(lang.tag, func(t *testing.T) {
 			// a signs in; b opens the emailed link, as a second browser.
@@ -114,6 +115,7 @@ func TestHostedPagesAccessibility(t *testing.T) {
 			recovery.walk(t, browser, lang.tag, check, do, next)
 			journeys.walk(t, browser, lang.tag, check, do, next)
 			demo.walk(t, browser, lang.tag, check, do, next)
+			factors.walk(t, browser, lang.tag, check, do, next)
 		})
 	}
 }
@@ -127,6 +129,10 @@ type a11yWant struct {
 	// pageError says the page has an error about the whole page or form:
 	// it marks no field, but the first field, if any, refers to it.
 	pageError bool
+	// browse says the page is read before anything is done on it (a list
+	// of the person's factors with a form for each): focus stays at its
+	// start.
+	browse bool
 }
 
 // pageFacts is what the page tells about itself, read in the browser.
@@ -258,8 +264,15 @@ func checkPage(t *testing.T, ctx context.Context, name string, want a11yWant) {
 	if want.invalid != "" && pageErrors == 0 {
 		t.Errorf("no error message for field %q", want.invalid)
 	}
-	// Focus starts on the first field with an error, else the first field.
-	if len(f.Fields) > 0 {
+	// Focus starts on the first field with an error, else the first field;
+	// a page to browse takes none.
+	if want.browse {
+		for _, fl := range f.Fields {
+			if fl.Autofocus {
+				t.Errorf("field %q has autofocus on a page to browse", fl.Name)
+			}
+		}
+	} else if len(f.Fields) > 0 {
 		first := f.Fields[0].Name
 		if firstInvalid != "" {
 			first = firstInvalid

@@ -23,13 +23,14 @@ func (s *siteHandlers) securityPage(w http.ResponseWriter, r *http.Request) {
 	if s.accountError(w, r, err) {
 		return
 	}
-	v := pages.Security{Login: login, Add: engine.Enrollable, Action: engine.SecurityPath,
+	l := s.localizer(r)
+	v := pages.Security{Login: login, Add: engine.Enrollable, Action: securityURL(l.Lang(), ""),
 		Notice: securityNotices[r.URL.Query().Get("done")]}
 	for _, f := range factors {
 		v.Factors = append(v.Factors, pages.SecurityFactor{ID: f.ID, Kind: f.Kind, Label: f.Label, Detail: f.Detail,
 			Remaining: f.Remaining, Added: f.CreatedAt, LastUsed: f.LastUsed})
 	}
-	s.render(w, r, http.StatusOK, pages.SecurityPage(s.page(r.Context(), s.localizer(r), "security.title"), v))
+	s.render(w, r, http.StatusOK, pages.SecurityPage(s.page(r.Context(), l, "security.title"), v))
 }
 
 // securityPost renames or removes a factor, or starts setting one up,
@@ -37,18 +38,19 @@ func (s *siteHandlers) securityPage(w http.ResponseWriter, r *http.Request) {
 func (s *siteHandlers) securityPost(w http.ResponseWriter, r *http.Request) {
 	site, _ := SiteFrom(r.Context())
 	cookie := sessionCookie(r, site)
-	back := engine.SecurityPath
+	lang := r.URL.Query().Get("ui_locales")
+	var back string
 	var err error
 	switch r.PostForm.Get("action") {
 	case "rename":
 		err = s.engine.RenameFactor(r.Context(), site.Tenant.ID, cookie, r.PostForm.Get("id"), r.PostForm.Get("label"))
-		back += "?done=renamed"
+		back = securityURL(lang, "renamed")
 		if invalid.Is(err) {
-			err, back = nil, engine.SecurityPath+"?done=label"
+			err, back = nil, securityURL(lang, "label")
 		}
 	case "remove":
 		err = s.engine.RemoveFactor(r.Context(), site.Tenant.ID, cookie, r.PostForm.Get("id"))
-		back += "?done=removed"
+		back = securityURL(lang, "removed")
 	case "add":
 		l := s.localizer(r)
 		res, err := s.engine.StartEnroll(r.Context(), engine.EnrollBegin{
@@ -68,6 +70,22 @@ func (s *siteHandlers) securityPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// securityURL is the account page in a language ("" for none), saying
+// what was done ("" for nothing).
+func securityURL(lang, done string) string {
+	q := url.Values{}
+	if lang != "" {
+		q.Set("ui_locales", lang)
+	}
+	if done != "" {
+		q.Set("done", done)
+	}
+	if len(q) == 0 {
+		return engine.SecurityPath
+	}
+	return engine.SecurityPath + "?" + q.Encode()
 }
 
 // accountError answers an account page's error, reporting whether there

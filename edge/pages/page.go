@@ -231,7 +231,9 @@ func invalid(v wire.Flow, field string) bool {
 func inputFields(v wire.Flow) []wire.Field {
 	var out []wire.Field
 	for _, f := range v.Fields {
-		if f.Type != wire.FieldHidden && f.Type != wire.FieldList {
+		switch f.Type {
+		case wire.FieldHidden, wire.FieldList, wire.FieldQR, wire.FieldCodes, wire.FieldWebAuthn:
+		default:
 			out = append(out, f)
 		}
 	}
@@ -328,7 +330,9 @@ func qrSVG(uri string) string {
 	if err != nil {
 		return ""
 	}
-	return svg
+	// The figure around it is the image with a name; the drawing itself
+	// is hidden from assistive technology.
+	return strings.Replace(svg, `role="img"`, `aria-hidden="true" focusable="false"`, 1)
 }
 
 // keyOf is the key of an otpauth:// URI in groups of four, for typing.
