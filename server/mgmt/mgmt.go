@@ -21,6 +21,7 @@ import (
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/events"
+	"github.com/lintel-id/lintel/server/factor/phone"
 	"github.com/lintel-id/lintel/server/mail"
 	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/policy"
@@ -70,6 +71,9 @@ type Deps struct {
 	Policies *policy.Service
 	// Mail, when set, serves the tenants' SMTP relays.
 	Mail *mail.Settings
+	// PhoneSettings, when set, serves the tenants' SMS and voice
+	// providers, channels, country allowlists and caps.
+	PhoneSettings *phone.Settings
 	// Sessions, when set, lists and ends users' sign-in sessions (with
 	// Grants, also their OAuth grants on request).
 	Sessions *session.Sessions
@@ -152,6 +156,7 @@ func New(d Deps) (*API, error) {
 	a.registerPolicies()
 	a.registerUserPassword()
 	a.registerMail()
+	a.registerPhone()
 	a.registerSessions()
 	a.registerTerms()
 	return a, nil

@@ -49,7 +49,8 @@ const (
 	// password policy and the recovery policy.
 	ScopePoliciesRead  Scope = "policies:read"
 	ScopePoliciesWrite Scope = "policies:write"
-	// ScopeMailRead and ScopeMailWrite cover the tenant's SMTP relay.
+	// ScopeMailRead and ScopeMailWrite cover how the tenant's messages
+	// leave: its SMTP relay, and its SMS and voice provider.
 	ScopeMailRead  Scope = "mail:read"
 	ScopeMailWrite Scope = "mail:write"
 	// ScopeSessionsRead lists users' sign-in sessions; ScopeSessionsRevoke

@@ -20,6 +20,7 @@ import (
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor"
+	"github.com/lintel-id/lintel/server/factor/phone"
 	"github.com/lintel-id/lintel/server/mail"
 	"github.com/lintel-id/lintel/server/mail/mailtest"
 	"github.com/lintel-id/lintel/server/oidc"
@@ -65,6 +66,7 @@ type world struct {
 	authz   *authserver.Service
 	preview *fakePreviewer
 	mail    *mail.Settings
+	phone   *phone.Settings
 	clock   *clock.Fake
 	api     *API
 	srv     *httptest.Server
@@ -129,6 +131,7 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 	if w.mail, err = mail.NewSettings(w.st, w.sec, w.clock, mail.SettingsOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	w.phone = phone.NewSettings(w.st, w.sec, w.clock, phone.SettingsOptions{})
 	w.terms = terms.New(w.clock, w.events)
 	w.outbox = mail.New(w.st, w.clock, mail.Options{})
 	tpl, err := emailtemplates.New()
@@ -141,7 +144,7 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 	}
 	if w.api, err = New(Deps{Store: w.st, Tenants: w.tenants, Directory: w.dir, Events: w.events, Tokens: w.tokens, Clock: w.clock, Logger: log, Version: "test",
 		Consents: w.oidc, Keys: w.oidc, Grants: w.oidc, Policies: w.policies,
-		AuthServers: w.authz, Preview: w.preview, Mail: w.mail, Sessions: w.sessions,
+		AuthServers: w.authz, Preview: w.preview, Mail: w.mail, PhoneSettings: w.phone, Sessions: w.sessions,
 		Terms: w.terms, Outbox: w.outbox, Senders: w.mail, Templates: tpl}); err != nil {
 		t.Fatal(err)
 	}
