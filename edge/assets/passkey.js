@@ -92,7 +92,7 @@
     return JSON.stringify(out);
   }
   function submit(c) {
-    field.value = toJSON(c);
+    field.value = c ? toJSON(c) : "";
     var a = document.createElement("input");
     a.type = "hidden";
     a.name = "action";
@@ -127,11 +127,16 @@
   if (button) {
     button.addEventListener("click", function (ev) {
       ev.preventDefault();
-      run().catch(function () {
-        // Cancelled or refused: the server hears nothing, the person may
-        // try again or choose another way. A failed ceremony posts an
-        // empty answer so the step can say so.
-        field.value = "";
+      run().catch(function (err) {
+        // Cancelled by the person (or replaced by another request): the
+        // server hears nothing, they may try again or choose another way.
+        // Any other failure (a passkey of another site, a related origin
+        // not allowed) posts an empty answer so the step can say so.
+        if (err && (err.name === "NotAllowedError" || err.name === "AbortError")) {
+          field.value = "";
+          return;
+        }
+        submit(null);
       });
     });
   }

@@ -38,6 +38,12 @@ type Options struct {
 	// IgnoreCertificateErrors accepts the test servers' self-signed
 	// certificates.
 	IgnoreCertificateErrors bool
+	// HostResolverRules is passed as --host-resolver-rules, to serve
+	// names from loopback: "MAP login.acme.test:443 127.0.0.1:8443" makes
+	// https://login.acme.test (origin without a port) reach a test
+	// server on a random loopback port. Rules are separated by commas;
+	// "" changes nothing.
+	HostResolverRules string
 	// Timeout bounds everything the returned context does (and the
 	// contexts Isolated makes from it): a guard against a hung browser,
 	// not a performance bound, so it is generous for a loaded CI machine;
@@ -71,6 +77,9 @@ func Start(t testing.TB, o Options) context.Context {
 	}
 	if o.IgnoreCertificateErrors {
 		opts = append(opts, chromedp.Flag("ignore-certificate-errors", true))
+	}
+	if o.HostResolverRules != "" {
+		opts = append(opts, chromedp.Flag("host-resolver-rules", o.HostResolverRules))
 	}
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancel)

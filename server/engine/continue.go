@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"github.com/lintel-id/lintel/server/engine/wire"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor"
+	"github.com/lintel-id/lintel/server/factor/passkey"
 	"github.com/lintel-id/lintel/server/oidc"
 	"github.com/lintel-id/lintel/server/store"
 )
@@ -149,7 +151,14 @@ func (e *Engine) offerPasskey(ctx context.Context, tx store.Tx, f *flow) error {
 	if err != nil || !d.Allow || !slices.Contains(d.Authenticators, factorPasskey) {
 		return err
 	}
-	return e.startPasskeyLogin(ctx, tx, f, nil)
+	err = e.startPasskeyLogin(ctx, tx, f, nil)
+	if errors.Is(err, passkey.ErrNoRPID) {
+		// A site on an IP address cannot use passkeys: the other ways do.
+		e.Logger.WarnContext(ctx, "engine: passkeys allowed on a site that cannot have them", "base", f.State.Base)
+		f.State.Factor = nil
+		return nil
+	}
+	return err
 }
 
 // firstFactors are the factors that can prove who someone is before the

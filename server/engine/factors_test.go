@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -20,6 +21,7 @@ import (
 	"github.com/lintel-id/lintel/server/policy"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/store/storetest"
+	"github.com/lintel-id/lintel/server/tenant"
 )
 
 // enrolled gives the test user factors besides their password.
@@ -407,6 +409,54 @@ func TestEnrollAuthenticatorApp(t *testing.T) {
 			slices.Sort(types)
 			if !slices.Equal(types, []string{directory.CredentialPassword, directory.CredentialRecoveryCodes, directory.CredentialTOTP}) {
 				t.Fatalf("credentials %v", types)
+			}
+		})
+	}
+}
+
+// TestRelyingParty checks the passkeys' relying party of a tenant's
+// sites: the RP ID of its oldest active custom domain for every origin of
+// the tenant (another registrable domain being a related origin), a site
+// the tenant does not list on its own, and none on an IP address.
+func TestRelyingParty(t *testing.T) {
+	v := newEnv(t, storetest.SQLite().New(t))
+	err := v.st.Tx(context.Background(), func(ctx context.Context, tx store.Tx) error {
+		for _, host := range []string{"login.acme.com", "login.acme.co.uk"} {
+			d, err := v.tenants.CreateDomain(ctx, tx, v.iss.TenantID, tenant.DomainInput{Hostname: host})
+			if err != nil {
+				return err
+			}
+			if _, err := v.tenants.SetDomainState(ctx, tx, d.ID, tenant.DomainActive, ""); err != nil {
+				return err
+			}
+			v.clk.Advance(time.Second)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		base, id string
+		origins  []string
+		err      error
+	}{
+		{"https://login.acme.co.uk", "acme.com", []string{"https://login.acme.com", "https://login.acme.co.uk"}, nil},
+		{"https://login.acme.com", "acme.com", []string{"https://login.acme.com", "https://login.acme.co.uk"}, nil},
+		{"https://id.example.test:8443", "example.test", []string{"https://id.example.test:8443"}, nil},
+		{"https://127.0.0.1:8443", "", nil, passkey.ErrNoRPID},
+	} {
+		t.Run(tc.base, func(t *testing.T) {
+			var rp passkey.RP
+			err := v.st.View(context.Background(), func(ctx context.Context, tx store.Tx) (err error) {
+				rp, err = v.e.RelyingParty(ctx, tx, v.iss.TenantID, tc.base)
+				return err
+			})
+			if !errors.Is(err, tc.err) {
+				t.Fatalf("RelyingParty(%s): %v, want %v", tc.base, err, tc.err)
+			}
+			if rp.ID != tc.id || !slices.Equal(rp.Origins, tc.origins) {
+				t.Fatalf("RelyingParty(%s) = %q %v, want %q %v", tc.base, rp.ID, rp.Origins, tc.id, tc.origins)
 			}
 		})
 	}
