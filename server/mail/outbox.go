@@ -10,6 +10,7 @@ import (
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/internal/ident"
 	"github.com/lintel-id/lintel/internal/invalid"
+	"github.com/lintel-id/lintel/server/queue"
 	"github.com/lintel-id/lintel/server/store"
 )
 
@@ -47,6 +48,9 @@ type Options struct {
 	// Logger receives delivery outcomes, by message ID only.
 	Logger *slog.Logger
 }
+
+// mailQueue is the outbox table, for the claims and purges queue runs.
+var mailQueue = queue.Table{Name: "mail_outbox", Pending: string(Pending), Finished: [2]string{string(Delivered), string(Dead)}}
 
 // Outbox holds messages to send and delivers them. It is safe for
 // concurrent use, and any number of Outbox values (on any number of nodes)
@@ -132,9 +136,6 @@ func (o *Outbox) Lookup(ctx context.Context, id string) (Entry, error) {
 	return e, nil
 }
 
-// purgeBatch is how many messages one purge transaction deletes.
-const purgeBatch = 1000
-
 // Purge deletes delivered and dead messages that finished more than
 // retention ago, with their addresses and bodies, in transactions of at
 // most 1000 rows, and reports how many it deleted. Pending messages are
@@ -143,23 +144,9 @@ func (o *Outbox) Purge(ctx context.Context, retention time.Duration) (int64, err
 	if retention <= 0 {
 		return 0, invalid.Field("retention", "must be positive")
 	}
-	before := o.clk.Now().Add(-retention)
-	var total int64
-	for {
-		var n int64
-		err := o.st.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
-			var err error
-			n, err = tx.Exec(ctx, `DELETE FROM mail_outbox WHERE id IN (
-				SELECT id FROM mail_outbox WHERE finished_at < ? AND status IN (?, ?)
-				ORDER BY finished_at LIMIT ?)`, before, string(Delivered), string(Dead), purgeBatch)
-			return err
-		})
-		if err != nil {
-			return total, fmt.Errorf("mail: purge: %w", err)
-		}
-		total += n
-		if n < purgeBatch {
-			return total, nil
-		}
+	n, err := mailQueue.Purge(ctx, o.st, o.clk.Now().Add(-retention))
+	if err != nil {
+		return n, fmt.Errorf("mail: %w", err)
 	}
+	return n, nil
 }

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"time"
 
 	"github.com/lintel-id/lintel/internal/ident"
+	"github.com/lintel-id/lintel/server/queue"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/store"
 )
@@ -23,13 +23,7 @@ const (
 )
 
 // backoff returns the wait after the attempts-th failed attempt.
-func backoff(attempts int) time.Duration {
-	d := maxBackoff
-	if attempts <= 7 {
-		d = min(baseBackoff<<max(attempts-1, 0), maxBackoff)
-	}
-	return d - rand.N(d/4+1)
-}
+func backoff(attempts int) time.Duration { return queue.Backoff(attempts, baseBackoff, maxBackoff) }
 
 // claimed is a message reserved for this Deliver call.
 type claimed struct {
@@ -133,11 +127,7 @@ func (o *Outbox) claim(ctx context.Context, limit int) ([]claimed, string, error
 	err := o.st.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
 		out = nil // fn may run again after contention
 		now := o.clk.Now()
-		n, err := tx.Exec(ctx, `UPDATE phone_outbox SET claim_id = ?, locked_until = ?
-			WHERE id IN (SELECT id FROM phone_outbox
-				WHERE status = ? AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until < ?)
-				ORDER BY next_attempt_at, id LIMIT ?)`,
-			claim, now.Add(o.opts.Lease), string(Pending), now, now, limit)
+		n, err := phoneQueue.Claim(ctx, tx, claim, now, o.opts.Lease, limit)
 		if err != nil || n == 0 {
 			return err
 		}
@@ -242,23 +232,7 @@ func summary(err error) string {
 // left, until ctx is done (it returns ctx's error) or ticks is closed (it
 // returns nil). Errors of Deliver are logged and do not stop it.
 func (o *Outbox) Run(ctx context.Context, ticks <-chan time.Time) error {
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case _, ok := <-ticks:
-			if !ok {
-				return nil
-			}
-		}
-		for ctx.Err() == nil {
-			sent, failed, err := o.Deliver(ctx, o.opts.Batch)
-			if err != nil && ctx.Err() == nil {
-				o.opts.Logger.Error("phone delivery", "error", err)
-			}
-			if err != nil || sent+failed < o.opts.Batch {
-				break
-			}
-		}
-	}
+	return queue.Run(ctx, ticks, o.opts.Batch, o.opts.Logger, "phone delivery", func(ctx context.Context) (int, int, error) {
+		return o.Deliver(ctx, o.opts.Batch)
+	})
 }

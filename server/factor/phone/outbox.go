@@ -15,6 +15,7 @@ import (
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/internal/ident"
 	"github.com/lintel-id/lintel/internal/invalid"
+	"github.com/lintel-id/lintel/server/queue"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/store"
 )
@@ -60,6 +61,9 @@ type Options struct {
 	// Logger receives delivery outcomes, by message ID only.
 	Logger *slog.Logger
 }
+
+// phoneQueue is the outbox table, for the claims and purges queue runs.
+var phoneQueue = queue.Table{Name: "phone_outbox", Pending: string(Pending), Finished: [2]string{string(Sent), string(Failed)}}
 
 // Outbox holds SMS and calls to make and delivers them through each
 // tenant's provider. It is safe for concurrent use, and any number of
@@ -263,9 +267,6 @@ func (o *Outbox) RecordStatus(ctx context.Context, tenantID, providerID, status 
 	return nil
 }
 
-// purgeBatch is how many messages one purge transaction deletes.
-const purgeBatch = 1000
-
 // Purge deletes sent and failed messages that finished more than
 // retention ago, with their numbers, in transactions of at most 1000
 // rows, and reports how many it deleted. Pending messages are never
@@ -274,23 +275,9 @@ func (o *Outbox) Purge(ctx context.Context, retention time.Duration) (int64, err
 	if retention <= 0 {
 		return 0, invalid.Field("retention", "must be positive")
 	}
-	before := o.clk.Now().Add(-retention)
-	var total int64
-	for {
-		var n int64
-		err := o.st.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
-			var err error
-			n, err = tx.Exec(ctx, `DELETE FROM phone_outbox WHERE id IN (
-				SELECT id FROM phone_outbox WHERE finished_at < ? AND status IN (?, ?)
-				ORDER BY finished_at LIMIT ?)`, before, string(Sent), string(Failed), purgeBatch)
-			return err
-		})
-		if err != nil {
-			return total, fmt.Errorf("phone: purge: %w", err)
-		}
-		total += n
-		if n < purgeBatch {
-			return total, nil
-		}
+	n, err := phoneQueue.Purge(ctx, o.st, o.clk.Now().Add(-retention))
+	if err != nil {
+		return n, fmt.Errorf("phone: %w", err)
 	}
+	return n, nil
 }
