@@ -11,6 +11,7 @@ import (
 	emailtemplates "github.com/lintel-id/lintel/email-templates"
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/internal/requestid"
+	"github.com/lintel-id/lintel/locales"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/engine/wire"
 	"github.com/lintel-id/lintel/server/events"
@@ -57,6 +58,11 @@ type env struct {
 	passwords *factor.Passwords
 	sink      *mailtest.Sink
 	tenants   *tenant.Service
+	// Texts and calls go through the real phone outbox to a webhook
+	// gateway on loopback.
+	phoneSettings *phone.Settings
+	phones        *phone.Outbox
+	gateway       *smsGateway
 }
 
 // sender is the address the test tenant's mail comes from.
@@ -128,6 +134,11 @@ func newEnv(t *testing.T, open storetest.Opener) *env {
 	}
 	outbox := mail.New(st, clk, mail.Options{})
 	limits := &countingLimiter{}
+	gateway := newSMSGateway(t)
+	cat, err := locales.Load(locales.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
 	keys, err := passkey.New(passkey.Deps{Clock: clk})
 	if err != nil {
 		t.Fatal(err)
@@ -136,10 +147,14 @@ func newEnv(t *testing.T, open storetest.Opener) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	phones := phone.NewOutbox(st, phone.NewSettings(st, sec, clk, phone.SettingsOptions{}), allowAll{}, nil, clk, phone.Options{})
+	phoneSettings := phone.NewSettings(st, sec, clk, phone.SettingsOptions{})
+	phones := phone.NewOutbox(st, phoneSettings, allowAll{}, gateway.client, clk, phone.Options{})
 	e, err := New(Deps{Store: st, Secrets: sec, OIDC: prov, Directory: dir, Passwords: pw, Sessions: session.New(sec, clk, session.Options{}), Events: ev,
 		Policies: pol, Terms: terms.New(clk, ev), Mail: outbox, Senders: fixedSender(sender), Templates: tpl, Limits: limits, Clock: clk, Logger: log,
-		Passkeys: keys, TOTP: otps, Codes: recoverycode.New(sec.MAC), Sites: tenants, Phones: phones})
+		Passkeys: keys, TOTP: otps, Codes: recoverycode.New(sec.MAC), Sites: tenants, Phones: phones,
+		Text: func(locale, id string, params ...string) string {
+			return cat.Localizer(cat.Match(locale, "", "")).Text(id, params...)
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +162,8 @@ func newEnv(t *testing.T, open storetest.Opener) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := &env{e: e, clk: clk, events: ev, st: st, dir: dir, policies: pol, outbox: outbox, limits: limits, passwords: pw, tenants: tenants}
+	env := &env{e: e, clk: clk, events: ev, st: st, dir: dir, policies: pol, outbox: outbox, limits: limits, passwords: pw, tenants: tenants,
+		phoneSettings: phoneSettings, phones: phones, gateway: gateway}
 	err = st.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
 		tn, err := tenants.CreateTenant(ctx, tx, tenant.TenantInput{Slug: "acme", Name: "Acme"})
 		if err != nil {
