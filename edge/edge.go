@@ -21,6 +21,7 @@ import (
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/locales"
 	"github.com/lintel-id/lintel/server/engine"
+	"github.com/lintel-id/lintel/server/factor/phone"
 	"github.com/lintel-id/lintel/server/oidc"
 	"github.com/lintel-id/lintel/server/tenant"
 )
@@ -67,6 +68,10 @@ type Config struct {
 	DefaultTenant string
 	// Demo, when set, serves the demo client at /demo.
 	Demo *DemoConfig
+	// PhoneSettings and Phones, when both set, take the delivery status
+	// callbacks of tenants' Twilio accounts (see TwilioStatusPath).
+	PhoneSettings *phone.Settings
+	Phones        *phone.Outbox
 }
 
 // validate returns an error naming every missing required dependency.

@@ -59,6 +59,10 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 		})
 	}
 	site.HandleFunc("GET /.well-known/webauthn", s.relatedOrigins)
+	if cfg.PhoneSettings != nil && cfg.Phones != nil {
+		cb := &twilioCallbacks{settings: cfg.PhoneSettings, phones: cfg.Phones, log: cfg.Logger}
+		site.HandleFunc("POST "+TwilioStatusPath, cb.status)
+	}
 	site.HandleFunc("POST /api/v1/flows", s.startFlow)
 	site.HandleFunc("GET /api/v1/flows/{flow}", s.flowByID)
 	site.HandleFunc("POST /api/v1/flows/{flow}", s.continueFlow)

@@ -226,6 +226,7 @@ func buildSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock, de
 	cfg := Config{
 		Store: w.st, Logger: log, Registry: prometheus.NewRegistry(), Clock: clk,
 		Engine: w.engine, OIDC: prov, Tenants: w.tenants, Locales: cat, PublicURL: public, DefaultTenant: "acme",
+		PhoneSettings: w.phoneSettings, Phones: w.phones,
 	}
 	if demo {
 		// As cmd/lintel wires it.

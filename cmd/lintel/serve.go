@@ -111,6 +111,7 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 		Mgmt: api.Handler(), MgmtOpenAPI: api.OpenAPI(),
 		Engine: sys.engine, OIDC: sys.oidc, Tenants: sys.tenants, Locales: sys.locales,
 		PublicURL: public, DefaultTenant: defaultTenant, Demo: demoCfg,
+		PhoneSettings: sys.phoneSettings, Phones: sys.phones,
 	})
 	if err != nil {
 		return err
