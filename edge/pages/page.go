@@ -341,13 +341,5 @@ func keyOf(uri string) string {
 	if err != nil || u.Scheme != "otpauth" {
 		return ""
 	}
-	k := u.Query().Get("secret")
-	var b strings.Builder
-	for i, r := range k {
-		if i > 0 && i%4 == 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return totp.Group(u.Query().Get("secret"))
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/lintel-id/lintel/server/engine/wire"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/oidc"
-	"github.com/lintel-id/lintel/server/policy"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
 )
@@ -201,16 +200,7 @@ func (e *Engine) endActivation(ctx context.Context, tx store.Tx, f *flow) error 
 	if err != nil {
 		return err
 	}
-	var offer []string
-	for _, a := range d.Enroll {
-		if have[a] {
-			offer = nil
-			break
-		}
-		if slices.Contains(policy.Enrollable, a) {
-			offer = append(offer, a)
-		}
-	}
+	offer := promptOffer(d.Enroll, have)
 	if len(offer) == 0 {
 		f.finishActivation()
 		return nil

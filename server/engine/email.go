@@ -98,12 +98,8 @@ func (e *Engine) linkMAC(flowID, token string) []byte {
 func (e *Engine) sendEmail(ctx context.Context, tx store.Tx, f *flow) (bool, error) {
 	now := e.Clock.Now()
 	if c := f.State.Email; c != nil {
-		if wait := c.LastSent.Add(resendAfter).Sub(now); wait > 0 {
-			f.State.Messages = []wire.Message{secondsMessage(MsgResendWait, wire.LevelError, wait)}
-			return false, nil
-		}
-		if c.Sends >= maxSends {
-			f.State.Messages = []wire.Message{{ID: MsgResendLimit, Level: wire.LevelError}}
+		if refused := resendRefused(c.Sends, c.LastSent, now); refused != nil {
+			f.State.Messages = refused
 			return false, nil
 		}
 	}
@@ -504,6 +500,19 @@ func (e *Engine) ConfirmLink(ctx context.Context, tenantID, token, secret, sessi
 		return LinkResult{}, fmt.Errorf("engine: confirm sign-in link: %w", err)
 	}
 	return out, err
+}
+
+// resendRefused is why another code may not go out yet after sends codes
+// (the last at last): the cooldown, or the per-flow limit; nil when it
+// may.
+func resendRefused(sends int, last, now time.Time) []wire.Message {
+	if wait := last.Add(resendAfter).Sub(now); wait > 0 {
+		return []wire.Message{secondsMessage(MsgResendWait, wire.LevelError, wait)}
+	}
+	if sends >= maxSends {
+		return []wire.Message{{ID: MsgResendLimit, Level: wire.LevelError}}
+	}
+	return nil
 }
 
 // secondsMessage is a message with a "seconds" parameter, rounded up.

@@ -326,18 +326,20 @@ func (e *Engine) beforeCode(ctx context.Context, tx store.Tx, f *flow, g oidc.Gr
 		if err != nil {
 			return err
 		}
-		if !slices.ContainsFunc(f.State.Prompt, func(a string) bool { return have[a] }) {
-			var offer []string
-			for _, a := range f.State.Prompt {
-				if slices.Contains(policy.Enrollable, a) {
-					offer = append(offer, a)
-				}
-			}
-			if len(offer) > 0 {
-				f.State.Grant, f.State.Offer, f.State.Enrolling, f.State.Optional = &g, offer, true, true
-				return e.enroll(ctx, tx, f, u, offer[0])
-			}
+		if offer := promptOffer(f.State.Prompt, have); len(offer) > 0 {
+			f.State.Grant, f.State.Offer, f.State.Enrolling, f.State.Optional = &g, offer, true, true
+			return e.enroll(ctx, tx, f, u, offer[0])
 		}
 	}
 	return e.authenticated(ctx, tx, f, g)
+}
+
+// promptOffer is what a rule's enrollment prompt (Rule.Enroll) offers a
+// person who has the factors have: the prompt's enrollable factors, none
+// when they have any of them already.
+func promptOffer(prompt []string, have map[string]bool) []string {
+	if slices.ContainsFunc(prompt, func(a string) bool { return have[a] }) {
+		return nil
+	}
+	return slices.DeleteFunc(slices.Clone(prompt), func(a string) bool { return !slices.Contains(policy.Enrollable, a) })
 }

@@ -123,6 +123,26 @@ func (e *Engine) passkeys(ctx context.Context, tx store.Tx, tenantID, userID str
 	return out, nil
 }
 
+// credentialsOf lists the WebAuthn credentials of stored passkeys.
+func credentialsOf(keys []storedPasskey) []passkey.Credential {
+	out := make([]passkey.Credential, len(keys))
+	for i, k := range keys {
+		out[i] = k.cred
+	}
+	return out
+}
+
+// ceremony reads the passkey ceremony the flow's step began and the
+// relying party it runs for.
+func (e *Engine) ceremony(ctx context.Context, tx store.Tx, f *flow) (passkey.Session, passkey.RP, error) {
+	var s passkey.Session
+	if err := json.Unmarshal(f.State.Factor.WebAuthn, &s); err != nil {
+		return s, passkey.RP{}, fmt.Errorf("engine: passkey session: %w", err)
+	}
+	rp, err := e.RelyingParty(ctx, tx, f.TenantID, f.State.Base)
+	return s, rp, err
+}
+
 // startPasskeyLogin begins a passkey sign-in at the current step: for a
 // known person, with their passkeys (a second factor); otherwise a
 // discoverable one, where the passkey names its owner (the identify
@@ -140,11 +160,7 @@ func (e *Engine) startPasskeyLogin(ctx context.Context, tx store.Tx, f *flow, u 
 		if err != nil {
 			return err
 		}
-		allow := make([]passkey.Credential, len(keys))
-		for i, k := range keys {
-			allow[i] = k.cred
-		}
-		opts, s, err = e.Passkeys.BeginLogin(rp, passkeyUser(*u), allow, passkey.VerificationPreferred)
+		opts, s, err = e.Passkeys.BeginLogin(rp, passkeyUser(*u), credentialsOf(keys), passkey.VerificationPreferred)
 		if err != nil {
 			return err
 		}
@@ -201,11 +217,7 @@ func (e *Engine) passkeySignIn(ctx context.Context, f *flow, req wire.ContinueRe
 			}
 			return err
 		}
-		var s passkey.Session
-		if err := json.Unmarshal(f.State.Factor.WebAuthn, &s); err != nil {
-			return fmt.Errorf("engine: passkey session: %w", err)
-		}
-		rp, err := e.RelyingParty(ctx, tx, f.TenantID, f.State.Base)
+		s, rp, err := e.ceremony(ctx, tx, f)
 		if err != nil {
 			return err
 		}
@@ -221,11 +233,7 @@ func (e *Engine) passkeySignIn(ctx context.Context, f *flow, req wire.ContinueRe
 			if rows, err = e.passkeys(ctx, tx, f.TenantID, u.ID); err != nil {
 				return passkey.User{}, nil, err
 			}
-			creds := make([]passkey.Credential, len(rows))
-			for i, r := range rows {
-				creds[i] = r.cred
-			}
-			return passkeyUser(u), creds, nil
+			return passkeyUser(u), credentialsOf(rows), nil
 		}
 		pu, used, err := e.Passkeys.FinishLogin(ctx, rp, s, resp, find)
 		userID := string(pu.Handle)
@@ -327,11 +335,7 @@ func (e *Engine) passkeyEnroll(ctx context.Context, tx store.Tx, f *flow, u dire
 	if err != nil {
 		return err
 	}
-	exclude := make([]passkey.Credential, len(keys))
-	for i, k := range keys {
-		exclude[i] = k.cred
-	}
-	opts, s, err := e.Passkeys.BeginRegistration(rp, passkeyUser(u), exclude)
+	opts, s, err := e.Passkeys.BeginRegistration(rp, passkeyUser(u), credentialsOf(keys))
 	if err != nil {
 		return err
 	}
@@ -361,11 +365,7 @@ func (e *Engine) passkeyRegister(ctx context.Context, f *flow, req wire.Continue
 		if err != nil {
 			return err
 		}
-		var s passkey.Session
-		if err := json.Unmarshal(f.State.Factor.WebAuthn, &s); err != nil {
-			return fmt.Errorf("engine: passkey session: %w", err)
-		}
-		rp, err := e.RelyingParty(ctx, tx, f.TenantID, f.State.Base)
+		s, rp, err := e.ceremony(ctx, tx, f)
 		if err != nil {
 			return err
 		}

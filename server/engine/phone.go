@@ -67,13 +67,7 @@ func (e *Engine) phoneChallenge(ctx context.Context, tx store.Tx, f *flow, u dir
 // the outbox applies the tenant's allowlist and caps.
 func (e *Engine) sendPhoneCode(ctx context.Context, tx store.Tx, f *flow) error {
 	c, now := f.State.Factor.Phone, e.Clock.Now()
-	f.State.Messages = nil
-	if wait := c.LastSent.Add(resendAfter).Sub(now); c.Sends > 0 && wait > 0 {
-		f.State.Messages = []wire.Message{secondsMessage(MsgResendWait, wire.LevelError, wait)}
-		return nil
-	}
-	if c.Sends >= maxSends {
-		f.State.Messages = []wire.Message{{ID: MsgResendLimit, Level: wire.LevelError}}
+	if f.State.Messages = resendRefused(c.Sends, c.LastSent, now); f.State.Messages != nil {
 		return nil
 	}
 	n, err := phone.ParseNumber(c.Number)

@@ -130,13 +130,17 @@ type Enrollment struct {
 
 // Grouped returns Secret in groups of four characters separated by
 // spaces, easier to read and type; apps ignore the spaces.
-func (e Enrollment) Grouped() string {
+func (e Enrollment) Grouped() string { return Group(e.Secret) }
+
+// Group writes a base32 key in groups of four characters separated by
+// spaces, as Grouped does, for a key read back from a key URI.
+func Group(key string) string {
 	var b strings.Builder
-	for i := 0; i < len(e.Secret); i += 4 {
+	for i := 0; i < len(key); i += 4 {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(e.Secret[i:min(i+4, len(e.Secret))])
+		b.WriteString(key[i:min(i+4, len(key))])
 	}
 	return b.String()
 }
