@@ -15,7 +15,13 @@ type engineLimits struct{ l ratelimit.Limiter }
 
 // Allow implements engine.Limiter.
 func (a engineLimits) Allow(ctx context.Context, key string, l engine.Limit) (bool, time.Duration, error) {
-	r, err := a.l.Allow(ctx, key, ratelimit.Limit{Rate: l.Rate, Per: l.Per})
+	return allow(ctx, a.l, key, ratelimit.Limit{Rate: l.Rate, Per: l.Per})
+}
+
+// allow counts one event with l and answers as the server packages'
+// small Limiter interfaces do.
+func allow(ctx context.Context, l ratelimit.Limiter, key string, lim ratelimit.Limit) (bool, time.Duration, error) {
+	r, err := l.Allow(ctx, key, lim)
 	if err != nil {
 		return false, 0, err
 	}

@@ -19,11 +19,7 @@ type phoneLimits struct{ l ratelimit.Limiter }
 
 // Allow implements phone.Limiter.
 func (a phoneLimits) Allow(ctx context.Context, key string, l phone.Limit) (bool, time.Duration, error) {
-	r, err := a.l.Allow(ctx, key, ratelimit.Limit{Rate: l.Rate, Per: l.Per})
-	if err != nil {
-		return false, 0, err
-	}
-	return r.Allowed, r.RetryAfter, nil
+	return allow(ctx, a.l, key, ratelimit.Limit{Rate: l.Rate, Per: l.Per}) // limits.go
 }
 
 // openPhones sets up the tenants' SMS and voice settings and the outbox
