@@ -60,6 +60,11 @@ func (d *Dialer) CheckURL(ctx context.Context, raw string) error {
 	if why := badHostname(host); why != "" {
 		return fmt.Errorf("%w: host %q %s", ErrForbidden, host, why)
 	}
+	// The resolver races a done ctx against a quick answer; a cancelled
+	// check must refuse every time.
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%w: cannot resolve %q: %w", ErrForbidden, host, err)
+	}
 	addrs, err := d.resolver.LookupNetIP(ctx, "ip", host)
 	if err != nil {
 		return fmt.Errorf("%w: cannot resolve %q: %w", ErrForbidden, host, err)
