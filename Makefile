@@ -13,12 +13,35 @@ DATA_DIR  ?= ./data
 DEBIAN_PKGS := chromium
 RACE_SKIP := github.com/lintel-id/lintel/server/store
 
-.PHONY: all build run test deps lint fmt-check templ-check vet staticcheck unit race bench clean
+.PHONY: all build widget run test deps lint fmt-check templ-check vet staticcheck wasm-vet unit race bench clean
 
 all: build
 
-build:
+build: widget
 	$(GO) build -trimpath -o $(BIN) ./cmd/lintel
+
+# widget builds the sign-in widget's WebAssembly and copies Go's
+# wasm_exec.js into widget/dist/files (embedded by the binary, not
+# committed), each with .br (brotli q11) and .gz variants. A file that did
+# not change keeps its variants, so a rebuild costs only the Go build.
+# Without widget/cmd/lintel-widget the widget serves fragments only.
+WIDGET_OUT := widget/dist/files
+WIDGET_TMP := bin/widget
+widget:
+	@mkdir -p $(WIDGET_OUT) $(WIDGET_TMP)
+	@if [ -d widget/cmd/lintel-widget ]; then \
+		GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $(WIDGET_TMP)/lintel.wasm ./widget/cmd/lintel-widget; \
+	else \
+		echo "widget: widget/cmd/lintel-widget does not exist yet; the widget serves server-rendered steps only"; \
+		rm -f $(WIDGET_TMP)/lintel.wasm $(WIDGET_OUT)/lintel.wasm $(WIDGET_OUT)/lintel.wasm.br $(WIDGET_OUT)/lintel.wasm.gz; \
+	fi
+	@cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $(WIDGET_TMP)/wasm_exec.js
+	@for f in lintel.wasm wasm_exec.js; do \
+		[ -f $(WIDGET_TMP)/$$f ] || continue; \
+		if cmp -s $(WIDGET_TMP)/$$f $(WIDGET_OUT)/$$f && [ -f $(WIDGET_OUT)/$$f.br ] && [ -f $(WIDGET_OUT)/$$f.gz ]; then continue; fi; \
+		cp $(WIDGET_TMP)/$$f $(WIDGET_OUT)/$$f; \
+		$(GO) run ./widget/dist/internal/precompress $(WIDGET_OUT)/$$f; \
+	done
 
 run: build
 	$(BIN) serve --demo --data-dir $(DATA_DIR)
@@ -30,7 +53,7 @@ deps:
 
 test: deps lint unit race
 
-lint: fmt-check templ-check vet staticcheck
+lint: fmt-check templ-check vet staticcheck wasm-vet
 
 fmt-check:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
@@ -47,6 +70,12 @@ vet:
 
 staticcheck:
 	$(GO) tool staticcheck ./...
+
+# The widget's syscall/js code builds only for js/wasm; vet and
+# staticcheck it there too (staticcheck itself built for this machine).
+wasm-vet:
+	GOOS=js GOARCH=wasm $(GO) vet ./widget/...
+	sc="$$($(GO) tool -n staticcheck)" && GOOS=js GOARCH=wasm "$$sc" ./widget/...
 
 # The store's conformance suite runs verbosely so the log shows each
 # behaviour passing on both SQLite and PostgreSQL.
