@@ -205,6 +205,43 @@ func (s *Service) OriginAllowed(ctx context.Context, tx store.Tx, tenantID, appI
 	return false, nil
 }
 
+// OriginTrusted reports whether a page on origin may use some app of the
+// tenant for purpose: the tenant-level check of what the widget's assets
+// and message catalogs answer, before any app is known. The flow API
+// still checks the app (OriginAllowed).
+func (s *Service) OriginTrusted(ctx context.Context, tx store.Tx, tenantID, origin, purpose string) (bool, error) {
+	if purpose != PurposeCORS && purpose != PurposeEmbed {
+		return false, invalid.Field("purpose", "must be %q or %q", PurposeCORS, PurposeEmbed)
+	}
+	norm, err := normalizeOrigin("origin", origin)
+	if err != nil {
+		return false, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT `+originCols+` FROM trusted_origins WHERE tenant_id = ? AND origin = ?`, tenantID, norm)
+	list, err := store.Collect(rows, err, scanOrigin)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(list, func(o TrustedOrigin) bool { return slices.Contains(o.Purposes, purpose) }), nil
+}
+
+// TrustedOrigins lists the distinct origins trusted for purpose by any
+// app of the tenant, sorted.
+func (s *Service) TrustedOrigins(ctx context.Context, tx store.Tx, tenantID, purpose string) ([]string, error) {
+	rows, err := tx.Query(ctx, `SELECT `+originCols+` FROM trusted_origins WHERE tenant_id = ? ORDER BY origin, id`, tenantID)
+	list, err := store.Collect(rows, err, scanOrigin)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, o := range list {
+		if slices.Contains(o.Purposes, purpose) && !slices.Contains(out, o.Origin) {
+			out = append(out, o.Origin)
+		}
+	}
+	return out, nil
+}
+
 // dropAppFromOrigins takes a deleted app off its tenant's trusted origins,
 // deleting those that were restricted to it alone.
 func (s *Service) dropAppFromOrigins(ctx context.Context, tx store.Tx, tenantID, appID string) error {

@@ -131,6 +131,39 @@ func TestTrustedOrigins(t *testing.T) {
 				return err
 			}), "purpose")
 		})
+		for _, tc := range []struct {
+			name                      string
+			tenantID, origin, purpose string
+			want                      bool
+		}{
+			{"trusts an origin some app may use", ten.ID, "https://shop.acme.com", PurposeEmbed, true},
+			{"trusts an origin of every app", ten.ID, "https://www.acme.com", PurposeCORS, true},
+			{"does not trust a purpose no app has", ten.ID, "https://shop.acme.com", PurposeCORS, false},
+			{"does not trust another tenant's origin", ten.ID, "https://theirs.example.com", PurposeCORS, false},
+			{"does not trust a malformed origin", ten.ID, "null", PurposeCORS, false},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				got := get(t, e, func(ctx context.Context, tx store.Tx) (bool, error) {
+					return e.svc.OriginTrusted(ctx, tx, tc.tenantID, tc.origin, tc.purpose)
+				})
+				if got != tc.want {
+					t.Fatalf("OriginTrusted = %v, want %v", got, tc.want)
+				}
+			})
+		}
+		t.Run("lists the origins trusted for a purpose", func(t *testing.T) {
+			for purpose, want := range map[string][]string{
+				PurposeCORS:  {"https://www.acme.com"},
+				PurposeEmbed: {"https://shop.acme.com", "https://www.acme.com"},
+			} {
+				got := get(t, e, func(ctx context.Context, tx store.Tx) ([]string, error) {
+					return e.svc.TrustedOrigins(ctx, tx, ten.ID, purpose)
+				})
+				if !slices.Equal(got, want) {
+					t.Errorf("TrustedOrigins(%s) = %q, want %q", purpose, got, want)
+				}
+			}
+		})
 		t.Run("updates, lists and deletes", func(t *testing.T) {
 			origin, purposes := "https://acme.com:8443", []string{PurposeCORS}
 			up := get(t, e, func(ctx context.Context, tx store.Tx) (TrustedOrigin, error) {
