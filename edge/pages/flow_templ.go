@@ -127,9 +127,9 @@ func FlowFragment(p Page, f FlowForm) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var6 string
-		templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(p.L.Text(StepTitle(f.Flow.Step)))
+		templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(p.L.Text(wire.StepTitle(f.Flow.Step)))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 24, Col: 70}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 24, Col: 75}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 		if templ_7745c5c3_Err != nil {
@@ -158,8 +158,8 @@ func FlowFragment(p Page, f FlowForm) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		for i, m := range formMessages(f.Flow) {
-			templ_7745c5c3_Err = message(p, m, formMessageID(i)).Render(ctx, templ_7745c5c3_Buffer)
+		for i, m := range f.Flow.FormMessages() {
+			templ_7745c5c3_Err = message(p, m, wire.FormMessageID(i)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -218,7 +218,7 @@ func FlowFragment(p Page, f FlowForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			for _, a := range formActions(f.Flow) {
+			for _, a := range f.Flow.FormActions() {
 				if a.Primary {
 					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<button type=\"submit\" name=\"action\" value=\"")
 					if templ_7745c5c3_Err != nil {
@@ -287,7 +287,7 @@ func FlowFragment(p Page, f FlowForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			for _, a := range linkActions(f.Flow) {
+			for _, a := range f.Flow.LinkActions() {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<p class=\"lt-help\" part=\"help\"><a href=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -423,9 +423,9 @@ func webauthn(p Page, form FlowForm, f wire.Field) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var20 string
-		templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(webauthnMode(form.Flow))
+		templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(form.Flow.WebAuthnMode())
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 79, Col: 41}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 79, Col: 42}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var20))
 		if templ_7745c5c3_Err != nil {
@@ -436,9 +436,9 @@ func webauthn(p Page, form FlowForm, f wire.Field) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var21 string
-		templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(webauthnAction(form.Flow))
+		templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(form.Flow.WebAuthnAction())
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 80, Col: 41}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 80, Col: 42}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var21))
 		if templ_7745c5c3_Err != nil {
@@ -545,7 +545,7 @@ func qr(p Page, f wire.Field) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if key := keyOf(f.Value); key != "" {
+		if key := wire.ManualKey(f.Value); key != "" {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "<figcaption class=\"lt-help\" part=\"help\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -818,9 +818,9 @@ func input(p Page, form FlowForm, f wire.Field) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var41 string
-			templ_7745c5c3_Var41, templ_7745c5c3_Err = templ.JoinStringErrs(p.L.Text(f.Label, params(f.LabelParams)...))
+			templ_7745c5c3_Var41, templ_7745c5c3_Err = templ.JoinStringErrs(p.L.Text(f.Label, wire.Params(f.LabelParams)...))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 134, Col: 90}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 134, Col: 95}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var41))
 			if templ_7745c5c3_Err != nil {
@@ -868,13 +868,13 @@ func input(p Page, form FlowForm, f wire.Field) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			if invalid(form.Flow, f.Name) {
+			if form.Flow.Invalid(f.Name) {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 62, " aria-invalid=\"true\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			if ids := describedBy(form.Flow, f.Name); ids != "" {
+			if ids := form.Flow.DescribedBy(f.Name); ids != "" {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 63, " aria-describedby=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -893,7 +893,7 @@ func input(p Page, form FlowForm, f wire.Field) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			if form.Autofocus && f.Name == focusField(form.Flow) {
+			if form.Autofocus && f.Name == form.Flow.FocusField() {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 65, " autofocus")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -938,9 +938,9 @@ func input(p Page, form FlowForm, f wire.Field) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var46 string
-				templ_7745c5c3_Var46, templ_7745c5c3_Err = templ.JoinStringErrs(optionLabel(p, o))
+				templ_7745c5c3_Var46, templ_7745c5c3_Err = templ.JoinStringErrs(wire.OptionText(p.L, o))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 163, Col: 25}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 163, Col: 31}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var46))
 				if templ_7745c5c3_Err != nil {
@@ -961,7 +961,7 @@ func input(p Page, form FlowForm, f wire.Field) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		if u := documentURL(f); u != "" {
+		if u := f.DocumentURL(); u != "" {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 74, "<p class=\"lt-help\" part=\"help\"><a href=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -980,9 +980,9 @@ func input(p Page, form FlowForm, f wire.Field) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var48 string
-			templ_7745c5c3_Var48, templ_7745c5c3_Err = templ.JoinStringErrs(p.L.Text("terms.read", params(f.LabelParams)...))
+			templ_7745c5c3_Var48, templ_7745c5c3_Err = templ.JoinStringErrs(p.L.Text("terms.read", wire.Params(f.LabelParams)...))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 170, Col: 167}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 170, Col: 172}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var48))
 			if templ_7745c5c3_Err != nil {
@@ -993,7 +993,7 @@ func input(p Page, form FlowForm, f wire.Field) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		for i, m := range fieldMessages(form.Flow, f.Name) {
+		for i, m := range form.Flow.FieldMessages(f.Name) {
 			var templ_7745c5c3_Var49 = []any{"lt-message", "lt-message-" + m.Level}
 			templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var49...)
 			if templ_7745c5c3_Err != nil {
@@ -1004,9 +1004,9 @@ func input(p Page, form FlowForm, f wire.Field) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var50 string
-			templ_7745c5c3_Var50, templ_7745c5c3_Err = templ.JoinStringErrs(fieldMessageID(f.Name, i))
+			templ_7745c5c3_Var50, templ_7745c5c3_Err = templ.JoinStringErrs(wire.FieldMessageID(f.Name, i))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 173, Col: 36}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 173, Col: 41}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var50))
 			if templ_7745c5c3_Err != nil {
@@ -1030,9 +1030,9 @@ func input(p Page, form FlowForm, f wire.Field) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var52 string
-			templ_7745c5c3_Var52, templ_7745c5c3_Err = templ.JoinStringErrs(p.L.Text(m.ID, params(m.Params)...))
+			templ_7745c5c3_Var52, templ_7745c5c3_Err = templ.JoinStringErrs(p.L.Text(m.ID, wire.Params(m.Params)...))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 173, Col: 152}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 173, Col: 162}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var52))
 			if templ_7745c5c3_Err != nil {
@@ -1105,9 +1105,9 @@ func textInput(p Page, form FlowForm, f wire.Field) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var56 string
-		templ_7745c5c3_Var56, templ_7745c5c3_Err = templ.JoinStringErrs(inputType(f.Type))
+		templ_7745c5c3_Var56, templ_7745c5c3_Err = templ.JoinStringErrs(wire.InputType(f.Type))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 184, Col: 27}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 184, Col: 32}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var56))
 		if templ_7745c5c3_Err != nil {
@@ -1211,13 +1211,13 @@ func textInput(p Page, form FlowForm, f wire.Field) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		if invalid(form.Flow, f.Name) {
+		if form.Flow.Invalid(f.Name) {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 97, " aria-invalid=\"true\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		}
-		if ids := describedBy(form.Flow, f.Name); ids != "" {
+		if ids := form.Flow.DescribedBy(f.Name); ids != "" {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 98, " aria-describedby=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -1236,7 +1236,7 @@ func textInput(p Page, form FlowForm, f wire.Field) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		if form.Autofocus && f.Name == focusField(form.Flow) {
+		if form.Autofocus && f.Name == form.Flow.FocusField() {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 100, " autofocus")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -1307,9 +1307,9 @@ func message(p Page, m wire.Message, id string) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var66 string
-		templ_7745c5c3_Var66, templ_7745c5c3_Err = templ.JoinStringErrs(messageRole(m.Level))
+		templ_7745c5c3_Var66, templ_7745c5c3_Err = templ.JoinStringErrs(wire.MessageRole(m.Level))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 221, Col: 89}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 221, Col: 94}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var66))
 		if templ_7745c5c3_Err != nil {
@@ -1320,9 +1320,9 @@ func message(p Page, m wire.Message, id string) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var67 string
-		templ_7745c5c3_Var67, templ_7745c5c3_Err = templ.JoinStringErrs(p.L.Text(m.ID, params(m.Params)...))
+		templ_7745c5c3_Var67, templ_7745c5c3_Err = templ.JoinStringErrs(p.L.Text(m.ID, wire.Params(m.Params)...))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 221, Col: 144}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 221, Col: 154}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var67))
 		if templ_7745c5c3_Err != nil {
