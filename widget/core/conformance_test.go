@@ -1,0 +1,296 @@
+package core_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io/fs"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+	"golang.org/x/text/feature/plural"
+	"golang.org/x/text/language"
+
+	"github.com/lintel-id/lintel/edge/pages"
+	"github.com/lintel-id/lintel/locales"
+	"github.com/lintel-id/lintel/server/engine/wire"
+	"github.com/lintel-id/lintel/server/factor/totp"
+	"github.com/lintel-id/lintel/widget/core"
+)
+
+const otpauth = "otpauth://totp/Acme:ada%40example.com?algorithm=SHA1&digits=6&issuer=Acme&period=30&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+// flows covers every step kind the engine sends and every field type.
+var flows = []wire.Flow{
+	{
+		ID: "f1", Step: wire.StepIdentify, Context: wire.Context{App: wire.App{ID: "a", Name: "Acme Shop"}},
+		Fields: []wire.Field{
+			{Name: "login", Type: wire.FieldText, Label: "field.login.label", Required: true, Value: "ada@example.com",
+				Constraints: wire.Constraints{MaxLength: 256, Autocomplete: "username webauthn"}},
+			{Name: "passkey", Type: wire.FieldWebAuthn, Value: `{"challenge":"abc","rpId":"acme-test.com"}`},
+		},
+		Actions: []wire.Action{
+			{Name: "next", Method: "POST", Label: "action.next", Primary: true},
+			{Name: "passkey", Method: "POST", Label: "action.sign_in_passkey"},
+			{Name: "register", Method: "POST", Label: "action.register"},
+			{Name: "recover", Method: "GET", Href: "/recover", Label: "action.recover"},
+		},
+	},
+	{
+		ID: "f2", Step: wire.StepChallengePassword, Context: wire.Context{UserHint: "a••@example.com"},
+		Fields: []wire.Field{{Name: "password", Type: wire.FieldPassword, Label: "field.password.label", Required: true, Secret: true,
+			Constraints: wire.Constraints{MaxLength: 1024, Autocomplete: "current-password"}}},
+		Actions: []wire.Action{{Name: "sign_in", Method: "POST", Label: "action.sign_in", Primary: true}, {Name: "back", Method: "POST", Label: "action.back"}},
+		Messages: []wire.Message{
+			{ID: "error.credentials.invalid", Level: wire.LevelError},
+			{ID: "attempts.remaining", Level: wire.LevelWarning, Params: []wire.Param{{Name: "count", Value: "2"}}},
+			{ID: "error.field.too_long", Level: wire.LevelError, Field: "password", Params: []wire.Param{{Name: "max", Value: "1024"}}},
+		},
+	},
+	{
+		ID: "f3", Step: wire.StepChallengeEmail,
+		Fields: []wire.Field{{Name: "code", Type: wire.FieldOTP, Label: "field.code.label", Required: true, Secret: true,
+			Constraints: wire.Constraints{MaxLength: 8, Autocomplete: "one-time-code", InputMode: "numeric", Pattern: "[0-9]*"}}},
+		Actions: []wire.Action{{Name: "verify", Method: "POST", Label: "action.verify", Primary: true}, {Name: "resend", Method: "POST", Label: "action.resend"}},
+		Messages: []wire.Message{
+			{ID: "email.sent", Level: wire.LevelInfo, Params: []wire.Param{{Name: "login", Value: "ada@example.com"}}},
+			{ID: "error.resend.wait", Level: wire.LevelError, Params: []wire.Param{{Name: "count", Value: "1"}}},
+		},
+	},
+	{
+		ID: "f4", Step: wire.StepRegister, Context: wire.Context{App: wire.App{Name: "Acme <Shop> & \"Co\""}},
+		Fields: []wire.Field{
+			{Name: "email", Type: wire.FieldEmail, Label: "field.email.label", Required: true, Value: "bad@", Constraints: wire.Constraints{Autocomplete: "email"}},
+			{Name: "new_password", Type: wire.FieldPassword, Label: "field.new_password.label", Required: true, Secret: true},
+			{Name: "given_name", Type: wire.FieldText, Label: "field.given_name.label"},
+			{Name: "phone", Type: wire.FieldTel, Label: "field.phone_number.label", Constraints: wire.Constraints{Autocomplete: "tel"}},
+			{Name: "age", Type: wire.FieldNumber, Label: "custom.age"},
+			{Name: "colour", Type: wire.FieldSelect, Label: "custom.colour", Value: "blue",
+				Options: []wire.Option{{Value: "red"}, {Value: "blue"}, {Value: "en", Label: "language.en"}}},
+			{Name: "size", Type: wire.FieldSelect, Label: "custom.size", Required: true, Options: []wire.Option{{Value: "s"}, {Value: "m"}}},
+			{Name: "news", Type: wire.FieldCheckbox, Label: "custom.news", Value: "true"},
+			{Name: "terms_tos", Type: wire.FieldCheckbox, Label: "field.accept_terms.label", Required: true,
+				LabelParams: []wire.Param{{Name: "title", Value: "Terms of Service"}, {Name: "version", Value: "3"}, {Name: "url", Value: "https://acme.example/terms?v=3"}}},
+			{Name: "terms_bad", Type: wire.FieldCheckbox, Label: "field.accept_terms.label",
+				LabelParams: []wire.Param{{Name: "title", Value: "Privacy"}, {Name: "version", Value: "1"}, {Name: "url", Value: "javascript:alert(1)"}}},
+			{Name: "ref", Type: wire.FieldHidden, Value: "x1"},
+			{Name: "nickname", Type: "colour-picker", Label: "custom.nick", Value: "<b>"},
+		},
+		Actions: []wire.Action{{Name: "create", Method: "POST", Label: "action.create_account", Primary: true}, {Name: "back", Method: "POST", Label: "action.back"}},
+		Messages: []wire.Message{
+			{ID: "register.intro", Level: wire.LevelInfo, Params: []wire.Param{{Name: "app", Value: "Acme"}}},
+			{ID: "error.email.invalid", Level: wire.LevelError, Field: "email"},
+			{ID: "error.terms.required", Level: wire.LevelError, Field: "terms_tos"},
+			{ID: "error.value.taken", Level: wire.LevelWarning, Field: "email"},
+		},
+	},
+	{
+		ID: "f5", Step: wire.StepProfile,
+		Fields:   []wire.Field{{Name: "family_name", Type: wire.FieldText, Label: "field.family_name.label", Required: true, Value: "Lovelace"}},
+		Actions:  []wire.Action{{Name: "save", Method: "POST", Label: "action.save", Primary: true}, {Name: "skip", Method: "POST", Label: "action.skip"}},
+		Messages: []wire.Message{{ID: "profile.intro", Level: wire.LevelInfo, Params: []wire.Param{{Name: "app", Value: "Acme"}}}},
+	},
+	{
+		ID: "f6", Step: wire.StepConsent, Context: wire.Context{App: wire.App{Name: "Acme"}},
+		Fields: []wire.Field{{Name: "scopes", Type: wire.FieldList, Label: "consent.scopes.label",
+			Options: []wire.Option{{Value: "openid", Label: "consent.scope.openid"}, {Value: "email", Label: "consent.scope.email"}}}},
+		Actions:  []wire.Action{{Name: "allow", Method: "POST", Label: "action.allow", Primary: true}, {Name: "deny", Method: "POST", Label: "action.deny"}},
+		Messages: []wire.Message{{ID: "consent.intro", Level: wire.LevelInfo, Params: []wire.Param{{Name: "app", Value: "Acme"}}}},
+	},
+	{
+		ID: "f7", Step: wire.StepSelectAuthenticator,
+		Fields: []wire.Field{{Name: "authenticator", Type: wire.FieldSelect, Label: "field.authenticator.label", Required: true,
+			Options: []wire.Option{{Value: "totp", Label: "authenticator.totp"}, {Value: "passkey", Label: "authenticator.passkey"}}}},
+		Actions:  []wire.Action{{Name: "continue", Method: "POST", Label: "action.continue", Primary: true}},
+		Messages: []wire.Message{{ID: "error.field.required", Level: wire.LevelError, Field: "authenticator"}},
+	},
+	{
+		ID: "f8", Step: wire.EnrollStep("totp"),
+		Fields: []wire.Field{
+			{Name: "totp_uri", Type: wire.FieldQR, Label: "field.totp_key.label", Value: otpauth},
+			{Name: "code", Type: wire.FieldOTP, Label: "field.code.label", Required: true, Secret: true, Constraints: wire.Constraints{InputMode: "numeric"}},
+		},
+		Actions:  []wire.Action{{Name: "verify", Method: "POST", Label: "action.verify", Primary: true}},
+		Messages: []wire.Message{{ID: "enroll_totp.intro", Level: wire.LevelInfo}},
+	},
+	{
+		ID: "f9", Step: wire.EnrollStep("recovery_code"),
+		Fields:   []wire.Field{{Name: "codes", Type: wire.FieldCodes, Label: "field.recovery_codes.label", Value: "abcd-efgh ijkl-mnop qrst-uvwx"}},
+		Actions:  []wire.Action{{Name: "continue", Method: "POST", Label: "action.continue", Primary: true}},
+		Messages: []wire.Message{{ID: "recovery_codes.intro", Level: wire.LevelWarning}},
+	},
+	{
+		ID: "f10", Step: wire.EnrollStep("passkey"),
+		Fields:  []wire.Field{{Name: "credential", Type: wire.FieldWebAuthn, Value: `{"challenge":"x","user":{"id":"u"}}`}},
+		Actions: []wire.Action{{Name: "create", Method: "POST", Label: "action.create_passkey", Primary: true}, {Name: "skip", Method: "POST", Label: "action.skip"}},
+		Messages: []wire.Message{
+			{ID: "enroll_passkey.intro", Level: wire.LevelInfo},
+			{ID: "error.passkey.failed", Level: wire.LevelError, Field: "credential"},
+		},
+	},
+	{
+		ID: "f11", Step: wire.StepChallengeSecurityAnswer,
+		Fields:  []wire.Field{{Name: "answer", Type: wire.FieldPassword, Label: "field.answer.label", LabelParams: []wire.Param{{Name: "question", Value: "Your first <pet>?"}}, Required: true, Secret: true}},
+		Actions: []wire.Action{{Name: "verify", Method: "POST", Label: "action.verify", Primary: true}, {Name: "another", Method: "POST", Label: "action.another_way"}},
+		Messages: []wire.Message{
+			{ID: "error.answer.invalid", Level: wire.LevelError, Field: "answer"},
+			{ID: "error.field.required", Level: wire.LevelError, Field: "answer"},
+		},
+	},
+	{ID: "f12", Step: wire.StepPoll, Messages: []wire.Message{{ID: "email.poll", Level: wire.LevelInfo}},
+		Actions: []wire.Action{{Name: "check", Method: "POST", Label: "action.check_again", Primary: true}}},
+	{ID: "f13", Step: wire.StepDone, Redirect: "https://shop.example/cb?code=x"},
+	{ID: "f14", Step: wire.StepError, Messages: []wire.Message{{ID: "error.access.denied", Level: wire.LevelError}}},
+	{ID: "f15", Step: "future-step", Fields: []wire.Field{{Name: "x", Type: wire.FieldText, Label: "no.such.label"}},
+		Actions: []wire.Action{{Name: "go", Label: "action.continue", Primary: true}}},
+}
+
+// catalogOf builds a wire.Catalog from a locale file, as the server does
+// for GET /api/v1/locales/{lang}.
+func catalogOf(t *testing.T, lang string) wire.Catalog {
+	t.Helper()
+	data, err := fs.ReadFile(locales.FS(), lang+".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	var meta struct{ Language, Dir string }
+	if err := json.Unmarshal(raw["$meta"], &meta); err != nil {
+		t.Fatal(err)
+	}
+	c := wire.Catalog{Lang: meta.Language, Dir: meta.Dir, Isolate: meta.Dir == "rtl",
+		Messages: map[string]string{}, Plurals: map[string]map[string]string{}}
+	for id, v := range raw {
+		if id == "$meta" {
+			continue
+		}
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			c.Messages[id] = s
+			continue
+		}
+		var forms map[string]string
+		if err := json.Unmarshal(v, &forms); err != nil {
+			t.Fatalf("%s %s: %v", lang, id, err)
+		}
+		c.Plurals[id] = forms
+	}
+	names := map[plural.Form]string{plural.Other: "other", plural.Zero: "zero", plural.One: "one", plural.Two: "two", plural.Few: "few", plural.Many: "many"}
+	tag := language.Make(lang)
+	for n := range 200 {
+		c.Counts = append(c.Counts, names[plural.Cardinal.MatchPlural(tag, n, 0, 0, 0, 0)])
+	}
+	return c
+}
+
+// parse reads markup as the children of a <body>, with scripting off so
+// that <noscript> holds elements.
+func parse(t *testing.T, markup string) []*html.Node {
+	t.Helper()
+	body := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
+	nodes, err := html.ParseFragmentWithOptions(strings.NewReader(markup), body, html.ParseOptionEnableScripting(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nodes
+}
+
+// qrSVG draws the QR code as the hosted page does, as nodes.
+func qrSVG(uri string) *core.Node {
+	svg, err := totp.QR(uri)
+	if err != nil {
+		return nil
+	}
+	svg = strings.Replace(svg, `role="img"`, `aria-hidden="true" focusable="false"`, 1)
+	var conv func(n *html.Node) *core.Node
+	conv = func(n *html.Node) *core.Node {
+		if n.Type == html.TextNode {
+			return core.TextNode(n.Data)
+		}
+		el := core.El(n.Data)
+		for _, a := range n.Attr {
+			el.Set(a.Key, a.Val)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			el.Append(conv(c))
+		}
+		return el
+	}
+	nodes, _ := html.ParseFragment(strings.NewReader(svg), &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div})
+	return conv(nodes[0])
+}
+
+// describe writes a parsed tree one node a line, for comparison.
+func describe(b *strings.Builder, n *html.Node, depth int) {
+	pad := strings.Repeat("  ", depth)
+	switch n.Type {
+	case html.TextNode:
+		if strings.TrimSpace(n.Data) == "" {
+			// templ keeps a space where its source breaks a line between
+			// elements; the widget writes none. Every such space sits
+			// between block or flex items, where it is not rendered.
+			return
+		}
+		b.WriteString(pad + "#text " + strings.ReplaceAll(n.Data, "\n", `\n`) + "\n")
+	case html.ElementNode:
+		b.WriteString(pad + "<" + n.Namespace + " " + n.Data)
+		for _, a := range n.Attr {
+			b.WriteString(" " + a.Key + "=" + `"` + a.Val + `"`)
+		}
+		b.WriteString(">\n")
+	default:
+		b.WriteString(pad + "?\n")
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		describe(b, c, depth+1)
+	}
+}
+
+func tree(nodes []*html.Node) string {
+	var b strings.Builder
+	for _, n := range nodes {
+		describe(&b, n, 0)
+	}
+	return b.String()
+}
+
+// TestRenderMatchesTheHostedPages renders every flow with templ's
+// FlowFragment and with core.Render, in English and Arabic, and compares
+// the parsed trees node for node, the QR code's SVG included.
+func TestRenderMatchesTheHostedPages(t *testing.T) {
+	cat, err := locales.Load(locales.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"en", "ar"} {
+		l := cat.Localizer(language.Make(lang))
+		c := catalogOf(t, lang)
+		for _, f := range flows {
+			t.Run(lang+"/"+f.ID+"/"+string(f.Step), func(t *testing.T) {
+				if err := f.Validate(); err != nil {
+					t.Fatalf("the test's flow is not valid: %v", err)
+				}
+				for _, autofocus := range []bool{false, true} {
+					action := "https://login.acme-test.com/api/v1/flows/" + f.ID
+					var buf bytes.Buffer
+					err := pages.FlowFragment(pages.Page{L: l, CSRF: "c<s>rf"}, pages.FlowForm{Flow: f, Action: action, Secret: "s3cr&t", Autofocus: autofocus}).
+						Render(context.Background(), &buf)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want := tree(parse(t, buf.String()))
+					n := core.Render(f, c, core.Options{Action: action, Secret: "s3cr&t", CSRF: "c<s>rf", Autofocus: autofocus, QR: qrSVG})
+					got := tree(parse(t, n.HTML()))
+					if got != want {
+						t.Errorf("autofocus %v: core.Render differs from the templ fragment\ncore:\n%s\ntempl:\n%s\ntempl markup: %s", autofocus, got, want, buf.String())
+					}
+				}
+			})
+		}
+	}
+}
