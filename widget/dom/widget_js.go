@@ -72,7 +72,7 @@ func (w *Widget) show(f wire.Flow, keep bool) {
 	switch e.Kind {
 	case core.EffectDone:
 		w.gen++
-		w.handle.Call("done", e.URL)
+		w.notify("done", e.URL)
 		return
 	case core.EffectNavigate:
 		w.gen++
@@ -95,13 +95,10 @@ func (w *Widget) render(f wire.Flow, keep bool) {
 	stepChanged := f.Step != w.shown.Step || f.ID != w.shown.ID
 	var values map[string]js.Value
 	focused := ""
-	var oldQR js.Value
 	if keep {
 		values, focused = w.formState()
 	}
-	if q := w.root.Call("querySelector", ".lt-qr-code svg"); !q.IsNull() {
-		oldQR = q
-	}
+	oldQR, oldKey := w.root.Call("querySelector", ".lt-qr-code svg"), w.text(".lt-key")
 	n := core.Render(f, w.client.Catalog, core.Options{
 		Action: w.client.Base + "/api/v1/flows/" + w.client.FlowID,
 		Secret: w.client.Secret,
@@ -115,7 +112,7 @@ func (w *Widget) render(f wire.Flow, keep bool) {
 	}
 	w.root.Call("replaceChildren", el, w.liveRegion())
 	w.shown = f
-	if !oldQR.IsUndefined() {
+	if !oldQR.IsNull() && oldKey != "" && oldKey == w.text(".lt-key") {
 		// The QR code is drawn by the server; the widget keeps the one
 		// it took over while the same key is on show.
 		if box := el.Call("querySelector", ".lt-qr-code"); !box.IsNull() && box.Get("childElementCount").Int() == 0 {
@@ -141,7 +138,22 @@ func (w *Widget) render(f wire.Flow, keep bool) {
 		w.live.Set("textContent", w.client.Catalog.Text(wire.StepTitle(f.Step)))
 	}
 	w.passkeys(f)
-	w.handle.Call("onstep", string(f.Step))
+	w.notify("onstep", string(f.Step))
+}
+
+// text returns the text of the first element selector finds, or "".
+func (w *Widget) text(selector string) string {
+	if el := w.root.Call("querySelector", selector); !el.IsNull() {
+		return str(el.Get("textContent"))
+	}
+	return ""
+}
+
+// notify calls the loader's callback name if the handle has one.
+func (w *Widget) notify(name string, args ...any) {
+	if fn := w.handle.Get(name); fn.Type() == js.TypeFunction {
+		w.handle.Call(name, args...)
+	}
 }
 
 // liveRegion returns the polite live region that announces a new step's
@@ -384,7 +396,7 @@ func (w *Widget) fail(err error) {
 	if errors.As(err, &apiErr) {
 		code, msg = apiErr.Code, apiErr.Message
 	}
-	w.handle.Call("error", code, msg)
+	w.notify("error", code, msg)
 	problem := wire.Message{ID: msg, Level: wire.LevelError}
 	if code == "flow_not_found" || code == "flow_expired" || w.client.Catalog.Lang == "" || w.shown.ID == "" {
 		if w.client.Catalog.Lang == "" {
