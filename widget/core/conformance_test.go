@@ -5,14 +5,11 @@ package core_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"io/fs"
 	"strings"
 	"testing"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
-	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
 
 	"github.com/lintel-id/lintel/edge/pages"
@@ -149,47 +146,6 @@ var flows = []wire.Flow{
 		Actions: []wire.Action{{Name: "go", Label: "action.continue", Primary: true}}},
 }
 
-// catalogOf builds a wire.Catalog from a locale file, as the server does
-// for GET /api/v1/locales/{lang}.
-func catalogOf(t *testing.T, lang string) wire.Catalog {
-	t.Helper()
-	data, err := fs.ReadFile(locales.FS(), lang+".json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		t.Fatal(err)
-	}
-	var meta struct{ Language, Dir string }
-	if err := json.Unmarshal(raw["$meta"], &meta); err != nil {
-		t.Fatal(err)
-	}
-	c := wire.Catalog{Lang: meta.Language, Dir: meta.Dir, Isolate: meta.Dir == "rtl",
-		Messages: map[string]string{}, Plurals: map[string]map[string]string{}}
-	for id, v := range raw {
-		if id == "$meta" {
-			continue
-		}
-		var s string
-		if json.Unmarshal(v, &s) == nil {
-			c.Messages[id] = s
-			continue
-		}
-		var forms map[string]string
-		if err := json.Unmarshal(v, &forms); err != nil {
-			t.Fatalf("%s %s: %v", lang, id, err)
-		}
-		c.Plurals[id] = forms
-	}
-	names := map[plural.Form]string{plural.Other: "other", plural.Zero: "zero", plural.One: "one", plural.Two: "two", plural.Few: "few", plural.Many: "many"}
-	tag := language.Make(lang)
-	for n := range 200 {
-		c.Counts = append(c.Counts, names[plural.Cardinal.MatchPlural(tag, n, 0, 0, 0, 0)])
-	}
-	return c
-}
-
 // parse reads markup as the children of a <body>, with scripting off so
 // that <noscript> holds elements.
 func parse(t *testing.T, markup string) []*html.Node {
@@ -271,7 +227,7 @@ func TestRenderMatchesTheHostedPages(t *testing.T) {
 	}
 	for _, lang := range []string{"en", "ar"} {
 		l := cat.Localizer(language.Make(lang))
-		c := catalogOf(t, lang)
+		c := l.Catalog() // what GET /api/v1/locales/{lang} serves
 		for _, f := range flows {
 			t.Run(lang+"/"+f.ID+"/"+string(f.Step), func(t *testing.T) {
 				if err := f.Validate(); err != nil {
