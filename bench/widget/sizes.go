@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+)
+
+// wasmSizes is the WebAssembly module as `make widget` builds it
+// (stripped, -ldflags='-s -w') and the same build unstripped, whose name
+// section says which function each body is.
+type wasmSizes struct {
+	err        string // why there are no sizes
+	raw, br    int    // the stripped module, raw and brotli q11
+	distBR     int    // widget/dist/files/lintel.wasm.br as make widget left it; 0 if absent
+	sections   map[string]int
+	order      []string
+	codeBR     int // the code section alone, brotli q11
+	dataBR     int // the data section alone, brotli q11
+	codeTotal  int
+	byPackage  []pkgSize
+	unstripped int
+}
+
+const widgetCmd = "./widget/cmd/lintel-widget"
+
+// measureWasm builds the widget's command for js/wasm twice (as make
+// widget does, and without -s -w) and sizes both.
+func measureWasm(ctx context.Context, tmp string) wasmSizes {
+	if _, err := os.Stat(filepath.FromSlash(widgetCmd)); err != nil {
+		return wasmSizes{err: widgetCmd + " does not exist yet"}
+	}
+	build := func(out string, flags ...string) ([]byte, error) {
+		args := append([]string{"build", "-trimpath"}, flags...)
+		args = append(args, "-o", out, widgetCmd)
+		cmd := exec.CommandContext(ctx, "go", args...)
+		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, msg)
+		}
+		return os.ReadFile(out)
+	}
+	stripped, err := build(filepath.Join(tmp, "lintel.wasm"), "-ldflags=-s -w")
+	if err != nil {
+		return wasmSizes{err: err.Error()}
+	}
+	full, err := build(filepath.Join(tmp, "lintel-unstripped.wasm"))
+	if err != nil {
+		return wasmSizes{err: err.Error()}
+	}
+	s := wasmSizes{raw: len(stripped), unstripped: len(full)}
+	if b, err := os.ReadFile(filepath.Join("widget", "dist", "files", "lintel.wasm.br")); err == nil {
+		s.distBR = len(b)
+	}
+	br, err := brotliSize(stripped)
+	if err != nil {
+		return wasmSizes{err: err.Error()}
+	}
+	s.br = br.size()
+	sm, err := parseWasm(stripped)
+	if err != nil {
+		return wasmSizes{err: "stripped module: " + err.Error()}
+	}
+	fm, err := parseWasm(full)
+	if err != nil {
+		return wasmSizes{err: "unstripped module: " + err.Error()}
+	}
+	if !bytes.Equal(sm.code, fm.code) {
+		// The breakdown would then describe other code than is served.
+		return wasmSizes{err: "the stripped and unstripped builds have different code sections"}
+	}
+	s.sections, s.order = sm.sections, sm.order
+	for _, part := range []struct {
+		b   []byte
+		dst *int
+	}{{sm.code, &s.codeBR}, {sm.data, &s.dataBR}} {
+		c, err := brotliSize(part.b)
+		if err != nil {
+			return wasmSizes{err: err.Error()}
+		}
+		*part.dst = c.size()
+	}
+	list := exec.CommandContext(ctx, "go", "list", "-deps", widgetCmd)
+	list.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	deps, err := list.Output()
+	if err != nil {
+		return wasmSizes{err: "go list -deps " + widgetCmd + ": " + err.Error()}
+	}
+	s.byPackage = codeByPackage(fm.funcs, newPackages(strings.Fields(string(deps))))
+	for _, p := range s.byPackage {
+		s.codeTotal += p.bytes
+	}
+	return s
+}
+
+// oktaSize is one file of Okta's package as the shop serves it.
+type oktaSize struct {
+	name    string
+	raw, br int
+}
+
+func oktaSizes(dir string, p *precompressed) []oktaSize {
+	var out []oktaSize
+	for _, n := range []string{oktaJS, oktaCSS} {
+		fi, err := os.Stat(filepath.Join(dir, filepath.FromSlash(n)))
+		if err != nil {
+			continue
+		}
+		out = append(out, oktaSize{name: n, raw: int(fi.Size()), br: len(p.variants[n]["br"])})
+	}
+	return out
+}
+
+// machine describes where the numbers were measured.
+type machine struct {
+	cpu      string
+	cores    int
+	goVer    string
+	chromium string
+	commit   string
+}
+
+func describeMachine(ctx context.Context) machine {
+	m := machine{cores: runtime.NumCPU(), goVer: runtime.Version()}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.cpu = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if out, err := exec.CommandContext(ctx, "go", "version").Output(); err == nil {
+		m.goVer = strings.TrimPrefix(strings.TrimSpace(string(out)), "go version ")
+	}
+	if out, err := exec.CommandContext(ctx, "git", "rev-parse", "--short", "HEAD").Output(); err == nil {
+		m.commit = strings.TrimSpace(string(out))
+	}
+	return m
+}
