@@ -10,6 +10,7 @@ package edge
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -66,6 +67,11 @@ type Config struct {
 	Locales       *locales.Catalog
 	PublicURL     *url.URL
 	DefaultTenant string
+	// Widget is the sign-in widget's build output (package widget/dist:
+	// lintel.wasm, wasm_exec.js and their .br and .gz variants), served
+	// under WidgetPrefix with the loader. Nil or without lintel.wasm, the
+	// widget shows server-rendered steps only.
+	Widget fs.FS
 	// Demo, when set, serves the demo client at /demo.
 	Demo *DemoConfig
 	// PhoneSettings and Phones, when both set, take the delivery status

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/lintel-id/lintel/edge/pages"
 	"github.com/lintel-id/lintel/server/engine"
@@ -18,6 +19,21 @@ import (
 
 // FlowSecretHeader carries the flow secret on the JSON flow API.
 const FlowSecretHeader = "Lintel-Flow-Secret"
+
+// Headers of every flow API answer, so that a client reading the HTML
+// fragment (the widget's loader) knows the flow without parsing markup:
+// its ID, its step kind, on the done step where the client goes next,
+// and the writing direction of its language (Content-Language tells the
+// language).
+const (
+	FlowIDHeader       = "Lintel-Flow-Id"
+	FlowStepHeader     = "Lintel-Flow-Step"
+	FlowRedirectHeader = "Lintel-Flow-Redirect"
+	FlowDirHeader      = "Lintel-Flow-Dir"
+)
+
+// flowExposed are the flow API's headers a trusted origin's script reads.
+var flowExposed = strings.Join([]string{FlowSecretHeader, FlowIDHeader, FlowStepHeader, FlowRedirectHeader, FlowDirHeader}, ", ")
 
 // maxFlowBody bounds flow API request bodies.
 const maxFlowBody = 16 << 10
@@ -56,8 +72,47 @@ func cors(w http.ResponseWriter, origin string, site Site) {
 	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", origin)
 	h.Set("Access-Control-Allow-Credentials", "true")
-	h.Set("Access-Control-Expose-Headers", FlowSecretHeader)
-	h.Add("Vary", "Origin")
+	h.Set("Access-Control-Expose-Headers", flowExposed)
+}
+
+// corsTrusted sets the CORS headers before anything is answered when the
+// site's tenant trusts the caller's origin for CORS with any app, so that
+// its script can read the flow API's errors too. Whether the origin may
+// drive a flow of a particular app is still checked (flowOrigin, and the
+// engine compares every later request's Origin with the flow's). It
+// returns false when it already answered with an error.
+func (s *siteHandlers) corsTrusted(w http.ResponseWriter, r *http.Request) bool {
+	site, _ := SiteFrom(r.Context())
+	origin := r.Header.Get("Origin")
+	if origin == "" || origin == site.Base {
+		return true
+	}
+	w.Header().Add("Vary", "Origin")
+	ok, err := originTrusted(r.Context(), s.engine.Store, s.tenants, site, origin)
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "edge: check origin", "err", err)
+		apiError(w, http.StatusInternalServerError, "server_error", "error.server")
+		return false
+	}
+	if ok {
+		cors(w, origin, site)
+	}
+	return true
+}
+
+// flowPreflight answers the CORS preflight of the flow API: a trusted
+// origin may POST JSON with the flow secret.
+func (s *siteHandlers) flowPreflight(w http.ResponseWriter, r *http.Request) {
+	if !s.corsTrusted(w, r) {
+		return
+	}
+	if w.Header().Get("Access-Control-Allow-Origin") != "" {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Methods", "GET, POST")
+		h.Set("Access-Control-Allow-Headers", "Content-Type, "+FlowSecretHeader)
+		h.Set("Access-Control-Max-Age", "600")
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
@@ -72,6 +127,9 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 // startFlow is POST /api/v1/flows.
 func (s *siteHandlers) startFlow(w http.ResponseWriter, r *http.Request) {
 	site, _ := SiteFrom(r.Context())
+	if !s.corsTrusted(w, r) {
+		return
+	}
 	body, ok := readBody(w, r)
 	if !ok {
 		return
@@ -136,7 +194,6 @@ func (s *siteHandlers) startFlow(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusInternalServerError, "server_error", "error.server")
 		return
 	}
-	cors(w, origin, site)
 	w.Header().Set(FlowSecretHeader, res.Secret)
 	s.writeFlow(w, r, http.StatusCreated, res, res.Secret)
 }
@@ -144,6 +201,9 @@ func (s *siteHandlers) startFlow(w http.ResponseWriter, r *http.Request) {
 // flowByID is GET /api/v1/flows/{id}.
 func (s *siteHandlers) flowByID(w http.ResponseWriter, r *http.Request) {
 	site, _ := SiteFrom(r.Context())
+	if !s.corsTrusted(w, r) {
+		return
+	}
 	iss := site.AuthServer(oidc.DefaultServer)
 	secret := r.Header.Get(FlowSecretHeader)
 	origin := r.Header.Get("Origin")
@@ -152,13 +212,15 @@ func (s *siteHandlers) flowByID(w http.ResponseWriter, r *http.Request) {
 		s.flowAPIError(w, r, err)
 		return
 	}
-	cors(w, origin, site)
 	s.writeFlow(w, r, http.StatusOK, res, secret)
 }
 
 // continueFlow is POST /api/v1/flows/{id}.
 func (s *siteHandlers) continueFlow(w http.ResponseWriter, r *http.Request) {
 	site, _ := SiteFrom(r.Context())
+	if !s.corsTrusted(w, r) {
+		return
+	}
 	iss := site.AuthServer(oidc.DefaultServer)
 	secret := r.Header.Get(FlowSecretHeader)
 	if secret == "" {
@@ -183,18 +245,25 @@ func (s *siteHandlers) continueFlow(w http.ResponseWriter, r *http.Request) {
 	if res.SetSession != nil {
 		setSessionCookie(w, site, res.SetSession)
 	}
-	cors(w, origin, site)
 	s.writeFlow(w, r, http.StatusOK, res, secret)
 }
 
 // writeFlow answers with the flow as JSON, or as the HTML fragment of the
 // same markup the hosted page uses when the client asks for text/html.
 func (s *siteHandlers) writeFlow(w http.ResponseWriter, r *http.Request, status int, res engine.Result, secret string) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set(FlowIDHeader, res.Flow.ID)
+	h.Set(FlowStepHeader, string(res.Flow.Step))
+	if res.Flow.Step == wire.StepDone && res.Flow.Redirect != "" {
+		h.Set(FlowRedirectHeader, res.Flow.Redirect)
+	}
 	if r.Header.Get("Accept") == "text/html" {
 		site, _ := SiteFrom(r.Context())
 		l := s.localizerFor(res.Flow.Context.Locale, r)
+		h.Set("Content-Language", l.Lang())
+		h.Set(FlowDirHeader, l.Dir())
 		p := pages.Page{L: l, Title: pages.StepTitle(res.Flow.Step)}
 		s.render(w, r, status, pages.FlowFragment(p, pages.FlowForm{Flow: res.Flow, Action: site.Base + "/api/v1/flows/" + res.Flow.ID, Secret: secret}))
 		return

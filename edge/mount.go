@@ -1,9 +1,11 @@
 package edge
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"net/http"
+	"time"
 
 	"github.com/lintel-id/lintel/edge/assets"
 	"github.com/lintel-id/lintel/server/engine"
@@ -63,6 +65,8 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 		cb := &twilioCallbacks{settings: cfg.PhoneSettings, phones: cfg.Phones, log: cfg.Logger}
 		site.HandleFunc("POST "+TwilioStatusPath, cb.status)
 	}
+	site.HandleFunc("OPTIONS /api/v1/flows", s.flowPreflight)
+	site.HandleFunc("OPTIONS /api/v1/flows/{flow}", s.flowPreflight)
 	site.HandleFunc("POST /api/v1/flows", s.startFlow)
 	site.HandleFunc("GET /api/v1/flows/{flow}", s.flowByID)
 	site.HandleFunc("POST /api/v1/flows/{flow}", s.continueFlow)
@@ -94,7 +98,30 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		files.ServeHTTP(w, r)
 	})))
+	// lintel.css is joined at start-up from the tokens, the page's frame
+	// and the components the widget shares.
+	css, err := pageStylesheet()
+	if err != nil {
+		return err
+	}
+	site.HandleFunc("GET /assets/lintel.css", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		http.ServeContent(w, r, "lintel.css", time.Time{}, bytes.NewReader(css))
+	})
 
-	mux.Handle("/", router.route(site, func(err error) { cfg.Logger.Error("edge: host routing", "err", err) }))
+	internal := func(err error) { cfg.Logger.Error("edge: host routing", "err", err) }
+	wf, err := newWidgetFiles(cfg.Widget, cfg.Logger)
+	if err != nil {
+		return err
+	}
+	wh := &widgetHandlers{files: wf, store: cfg.Engine.Store, tenants: cfg.Tenants, log: cfg.Logger}
+	widget := http.NewServeMux()
+	widget.HandleFunc("GET "+WidgetPrefix+"lintel.js", wh.loaderJS)
+	widget.HandleFunc("GET "+WidgetPrefix+"{name}", wh.asset)
+	mux.Handle(WidgetPrefix, router.routeOrPublic(widget, internal))
+
+	mux.Handle("/", router.route(site, internal))
 	return nil
 }

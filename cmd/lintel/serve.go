@@ -19,6 +19,7 @@ import (
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/mgmt"
 	"github.com/lintel-id/lintel/server/store"
+	"github.com/lintel-id/lintel/widget/dist"
 )
 
 func (e *env) serveCommand() *cobra.Command {
@@ -110,7 +111,7 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 		Store: st, Logger: log, Registry: reg, Clock: clk, Version: versionString(),
 		Mgmt: api.Handler(), MgmtOpenAPI: api.OpenAPI(),
 		Engine: sys.engine, OIDC: sys.oidc, Tenants: sys.tenants, Locales: sys.locales,
-		PublicURL: public, DefaultTenant: defaultTenant, Demo: demoCfg,
+		PublicURL: public, DefaultTenant: defaultTenant, Demo: demoCfg, Widget: dist.FS(),
 		PhoneSettings: sys.phoneSettings, Phones: sys.phones,
 	})
 	if err != nil {

@@ -1,0 +1,337 @@
+package edge
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/andybalholm/brotli"
+
+	"github.com/lintel-id/lintel/edge/assets"
+	"github.com/lintel-id/lintel/server/store"
+	"github.com/lintel-id/lintel/server/tenant"
+	"github.com/lintel-id/lintel/widget/loader"
+)
+
+// WidgetPrefix is where every site serves the embeddable widget: the
+// loader at WidgetPrefix+"lintel.js" (a stable URL a host page includes)
+// and the files it loads under content-hashed names.
+const WidgetPrefix = "/widget/"
+
+// Cache lifetimes of the widget's files: the loader's URL is stable, so
+// browsers look again soon; hashed names never change content.
+const (
+	loaderCache = "public, max-age=300"
+	hashedCache = "public, max-age=31536000, immutable"
+)
+
+// widgetFile is one file the widget serves, with its compressed variants.
+type widgetFile struct {
+	contentType string
+	etag        string            // quoted, of the identity bytes
+	body        map[string][]byte // by Content-Encoding: "", "br", "gzip"
+}
+
+// widgetFiles are the widget's files, built once at start-up: the loader
+// with the manifest filled in, the stylesheet (tokens, the widget's frame
+// and the components the hosted pages share), and from the build output
+// (Config.Widget) wasm_exec.js and the WebAssembly module.
+type widgetFiles struct {
+	loader *widgetFile
+	hashed map[string]*widgetFile // by name under WidgetPrefix
+}
+
+// buildOutput names the files of `make widget` the edge serves, with the
+// manifest key, the served name's stem and extension, and the type.
+var buildOutput = []struct{ file, key, stem, ext, contentType string }{
+	{"wasm_exec.js", "runtime", "wasm_exec", ".js", "text/javascript; charset=utf-8"},
+	{"lintel.wasm", "wasm", "lintel", ".wasm", "application/wasm"},
+}
+
+// newWidgetFiles reads and compresses the widget's files. dist is the
+// build output (nil: none); a missing WebAssembly module is logged once
+// and leaves the widget server-rendered.
+func newWidgetFiles(dist fs.FS, log *slog.Logger) (*widgetFiles, error) {
+	wf := &widgetFiles{hashed: map[string]*widgetFile{}}
+	manifest := map[string]string{}
+	add := func(key, stem, ext, contentType string, data []byte, pre map[string][]byte) error {
+		f, err := newWidgetFile(contentType, data, pre)
+		if err != nil {
+			return err
+		}
+		name := stem + "." + strings.Trim(f.etag, `"`) + ext
+		wf.hashed[name] = f
+		manifest[key] = WidgetPrefix + name
+		return nil
+	}
+	css, err := widgetStylesheet()
+	if err != nil {
+		return nil, err
+	}
+	if err := add("css", "lintel", ".css", "text/css; charset=utf-8", css, nil); err != nil {
+		return nil, err
+	}
+	for _, b := range buildOutput {
+		if dist == nil {
+			break
+		}
+		data, err := fs.ReadFile(dist, b.file)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		pre := map[string][]byte{}
+		for enc, suffix := range map[string]string{"br": ".br", "gzip": ".gz"} {
+			if v, err := fs.ReadFile(dist, b.file+suffix); err == nil {
+				pre[enc] = v
+			}
+		}
+		if err := add(b.key, b.stem, b.ext, b.contentType, data, pre); err != nil {
+			return nil, err
+		}
+	}
+	if manifest["wasm"] == "" || manifest["runtime"] == "" {
+		log.Warn("edge: the widget's WebAssembly is not built (run make widget); the widget serves server-rendered steps only")
+		delete(manifest, "wasm")
+		delete(manifest, "runtime")
+	}
+	js, err := loaderScript(manifest)
+	if err != nil {
+		return nil, err
+	}
+	if wf.loader, err = newWidgetFile("text/javascript; charset=utf-8", js, nil); err != nil {
+		return nil, err
+	}
+	return wf, nil
+}
+
+// loaderScript is lintel.js with the manifest in its placeholder.
+func loaderScript(manifest map[string]string) ([]byte, error) {
+	m, err := json.Marshal(manifest)
+	if err != nil {
+		return nil, err
+	}
+	src := loader.Script()
+	if bytes.Count(src, []byte(loader.ManifestPlaceholder)) != 1 {
+		return nil, errors.New("edge: lintel.js must hold the manifest placeholder exactly once")
+	}
+	return bytes.Replace(src, []byte(loader.ManifestPlaceholder), m, 1), nil
+}
+
+// widgetStylesheet is the widget's CSS: the design tokens, the widget's
+// frame, then the components, the same rules the hosted pages use.
+func widgetStylesheet() ([]byte, error) {
+	return joinCSS(assets.FS(), [][]byte{loader.Stylesheet()}, "tokens.css", "", "components.css")
+}
+
+// pageStylesheet is the hosted pages' lintel.css: the design tokens, the
+// page's frame, then the components the widget shares.
+func pageStylesheet() ([]byte, error) {
+	return joinCSS(assets.FS(), nil, "tokens.css", "page.css", "components.css")
+}
+
+// joinCSS concatenates the named files of fsys; an empty name takes the
+// next of extra instead.
+func joinCSS(fsys fs.FS, extra [][]byte, names ...string) ([]byte, error) {
+	var out []byte
+	for _, n := range names {
+		var b []byte
+		if n == "" {
+			b, extra = extra[0], extra[1:]
+		} else {
+			var err error
+			if b, err = fs.ReadFile(fsys, n); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, b...)
+	}
+	return out, nil
+}
+
+// newWidgetFile hashes data and compresses what pre lacks: brotli at its
+// best for small files (a large one gets a fast level; make widget
+// precompresses the WebAssembly at the best) and gzip.
+func newWidgetFile(contentType string, data []byte, pre map[string][]byte) (*widgetFile, error) {
+	sum := sha256.Sum256(data)
+	f := &widgetFile{contentType: contentType, etag: `"` + hex.EncodeToString(sum[:8]) + `"`,
+		body: map[string][]byte{"": data}}
+	for enc, v := range pre {
+		f.body[enc] = v
+	}
+	if _, ok := f.body["br"]; !ok {
+		level := brotli.BestCompression
+		if len(data) > 256<<10 {
+			level = 5
+		}
+		var b bytes.Buffer
+		w := brotli.NewWriterLevel(&b, level)
+		if err := writeAll(w, data); err != nil {
+			return nil, err
+		}
+		f.body["br"] = b.Bytes()
+	}
+	if _, ok := f.body["gzip"]; !ok {
+		var b bytes.Buffer
+		w, err := gzip.NewWriterLevel(&b, gzip.BestCompression)
+		if err != nil {
+			return nil, err
+		}
+		if err := writeAll(w, data); err != nil {
+			return nil, err
+		}
+		f.body["gzip"] = b.Bytes()
+	}
+	return f, nil
+}
+
+func writeAll(w io.WriteCloser, data []byte) error {
+	if _, err := w.Write(data); err != nil {
+		return err
+	}
+	return w.Close()
+}
+
+// encoding picks the Content-Encoding for an Accept-Encoding header:
+// brotli, else gzip, else none; a coding with q=0 is refused.
+func encoding(accept string) string {
+	ok := map[string]bool{}
+	for _, part := range strings.Split(accept, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		name = strings.ToLower(strings.TrimSpace(name))
+		q := 1.0
+		for _, p := range strings.Split(params, ";") {
+			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+			if strings.EqualFold(k, "q") {
+				if f, err := strconv.ParseFloat(v, 64); err == nil {
+					q = f
+				}
+			}
+		}
+		ok[name] = q > 0
+	}
+	for _, enc := range []string{"br", "gzip"} {
+		if v, listed := ok[enc]; listed && v || !listed && ok["*"] {
+			return enc
+		}
+	}
+	return ""
+}
+
+// serve answers with the file in the encoding the client accepts.
+func (f *widgetFile) serve(w http.ResponseWriter, r *http.Request, cacheControl string) {
+	enc := encoding(r.Header.Get("Accept-Encoding"))
+	h := w.Header()
+	h.Set("Content-Type", f.contentType)
+	h.Set("Cache-Control", cacheControl)
+	h.Set("X-Content-Type-Options", "nosniff")
+	// Host pages on other sites load these files, also under COEP.
+	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	h.Add("Vary", "Accept-Encoding")
+	etag := f.etag
+	if enc != "" {
+		h.Set("Content-Encoding", enc)
+		etag = strings.TrimSuffix(etag, `"`) + "-" + enc + `"`
+	}
+	h.Set("ETag", etag)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body[enc]))
+}
+
+// widgetHandlers serve the widget's files on every site and on the
+// public host.
+type widgetHandlers struct {
+	files   *widgetFiles
+	store   store.Store
+	tenants *tenant.Service
+	log     *slog.Logger
+}
+
+// loaderJS is GET /widget/lintel.js.
+func (h *widgetHandlers) loaderJS(w http.ResponseWriter, r *http.Request) {
+	if !h.cors(w, r) {
+		return
+	}
+	h.files.loader.serve(w, r, loaderCache)
+}
+
+// asset is GET /widget/{name}: a content-hashed file.
+func (h *widgetHandlers) asset(w http.ResponseWriter, r *http.Request) {
+	f, ok := h.files.hashed[r.PathValue("name")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if !h.cors(w, r) {
+		return
+	}
+	f.serve(w, r, hashedCache)
+}
+
+// cors allows a page on an origin the site's tenant trusts for CORS (for
+// any of its apps) to read the response; other origins get none of the
+// CORS headers (a <script> or <link> needs none). It returns false when
+// it already answered with an error.
+func (h *widgetHandlers) cors(w http.ResponseWriter, r *http.Request) bool {
+	w.Header().Add("Vary", "Origin")
+	origin := r.Header.Get("Origin")
+	site, ok := SiteFrom(r.Context())
+	if origin == "" || !ok || origin == site.Base {
+		return true
+	}
+	trusted, err := originTrusted(r.Context(), h.store, h.tenants, site, origin)
+	if err != nil {
+		h.log.ErrorContext(r.Context(), "edge: widget origin", "err", err)
+		http.Error(w, "", http.StatusInternalServerError)
+		return false
+	}
+	if trusted {
+		w.Header().Set("Access-Control-Allow-Origin", origin)
+	}
+	return true
+}
+
+// originTrusted reports whether the site's tenant trusts origin for CORS
+// with any of its apps.
+func originTrusted(ctx context.Context, st store.Store, tenants *tenant.Service, site Site, origin string) (bool, error) {
+	var ok bool
+	err := st.View(ctx, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		ok, err = tenants.OriginTrusted(ctx, tx, site.Tenant.ID, origin, tenant.PurposeCORS)
+		return err
+	})
+	return ok, err
+}
+
+// routeOrPublic is route for the widget's files, which the public host
+// serves as well when it is no tenant's site (the files are the same on
+// every host; only the CORS answer depends on the site's tenant).
+func (s *sites) routeOrPublic(next http.Handler, internal func(error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		site, err := s.resolve(r.Context(), r.Host, r.TLS != nil)
+		switch {
+		case err == nil:
+			r = r.WithContext(context.WithValue(r.Context(), siteKey{}, site))
+		case !errors.Is(err, errUnknownHost):
+			internal(err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		case !strings.EqualFold(strings.TrimSuffix(hostname(r.Host), "."), s.public.Hostname()):
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
