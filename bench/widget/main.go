@@ -136,6 +136,7 @@ func run(ctx context.Context, o options) error {
 	r.machine.chromium = product
 	r.sides = sides
 
+	r.machine.loadStart = loadAverage()
 	for i := range o.runs {
 		order := sides
 		if i%2 == 1 {
@@ -154,6 +155,7 @@ func run(ctx context.Context, o options) error {
 	}
 	r.oktaAnswered, r.oktaUnexpected = org.requests()
 	r.finished = time.Now()
+	r.machine.loadEnd = loadAverage()
 
 	if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
 		return err

@@ -49,6 +49,14 @@ var metrics = []metric{
 	{"form in the DOM", "the widget's first text input is in the document (or its shadow root)", markOf("form"), "ms"},
 	{"**form painted**", "the first animation frame in which that input is rendered visible", markOf("paint"), "ms"},
 	{"**wasm-interactive**", `the mount element's data-lintel-mode is "wasm" (Lintel only)`, markOf("wasm"), "ms"},
+	{"wasm module downloaded", "the .wasm response ended (Resource Timing). The loader compiles it with instantiateStreaming, which reads the body as it compiles, so this includes most of the baseline compilation; wasm-interactive less this is the rest of it, instantiation and the Go program's start", func(s sample) (float64, bool) {
+		for _, r := range s.Resources {
+			if strings.HasSuffix(r.Name, ".wasm") {
+				return r.End, true
+			}
+		}
+		return 0, false
+	}, "ms"},
 	{"page first contentful paint", "the host page's own first text (Paint Timing), for reference", func(s sample) (float64, bool) {
 		v, ok := s.Paints["first-contentful-paint"]
 		return v, ok
@@ -180,6 +188,7 @@ func (r *report) markdown() string {
 		r.runs, r.started.UTC().Format("2006-01-02 15:04 MST"), r.finished.UTC().Format("15:04 MST"))
 	p("| | |\n| --- | --- |\n")
 	p("| machine | %s, %d cores |\n", cmp.Or(r.machine.cpu, "unknown CPU"), r.machine.cores)
+	p("| load average (1, 5, 15 min) | %s at the first load, %s at the last |\n", r.machine.loadStart, r.machine.loadEnd)
 	p("| Go | %s |\n| Chromium | %s, headless |\n| Lintel | commit %s |\n| Okta Sign-In Widget | %s (npm) |\n\n",
 		r.machine.goVer, r.machine.chromium, cmp.Or(r.machine.commit, "?"), r.oktaVersion)
 	if r.lintelMissing != "" {
@@ -328,6 +337,23 @@ func (r *report) markdown() string {
 	}
 	p("\n")
 
+	p("## Requests of the first cold load\n\nEach page's requests as Resource Timing saw them (transfer includes headers; the document itself is not listed).\n\n")
+	for _, s := range r.sides {
+		if len(s.cold) == 0 {
+			continue
+		}
+		c := s.cold[0]
+		paint, _ := c.mark("paint")
+		p("%s (form painted at %.0f ms):\n\n| request | protocol | transferred | body (encoded → decoded) | started | ended |\n| --- | --- | --- | --- | --- | --- |\n", s.name, paint)
+		for _, res := range c.Resources {
+			name := res.Name
+			if u, err := url.Parse(res.Name); err == nil {
+				name = u.Host + u.Path
+			}
+			p("| %s | %s | %s | %s → %s | %.0f ms | %.0f ms |\n", name, res.Protocol, kb(int(res.Transfer)), kb(int(res.Encoded)), kb(int(res.Decoded)), res.Start, res.End)
+		}
+		p("\n")
+	}
 	p("## How it was measured\n\n")
 	p("- **Okta's side: recorded IDX responses on loopback.** Its page runs the real widget end to end to its first form: `new OktaSignIn({issuer, clientId, redirectUri, useInteractionCodeFlow: true}).showSignIn({el})` against an org on loopback (`https://%s`) that answers discovery, `POST /oauth2/default/v1/interact` and `POST /idp/idx/introspect` with JSON written after Okta's published IDX shapes (the identify remediation: user name, keep me signed in, sign up). ", oktaOrgHos)
 	p("Requests answered over the whole run: %s. ", counted(r.oktaAnswered))

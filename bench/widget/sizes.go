@@ -123,6 +123,22 @@ type machine struct {
 	goVer    string
 	chromium string
 	commit   string
+	// load is /proc/loadavg at the start and end of the measurements:
+	// other work on the machine shows in the spread of the samples.
+	loadStart, loadEnd string
+}
+
+// loadAverage returns the 1, 5 and 15 minute load averages.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func describeMachine(ctx context.Context) machine {
