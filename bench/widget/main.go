@@ -20,8 +20,10 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -41,9 +43,36 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if err := toModuleRoot(ctx, &o); err != nil {
+		log.Fatal(err)
+	}
 	if err := run(ctx, o); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// toModuleRoot makes the paths of the flags absolute and changes to the
+// module's root, where the widget's command and build output are.
+func toModuleRoot(ctx context.Context, o *options) error {
+	for _, p := range []*string{&o.out, &o.bin, &o.shots} {
+		if *p == "" {
+			continue
+		}
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return err
+		}
+		*p = abs
+	}
+	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil {
+		return fmt.Errorf("go env GOMOD: %w", err)
+	}
+	mod := strings.TrimSpace(string(out))
+	if mod == "" || mod == os.DevNull {
+		return fmt.Errorf("run this inside the Lintel module (go run ./bench/widget)")
+	}
+	return os.Chdir(filepath.Dir(mod))
 }
 
 // options are the command's flags.

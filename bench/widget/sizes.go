@@ -156,6 +156,9 @@ func describeMachine(ctx context.Context) machine {
 	}
 	if out, err := exec.CommandContext(ctx, "git", "rev-parse", "--short", "HEAD").Output(); err == nil {
 		m.commit = strings.TrimSpace(string(out))
+		if st, err := exec.CommandContext(ctx, "git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
+			m.commit += " with uncommitted changes in the work tree"
+		}
 	}
 	return m
 }
