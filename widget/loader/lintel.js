@@ -209,6 +209,9 @@
           code_challenge_method: "S256",
         };
         if (o.locale) body.ui_locales = o.locale;
+        if (o.prompt) body.prompt = o.prompt;
+        if (o.loginHint) body.login_hint = o.loginHint;
+        if (o.acrValues) body.acr_values = o.acrValues;
         var server = serverOf(o.issuer);
         if (server !== "default") body.authorization_server = server;
         return request(w, "/api/v1/flows", body, "");
