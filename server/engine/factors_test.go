@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -457,6 +458,78 @@ func TestRelyingParty(t *testing.T) {
 			}
 			if rp.ID != tc.id || !slices.Equal(rp.Origins, tc.origins) {
 				t.Fatalf("RelyingParty(%s) = %q %v, want %q %v", tc.base, rp.ID, rp.Origins, tc.id, tc.origins)
+			}
+		})
+	}
+}
+
+// TestRelyingPartyOfWidgetPages: the pages the tenant trusts for CORS
+// (host pages of the widget) join the related origins after the tenant's
+// own, within browsers' limit of five labels, and a flow's ceremonies
+// accept its Origin whenever the app trusts it, listed or not.
+func TestRelyingPartyOfWidgetPages(t *testing.T) {
+	v := newEnv(t, storetest.SQLite().New(t))
+	const base = "https://login.acme.com"
+	err := v.st.Tx(context.Background(), func(ctx context.Context, tx store.Tx) error {
+		d, err := v.tenants.CreateDomain(ctx, tx, v.iss.TenantID, tenant.DomainInput{Hostname: "login.acme.com"})
+		if err != nil {
+			return err
+		}
+		if _, err := v.tenants.SetDomainState(ctx, tx, d.ID, tenant.DomainActive, ""); err != nil {
+			return err
+		}
+		for i, o := range []string{"https://shop.acme.com", "https://shop.b.com", "https://c.com", "https://d.com",
+			"https://e.com", "https://f.com", "https://b.de"} {
+			if _, err := v.tenants.CreateOrigin(ctx, tx, v.iss.TenantID, tenant.OriginInput{Name: fmt.Sprint("o", i), Origin: o,
+				Purposes: []string{tenant.PurposeCORS}, AppIDs: []string{v.app.ID}}); err != nil {
+				return err
+			}
+		}
+		_, err = v.tenants.CreateOrigin(ctx, tx, v.iss.TenantID, tenant.OriginInput{Name: "embed only", Origin: "https://g.com", Purposes: []string{tenant.PurposeEmbed}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sorted, the trusted origins are b.de, c.com, d.com, e.com, f.com,
+	// shop.acme.com, shop.b.com: acme, b, c, d and e fill the five labels.
+	want := []string{base, "https://b.de", "https://c.com", "https://d.com", "https://e.com", "https://shop.acme.com", "https://shop.b.com"}
+	_, doc, err := v.e.RelatedOrigins(context.Background(), v.iss.TenantID, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range want {
+		if !strings.Contains(string(doc), `"`+o+`"`) {
+			t.Errorf("the document lacks %s:\n%s", o, doc)
+		}
+	}
+	for _, o := range []string{"https://f.com", "https://g.com"} {
+		if strings.Contains(string(doc), o) {
+			t.Errorf("the document lists %s:\n%s", o, doc)
+		}
+	}
+	for _, tc := range []struct {
+		name, origin, app string
+		accepted          bool
+	}{
+		{"accepts a trusted page beyond the label limit", "https://f.com", v.app.ID, true},
+		{"accepts a listed trusted page", "https://shop.b.com", v.app.ID, true},
+		{"refuses a page another app trusts", "https://f.com", v.third.ID, false},
+		{"refuses a page trusted only for embedding", "https://g.com", v.app.ID, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &flow{TenantID: v.iss.TenantID, ClientID: tc.app, Origin: tc.origin}
+			f.State.Base = base
+			var rp passkey.RP
+			err := v.st.View(context.Background(), func(ctx context.Context, tx store.Tx) (err error) {
+				rp, err = v.e.flowRP(ctx, tx, f)
+				return err
+			})
+			if err != nil || rp.ID != "acme.com" {
+				t.Fatalf("flowRP: %q, %v", rp.ID, err)
+			}
+			if got := slices.Contains(rp.Origins, tc.origin); got != tc.accepted {
+				t.Fatalf("origins %v: accepted %s = %v, want %v", rp.Origins, tc.origin, got, tc.accepted)
 			}
 		})
 	}

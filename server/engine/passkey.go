@@ -16,6 +16,7 @@ import (
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor/passkey"
 	"github.com/lintel-id/lintel/server/store"
+	"github.com/lintel-id/lintel/server/tenant"
 )
 
 // Sites tells where a tenant's pages are served, for the passkeys'
@@ -25,6 +26,12 @@ type Sites interface {
 	Origins(ctx context.Context, tx store.Tx, tenantID string) ([]string, error)
 	// PublicHost is the instance's public host ("" for none).
 	PublicHost() string
+	// TrustedOrigins lists the origins trusted for purpose by any app of
+	// the tenant (pages that embed the widget, for the related origins).
+	TrustedOrigins(ctx context.Context, tx store.Tx, tenantID, purpose string) ([]string, error)
+	// OriginAllowed reports whether a page on origin may use the app for
+	// purpose.
+	OriginAllowed(ctx context.Context, tx store.Tx, tenantID, appID, origin, purpose string) (bool, error)
 }
 
 // RelyingParty is the WebAuthn relying party of a tenant's pages on base
@@ -32,7 +39,10 @@ type Sites interface {
 // site — the registrable domain of its oldest custom domain, or its host
 // under the instance's public domain — and every origin of the tenant may
 // run ceremonies for it, those under another registrable domain through
-// the Related Origin Requests document (see RelatedOrigins). A base the
+// the Related Origin Requests document (see RelatedOrigins). The pages
+// the tenant trusts for CORS (host pages of the widget) are listed too,
+// after the tenant's own origins and as far as browsers' limit on
+// registrable-domain labels allows (passkey.AddRelated). A base the
 // tenant does not list (a development host) is a relying party of its own.
 // Origins on an IP address (an instance whose public URL is one) cannot
 // run ceremonies and are left out.
@@ -56,6 +66,11 @@ func (e *Engine) RelyingParty(ctx context.Context, tx store.Tx, tenantID, base s
 	primary := base
 	if len(origins) > 0 && slices.Contains(origins, base) {
 		primary = origins[0]
+		trusted, err := e.Sites.TrustedOrigins(ctx, tx, tenantID, tenant.PurposeCORS)
+		if err != nil {
+			return passkey.RP{}, err
+		}
+		origins = passkey.AddRelated(origins, trusted...)
 	} else {
 		origins = []string{base}
 	}
@@ -139,8 +154,27 @@ func (e *Engine) ceremony(ctx context.Context, tx store.Tx, f *flow) (passkey.Se
 	if err := json.Unmarshal(f.State.Factor.WebAuthn, &s); err != nil {
 		return s, passkey.RP{}, fmt.Errorf("engine: passkey session: %w", err)
 	}
-	rp, err := e.RelyingParty(ctx, tx, f.TenantID, f.State.Base)
+	rp, err := e.flowRP(ctx, tx, f)
 	return s, rp, err
+}
+
+// flowRP is the relying party of a flow's ceremonies: that of its site
+// (RelyingParty), which also accepts the flow's Origin (the page that
+// embeds the widget) when the app still trusts that origin for CORS,
+// even where the related origins could not list it.
+func (e *Engine) flowRP(ctx context.Context, tx store.Tx, f *flow) (passkey.RP, error) {
+	rp, err := e.RelyingParty(ctx, tx, f.TenantID, f.State.Base)
+	if err != nil || f.Origin == "" || slices.Contains(rp.Origins, f.Origin) {
+		return rp, err
+	}
+	ok, err := e.Sites.OriginAllowed(ctx, tx, f.TenantID, f.ClientID, f.Origin, tenant.PurposeCORS)
+	if err != nil {
+		return passkey.RP{}, err
+	}
+	if ok {
+		rp.Origins = append(slices.Clone(rp.Origins), f.Origin)
+	}
+	return rp, nil
 }
 
 // startPasskeyLogin begins a passkey sign-in at the current step: for a
@@ -149,7 +183,7 @@ func (e *Engine) ceremony(ctx context.Context, tx store.Tx, f *flow) (passkey.Se
 // step's autofill and button, and a passkey-first policy, whatever login
 // was typed, so that the step tells nothing about accounts).
 func (e *Engine) startPasskeyLogin(ctx context.Context, tx store.Tx, f *flow, u *directory.User) error {
-	rp, err := e.RelyingParty(ctx, tx, f.TenantID, f.State.Base)
+	rp, err := e.flowRP(ctx, tx, f)
 	if err != nil {
 		return err
 	}
@@ -327,7 +361,7 @@ func (e *Engine) passkeyFailed(ctx context.Context, tx store.Tx, f *flow, userID
 // passkeyEnroll begins creating a passkey for the person: discoverable,
 // verified by its owner, none of theirs created again.
 func (e *Engine) passkeyEnroll(ctx context.Context, tx store.Tx, f *flow, u directory.User) error {
-	rp, err := e.RelyingParty(ctx, tx, f.TenantID, f.State.Base)
+	rp, err := e.flowRP(ctx, tx, f)
 	if err != nil {
 		return err
 	}

@@ -209,3 +209,32 @@ func RelatedOrigins(rpID string, origins []string) ([]byte, error) {
 	}
 	return append(b, '\n'), nil
 }
+
+// AddRelated returns origins followed by those of extra that a Related
+// Origin Requests document can also list: an origin RelatedOrigins would
+// refuse is skipped, as is one whose registrable-domain label would take
+// the labels past what browsers honour (protocol.MaximumRelatedOriginLabels),
+// so that the earlier origins always keep their place. origins are
+// returned as given; the added ones serialized. Duplicates are dropped.
+func AddRelated(origins []string, extra ...string) []string {
+	out := slices.Clone(origins)
+	labels := map[string]bool{}
+	for _, o := range origins {
+		if l, err := label(o); err == nil {
+			labels[l] = true
+		}
+	}
+	for _, o := range extra {
+		n, err := parseOrigin(o)
+		if err != nil || slices.Contains(out, n) {
+			continue
+		}
+		l, err := label(n)
+		if err != nil || (!labels[l] && len(labels) >= protocol.MaximumRelatedOriginLabels) {
+			continue
+		}
+		labels[l] = true
+		out = append(out, n)
+	}
+	return out
+}

@@ -161,3 +161,17 @@ func TestRelatedOriginsCountsLabelsNotDomains(t *testing.T) {
 		t.Errorf("document lists %d origins, want %d:\n%s", n, len(origins), doc)
 	}
 }
+
+func TestAddRelated(t *testing.T) {
+	own := []string{"https://login.acme.com", "https://login.acme.co.uk"}
+	got := passkey.AddRelated(own, "https://shop.acme.com", "HTTPS://B.COM:443", "https://b.com", "http://c.com", "https://10.0.0.1",
+		"https://c.com", "https://d.com", "https://e.com", "https://shop.c.com", "http://localhost:3000")
+	want := []string{"https://login.acme.com", "https://login.acme.co.uk", "https://shop.acme.com", "https://b.com", "https://c.com",
+		"https://d.com", "https://e.com", "https://shop.c.com"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("AddRelated = %q\nwant %q", got, want)
+	}
+	if _, err := passkey.RelatedOrigins("acme.com", got); err != nil {
+		t.Fatalf("the result is not a valid document: %v", err)
+	}
+}
