@@ -121,6 +121,7 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 	widget.HandleFunc("GET "+WidgetPrefix+"lintel.js", wh.loaderJS)
 	widget.HandleFunc("GET "+WidgetPrefix+"{name}", wh.asset)
 	mux.Handle(WidgetPrefix, router.routeOrPublic(widget, internal))
+	site.HandleFunc("GET /api/v1/locales/{lang}", s.catalog)
 
 	mux.Handle("/", router.route(site, internal))
 	return nil

@@ -335,3 +335,19 @@ func (s *sites) routeOrPublic(next http.Handler, internal func(error)) http.Hand
 		next.ServeHTTP(w, r)
 	})
 }
+
+// catalog is GET /api/v1/locales/{lang}: the messages of the language
+// that best matches lang (English when none does), for the widget's
+// WebAssembly, which renders steps itself.
+func (s *siteHandlers) catalog(w http.ResponseWriter, r *http.Request) {
+	if !s.corsTrusted(w, r) {
+		return
+	}
+	l := s.locales.Localizer(s.locales.Match(r.PathValue("lang"), "", ""))
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Language", l.Lang())
+	h.Set("Cache-Control", "public, max-age=300")
+	h.Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(l.Catalog().AppendJSON(nil))
+}

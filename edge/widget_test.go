@@ -198,6 +198,18 @@ func TestWidgetOnSites(t *testing.T) {
 		t.Fatalf("the pages' lintel.css: %d %v", status, h)
 	}
 
+	for lang, want := range map[string]string{"ar": "ar", "ar-EG": "ar", "xx": "en", "en-US": "en"} {
+		status, h, body := get(t, c, w.srv.URL+"/api/v1/locales/"+lang, "Origin", shop)
+		cat, err := wire.ParseCatalog([]byte(body))
+		if status != http.StatusOK || err != nil || cat.Lang != want || len(cat.Messages) == 0 || len(cat.Counts) < 200 ||
+			h.Get("Access-Control-Allow-Origin") != shop || h.Get("Cache-Control") != "public, max-age=300" {
+			t.Fatalf("catalog %s: %d %v %v lang %q", lang, status, h, err, cat.Lang)
+		}
+	}
+	if _, h, _ := get(t, c, w.srv.URL+"/api/v1/locales/en", "Origin", stranger); h.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("the catalog allowed an untrusted origin: %v", h)
+	}
+
 	for origin, want := range map[string]string{shop: shop, stranger: ""} {
 		req, _ := http.NewRequest(http.MethodOptions, w.srv.URL+"/api/v1/flows/flw_x", nil)
 		req.Header.Set("Origin", origin)
