@@ -278,8 +278,10 @@
   }
 
   function onSubmit(w, e) {
-    if (w.mode !== "html") return; // the WebAssembly widget handles it
+    // The form's own action is the flow API: posting it natively would
+    // take the host page away, whoever handles the submit.
     e.preventDefault();
+    if (w.mode !== "html") return; // the WebAssembly widget handles it
     if (w.busy || !w.flow) return;
     var form = e.target;
     var submitter = e.submitter || null;
@@ -432,6 +434,7 @@
     var src = assetURL(manifest.runtime);
     s.src = policy ? policy.createScriptURL(src) : src;
     s.onload = function () {
+      s.remove(); // it defined Go; the host's document keeps nothing of it
       if (typeof window.Go !== "function") return;
       window.Lintel._ready = ready;
       var go = new window.Go();
@@ -439,14 +442,38 @@
         .then(function (r) {
           return go.run(r.instance);
         })
-        .catch(function (e) {
+        .then(exited, function (e) {
           if (window.console) console.warn("lintel: the widget stays server-rendered:", e);
+          exited();
         });
     };
     s.onerror = function () {
+      s.remove();
       if (window.console) console.warn("lintel: wasm_exec.js did not load; the widget stays server-rendered");
     };
     document.head.appendChild(s);
+  }
+
+  // exited runs when the WebAssembly's program ended (it never should; a
+  // panic does): its widgets go back to server-rendered steps, read
+  // afresh from the flow.
+  function exited() {
+    wasmAPI = null;
+    widgets.slice().forEach(function (w) {
+      if (w.mode !== "wasm") return;
+      if (window.console) console.warn("lintel: the WebAssembly stopped; the widget is server-rendered again");
+      w.mode = "html";
+      w.detach = null;
+      w.element.dataset.lintelMode = "html";
+      w.busy = true;
+      request(w, "/api/v1/flows/" + encodeURIComponent(w.flow), null, w.secret)
+        .then(function (res) {
+          return answer(w, res, false);
+        })
+        .catch(function (err) {
+          network(w, err);
+        });
+    });
   }
 
   // ready is called by the WebAssembly's main with its API.
@@ -474,6 +501,8 @@
       },
       onstep: function (step) {
         setStep(w, step);
+        // data-lintel-mode says "wasm" once the WebAssembly has rendered.
+        w.element.dataset.lintelMode = "wasm";
       },
     };
     try {
@@ -485,7 +514,6 @@
       return;
     }
     w.mode = "wasm";
-    w.element.dataset.lintelMode = "wasm";
   }
 
   window.Lintel = { mount: mount, unmount: unmount, version: 1 };
