@@ -62,7 +62,7 @@ const (
 func TestPasskeyInBrowsers(t *testing.T) {
 	w := newSiteWorld(t, storetest.SQLite(), clock.System())
 	w.activeDomains(t, brandHost, shopHost)
-	apex := newWellKnownProxy(t, w)
+	apex := newWellKnownProxy(t, w, brandHost)
 	rp := newBrandRP(t, w, brandHost, shopHost)
 	w.setSignOn(t, rp.app.ID, policy.Rule{Name: "passkeys", Access: policy.AccessAllow,
 		Authenticators: []string{policy.AuthPassword, policy.AuthPasskey}, Enroll: []string{policy.AuthPasskey}})
@@ -142,21 +142,6 @@ func TestPasskeyInBrowsers(t *testing.T) {
 			t.Fatalf("relying party: %+v, want a passkey sign-in (hwk or swk, user, mfa; acr phr or phrh) from %s", r, issuer)
 		}
 	}
-	// withoutAutofill makes the browser report that it has no passkey
-	// autofill (PublicKeyCredential.isConditionalMediationAvailable
-	// false) on the pages the test loads next, so that the identify step
-	// waits for its button: Chromium's virtual authenticator answers a
-	// conditional request at once, without a person picking the passkey.
-	withoutAutofill := func(t *testing.T) {
-		t.Helper()
-		res, err := chromedp.Call(browser, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: noAutofill})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			_, _ = chromedp.Call(browser, cdppage.RemoveScriptToEvaluateOnNewDocument, cdppage.RemoveScriptToEvaluateOnNewDocumentParams(res))
-		})
-	}
 
 	t.Run("password, then a passkey created when prompted", func(t *testing.T) {
 		calls.reset()
@@ -188,7 +173,7 @@ func TestPasskeyInBrowsers(t *testing.T) {
 	})
 
 	t.Run("passkey button", func(t *testing.T) {
-		withoutAutofill(t)
+		withoutAutofillIn(t, browser)
 		calls.reset()
 		step(t, "1-identify", `[data-step="identify"] button[value="passkey"]`, start(brandHost))
 		step(t, "2-signed-in", "#result", click("passkey"))
@@ -208,7 +193,7 @@ func TestPasskeyInBrowsers(t *testing.T) {
 	})
 
 	t.Run("related origin", func(t *testing.T) {
-		withoutAutofill(t)
+		withoutAutofillIn(t, browser)
 		status, _, body := get(t, apex.client, "https://"+brandApex+"/.well-known/webauthn")
 		var doc struct {
 			Origins []string `json:"origins"`
@@ -458,16 +443,16 @@ type wellKnownProxy struct {
 	client *http.Client
 }
 
-func newWellKnownProxy(t *testing.T, w *siteWorld) *wellKnownProxy {
+func newWellKnownProxy(t *testing.T, w *siteWorld, host string) *wellKnownProxy {
 	t.Helper()
 	p := &wellKnownProxy{}
-	lintel := w.brandClient(brandHost)
+	lintel := w.brandClient(host)
 	p.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet || r.URL.Path != "/.well-known/webauthn" || p.off.Load() {
 			http.NotFound(rw, r)
 			return
 		}
-		resp, err := lintel.Get("https://" + brandHost + "/.well-known/webauthn")
+		resp, err := lintel.Get("https://" + host + "/.well-known/webauthn")
 		if err != nil {
 			http.Error(rw, err.Error(), http.StatusBadGateway)
 			return

@@ -116,7 +116,17 @@ func (w *siteWorld) delivered(t *testing.T) []mailtest.Message {
 
 func newSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock) *siteWorld {
 	t.Helper()
-	return buildSiteWorld(t, backend, clk, false)
+	return buildSiteWorld(t, backend, clk, worldOptions{})
+}
+
+// worldOptions change how a site world is built.
+type worldOptions struct {
+	// demo serves the demo client over plain HTTP (see newDemoWorld).
+	demo bool
+	// config, when set, changes the edge's configuration before New.
+	config func(*Config)
+	// handler, when set, wraps the edge's handler (to watch requests).
+	handler func(http.Handler) http.Handler
 }
 
 // newDemoWorld is a site world that also serves the demo client, as
@@ -125,11 +135,12 @@ func newSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock) *sit
 // client does to the listener (TLS, if any, ends at a proxy in front).
 func newDemoWorld(t *testing.T, backend storetest.Backend, clk clock.Clock) *siteWorld {
 	t.Helper()
-	return buildSiteWorld(t, backend, clk, true)
+	return buildSiteWorld(t, backend, clk, worldOptions{demo: true})
 }
 
-func buildSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock, demo bool) *siteWorld {
+func buildSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock, opts worldOptions) *siteWorld {
 	t.Helper()
+	demo := opts.demo
 	ctx := context.Background()
 	w := &siteWorld{st: backend.Open(t), logs: &logBuffer{}, authz: authserver.New(clk)}
 	log := slog.New(slog.NewJSONHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -233,9 +244,15 @@ func buildSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock, de
 		cfg.Demo = &DemoConfig{Issuer: public.String() + "/oauth2/default", ClientID: w.demoApp.ID, ClientSecret: w.demoSecret,
 			TenantID: w.acme.ID, Dial: w.srv.Listener.Addr().String()}
 	}
+	if opts.config != nil {
+		opts.config(&cfg)
+	}
 	h, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if opts.handler != nil {
+		h = opts.handler(h)
 	}
 	w.srv.Config.Handler = h
 	if demo {

@@ -193,7 +193,10 @@ func (w *Widget) formState() (map[string]js.Value, string) {
 	if active.IsUndefined() || active.IsNull() || !w.root.Call("contains", active).Bool() {
 		return out, ""
 	}
-	return out, str(active.Get("name"))
+	if name := str(active.Get("name")); name != "action" {
+		return out, name
+	}
+	return out, "" // a button: the next step decides where focus goes
 }
 
 // field returns the form control named name, or null.
@@ -214,7 +217,11 @@ func (w *Widget) focus(name string) {
 	if el.IsNull() || el.IsUndefined() {
 		el = w.root.Call("querySelector", "button")
 	}
-	if !el.IsNull() && !el.IsUndefined() {
+	if !el.IsNull() && !el.IsUndefined() && el.Get("focus").Type() != js.TypeFunction {
+		// Several controls share the name (a RadioNodeList): the first.
+		el = el.Call("item", 0)
+	}
+	if !el.IsNull() && !el.IsUndefined() && el.Get("focus").Type() == js.TypeFunction {
 		opts := object()
 		opts.Set("preventScroll", false)
 		el.Call("focus", opts)
