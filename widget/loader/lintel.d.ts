@@ -45,6 +45,12 @@ export interface LintelOptions {
   scopes?: string[];
   /** Preferred language (BCP 47), sent as ui_locales. */
   locale?: string;
+  /** OpenID Connect prompt, e.g. "login" to ask again despite a session. */
+  prompt?: string;
+  /** A login to prefill (login_hint). */
+  loginHint?: string;
+  /** Authentication context classes to ask for (acr_values). */
+  acrValues?: string;
   /** Design-token overrides, set as custom properties on the element. */
   theme?: LintelTheme;
   /** Called once with the code when the sign-in ends. */
