@@ -3,7 +3,6 @@
 package dom
 
 import (
-	"errors"
 	"syscall/js"
 )
 
@@ -22,8 +21,7 @@ func errorOf(v js.Value) error {
 
 // errName returns the name of a JavaScript error, "" for others.
 func errName(err error) string {
-	var e *jsError
-	if errors.As(err, &e) {
+	if e, ok := err.(*jsError); ok {
 		return e.name
 	}
 	return ""

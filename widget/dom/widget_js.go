@@ -241,8 +241,7 @@ func (w *Widget) poll(gen int) {
 			return
 		}
 		if err != nil {
-			var apiErr *wire.APIError
-			if errors.As(err, &apiErr) {
+			if _, ok := err.(*wire.APIError); ok {
 				w.fail(err)
 				return
 			}
@@ -399,8 +398,7 @@ func (w *Widget) send(action string, values []wire.Param) {
 // show, which stays usable.
 func (w *Widget) fail(err error) {
 	code, msg := "network_error", "error.server"
-	var apiErr *wire.APIError
-	if errors.As(err, &apiErr) {
+	if apiErr, ok := err.(*wire.APIError); ok {
 		code, msg = apiErr.Code, apiErr.Message
 	}
 	w.notify("error", code, msg)

@@ -106,11 +106,22 @@ func inIndex(err error, i int) error {
 }
 
 // pathed returns err as a *wireError whose path is worth telling: syntax
-// errors are placed by offset alone, their path adds nothing.
+// errors are placed by offset alone, their path adds nothing. It unwraps
+// by hand: errors.As and errors.Is link internal/reflectlite into the
+// widget's WebAssembly (about 9 KB brotli).
 func pathed(err error) *wireError {
-	var e *wireError
-	if errors.As(err, &e) && !errors.Is(e.err, ErrSyntax) {
-		return e
+	for err != nil {
+		if e, ok := err.(*wireError); ok {
+			if e.err == ErrSyntax {
+				return nil
+			}
+			return e
+		}
+		u, ok := err.(interface{ Unwrap() error })
+		if !ok {
+			return nil
+		}
+		err = u.Unwrap()
 	}
 	return nil
 }
