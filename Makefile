@@ -30,7 +30,7 @@ WIDGET_TMP := bin/widget
 widget:
 	@mkdir -p $(WIDGET_OUT) $(WIDGET_TMP)
 	@if [ -d widget/cmd/lintel-widget ]; then \
-		GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $(WIDGET_TMP)/lintel.wasm ./widget/cmd/lintel-widget; \
+		GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -gcflags=all=-l -o $(WIDGET_TMP)/lintel.wasm ./widget/cmd/lintel-widget; \
 	else \
 		echo "widget: widget/cmd/lintel-widget does not exist yet; the widget serves server-rendered steps only"; \
 		rm -f $(WIDGET_TMP)/lintel.wasm $(WIDGET_OUT)/lintel.wasm $(WIDGET_OUT)/lintel.wasm.br $(WIDGET_OUT)/lintel.wasm.gz; \

@@ -19,6 +19,7 @@ import (
 
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
+	"github.com/lintel-id/lintel/widget/dist"
 )
 
 // The names of the widget tests: Lintel on acme's custom login domain, the
@@ -220,7 +221,8 @@ func jsString(s string) string {
 func buildWidget(t *testing.T) fs.FS {
 	t.Helper()
 	dir := t.TempDir()
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, "lintel.wasm"), "../widget/cmd/lintel-widget")
+	args := append([]string{"build", "-o", filepath.Join(dir, "lintel.wasm")}, dist.BuildFlags...)
+	cmd := exec.Command("go", append(args, "../widget/cmd/lintel-widget")...)
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build the widget: %v\n%s", err, out)

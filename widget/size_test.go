@@ -7,16 +7,20 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/andybalholm/brotli"
+
+	"github.com/lintel-id/lintel/widget/dist"
 )
 
-// Budget is the CI gate on the widget's WebAssembly, brotli -q 11
-// (DESIGN.md, "Rendering: one view, two places"); the goal is 520 KB.
-const budget = 600 << 10
+// budget is the CI gate on the widget's WebAssembly, brotli -q 11
+// (DESIGN.md, "Rendering: one view, two places"), read strictly: 600 KB
+// as 600,000 bytes. The goal is 520,000.
+const budget = 600_000
 
 // slack is how much a change may grow the wasm beyond size.txt without
 // recording the new size (and saying in its commit what it costs).
@@ -29,13 +33,12 @@ var update = flag.Bool("update", false, "rewrite size.txt and deps.txt")
 func build(t *testing.T, dir string, strip bool) string {
 	t.Helper()
 	out := filepath.Join(dir, "lintel-widget.wasm")
-	args := []string{"build", "-trimpath", "-o", out}
-	if strip {
-		args = append(args, "-ldflags=-s -w")
-	} else {
+	flags := dist.BuildFlags
+	if !strip {
 		out = filepath.Join(dir, "unstripped.wasm")
-		args[3] = out
+		flags = slices.DeleteFunc(slices.Clone(flags), func(f string) bool { return strings.HasPrefix(f, "-ldflags=") })
 	}
+	args := append([]string{"build", "-o", out}, flags...)
 	args = append(args, "./cmd/lintel-widget")
 	cmd := exec.Command("go", args...)
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")

@@ -11,6 +11,14 @@ import (
 	"io/fs"
 )
 
+// BuildFlags are the go build flags of the shipped widget (GOOS=js
+// GOARCH=wasm): make widget uses them, and the size test, the browser
+// tests and the bench build with the same. Inlining is off
+// (-gcflags=all=-l): the code grows but compresses about 9% smaller
+// (559 KB against 611 KB brotli when this was chosen), and the widget has
+// no hot loops to lose speed in.
+var BuildFlags = []string{"-trimpath", "-ldflags=-s -w", "-gcflags=all=-l"}
+
 //go:embed all:files
 var files embed.FS
 
