@@ -100,6 +100,27 @@ func (s *siteHandlers) corsTrusted(w http.ResponseWriter, r *http.Request) bool 
 	return true
 }
 
+// browserCORS lets the scripts of the tenant's trusted origins call a
+// machine endpoint (token, keys, revoke): a single-page app that embeds
+// the widget redeems its code itself. No credentials are allowed (these
+// endpoints take no cookie), and the requests are simple ones (a form
+// POST, a GET), so no preflight is needed.
+func (s *siteHandlers) browserCORS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		site, _ := SiteFrom(r.Context())
+		if origin := r.Header.Get("Origin"); origin != "" && origin != site.Base {
+			w.Header().Add("Vary", "Origin")
+			ok, err := originTrusted(r.Context(), s.engine.Store, s.tenants, site, origin)
+			if err != nil {
+				s.log.ErrorContext(r.Context(), "edge: check origin", "err", err)
+			} else if ok {
+				w.Header().Set("Access-Control-Allow-Origin", origin)
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // flowPreflight answers the CORS preflight of the flow API: a trusted
 // origin may POST JSON with the flow secret.
 func (s *siteHandlers) flowPreflight(w http.ResponseWriter, r *http.Request) {

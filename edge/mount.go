@@ -72,11 +72,11 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 	site.HandleFunc("POST /api/v1/flows/{flow}", s.continueFlow)
 
 	site.Handle("GET /oauth2/{server}/.well-known/openid-configuration", s.withIssuer(cfg.OIDC.Discovery()))
-	site.Handle("GET /oauth2/{server}/v1/keys", s.withIssuer(cfg.OIDC.JWKS()))
-	site.Handle("POST /oauth2/{server}/v1/token", s.withIssuer(cfg.OIDC.Token()))
+	site.Handle("GET /oauth2/{server}/v1/keys", s.browserCORS(s.withIssuer(cfg.OIDC.JWKS())))
+	site.Handle("POST /oauth2/{server}/v1/token", s.browserCORS(s.withIssuer(cfg.OIDC.Token())))
 	site.Handle("/oauth2/{server}/v1/userinfo", s.withIssuer(cfg.OIDC.UserInfo()))
 	site.Handle("POST /oauth2/{server}/v1/introspect", s.withIssuer(cfg.OIDC.Introspect()))
-	site.Handle("POST /oauth2/{server}/v1/revoke", s.withIssuer(cfg.OIDC.Revoke()))
+	site.Handle("POST /oauth2/{server}/v1/revoke", s.browserCORS(s.withIssuer(cfg.OIDC.Revoke())))
 
 	// The system tenant's machine endpoints, on the public host only: its
 	// default server issues the management API's OAuth tokens.

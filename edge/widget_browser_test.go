@@ -332,6 +332,13 @@ func TestWidgetInBrowsers(t *testing.T) {
 		}
 	})
 
+	t.Run("a single-page app redeems its own code", func(t *testing.T) {
+		run(t, "identify", chromedp.Navigate("https://"+widgetShop+"/?prompt=login&spa&client_id="+host.spa.ID), onStep("identify"), mode("wasm"))
+		run(t, "password", typeIn("login", alice), click("next"), onStep("challenge-password"),
+			typeIn("password", alicePass), click("sign-in"))
+		signedIn(t, w.userID, "pwd")
+	})
+
 	t.Run("under Trusted Types", func(t *testing.T) {
 		run(t, "identify", open(widgetShop, "&tt"), onStep("identify"), mode("wasm"))
 		run(t, "password", typeIn("login", alice), click("next"), onStep("challenge-password"),

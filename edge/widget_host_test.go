@@ -48,6 +48,9 @@ const widgetCSP = "script-src 'self' https://" + widgetLogin + " 'wasm-unsafe-ev
 type widgetHost struct {
 	srv *httptest.Server
 	app tenant.App
+	// spa is a single-page app on the same page: a public client whose
+	// page redeems the code at the token endpoint itself (?spa).
+	spa tenant.App
 	mu  sync.Mutex
 	// reports are the page's securitypolicyviolation events.
 	reports []string
@@ -65,8 +68,12 @@ func newWidgetHost(t *testing.T, w *siteWorld) *widgetHost {
 		if err != nil {
 			return err
 		}
+		if h.spa, _, err = w.tenants.CreateApp(ctx, tx, w.acme.ID, tenant.AppInput{Name: "Acme Shop SPA", Type: tenant.AppSPA,
+			RedirectURIs: []string{callback}}); err != nil {
+			return err
+		}
 		for _, o := range []string{widgetShop, widgetStore} {
-			if _, err := w.tenants.CreateOrigin(ctx, tx, w.acme.ID, tenant.OriginInput{Name: o, Origin: "https://" + o, AppIDs: []string{h.app.ID}}); err != nil {
+			if _, err := w.tenants.CreateOrigin(ctx, tx, w.acme.ID, tenant.OriginInput{Name: o, Origin: "https://" + o, AppIDs: []string{h.app.ID, h.spa.ID}}); err != nil {
 				return err
 			}
 		}
@@ -105,6 +112,25 @@ func newWidgetHost(t *testing.T, w *siteWorld) *widgetHost {
 		h.mu.Lock()
 		h.reports = append(h.reports, string(b))
 		h.mu.Unlock()
+	})
+	spaVerifier := provider.Verifier(&gooidc.Config{ClientID: h.spa.ID})
+	mux.HandleFunc("POST /verify", func(rw http.ResponseWriter, r *http.Request) {
+		// The single-page app's ID token, checked as its backend would.
+		raw, _ := io.ReadAll(io.LimitReader(r.Body, 16<<10))
+		res := rpResult{}
+		idt, err := spaVerifier.Verify(ctx, string(raw))
+		if err != nil {
+			res.Error = "id token: " + err.Error() + ": " + string(raw)
+		} else {
+			var c struct {
+				AMR []string `json:"amr"`
+				ACR string   `json:"acr"`
+			}
+			_ = idt.Claims(&c)
+			res = rpResult{Iss: idt.Issuer, Sub: idt.Subject, AMR: c.AMR, ACR: c.ACR}
+		}
+		rw.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(rw).Encode(res)
 	})
 	mux.HandleFunc("POST /exchange", func(rw http.ResponseWriter, r *http.Request) {
 		var in struct {
@@ -180,7 +206,16 @@ const widgetApp = `(() => {
     redirectUri: location.origin + "/callback",
     scopes: ["openid", "profile", "email"],
     onSuccess: async (r) => {
-      const res = await fetch("/exchange", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(r)});
+      let res;
+      if (q.has("spa")) {
+        // A single-page app redeems the code itself (CORS for trusted origins).
+        const form = new URLSearchParams({grant_type: "authorization_code", code: r.code, redirect_uri: r.redirectUri,
+          client_id: q.get("client_id"), code_verifier: r.codeVerifier});
+        const tok = await (await fetch(r.iss + "/v1/token", {method: "POST", body: form})).json();
+        res = await fetch("/verify", {method: "POST", body: tok.id_token || JSON.stringify(tok)});
+      } else {
+        res = await fetch("/exchange", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(r)});
+      }
       result.textContent = await res.text();
       result.dataset.done = "true";
     },
