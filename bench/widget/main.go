@@ -7,7 +7,7 @@
 //
 //	make build && go run ./bench/widget -runs 15 -out bench/out/widget.md
 //
-// (make bench-widget does both.) It runs bin/lintel serve --demo with a
+// (make bench does both, after the Go benchmarks.) It runs bin/lintel serve --demo with a
 // fresh data directory behind a TLS front, downloads Okta's package with
 // npm pack into a temporary directory, and serves both shops' pages on
 // loopback under the names the browser maps there. Nothing it fetches is
