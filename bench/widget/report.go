@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/lintel-id/lintel/widget/dist"
 )
 
 // Budgets of issue 12, in bytes.
@@ -280,11 +282,11 @@ func (r *report) markdown() string {
 		p("Not measured: %s\n\n", "`"+firstLine(r.wasm.err)+"`")
 	} else {
 		w := r.wasm
-		p("`GOOS=js GOARCH=wasm go build -trimpath -ldflags='-s -w` %s` (as `make widget`): **%s raw, %s brotli q11**", widgetCmd, kb(w.raw), kb(w.br))
+		p("`GOOS=js GOARCH=wasm go build %s %s` (dist.BuildFlags, as `make widget`): **%s raw, %s brotli q11**", strings.Join(dist.BuildFlags, " "), widgetCmd, kb(w.raw), kb(w.br))
 		if w.distBR > 0 {
 			p(" (widget/dist/files/lintel.wasm.br, as served: %s)", kb(w.distBR))
 		}
-		p(". Without `-s -w`: %s raw.\n\n", kb(w.unstripped))
+		p(". Without `-ldflags=-s -w`: %s raw.\n\n", kb(w.unstripped))
 		p("Sections of the served module: ")
 		var parts []string
 		for _, name := range w.order {

@@ -9,11 +9,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/lintel-id/lintel/widget/dist"
 )
 
 // wasmSizes is the WebAssembly module as `make widget` builds it
-// (stripped, -ldflags='-s -w') and the same build unstripped, whose name
-// section says which function each body is.
+// (dist.BuildFlags, stripped by -ldflags='-s -w') and the same build
+// unstripped, whose name section says which function each body is.
 type wasmSizes struct {
 	err        string // why there are no sizes
 	raw, br    int    // the stripped module, raw and brotli q11
@@ -29,14 +31,15 @@ type wasmSizes struct {
 
 const widgetCmd = "./widget/cmd/lintel-widget"
 
-// measureWasm builds the widget's command for js/wasm twice (as make
-// widget does, and without -s -w) and sizes both.
+// measureWasm builds the widget's command for js/wasm twice (with
+// dist.BuildFlags, as make widget does, and the same without -s -w) and
+// sizes both.
 func measureWasm(ctx context.Context, tmp string) wasmSizes {
 	if _, err := os.Stat(filepath.FromSlash(widgetCmd)); err != nil {
 		return wasmSizes{err: widgetCmd + " does not exist yet"}
 	}
-	build := func(out string, flags ...string) ([]byte, error) {
-		args := append([]string{"build", "-trimpath"}, flags...)
+	build := func(out string, flags []string) ([]byte, error) {
+		args := append([]string{"build"}, flags...)
 		args = append(args, "-o", out, widgetCmd)
 		cmd := exec.CommandContext(ctx, "go", args...)
 		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
@@ -45,6 +48,14 @@ func measureWasm(ctx context.Context, tmp string) wasmSizes {
 		}
 		return os.ReadFile(out)
 	}
+	// The unstripped build keeps the name section: the same flags without
+	// the linker's -s -w.
+	var unstripped []string
+	for _, f := range dist.BuildFlags {
+		if !strings.HasPrefix(f, "-ldflags") {
+			unstripped = append(unstripped, f)
+		}
+	}
 	// Both builds must be of the same source: a file edited between them
 	// (a work tree in use) shows as different code, and they are built
 	// again, up to three times.
@@ -52,10 +63,10 @@ func measureWasm(ctx context.Context, tmp string) wasmSizes {
 	var sm, fm *wasmModule
 	for try := 0; ; try++ {
 		var err error
-		if stripped, err = build(filepath.Join(tmp, "lintel.wasm"), "-ldflags=-s -w"); err != nil {
+		if stripped, err = build(filepath.Join(tmp, "lintel.wasm"), dist.BuildFlags); err != nil {
 			return wasmSizes{err: err.Error()}
 		}
-		if full, err = build(filepath.Join(tmp, "lintel-unstripped.wasm")); err != nil {
+		if full, err = build(filepath.Join(tmp, "lintel-unstripped.wasm"), unstripped); err != nil {
 			return wasmSizes{err: err.Error()}
 		}
 		if sm, err = parseWasm(stripped); err != nil {
