@@ -91,6 +91,7 @@ race:
 bench:
 	mkdir -p bench/out
 	$(GO) test -run '^$$' -bench . -benchmem ./... | tee bench/out/bench.txt
+	$(MAKE) build && $(GO) run ./bench/widget -runs 15 -out bench/out/widget.md
 
 clean:
 	rm -rf bin bench/out test-output
