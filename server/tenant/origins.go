@@ -185,24 +185,9 @@ func (s *Service) DeleteOrigin(ctx context.Context, tx store.Tx, tenantID, id st
 // the Origin header) may use an app of the tenant for purpose ("cors" or
 // "embed"). A malformed origin is never allowed.
 func (s *Service) OriginAllowed(ctx context.Context, tx store.Tx, tenantID, appID, origin, purpose string) (bool, error) {
-	if purpose != PurposeCORS && purpose != PurposeEmbed {
-		return false, invalid.Field("purpose", "must be %q or %q", PurposeCORS, PurposeEmbed)
-	}
-	norm, err := normalizeOrigin("origin", origin)
-	if err != nil {
-		return false, nil
-	}
-	rows, err := tx.Query(ctx, `SELECT `+originCols+` FROM trusted_origins WHERE tenant_id = ? AND origin = ?`, tenantID, norm)
-	list, err := store.Collect(rows, err, scanOrigin)
-	if err != nil {
-		return false, err
-	}
-	for _, o := range list {
-		if slices.Contains(o.Purposes, purpose) && (len(o.AppIDs) == 0 || slices.Contains(o.AppIDs, appID)) {
-			return true, nil
-		}
-	}
-	return false, nil
+	return s.trusts(ctx, tx, tenantID, origin, purpose, func(o TrustedOrigin) bool {
+		return len(o.AppIDs) == 0 || slices.Contains(o.AppIDs, appID)
+	})
 }
 
 // OriginTrusted reports whether a page on origin may use some app of the
@@ -210,6 +195,12 @@ func (s *Service) OriginAllowed(ctx context.Context, tx store.Tx, tenantID, appI
 // and message catalogs answer, before any app is known. The flow API
 // still checks the app (OriginAllowed).
 func (s *Service) OriginTrusted(ctx context.Context, tx store.Tx, tenantID, origin, purpose string) (bool, error) {
+	return s.trusts(ctx, tx, tenantID, origin, purpose, func(TrustedOrigin) bool { return true })
+}
+
+// trusts reports whether one of the tenant's trusted origins equal to
+// origin has purpose and satisfies also.
+func (s *Service) trusts(ctx context.Context, tx store.Tx, tenantID, origin, purpose string, also func(TrustedOrigin) bool) (bool, error) {
 	if purpose != PurposeCORS && purpose != PurposeEmbed {
 		return false, invalid.Field("purpose", "must be %q or %q", PurposeCORS, PurposeEmbed)
 	}
@@ -222,7 +213,7 @@ func (s *Service) OriginTrusted(ctx context.Context, tx store.Tx, tenantID, orig
 	if err != nil {
 		return false, err
 	}
-	return slices.ContainsFunc(list, func(o TrustedOrigin) bool { return slices.Contains(o.Purposes, purpose) }), nil
+	return slices.ContainsFunc(list, func(o TrustedOrigin) bool { return slices.Contains(o.Purposes, purpose) && also(o) }), nil
 }
 
 // TrustedOrigins lists the distinct origins trusted for purpose by any

@@ -118,7 +118,7 @@ type Enrollment struct {
 	// Seed is the seed and its parameters, for Seal.
 	Seed Seed
 	// Secret is the seed in unpadded uppercase base32, as apps take it
-	// when typed by hand; see Grouped.
+	// when typed by hand (pages show it in groups of four: wire.ManualKey).
 	Secret string
 	// URI is the otpauth://totp/ key URI the QR code carries.
 	URI string
@@ -126,23 +126,6 @@ type Enrollment struct {
 	// no external reference, no size but its viewBox) for the page to
 	// embed and size.
 	QR string
-}
-
-// Grouped returns Secret in groups of four characters separated by
-// spaces, easier to read and type; apps ignore the spaces.
-func (e Enrollment) Grouped() string { return Group(e.Secret) }
-
-// Group writes a base32 key in groups of four characters separated by
-// spaces, as Grouped does, for a key read back from a key URI.
-func Group(key string) string {
-	var b strings.Builder
-	for i := 0; i < len(key); i += 4 {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(key[i:min(i+4, len(key))])
-	}
-	return b.String()
 }
 
 // String describes the enrollment without its seed.

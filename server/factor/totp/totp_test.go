@@ -125,7 +125,6 @@ func TestGenerate(t *testing.T) {
 		{"prefixes the label with the issuer", strings.HasPrefix(e.URI, "otpauth://totp/Acme%20%26%20Co:alice@example.com?"), true},
 		{"encodes spaces in the issuer parameter as %20", strings.Contains(e.URI, "&issuer=Acme%20%26%20Co&"), true},
 		{"shows the secret as 32 base32 characters", regexp.MustCompile(`^[A-Z2-7]{32}$`).MatchString(e.Secret), true},
-		{"groups the secret in fours", regexp.MustCompile(`^([A-Z2-7]{4} ){7}[A-Z2-7]{4}$`).MatchString(e.Grouped()), true},
 		{"renders the QR code of the URI", e.QR, mustQR(t, e.URI)},
 	}
 	for _, c := range checks {
@@ -232,22 +231,5 @@ func TestEnrollmentAndSeedNeverPrintTheSeed(t *testing.T) {
 		if !strings.Contains(out, "SHA1") && !strings.Contains(out, "algorithm") {
 			t.Errorf("printed nothing useful: %s", out)
 		}
-	}
-}
-
-func TestGrouped(t *testing.T) {
-	tests := []struct{ secret, want string }{
-		{"", ""},
-		{"ABC", "ABC"},
-		{"ABCD", "ABCD"},
-		{"ABCDE", "ABCD E"},
-		{"ABCDEFGHIJKLMNOP", "ABCD EFGH IJKL MNOP"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.secret, func(t *testing.T) {
-			if got := (Enrollment{Secret: tt.secret}).Grouped(); got != tt.want {
-				t.Errorf("Grouped() = %q, want %q", got, tt.want)
-			}
-		})
 	}
 }
