@@ -282,9 +282,12 @@ func (r *report) markdown() string {
 		p("Not measured: %s\n\n", "`"+firstLine(r.wasm.err)+"`")
 	} else {
 		w := r.wasm
-		p("`GOOS=js GOARCH=wasm go build %s %s` (dist.BuildFlags, as `make widget`): **%s raw, %s brotli q11**", strings.Join(dist.BuildFlags, " "), widgetCmd, kb(w.raw), kb(w.br))
-		if w.distBR > 0 {
-			p(" (widget/dist/files/lintel.wasm.br, as served: %s)", kb(w.distBR))
+		p("`GOOS=js GOARCH=wasm go build %s %s` (dist.BuildFlags, as `make widget`): **%s raw, %s brotli q11**", shellWords(dist.BuildFlags), widgetCmd, kb(w.raw), kb(w.br))
+		switch {
+		case w.distBR == w.br:
+			p(" (widget/dist/files/lintel.wasm.br, as served: the same)")
+		case w.distBR > 0:
+			p(" (**widget/dist/files/lintel.wasm.br, as served, is %s: another build; run make build before the bench**)", kb(w.distBR))
 		}
 		p(". Without `-ldflags=-s -w`: %s raw.\n\n", kb(w.unstripped))
 		p("Sections of the served module: ")
@@ -415,6 +418,18 @@ func (r *report) markdown() string {
 		p("## Problems during the run\n\n%s\n", strings.Join(problems, "\n"))
 	}
 	return b.String()
+}
+
+// shellWords joins arguments as a shell command line would quote them.
+func shellWords(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if k, v, ok := strings.Cut(a, "="); ok && strings.Contains(v, " ") {
+			a = k + "='" + v + "'"
+		}
+		out[i] = a
+	}
+	return strings.Join(out, " ")
 }
 
 // counted lists requests with their counts, sorted.
