@@ -36,6 +36,7 @@ func main() {
 	flag.BoolVar(&o.warm, "warm", true, "also measure a warm repeat visit (HTTP and code caches primed by two loads)")
 	flag.StringVar(&o.chromium, "chromium", "/usr/bin/chromium", "Chromium's executable")
 	flag.StringVar(&o.shots, "shots", "", "directory to keep a screenshot of each page after its first cold load in; none when empty")
+	flag.Float64Var(&o.quietLoad, "wait-load", 0, "before measuring, wait (at most 10 minutes) until the 1-minute load average is at most this; 0 does not wait")
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Second, "the longest one page load may take before its sample is dropped")
 	flag.Parse()
 	if o.runs < 1 {
@@ -77,14 +78,15 @@ func toModuleRoot(ctx context.Context, o *options) error {
 
 // options are the command's flags.
 type options struct {
-	runs     int
-	out      string
-	bin      string
-	okta     string
-	warm     bool
-	chromium string
-	shots    string
-	timeout  time.Duration
+	runs      int
+	out       string
+	bin       string
+	okta      string
+	warm      bool
+	chromium  string
+	shots     string
+	quietLoad float64
+	timeout   time.Duration
 }
 
 func run(ctx context.Context, o options) error {
@@ -165,6 +167,9 @@ func run(ctx context.Context, o options) error {
 	r.machine.chromium = product
 	r.sides = sides
 
+	if o.quietLoad > 0 {
+		waitForQuiet(ctx, o.quietLoad, 10*time.Minute)
+	}
 	r.machine.loadStart = loadAverage()
 	for i := range o.runs {
 		order := sides

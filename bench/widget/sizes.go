@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lintel-id/lintel/widget/dist"
 )
@@ -179,4 +182,22 @@ func describeMachine(ctx context.Context) machine {
 		}
 	}
 	return m
+}
+
+// waitForQuiet waits until the 1-minute load average is at most max, or
+// for at most limit: other work on a shared machine skews the timings.
+func waitForQuiet(ctx context.Context, max float64, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for {
+		load, err := strconv.ParseFloat(strings.Fields(loadAverage() + " x")[0], 64)
+		if err != nil || load <= max || time.Now().After(deadline) {
+			return
+		}
+		log.Printf("load average %.2f > %.2f: waiting", load, max)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(10 * time.Second):
+		}
+	}
 }
