@@ -419,6 +419,18 @@ func TestWidgetInBrowsers(t *testing.T) {
 		}
 	})
 
+	t.Run("accessibility", func(t *testing.T) {
+		// The widget's markup is the hosted pages'; axe checks it inside
+		// the shop's page, shadow root included, in both directions.
+		for _, locale := range []string{"en", "ar"} {
+			run(t, "identify", open(widgetShop, "&axe&locale="+locale), onStep("identify"), mode("wasm"))
+			browsertest.AxeClean(t, browser)
+			run(t, "refused", click("register"), onStep("register"), click("create-account"),
+				chromedp.WaitVisible(chromedp.JSPath(shadow(`[aria-invalid="true"]`))))
+			browsertest.AxeClean(t, browser)
+		}
+	})
+
 	t.Run("screenshots", func(t *testing.T) {
 		for _, locale := range []string{"en", "ar"} {
 			for _, theme := range []string{"default", "theme"} {
