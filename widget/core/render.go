@@ -19,10 +19,6 @@ type Options struct {
 	// Autofocus puts autofocus on the field FocusField names. The widget
 	// leaves it off and moves focus itself.
 	Autofocus bool
-	// QR draws an authenticator app's key URI as an SVG element, or
-	// returns nil when it cannot (the figure then holds the key alone).
-	// Nil draws nothing.
-	QR func(uri string) *Node
 }
 
 // Render returns the markup of a flow step: exactly what the hosted
@@ -85,7 +81,7 @@ func field(f wire.Flow, t wire.Texter, o Options, x wire.Field) []*Node {
 	case wire.FieldWebAuthn:
 		return webauthn(f, t, x)
 	case wire.FieldQR:
-		return []*Node{qr(t, o, x)}
+		return []*Node{qrField(t, x)}
 	case wire.FieldCodes:
 		return []*Node{codes(t, x)}
 	}
@@ -108,12 +104,12 @@ func webauthn(f wire.Flow, t wire.Texter, x wire.Field) []*Node {
 	return out
 }
 
-// qr is an authenticator app's key as a QR code, with the key itself for
-// typing by hand.
-func qr(t wire.Texter, o Options, x wire.Field) *Node {
+// qrField is an authenticator app's key as a QR code, with the key
+// itself for typing by hand.
+func qrField(t wire.Texter, x wire.Field) *Node {
 	code := El("div", "class", "lt-qr-code", "role", "img", "aria-label", t.Text(x.Label))
-	if o.QR != nil && strings.HasPrefix(x.Value, "otpauth://") {
-		code.Append(o.QR(x.Value))
+	if strings.HasPrefix(x.Value, "otpauth://") {
+		code.Append(qrSVG(x.Value))
 	}
 	fig := El("figure", "class", "lt-qr", "part", "qr").Append(code)
 	if key := wire.ManualKey(x.Value); key != "" {

@@ -98,7 +98,6 @@ func (w *Widget) render(f wire.Flow, keep bool) {
 	if keep {
 		values, focused = w.formState()
 	}
-	oldQR, oldKey := w.root.Call("querySelector", ".lt-qr-code svg"), w.text(".lt-key")
 	n := core.Render(f, w.client.Catalog, core.Options{
 		Action: w.client.Base + "/api/v1/flows/" + w.client.FlowID,
 		Secret: w.client.Secret,
@@ -112,13 +111,6 @@ func (w *Widget) render(f wire.Flow, keep bool) {
 	}
 	w.root.Call("replaceChildren", el, w.liveRegion())
 	w.shown = f
-	if !oldQR.IsNull() && oldKey != "" && oldKey == w.text(".lt-key") {
-		// The QR code is drawn by the server; the widget keeps the one
-		// it took over while the same key is on show.
-		if box := el.Call("querySelector", ".lt-qr-code"); !box.IsNull() && box.Get("childElementCount").Int() == 0 {
-			box.Call("appendChild", oldQR)
-		}
-	}
 	for name, v := range values {
 		if in := w.field(name); !in.IsNull() && !in.IsUndefined() {
 			if in.Get("type").String() == "checkbox" {
@@ -139,14 +131,6 @@ func (w *Widget) render(f wire.Flow, keep bool) {
 	}
 	w.passkeys(f)
 	w.notify("onstep", string(f.Step))
-}
-
-// text returns the text of the first element selector finds, or "".
-func (w *Widget) text(selector string) string {
-	if el := w.root.Call("querySelector", selector); !el.IsNull() {
-		return str(el.Get("textContent"))
-	}
-	return ""
 }
 
 // notify calls the loader's callback name if the handle has one.
