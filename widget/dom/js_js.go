@@ -58,6 +58,20 @@ func await(p js.Value) (js.Value, error) {
 	return r.v, r.err
 }
 
+// sleep waits the given number of seconds on a JavaScript timer. It
+// blocks like await. (time.Sleep would link package time, about 43 KB
+// of brotli-compressed WebAssembly.)
+func sleep(seconds int) {
+	done := make(chan struct{})
+	fn := js.FuncOf(func(js.Value, []js.Value) any {
+		close(done)
+		return nil
+	})
+	defer fn.Release()
+	js.Global().Call("setTimeout", fn, seconds*1000)
+	<-done
+}
+
 func arg(args []js.Value) js.Value {
 	if len(args) == 0 {
 		return js.Undefined()

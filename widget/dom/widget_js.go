@@ -5,7 +5,6 @@ package dom
 import (
 	"errors"
 	"syscall/js"
-	"time"
 
 	"github.com/lintel-id/lintel/server/engine/wire"
 	"github.com/lintel-id/lintel/widget/core"
@@ -216,7 +215,7 @@ func (w *Widget) focus(name string) {
 // changed; it stops when another step is on show.
 func (w *Widget) poll(gen int) {
 	for {
-		time.Sleep(core.PollSeconds * time.Second)
+		sleep(core.PollSeconds)
 		if gen != w.gen || w.busy {
 			return
 		}
