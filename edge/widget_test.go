@@ -297,7 +297,7 @@ func TestFragmentsHaveNoInlineStyleOrScript(t *testing.T) {
 	for _, lang := range []string{"en", "ar"} {
 		l := cat.Localizer(cat.Match(lang, "", ""))
 		for _, step := range steps {
-			flow := wire.Flow{ID: "flw_x", ExpiresAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Step: step, Fields: fields,
+			flow := wire.Flow{ID: "flw_x", ExpiresAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Unix(), Step: step, Fields: fields,
 				Actions: []wire.Action{{Name: "next", Method: "POST", Label: "action.next", Primary: true}, {Name: "back", Method: "POST", Label: "action.next"},
 					{Name: "reload", Method: "GET", Href: "/x", Label: "action.next"}},
 				Messages: []wire.Message{{ID: "error.server", Level: wire.LevelError}, {ID: "error.server", Level: wire.LevelInfo},

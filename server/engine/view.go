@@ -255,7 +255,7 @@ const maxLoginLen = 254
 func (e *Engine) view(ctx context.Context, f *flow) wire.Flow {
 	href := "/api/v1/flows/" + f.ID
 	v := wire.Flow{
-		ID: f.ID, ExpiresAt: f.ExpiresAt.UTC(), Step: f.Step,
+		ID: f.ID, ExpiresAt: f.ExpiresAt.Unix(), Step: f.Step,
 		Fields: []wire.Field{}, Actions: []wire.Action{}, Messages: append([]wire.Message{}, f.State.Messages...),
 		Context: wire.Context{App: wire.App{ID: f.ClientID, Name: f.State.AppName}, Locale: f.State.Locale, Dir: f.State.Dir},
 	}

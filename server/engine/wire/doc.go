@@ -10,8 +10,9 @@
 // generically.
 //
 // The package is linked into the widget, where every dependency costs
-// download size, so it imports only strings, strconv, errors and time, and
-// its JSON encoder and decoder are written by hand. The decoder is strict:
+// download size, so it imports only strings, strconv and errors (not even
+// time: times are Unix seconds, converted to and from RFC 3339 by hand),
+// and its JSON encoder and decoder are written by hand. The decoder is strict:
 // it refuses trailing data, duplicate keys in one object, invalid UTF-8,
 // lone surrogate escapes, nesting deeper than MaxDepth and documents
 // larger than MaxSize. It ignores object keys it does not know (forward

@@ -2,7 +2,6 @@ package wire_test
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/lintel-id/lintel/server/engine/wire"
 )
@@ -10,7 +9,7 @@ import (
 func ExampleFlow_AppendJSON() {
 	f := wire.Flow{
 		ID:        "flw_1",
-		ExpiresAt: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC),
+		ExpiresAt: 1772366400, // 2026-03-01T12:00:00Z
 		Step:      wire.StepChallengePassword,
 		Fields:    []wire.Field{{Name: "password", Type: wire.FieldPassword, Label: "challenge.password", Required: true, Secret: true}},
 		Actions:   []wire.Action{{Name: "submit", Method: "POST", Href: "/api/v1/flows/flw_1", Label: "action.continue", Primary: true}},

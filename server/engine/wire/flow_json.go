@@ -8,7 +8,7 @@ package wire
 func (f Flow) AppendJSON(b []byte) []byte {
 	o := beginObject(b)
 	o.str("id", f.ID)
-	if !f.ExpiresAt.IsZero() {
+	if f.ExpiresAt != 0 {
 		o.key("expires_at")
 		o.b = appendTime(o.b, f.ExpiresAt)
 	}

@@ -12,7 +12,7 @@ import (
 func sampleFlow() Flow {
 	return Flow{
 		ID:        "flw_01JQ8ZK3V8W2M4E6T9YB5C7D0F",
-		ExpiresAt: time.Date(2026, 3, 1, 12, 30, 5, 0, time.UTC),
+		ExpiresAt: time.Date(2026, 3, 1, 12, 30, 5, 0, time.UTC).Unix(),
 		Step:      StepProfile,
 		Fields: []Field{
 			{Name: "given_name", Type: FieldText, Label: "profile.given_name", Required: true, Value: "ليلى", Constraints: Constraints{MaxLength: 64, Autocomplete: "given-name"}},
@@ -109,7 +109,7 @@ func (g gen) params() []Param {
 func (g gen) flow() Flow {
 	f := Flow{ID: g.str(), Step: StepKind(g.str()), Redirect: g.maybe(g.str())}
 	if g.r.IntN(4) > 0 {
-		f.ExpiresAt = time.Unix(g.r.Int64N(253402300799), 0).UTC() // up to 9999-12-31
+		f.ExpiresAt = minUnix + g.r.Int64N(maxUnix-minUnix+1) // 0000-01-01 to 9999-12-31
 	}
 	for i := range g.count() {
 		x := Field{Name: g.str() + "#" + strconv.Itoa(i), Type: FieldType(g.str()), Label: g.maybe(g.str()),

@@ -11,7 +11,7 @@ import (
 type (
 	jsonFlow struct {
 		ID        string        `json:"id"`
-		ExpiresAt time.Time     `json:"expires_at"`
+		ExpiresAt *time.Time    `json:"expires_at"` // nil is null: absent
 		Step      string        `json:"step"`
 		Fields    []jsonField   `json:"fields"`
 		Actions   []jsonAction  `json:"actions"`
@@ -104,8 +104,9 @@ func sortParams(ps []Param) {
 func mirrorFlow(f Flow, zone *time.Location, nsec int) jsonFlow {
 	j := jsonFlow{ID: f.ID, Step: string(f.Step), Redirect: f.Redirect,
 		Context: jsonContext{App: jsonApp(f.Context.App), Brand: f.Context.Brand, UserHint: f.Context.UserHint, Locale: f.Context.Locale, Dir: f.Context.Dir}}
-	if !f.ExpiresAt.IsZero() {
-		j.ExpiresAt = f.ExpiresAt.Add(time.Duration(nsec)).In(zone)
+	if f.ExpiresAt != 0 {
+		t := time.Unix(f.ExpiresAt, int64(nsec)).In(zone)
+		j.ExpiresAt = &t
 	}
 	for _, a := range f.Actions {
 		j.Actions = append(j.Actions, jsonAction(a))

@@ -1,9 +1,6 @@
 package wire
 
-import (
-	"strconv"
-	"time"
-)
+import "strconv"
 
 // The readers of scalar values: literals, numbers, strings, booleans,
 // integers and times. String contents are read by str (string.go).
@@ -99,8 +96,9 @@ func (d *decoder) integer(dst *int) error {
 	return nil
 }
 
-// time reads an RFC 3339 time string into *dst (see parseTime).
-func (d *decoder) time(dst *time.Time) error {
+// time reads an RFC 3339 time string into *dst as Unix seconds (see
+// parseTime).
+func (d *decoder) time(dst *int64) error {
 	if d.peek() != '"' {
 		return d.mismatch("time")
 	}

@@ -1,36 +1,42 @@
 package wire
 
-import "time"
-
 // Times travel as RFC 3339 strings in UTC with whole seconds, such as
-// "2026-03-01T12:00:05Z". They are written and read by hand: the wasm
-// build avoids time's formatting and parsing code.
+// "2026-03-01T12:00:05Z", and are held as Unix time in seconds. They are
+// converted by hand, without package time: linking it into the wasm
+// widget costs about 41 KB brotli (time, internal/godebug and
+// internal/bisect). The calendar is the proleptic Gregorian one, days are
+// 86,400 seconds (no leap seconds), as in package time.
 
-// appendTime appends t as a JSON string in UTC, truncated to the second.
-// Years outside 0000–9999, which RFC 3339 cannot write, are clamped to
+// The range RFC 3339 can write: 0000-01-01T00:00:00Z to
+// 9999-12-31T23:59:59Z, in Unix seconds.
+const (
+	minUnix = -62167219200
+	maxUnix = 253402300799
+)
+
+// appendTime appends the Unix time sec as a JSON string in UTC. Instants
+// outside the years 0000–9999, which RFC 3339 cannot write, are clamped to
 // the first or last second it can.
-func appendTime(b []byte, t time.Time) []byte {
-	t = t.UTC()
-	year, month, day := t.Date()
-	hour, minute, sec := t.Clock()
-	switch {
-	case year < 0:
-		year, month, day, hour, minute, sec = 0, 1, 1, 0, 0, 0
-	case year > 9999:
-		year, month, day, hour, minute, sec = 9999, 12, 31, 23, 59, 59
+func appendTime(b []byte, sec int64) []byte {
+	sec = max(minUnix, min(sec, maxUnix))
+	days := sec / 86400
+	rem := int(sec - days*86400)
+	if rem < 0 {
+		days, rem = days-1, rem+86400
 	}
+	year, month, day := civilFromDays(days)
 	b = append(b, '"')
 	b = appendDigits(b, year, 4)
 	b = append(b, '-')
-	b = appendDigits(b, int(month), 2)
+	b = appendDigits(b, month, 2)
 	b = append(b, '-')
 	b = appendDigits(b, day, 2)
 	b = append(b, 'T')
-	b = appendDigits(b, hour, 2)
+	b = appendDigits(b, rem/3600, 2)
 	b = append(b, ':')
-	b = appendDigits(b, minute, 2)
+	b = appendDigits(b, rem/60%60, 2)
 	b = append(b, ':')
-	b = appendDigits(b, sec, 2)
+	b = appendDigits(b, rem%60, 2)
 	return append(b, 'Z', '"')
 }
 
@@ -48,17 +54,17 @@ func appendDigits(b []byte, v, n int) []byte {
 
 // parseTime reads an RFC 3339 date-time: "YYYY-MM-DDTHH:MM:SS", an
 // optional fraction of at most nine digits, and "Z" or an offset
-// "+HH:MM" / "-HH:MM". It returns the time in UTC truncated to the
-// second (the protocol's precision), and false for anything else,
-// including leap seconds and instants outside the years 0000–9999.
-func parseTime(s string) (time.Time, bool) {
+// "+HH:MM" / "-HH:MM". It returns the Unix time truncated to the second
+// (the protocol's precision), and false for anything else, including
+// leap seconds and instants outside the years 0000–9999 in UTC.
+func parseTime(s string) (int64, bool) {
 	const layout = "dddd-dd-ddTdd:dd:dd"
 	if len(s) < len(layout) {
-		return time.Time{}, false
+		return 0, false
 	}
 	for i := range len(layout) {
 		if layout[i] == 'd' && !isDigit(s[i]) || layout[i] != 'd' && layout[i] != s[i] {
-			return time.Time{}, false
+			return 0, false
 		}
 	}
 	num := func(i, n int) int {
@@ -71,7 +77,7 @@ func parseTime(s string) (time.Time, bool) {
 	year, month, day := num(0, 4), num(5, 2), num(8, 2)
 	hour, minute, sec := num(11, 2), num(14, 2), num(17, 2)
 	if month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
-		return time.Time{}, false
+		return 0, false
 	}
 	rest := s[len(layout):]
 	if len(rest) > 0 && rest[0] == '.' {
@@ -80,7 +86,7 @@ func parseTime(s string) (time.Time, bool) {
 			n++
 		}
 		if n == 1 || n > 10 {
-			return time.Time{}, false
+			return 0, false
 		}
 		rest = rest[n:]
 	}
@@ -91,18 +97,18 @@ func parseTime(s string) (time.Time, bool) {
 		rest[3] == ':' && isDigit(rest[4]) && isDigit(rest[5]):
 		oh, om := int(rest[1]-'0')*10+int(rest[2]-'0'), int(rest[4]-'0')*10+int(rest[5]-'0')
 		if oh > 23 || om > 59 {
-			return time.Time{}, false
+			return 0, false
 		}
 		offset = (oh*60 + om) * 60
 		if rest[0] == '-' {
 			offset = -offset
 		}
 	default:
-		return time.Time{}, false
+		return 0, false
 	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC).Add(-time.Duration(offset) * time.Second)
-	if y := t.Year(); y < 0 || y > 9999 {
-		return time.Time{}, false
+	t := daysFromCivil(year, month, day)*86400 + int64(hour*3600+minute*60+sec-offset)
+	if t < minUnix || t > maxUnix {
+		return 0, false
 	}
 	return t, true
 }
@@ -119,4 +125,55 @@ func daysIn(month, year int) int {
 		return 30
 	}
 	return 31
+}
+
+// The two conversions below count in eras of 400 years (146,097 days),
+// each starting on 1 March, so that a leap day is the last day of its
+// year: the algorithms of Howard Hinnant, "chrono-Compatible Low-Level
+// Date Algorithms". 719,468 is the number of days from 0000-03-01 to
+// 1970-01-01.
+
+// daysFromCivil returns the number of days from 1970-01-01 to the date
+// year-month-day (proleptic Gregorian; month 1–12, day 1–31).
+func daysFromCivil(year, month, day int) int64 {
+	y := int64(year)
+	if month <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era-- // floor
+	}
+	yoe := y - era*400 // [0, 399]
+	m := int64(month) + 9
+	if month > 2 {
+		m = int64(month) - 3
+	}
+	doy := (153*m+2)/5 + int64(day) - 1    // [0, 365]
+	doe := yoe*365 + yoe/4 - yoe/100 + doy // [0, 146096]
+	return era*146097 + doe - 719468
+}
+
+// civilFromDays returns the date days after 1970-01-01 (proleptic
+// Gregorian), the inverse of daysFromCivil.
+func civilFromDays(days int64) (year, month, day int) {
+	z := days + 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era-- // floor
+	}
+	doe := z - era*146097                                  // [0, 146096]
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // [0, 399]
+	doy := doe - (365*yoe + yoe/4 - yoe/100)               // [0, 365]
+	mp := (5*doy + 2) / 153                                // [0, 11], from March
+	day = int(doy - (153*mp+2)/5 + 1)
+	month = int(mp + 3)
+	if mp >= 10 {
+		month = int(mp - 9)
+	}
+	year = int(yoe + era*400)
+	if month <= 2 {
+		year++
+	}
+	return year, month, day
 }

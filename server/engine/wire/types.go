@@ -1,9 +1,6 @@
 package wire
 
-import (
-	"strings"
-	"time"
-)
+import "strings"
 
 // StepKind names a flow step. A client that does not know a kind renders
 // the step's fields generically.
@@ -182,9 +179,14 @@ type Context struct {
 
 // Flow is the server's answer to every flow request: the step to show now.
 type Flow struct {
-	ID        string    // flow handle; required
-	ExpiresAt time.Time // sent in whole seconds, UTC
-	Step      StepKind  // required
+	ID string // flow handle; required
+	// ExpiresAt is when the flow expires, in Unix time (seconds since
+	// 1970-01-01T00:00:00Z); 0 means absent, and it is not sent. It is
+	// sent as an RFC 3339 string in UTC, whole seconds; instants outside
+	// the years 0000–9999 are clamped to the first or last second
+	// RFC 3339 can write.
+	ExpiresAt int64
+	Step      StepKind // required
 	Fields    []Field
 	Actions   []Action
 	Messages  []Message
