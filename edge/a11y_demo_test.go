@@ -27,8 +27,8 @@ func newA11yDemo(t *testing.T) a11yDemo {
 // walk checks the demo's pages in a browser context of its own, whose
 // browser asks for lang (the demo's pages have nothing else to go by):
 // the home page signed out, the claims of alice's ID token after she
-// signs in through the hosted pages, and the page she lands on when she
-// signs out.
+// signs in through the hosted pages, the page she lands on when she
+// signs out, and the page that signs in with the embedded widget.
 func (d a11yDemo) walk(t *testing.T, browser context.Context, lang string,
 	check func(context.Context, string, a11yWant),
 	do func(context.Context, ...chromedp.Action[chromedp.Void]),
@@ -54,4 +54,8 @@ func (d a11yDemo) walk(t *testing.T, browser context.Context, lang string,
 	next(c, "#logout", chromedp.Click(chromedp.CSS("#demo-sign-out")))
 	next(c, "#demo-sign-in", chromedp.Click(chromedp.CSS("#logout")))
 	check(c, "demo-signed-out", a11yWant{})
+	// The same app signing in with the embedded widget (its steps
+	// server-rendered here: this world has no WebAssembly).
+	next(c, `#signin[data-lintel-step="identify"]`, chromedp.Click(chromedp.CSS("#demo-widget")))
+	check(c, "demo-widget", a11yWant{})
 }

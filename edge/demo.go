@@ -7,7 +7,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -89,11 +91,18 @@ func (d *demo) provider(ctx context.Context) (*gooidc.IDTokenVerifier, error) {
 	}
 	d.oauth = oauth2.Config{
 		ClientID: d.cfg.ClientID, ClientSecret: d.cfg.ClientSecret, Endpoint: p.Endpoint(),
-		RedirectURL: strings.TrimSuffix(strings.TrimSuffix(d.cfg.Issuer, "/default"), "/oauth2") + "/demo/callback",
+		RedirectURL: d.redirectURL(),
 		Scopes:      []string{gooidc.ScopeOpenID, "profile", "email"},
 	}
 	d.verifier = p.Verifier(&gooidc.Config{ClientID: d.cfg.ClientID})
 	return d.verifier, nil
+}
+
+// redirectURL is the demo app's registered redirect URI, on the public
+// URL: the redirect sign-in comes back to it, and the embedded widget
+// names it (the flow ends with a code for it, without navigating).
+func (d *demo) redirectURL() string {
+	return strings.TrimSuffix(strings.TrimSuffix(d.cfg.Issuer, "/default"), "/oauth2") + "/demo/callback"
 }
 
 // sign and open protect the demo's cookies (its own, not Lintel's).
@@ -228,4 +237,63 @@ func (d *demo) logout(w http.ResponseWriter, r *http.Request) {
 	setCookie(w, site.Secure, "lintel-demo", "", -1)
 	q := url.Values{"client_id": {d.cfg.ClientID}, "post_logout_redirect_uri": {site.Base + "/demo/signed-out"}}
 	http.Redirect(w, r, "/oauth2/default/v1/logout?"+q.Encode(), http.StatusSeeOther)
+}
+
+// widget is GET /demo/widget: the same demo app signing in with the
+// embedded sign-in widget instead of a redirect. The page may compile the
+// widget's WebAssembly; demo-widget.js mounts it and hands the code to
+// widgetCallback.
+func (d *demo) widget(w http.ResponseWriter, r *http.Request) {
+	if !d.onDemoSite(w, r) {
+		return
+	}
+	allowWasm(r.Context())
+	l := d.sites.localizer(r)
+	d.sites.render(w, r, http.StatusOK, pages.DemoWidget(d.sites.page(r.Context(), l, "demo.title"), pages.DemoWidgetConfig{
+		Issuer: d.cfg.Issuer, ClientID: d.cfg.ClientID, RedirectURI: d.redirectURL(), Locale: l.Lang(),
+	}))
+}
+
+// demoWidgetResult is what the widget page posts after the widget's
+// onSuccess: the code, the PKCE verifier the loader made for it and the
+// nonce it sent.
+type demoWidgetResult struct {
+	Code         string `json:"code"`
+	CodeVerifier string `json:"codeVerifier"`
+	Nonce        string `json:"nonce"`
+}
+
+// widgetCallback is POST /demo/widget/callback (JSON, same origin, with
+// the page's CSRF token, which secure checks): the demo's backend
+// redeems the widget's code with its secret and the verifier, verifies
+// the ID token and its nonce, and signs the person in to the demo as the
+// redirect callback does. 204; the page then goes to /demo.
+func (d *demo) widgetCallback(w http.ResponseWriter, r *http.Request) {
+	if !d.onDemoSite(w, r) {
+		return
+	}
+	site, _ := SiteFrom(r.Context())
+	verifier, err := d.provider(r.Context())
+	if err != nil {
+		d.sites.log.ErrorContext(r.Context(), "demo: discovery", "err", err)
+		http.Error(w, "", http.StatusBadGateway)
+		return
+	}
+	var in demoWidgetResult
+	dec := json.NewDecoder(io.LimitReader(r.Body, 16<<10))
+	var claims []pages.Claim
+	switch err = dec.Decode(&in); {
+	case err != nil:
+	case in.Code == "" || in.CodeVerifier == "" || in.Nonce == "":
+		err = errors.New("code, codeVerifier and nonce are required")
+	default:
+		claims, err = d.exchange(r.Context(), verifier, in.Code, demoAuth{Nonce: in.Nonce, Verifier: in.CodeVerifier})
+	}
+	if err != nil {
+		d.sites.log.WarnContext(r.Context(), "demo: widget sign-in failed", "err", err)
+		http.Error(w, "", http.StatusBadRequest)
+		return
+	}
+	setCookie(w, site.Secure, "lintel-demo", d.sign(claims), 3600)
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -47,12 +47,25 @@ func apiError(w http.ResponseWriter, status int, code, message string) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "message": message})
 }
 
-// flowOrigin returns the caller's web origin ("" for non-browser clients)
-// and whether it may drive flows of app: the site itself or one of the
-// tenant's trusted origins for CORS. The server enforces this, not CORS.
+// flowCaller is the web origin a flow API request comes from, the flow's
+// Origin the engine compares: the site's own when the request names none.
+// Browsers send no Origin with a same-origin GET, so a page on the site
+// itself (the demo's widget page) would otherwise lose its flow once it
+// reads it; a page of another origin always sends its own (CORS), and
+// the hosted pages drive their flows as site.Base too.
+func flowCaller(r *http.Request, site Site) string {
+	if origin := r.Header.Get("Origin"); origin != "" {
+		return origin
+	}
+	return site.Base
+}
+
+// flowOrigin returns the caller's web origin (flowCaller) and whether it
+// may drive flows of app: the site itself or one of the tenant's trusted
+// origins for CORS. The server enforces this, not CORS.
 func (s *siteHandlers) flowOrigin(ctx context.Context, r *http.Request, site Site, appID string) (string, bool, error) {
-	origin := r.Header.Get("Origin")
-	if origin == "" || origin == site.Base {
+	origin := flowCaller(r, site)
+	if origin == site.Base {
 		return origin, true, nil
 	}
 	var ok bool
@@ -227,7 +240,7 @@ func (s *siteHandlers) flowByID(w http.ResponseWriter, r *http.Request) {
 	}
 	iss := site.AuthServer(oidc.DefaultServer)
 	secret := r.Header.Get(FlowSecretHeader)
-	origin := r.Header.Get("Origin")
+	origin := flowCaller(r, site)
 	res, err := s.engine.Current(r.Context(), iss, r.PathValue("flow"), secret, origin)
 	if err != nil {
 		s.flowAPIError(w, r, err)
@@ -257,7 +270,7 @@ func (s *siteHandlers) continueFlow(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, "invalid_request", "error.request.invalid")
 		return
 	}
-	origin := r.Header.Get("Origin")
+	origin := flowCaller(r, site)
 	res, err := s.engine.Continue(r.Context(), iss, r.PathValue("flow"), secret, origin, req, sessionCookie(r, site))
 	if err != nil {
 		s.flowAPIError(w, r, err)

@@ -49,6 +49,8 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 		pagesMux.HandleFunc("POST /demo/login", d.login)
 		pagesMux.HandleFunc("GET /demo/callback", d.callback)
 		pagesMux.HandleFunc("POST /demo/logout", d.logout)
+		pagesMux.HandleFunc("GET /demo/widget", d.widget)
+		pagesMux.HandleFunc("POST /demo/widget/callback", d.widgetCallback)
 	}
 	for _, p := range []string{"/oauth2/{server}/v1/authorize", "/signin/{flow}", "/signin/email/{token}", activatePath + "{token}", verifyEmailPath + "{token}", accountEmailPath, engine.SecurityPath, engine.ChangedPath, "/oauth2/{server}/v1/logout", "/demo", "/demo/"} {
 		site.Handle(p, page)

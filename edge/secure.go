@@ -15,8 +15,13 @@ import (
 // every unsafe method. A page cannot opt out: the only knob is the list of
 // extra form targets a flow page may redirect to after a POST.
 
-// csrfField and csrfCookie carry the double-submit CSRF token.
-const csrfField = "csrf"
+// csrfField and csrfCookie carry the double-submit CSRF token; a script's
+// fetch of JSON, which has no form field, sends it in csrfHeader instead
+// (a header that another site's page cannot set without a preflight).
+const (
+	csrfField  = "csrf"
+	csrfHeader = "X-Lintel-CSRF"
+)
 
 type pageKey struct{}
 
@@ -29,6 +34,9 @@ type page struct {
 	// client's redirect URI after a flow ends): CSP form-action governs
 	// redirects that follow a form submission too.
 	formTargets []string
+	// wasm lets the page compile WebAssembly ('wasm-unsafe-eval'): only a
+	// page that embeds the sign-in widget needs it.
+	wasm bool
 }
 
 func pageFrom(ctx context.Context) *page {
@@ -56,6 +64,14 @@ func CSRF(ctx context.Context) string {
 func allowFormTarget(ctx context.Context, origin string) {
 	if p := pageFrom(ctx); p != nil && origin != "" {
 		p.formTargets = append(p.formTargets, origin)
+	}
+}
+
+// allowWasm lets the page compile WebAssembly, for the sign-in widget it
+// embeds. It allows nothing else: no eval, no inline script.
+func allowWasm(ctx context.Context) {
+	if p := pageFrom(ctx); p != nil {
+		p.wasm = true
 	}
 }
 
@@ -131,6 +147,9 @@ func validCSRF(r *http.Request, p *page) bool {
 		return false
 	}
 	got := r.PostForm.Get(csrfField)
+	if got == "" {
+		got = r.Header.Get(csrfHeader)
+	}
 	cookie := readCookie(r, p.secure, "lintel-csrf")
 	return got != "" && cookie != "" && subtle.ConstantTimeCompare([]byte(got), []byte(cookie)) == 1
 }
@@ -167,7 +186,11 @@ func headers(w http.ResponseWriter, p *page) {
 	if len(p.formTargets) > 0 {
 		formAction += " " + strings.Join(p.formTargets, " ")
 	}
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+p.nonce+"' 'strict-dynamic'; style-src 'self' 'nonce-"+p.nonce+"'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
+	scripts := "'nonce-" + p.nonce + "' 'strict-dynamic'"
+	if p.wasm {
+		scripts += " 'wasm-unsafe-eval'"
+	}
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src "+scripts+"; style-src 'self' 'nonce-"+p.nonce+"'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
 	if p.secure {
 		h.Set("Strict-Transport-Security", "max-age=31536000")
 	}
