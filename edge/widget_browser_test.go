@@ -19,6 +19,7 @@ import (
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
+	otptotp "github.com/pquerna/otp/totp"
 
 	"github.com/lintel-id/lintel/internal/browsertest"
 	"github.com/lintel-id/lintel/internal/clock"
@@ -464,6 +465,40 @@ func TestWidgetInBrowsers(t *testing.T) {
 				run(t, "code", click("enter-code"), onStep("challenge-email"))
 				shot(t, name+"6-code")
 			}
+		}
+	})
+
+	t.Run("an authenticator app enrolled on a step drawn from JSON", func(t *testing.T) {
+		w.setSignOn(t, host.app.ID, policy.Rule{Name: "app", Access: policy.AccessAllow,
+			Authenticators: []string{policy.AuthPassword, policy.AuthTOTP}, Enroll: []string{policy.AuthTOTP}})
+		run(t, "identify", open(widgetShop), onStep("identify"), mode("wasm"))
+		n := log.len()
+		run(t, "enroll", typeIn("login", alice), click("next"), onStep("challenge-password"),
+			typeIn("password", alicePass), click("sign-in"), onStep("enroll-totp"),
+			chromedp.WaitVisible(chromedp.JSPath(shadow(".lt-qr-code svg path"))))
+		shot(t, "enroll-totp")
+		key, err := chromedp.Run(browser, chromedp.Evaluate[string](shadow(".lt-key")+".textContent"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, err := otptotp.GenerateCode(strings.ReplaceAll(key, " ", ""), time.Now())
+		if err != nil {
+			t.Fatalf("key %q: %v", key, err)
+		}
+		run(t, "verify", typeIn("code", code), click("verify"),
+			poll(`document.getElementById("result").dataset.done === "true" || !!`+shadow(`[data-step="enroll-recovery_code"]`)))
+		if done, _ := chromedp.Run(browser, chromedp.Evaluate[bool](`document.getElementById("result").dataset.done === "true"`)); !done {
+			shot(t, "recovery-codes")
+			run(t, "codes", chromedp.Click(chromedp.JSPath(shadow(".lt-primary"))))
+		}
+		// Enrolling proves the app works but is no sign-in factor: the
+		// session's amr stays the password's (as with passkeys).
+		signedIn(t, w.userID, "pwd")
+		onlyJSON(t, n)
+		if err := w.st.Tx(context.Background(), func(ctx context.Context, tx store.Tx) error {
+			return w.policies.DeleteSignOnPolicy(ctx, tx, w.acme.ID, host.app.ID)
+		}); err != nil {
+			t.Fatal(err)
 		}
 	})
 }
