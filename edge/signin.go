@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/lintel-id/lintel/edge/pages"
@@ -26,6 +27,10 @@ type siteHandlers struct {
 	locales *locales.Catalog
 	log     *slog.Logger
 	flowTTL time.Duration
+	// catalogs holds each language's catalog for the widget, encoded and
+	// compressed once (lang tag → *widgetFile): the catalogs do not
+	// change while the process runs.
+	catalogs sync.Map
 }
 
 // issuer returns the request's authorization server as reached on its

@@ -344,10 +344,18 @@ func (s *siteHandlers) catalog(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := s.locales.Localizer(s.locales.Match(r.PathValue("lang"), "", ""))
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Language", l.Lang())
-	h.Set("Cache-Control", "public, max-age=300")
-	h.Set("X-Content-Type-Options", "nosniff")
-	_, _ = w.Write(l.Catalog().AppendJSON(nil))
+	f, ok := s.catalogs.Load(l.Lang())
+	if !ok {
+		// Brotli and gzip take a 15 KB catalog to under 4 KB, on the
+		// path from the wasm's start to its takeover.
+		nf, err := newWidgetFile("application/json", l.Catalog().AppendJSON(nil), nil)
+		if err != nil {
+			s.log.ErrorContext(r.Context(), "edge: catalog", "err", err)
+			apiError(w, http.StatusInternalServerError, "server_error", "error.server")
+			return
+		}
+		f, _ = s.catalogs.LoadOrStore(l.Lang(), nf)
+	}
+	w.Header().Set("Content-Language", l.Lang())
+	f.(*widgetFile).serve(w, r, "public, max-age=300")
 }

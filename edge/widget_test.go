@@ -206,6 +206,14 @@ func TestWidgetOnSites(t *testing.T) {
 			t.Fatalf("catalog %s: %d %v %v lang %q", lang, status, h, err, cat.Lang)
 		}
 	}
+	// Compressed as the client accepts, the same catalog.
+	_, _, plainEN := get(t, c, w.srv.URL+"/api/v1/locales/en")
+	if status, h, body := get(t, c, w.srv.URL+"/api/v1/locales/en", "Accept-Encoding", "br"); status != http.StatusOK ||
+		h.Get("Content-Encoding") != "br" || !strings.Contains(h.Get("Vary"), "Accept-Encoding") {
+		t.Fatalf("catalog in brotli: %d %v", status, h)
+	} else if b, err := io.ReadAll(brotli.NewReader(strings.NewReader(body))); err != nil || string(b) != plainEN || len(body) >= len(plainEN)/2 {
+		t.Fatalf("catalog in brotli: %d bytes for %d (%v)", len(body), len(plainEN), err)
+	}
 	if _, h, _ := get(t, c, w.srv.URL+"/api/v1/locales/en", "Origin", stranger); h.Get("Access-Control-Allow-Origin") != "" {
 		t.Fatalf("the catalog allowed an untrusted origin: %v", h)
 	}
