@@ -65,9 +65,6 @@ func brotliSize(t *testing.T, data []byte) int {
 // and to the size recorded in size.txt (plus 2 KB); it logs the size and
 // the 15 packages whose code weighs most (from the unstripped build).
 func TestWasmSize(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the wasm")
-	}
 	dir := t.TempDir()
 	wasm, err := os.ReadFile(build(t, dir, true))
 	if err != nil {
