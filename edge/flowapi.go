@@ -95,19 +95,14 @@ func cors(w http.ResponseWriter, origin string, site Site) {
 // engine compares every later request's Origin with the flow's). It
 // returns false when it already answered with an error.
 func (s *siteHandlers) corsTrusted(w http.ResponseWriter, r *http.Request) bool {
-	site, _ := SiteFrom(r.Context())
-	origin := r.Header.Get("Origin")
-	if origin == "" || origin == site.Base {
-		return true
-	}
-	w.Header().Add("Vary", "Origin")
-	ok, err := originTrusted(r.Context(), s.engine.Store, s.tenants, site, origin)
+	origin, err := trustedOrigin(w, r, s.engine.Store, s.tenants)
 	if err != nil {
 		s.log.ErrorContext(r.Context(), "edge: check origin", "err", err)
 		apiError(w, http.StatusInternalServerError, "server_error", "error.server")
 		return false
 	}
-	if ok {
+	if origin != "" {
+		site, _ := SiteFrom(r.Context())
 		cors(w, origin, site)
 	}
 	return true
@@ -120,15 +115,11 @@ func (s *siteHandlers) corsTrusted(w http.ResponseWriter, r *http.Request) bool 
 // POST, a GET), so no preflight is needed.
 func (s *siteHandlers) browserCORS(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		site, _ := SiteFrom(r.Context())
-		if origin := r.Header.Get("Origin"); origin != "" && origin != site.Base {
-			w.Header().Add("Vary", "Origin")
-			ok, err := originTrusted(r.Context(), s.engine.Store, s.tenants, site, origin)
-			if err != nil {
-				s.log.ErrorContext(r.Context(), "edge: check origin", "err", err)
-			} else if ok {
-				w.Header().Set("Access-Control-Allow-Origin", origin)
-			}
+		origin, err := trustedOrigin(w, r, s.engine.Store, s.tenants)
+		if err != nil {
+			s.log.ErrorContext(r.Context(), "edge: check origin", "err", err)
+		} else if origin != "" {
+			w.Header().Set("Access-Control-Allow-Origin", origin)
 		}
 		next.ServeHTTP(w, r)
 	})

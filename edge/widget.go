@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -285,34 +286,43 @@ func (h *widgetHandlers) asset(w http.ResponseWriter, r *http.Request) {
 // CORS headers (a <script> or <link> needs none). It returns false when
 // it already answered with an error.
 func (h *widgetHandlers) cors(w http.ResponseWriter, r *http.Request) bool {
-	w.Header().Add("Vary", "Origin")
-	origin := r.Header.Get("Origin")
-	site, ok := SiteFrom(r.Context())
-	if origin == "" || !ok || origin == site.Base {
-		return true
+	origin, err := trustedOrigin(w, r, h.store, h.tenants)
+	if !slices.Contains(w.Header().Values("Vary"), "Origin") {
+		// Cached files vary by Origin even for same-origin callers.
+		w.Header().Add("Vary", "Origin")
 	}
-	trusted, err := originTrusted(r.Context(), h.store, h.tenants, site, origin)
 	if err != nil {
 		h.log.ErrorContext(r.Context(), "edge: widget origin", "err", err)
 		http.Error(w, "", http.StatusInternalServerError)
 		return false
 	}
-	if trusted {
+	if origin != "" {
 		w.Header().Set("Access-Control-Allow-Origin", origin)
 	}
 	return true
 }
 
-// originTrusted reports whether the site's tenant trusts origin for CORS
-// with any of its apps.
-func originTrusted(ctx context.Context, st store.Store, tenants *tenant.Service, site Site, origin string) (bool, error) {
-	var ok bool
-	err := st.View(ctx, func(ctx context.Context, tx store.Tx) error {
+// trustedOrigin returns the request's Origin when it is another origin
+// than the site's own and the site's tenant trusts it for CORS with any
+// of its apps; "" for same-origin, non-browser and untrusted callers. A
+// cross-origin caller's answer varies by Origin, which it adds to Vary.
+func trustedOrigin(w http.ResponseWriter, r *http.Request, st store.Store, tenants *tenant.Service) (string, error) {
+	origin := r.Header.Get("Origin")
+	site, ok := SiteFrom(r.Context())
+	if origin == "" || !ok || origin == site.Base {
+		return "", nil
+	}
+	w.Header().Add("Vary", "Origin")
+	var trusted bool
+	err := st.View(r.Context(), func(ctx context.Context, tx store.Tx) error {
 		var err error
-		ok, err = tenants.OriginTrusted(ctx, tx, site.Tenant.ID, origin, tenant.PurposeCORS)
+		trusted, err = tenants.OriginTrusted(ctx, tx, site.Tenant.ID, origin, tenant.PurposeCORS)
 		return err
 	})
-	return ok, err
+	if err != nil || !trusted {
+		return "", err
+	}
+	return origin, nil
 }
 
 // routeOrPublic is route for the widget's files, which the public host
