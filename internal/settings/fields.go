@@ -16,40 +16,48 @@ type Flags uint
 // The flag groups. FlagLog and FlagSecrets cover every setting under log
 // and secrets.
 const (
-	FlagConfig        Flags = 1 << iota // --config
-	FlagAddr                            // --addr
-	FlagPublicURL                       // --public-url
-	FlagDataDir                         // --data-dir
-	FlagDatabaseURL                     // --database-url
-	FlagLog                             // --log-format, --log-level
-	FlagSecrets                         // --secrets-key, --secrets-previous-keys
-	FlagTenants                         // --tenants-max-depth
-	FlagDefaultTenant                   // --default-tenant
-	FlagEvents                          // --events-retention
-	FlagEgress                          // --egress-allow
-	FlagMail                            // --mail-smtp-host, --mail-from, …
-	FlagSessions                        // --sessions-idle, --sessions-absolute
+	FlagConfig         Flags = 1 << iota // --config
+	FlagAddr                             // --addr
+	FlagPublicURL                        // --public-url
+	FlagDataDir                          // --data-dir
+	FlagDatabaseURL                      // --database-url
+	FlagLog                              // --log-format, --log-level
+	FlagSecrets                          // --secrets-key, --secrets-previous-keys
+	FlagTenants                          // --tenants-max-depth
+	FlagDefaultTenant                    // --default-tenant
+	FlagEvents                           // --events-retention
+	FlagEgress                           // --egress-allow
+	FlagMail                             // --mail-smtp-host, --mail-from, …
+	FlagSessions                         // --sessions-idle, --sessions-absolute
+	FlagTLS                              // --tls-addr, --tls-http-addr, --acme-*, --dns-resolver
+	FlagRedis                            // --redis-url
+	FlagTrustedProxies                   // --trusted-proxies
 
 	// AllFlags is every group, for the serve command.
-	AllFlags = FlagConfig | FlagAddr | FlagPublicURL | FlagDataDir | FlagDatabaseURL | FlagLog | FlagSecrets | FlagTenants | FlagEvents | FlagDefaultTenant | FlagEgress | FlagMail | FlagSessions
+	AllFlags = FlagConfig | FlagAddr | FlagPublicURL | FlagDataDir | FlagDatabaseURL | FlagLog | FlagSecrets | FlagTenants | FlagEvents | FlagDefaultTenant | FlagEgress | FlagMail | FlagSessions | FlagTLS | FlagRedis | FlagTrustedProxies
 )
 
 // flagGroups maps each top-level YAML key to its group. A new top-level
 // setting needs an entry here (init panics otherwise); a new setting under
 // an existing key joins that key's group with no change.
 var flagGroups = map[string]Flags{
-	"addr":           FlagAddr,
-	"public_url":     FlagPublicURL,
-	"data_dir":       FlagDataDir,
-	"database_url":   FlagDatabaseURL,
-	"log":            FlagLog,
-	"secrets":        FlagSecrets,
-	"tenants":        FlagTenants,
-	"default_tenant": FlagDefaultTenant,
-	"events":         FlagEvents,
-	"egress":         FlagEgress,
-	"mail":           FlagMail,
-	"sessions":       FlagSessions,
+	"addr":            FlagAddr,
+	"public_url":      FlagPublicURL,
+	"data_dir":        FlagDataDir,
+	"database_url":    FlagDatabaseURL,
+	"log":             FlagLog,
+	"secrets":         FlagSecrets,
+	"tenants":         FlagTenants,
+	"default_tenant":  FlagDefaultTenant,
+	"events":          FlagEvents,
+	"egress":          FlagEgress,
+	"mail":            FlagMail,
+	"sessions":        FlagSessions,
+	"tls":             FlagTLS,
+	"acme":            FlagTLS,
+	"dns":             FlagTLS,
+	"redis":           FlagRedis,
+	"trusted_proxies": FlagTrustedProxies,
 }
 
 // The settings outside Config's YAML: the config file itself.

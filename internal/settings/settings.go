@@ -58,6 +58,20 @@ type Config struct {
 	Mail Mail `yaml:"mail"`
 	// Sessions configures how long sign-in sessions last.
 	Sessions Sessions `yaml:"sessions"`
+	// TLS serves HTTPS with certificates obtained automatically (custom
+	// login domains); off when TLS.Addr is empty.
+	TLS TLS `yaml:"tls"`
+	// ACME names the certificate authority TLS obtains certificates from.
+	ACME ACME `yaml:"acme"`
+	// DNS configures the lookups of custom-domain ownership checks.
+	DNS DNS `yaml:"dns"`
+	// Redis, when set, holds what nodes share at high rate: rate limits
+	// (later also sessions and flow state).
+	Redis Redis `yaml:"redis"`
+	// TrustedProxies lists the networks (CIDR) of reverse proxies whose
+	// X-Forwarded-For Lintel believes; read it with
+	// [Config.TrustedProxyPrefixes].
+	TrustedProxies []string `yaml:"trusted_proxies" help:"networks (CIDR) of reverse proxies whose X-Forwarded-For is believed, comma-separated; empty: the client address is the connection's"`
 
 	// ConfigFile is the YAML file that was read, from --config or
 	// LINTEL_CONFIG; empty when none was named.
@@ -150,6 +164,81 @@ type Sessions struct {
 	// Absolute ends a session this long after sign-in however active, at
 	// least Idle and at most 9600h; read it with [Config.SessionAbsolute].
 	Absolute string `yaml:"absolute" help:"how long a sign-in session lasts after sign-in however active, e.g. 12h; at least sessions.idle, at most 9600h (400 days)"`
+}
+
+// TLS configures the HTTPS listener that serves customers' custom login
+// domains (and the public host, when public_url is https) with
+// certificates obtained on demand from the ACME CA, once a domain's
+// ownership is verified.
+type TLS struct {
+	// Addr is the HTTPS listener, host:port; empty: no HTTPS listener and
+	// no custom domains.
+	Addr string `yaml:"addr" help:"HTTPS listener for custom login domains, host:port such as :443; empty: no HTTPS and no custom domains"`
+	// HTTPAddr is a plain HTTP listener that answers ACME HTTP-01
+	// challenges and redirects everything else to HTTPS; empty: none
+	// (certificates are then validated by TLS-ALPN-01 on Addr only).
+	HTTPAddr string `yaml:"http_addr" help:"HTTP listener answering ACME http-01 challenges and redirecting to HTTPS, host:port such as :80; empty: none (tls-alpn-01 only)"`
+}
+
+// ACME names the certificate authority and the account certificates are
+// obtained with.
+type ACME struct {
+	// Directory is the CA's ACME directory URL, or letsencrypt (the
+	// default) or letsencrypt-staging; read it with
+	// [Config.ACMEDirectory].
+	Directory string `yaml:"directory" help:"ACME directory URL of the certificate authority, or letsencrypt or letsencrypt-staging"`
+	// Email is the ACME account's contact address (expiry notices).
+	Email string `yaml:"email" help:"contact address of the ACME account, for the CA's notices"`
+	// EABKeyID and EABMACKey bind the ACME account to an account at the
+	// CA (external account binding), for CAs that require it.
+	EABKeyID  string `yaml:"eab_key_id" help:"external account binding key ID, for CAs that require one"`
+	EABMACKey string `yaml:"eab_mac_key" help:"external account binding MAC key (base64url); prefer the environment or the file, since flags show in process listings"`
+	// CARoots is a PEM file of root certificates trusted for the ACME
+	// server's own HTTPS, for a private CA; empty: the system's roots.
+	CARoots string `yaml:"ca_roots" help:"PEM file of roots trusted for the ACME server's HTTPS (a private CA); empty: the system's roots"`
+}
+
+// ACME directories by name.
+const (
+	LetsEncrypt        = "https://acme-v02.api.letsencrypt.org/directory"
+	LetsEncryptStaging = "https://acme-staging-v02.api.letsencrypt.org/directory"
+)
+
+// ACMEDirectory returns acme.directory as a URL, with the names
+// letsencrypt and letsencrypt-staging (and empty) resolved.
+func (c Config) ACMEDirectory() string {
+	switch c.ACME.Directory {
+	case "", "letsencrypt":
+		return LetsEncrypt
+	case "letsencrypt-staging":
+		return LetsEncryptStaging
+	}
+	return c.ACME.Directory
+}
+
+// DNS configures lookups for custom-domain ownership checks.
+type DNS struct {
+	// Resolver is a DNS server, host:port, asked instead of the system's.
+	Resolver string `yaml:"resolver" help:"DNS server (host:port) for custom-domain ownership checks; empty: the system's resolver"`
+}
+
+// Redis points the nodes at a shared Redis.
+type Redis struct {
+	// URL is redis:// or rediss://; empty keeps rate limits in process
+	// (one node).
+	URL string `yaml:"url" help:"Redis URL (redis:// or rediss://) shared by every node, for rate limits; empty: in process (one node)"`
+}
+
+// TrustedProxyPrefixes returns trusted_proxies; Validate guarantees each
+// parses.
+func (c Config) TrustedProxyPrefixes() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range c.TrustedProxies {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+		}
+	}
+	return out
 }
 
 // Bounds of the session timeouts.
@@ -278,6 +367,7 @@ func Default() Config {
 		Events:    Events{Retention: "8760h"},
 		Mail:      Mail{SMTP: MailSMTP{TLS: "starttls"}, Retention: "168h"},
 		Sessions:  Sessions{Idle: "30m", Absolute: "12h"},
+		ACME:      ACME{Directory: "letsencrypt"},
 	}
 }
 
@@ -319,6 +409,15 @@ func (c Config) Redacted() Config {
 	r := c
 	if c.Mail.SMTP.Password != "" {
 		r.Mail.SMTP.Password = mask
+	}
+	if c.ACME.EABMACKey != "" {
+		r.ACME.EABMACKey = mask
+	}
+	if c.Redis.URL != "" {
+		r.Redis.URL = mask
+		if u, err := url.Parse(c.Redis.URL); err == nil && u.Host != "" {
+			r.Redis.URL = u.Redacted()
+		}
 	}
 	r.Secrets.Key = redactKey(c.Secrets.Key)
 	r.Secrets.PreviousKeys = nil

@@ -300,6 +300,16 @@ func TestLoadKnowsEveryVariable(t *testing.T) {
 		"LINTEL_MAIL_RETENTION=48h",
 		"LINTEL_SESSIONS_IDLE=15m",
 		"LINTEL_SESSIONS_ABSOLUTE=8h",
+		"LINTEL_TLS_ADDR=:443",
+		"LINTEL_TLS_HTTP_ADDR=:80",
+		"LINTEL_ACME_DIRECTORY=letsencrypt-staging",
+		"LINTEL_ACME_EMAIL=ops@example.com",
+		"LINTEL_ACME_EAB_KEY_ID=kid-1",
+		"LINTEL_ACME_EAB_MAC_KEY=bWFjLWtleQ",
+		"LINTEL_ACME_CA_ROOTS=/etc/lintel/ca.pem",
+		"LINTEL_DNS_RESOLVER=127.0.0.53:53",
+		"LINTEL_REDIS_URL=redis://redis:6379/0",
+		"LINTEL_TRUSTED_PROXIES=10.0.0.0/8,2001:db8::/48",
 		"LINTEL_CONFIG=",
 	}
 	c, err := settings.Load(nil, env)
@@ -319,7 +329,15 @@ func TestLoadKnowsEveryVariable(t *testing.T) {
 			SMTP: settings.MailSMTP{Host: "smtp.example.com", Port: "2525", Username: "lintel", Password: "hunter2", TLS: "implicit"},
 			From: "Acme <no-reply@acme.example>", Retention: "48h",
 		},
-		Sessions: settings.Sessions{Idle: "15m", Absolute: "8h"},
+		Sessions:       settings.Sessions{Idle: "15m", Absolute: "8h"},
+		TLS:            settings.TLS{Addr: ":443", HTTPAddr: ":80"},
+		ACME:           settings.ACME{Directory: "letsencrypt-staging", Email: "ops@example.com", EABKeyID: "kid-1", EABMACKey: "bWFjLWtleQ", CARoots: "/etc/lintel/ca.pem"},
+		DNS:            settings.DNS{Resolver: "127.0.0.53:53"},
+		Redis:          settings.Redis{URL: "redis://redis:6379/0"},
+		TrustedProxies: []string{"10.0.0.0/8", "2001:db8::/48"},
+	}
+	if c.ACMEDirectory() != settings.LetsEncryptStaging || len(c.TrustedProxyPrefixes()) != 2 {
+		t.Errorf("typed TLS values %q, %v", c.ACMEDirectory(), c.TrustedProxyPrefixes())
 	}
 	if c.SessionIdle() != 15*time.Minute || c.SessionAbsolute() != 8*time.Hour {
 		t.Errorf("session timeouts %v, %v", c.SessionIdle(), c.SessionAbsolute())
@@ -728,8 +746,8 @@ func TestBind(t *testing.T) {
 				t.Errorf("--%s usage %q does not name %s", f.Name, f.Usage, env)
 			}
 		})
-		want := []string{"addr", "config", "data-dir", "database-url", "default-tenant", "egress-allow", "events-retention", "log-format", "log-level",
-			"mail-from", "mail-retention", "mail-smtp-host", "mail-smtp-password", "mail-smtp-port", "mail-smtp-tls", "mail-smtp-username", "public-url", "secrets-key", "secrets-previous-keys", "sessions-absolute", "sessions-idle", "tenants-max-depth"}
+		want := []string{"acme-ca-roots", "acme-directory", "acme-eab-key-id", "acme-eab-mac-key", "acme-email", "addr", "config", "data-dir", "database-url", "default-tenant", "dns-resolver", "egress-allow", "events-retention", "log-format", "log-level",
+			"mail-from", "mail-retention", "mail-smtp-host", "mail-smtp-password", "mail-smtp-port", "mail-smtp-tls", "mail-smtp-username", "public-url", "redis-url", "secrets-key", "secrets-previous-keys", "sessions-absolute", "sessions-idle", "tenants-max-depth", "tls-addr", "tls-http-addr", "trusted-proxies"}
 		if !slices.Equal(names, want) {
 			t.Errorf("got flags %q, want %q", names, want)
 		}
@@ -812,6 +830,54 @@ func FuzzLoadYAML(f *testing.F) {
 			if err := c.Validate(); err != nil {
 				t.Errorf("Load accepted a config that Validate refuses: %v", err)
 			}
+		}
+	})
+}
+
+func TestValidateTLS(t *testing.T) {
+	tests := []struct {
+		name     string
+		change   func(c *settings.Config)
+		wantKeys []string
+	}{
+		{"accepts no HTTPS listener", func(c *settings.Config) {}, nil},
+		{"accepts both listeners", func(c *settings.Config) { c.TLS = settings.TLS{Addr: ":443", HTTPAddr: ":80"} }, nil},
+		{"refuses an HTTPS listener without a port", func(c *settings.Config) { c.TLS.Addr = "0.0.0.0" }, []string{"tls.addr"}},
+		{"refuses an HTTP listener without HTTPS", func(c *settings.Config) { c.TLS.HTTPAddr = ":80" }, []string{"tls.http_addr"}},
+		{"accepts a named directory", func(c *settings.Config) { c.ACME.Directory = "letsencrypt-staging" }, nil},
+		{"accepts any https directory", func(c *settings.Config) { c.ACME.Directory = "https://ca.internal:14000/dir" }, nil},
+		{"refuses an http directory", func(c *settings.Config) { c.ACME.Directory = "http://ca.internal/dir" }, []string{"acme.directory"}},
+		{"refuses an unknown directory name", func(c *settings.Config) { c.ACME.Directory = "zerossl" }, []string{"acme.directory"}},
+		{"refuses an email with a display name", func(c *settings.Config) { c.ACME.Email = "Ops <ops@example.com>" }, []string{"acme.email"}},
+		{"refuses half an EAB", func(c *settings.Config) { c.ACME.EABKeyID = "kid" }, []string{"acme.eab_key_id"}},
+		{"refuses a resolver without a port", func(c *settings.Config) { c.DNS.Resolver = "127.0.0.53" }, []string{"dns.resolver"}},
+		{"refuses a Redis URL of another scheme", func(c *settings.Config) { c.Redis.URL = "http://redis:6379" }, []string{"redis.url"}},
+		{"accepts a Redis URL with TLS", func(c *settings.Config) { c.Redis.URL = "rediss://:pw@redis:6380/1" }, nil},
+		{"refuses a trusted proxy without a length", func(c *settings.Config) { c.TrustedProxies = []string{"10.0.0.0/8", "10.1.1.1"} }, []string{"trusted_proxies[1]"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := settings.Default()
+			tt.change(&c)
+			err := c.Validate()
+			if got := fieldKeys(err); !slices.Equal(got, tt.wantKeys) {
+				t.Fatalf("got %v (%v), want problems with %q", got, err, tt.wantKeys)
+			}
+			if err != nil && !errors.Is(err, settings.ErrInvalidValue) {
+				t.Fatalf("got %v, want ErrInvalidValue", err)
+			}
+		})
+	}
+	t.Run("redacts the EAB key and the Redis password", func(t *testing.T) {
+		c := settings.Default()
+		c.ACME.EABMACKey = "bWFjLWtleS1zZWNyZXQ"
+		c.Redis.URL = "redis://:s3cret-pw@redis:6379/0"
+		r := fmt.Sprint(c.Redacted())
+		if strings.Contains(r, "bWFjLWtleS1zZWNyZXQ") || strings.Contains(r, "s3cret-pw") {
+			t.Fatalf("Redacted shows a secret: %s", r)
+		}
+		if !strings.Contains(r, "redis:6379") {
+			t.Fatalf("Redacted hides the Redis host: %s", r)
 		}
 	})
 }

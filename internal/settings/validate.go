@@ -56,6 +56,14 @@ func (c Config) Validate() error {
 			check(fmt.Sprintf("egress.allow[%d]", i), fmt.Errorf("%w: must be a network in CIDR form, such as 10.0.5.0/24 or fd00::/64", ErrInvalidValue))
 		}
 	}
+	for i, a := range c.TrustedProxies {
+		if _, err := netip.ParsePrefix(a); err != nil {
+			check(fmt.Sprintf("trusted_proxies[%d]", i), fmt.Errorf("%w: must be a network in CIDR form, such as 10.0.0.0/8 or 2001:db8::/48", ErrInvalidValue))
+		}
+	}
+	for _, e := range c.checkTLS() {
+		check(e.path, e.err)
+	}
 	for _, e := range c.checkMail() {
 		check(e.path, e.err)
 	}
@@ -313,4 +321,46 @@ func mailHostAddr(host string) (netip.Addr, bool) {
 	}
 	a, err := netip.ParseAddr(host)
 	return a, err == nil
+}
+
+// checkTLS checks the HTTPS listener, the ACME CA and the resolver. It
+// never quotes the EAB MAC key or the Redis URL (it may carry a password).
+func (c Config) checkTLS() []problem {
+	var out []problem
+	add := func(path string, err error) { out = append(out, problem{path, err}) }
+	if c.TLS.Addr != "" {
+		if err := checkAddr(c.TLS.Addr); err != nil {
+			add("tls.addr", err)
+		}
+	}
+	if c.TLS.HTTPAddr != "" {
+		if err := checkAddr(c.TLS.HTTPAddr); err != nil {
+			add("tls.http_addr", err)
+		}
+		if c.TLS.Addr == "" {
+			add("tls.http_addr", fmt.Errorf("%w: needs tls.addr (it redirects to HTTPS and answers the CA for it)", ErrInvalidValue))
+		}
+	}
+	if u, err := url.Parse(c.ACMEDirectory()); err != nil || u.Scheme != "https" || u.Host == "" {
+		add("acme.directory", fmt.Errorf("%w: want letsencrypt, letsencrypt-staging or an https URL of an ACME directory", ErrInvalidValue))
+	}
+	if c.ACME.Email != "" {
+		if a, err := mail.ParseAddress(c.ACME.Email); err != nil || a.Name != "" {
+			add("acme.email", fmt.Errorf("%w: want a bare email address, such as ops@example.com", ErrInvalidValue))
+		}
+	}
+	if (c.ACME.EABKeyID == "") != (c.ACME.EABMACKey == "") {
+		add("acme.eab_key_id", fmt.Errorf("%w: acme.eab_key_id and acme.eab_mac_key go together", ErrInvalidValue))
+	}
+	if c.DNS.Resolver != "" {
+		if _, _, err := net.SplitHostPort(c.DNS.Resolver); err != nil {
+			add("dns.resolver", fmt.Errorf("%w: want host:port of a DNS server, such as 127.0.0.1:53", ErrInvalidValue))
+		}
+	}
+	if c.Redis.URL != "" {
+		if u, err := url.Parse(c.Redis.URL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			add("redis.url", fmt.Errorf("%w: want a redis:// or rediss:// URL; percent-encode special characters in the password", ErrInvalidValue))
+		}
+	}
+	return out
 }
