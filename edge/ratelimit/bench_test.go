@@ -50,3 +50,34 @@ func BenchmarkMemoryAllow(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRedisAllow measures Allow on the test Redis from parallel
+// goroutines on the system clock, one round trip each: all on one key
+// (Redis runs scripts one at a time in any case) and spread over keys.
+// Eight goroutines per CPU keep several round trips in flight, as an
+// edge serving many requests would.
+func BenchmarkRedisAllow(b *testing.B) {
+	l := ratelimit.Limit{Rate: 100, Per: time.Second}
+	for _, n := range []int{1, 10_000} {
+		b.Run(fmt.Sprint(n, " keys"), func(b *testing.B) {
+			c := testRedis(b)
+			r := ratelimit.NewRedis(c, clock.System(), ratelimit.RedisOptions{Prefix: testPrefix(b, c)})
+			keys := make([]string, n)
+			for i := range keys {
+				keys[i] = fmt.Sprint("bench:", i)
+			}
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.SetParallelism(8)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for i := rand.IntN(n); pb.Next(); i++ {
+					if _, err := r.Allow(ctx, keys[i%n], l); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}

@@ -4,10 +4,12 @@
 // timestamp per key (the theoretical arrival time) and refills smoothly,
 // one event every Per/Rate, up to a burst.
 //
-// [Memory] is the in-process backend for a single node. The algorithm and
-// its arithmetic are those of github.com/go-redis/redis_rate, so a Redis
-// backend shared by many nodes answers the same way; package ratelimittest
-// is the conformance suite every backend passes.
+// [Memory] is the in-process backend for a single node; [Redis] is the
+// backend that many nodes share, one Lua script per decision. Both use the
+// algorithm and arithmetic of github.com/go-redis/redis_rate and answer
+// alike to the nanosecond, except that Redis takes the time from the
+// node's injected clock rather than from Redis. Package ratelimittest is
+// the conformance suite every backend passes.
 //
 // Keys are the caller's: prefix each with the name of what it limits
 // ("signin:ip:" + IPKey(addr)) so that two limits never share a key by
@@ -120,8 +122,11 @@ type Result struct {
 // Allow returns an error wrapping ErrInvalid when l fails Validate or key
 // fails ValidateKey, and an error wrapping ctx.Err() when ctx is done
 // before the decision is made; a backend may also fail on its own (a
-// network error). On any error the Result is the zero Result, nothing is
-// counted, and the caller chooses whether to fail open or closed.
+// network error). On any error the Result is the zero Result and the
+// caller chooses whether to fail open or closed. Nothing is counted,
+// except that a backend across a network cannot tell whether a request
+// that failed in flight (a broken connection, ctx done while awaiting the
+// reply) was counted.
 //
 // Implementations are safe for concurrent use by multiple goroutines; the
 // decision for one key is atomic, so concurrent callers never get more
