@@ -15,7 +15,10 @@ import (
 )
 
 // DomainState is where a custom domain is in its life: ownership checks
-// and certificates move it along (a later issue does both).
+// (edge/ownership) and certificates (the TLS manager) move it along, through
+// the Record… methods (domaincheck.go). Whether ownership is proven is not
+// a state but Domain.VerifiedAt: a domain in state failed may still be
+// proven (its certificate failed, not its ownership).
 type DomainState string
 
 // The domain states.
@@ -26,7 +29,9 @@ const (
 	DomainVerified DomainState = "verified"
 	// DomainActive is a verified domain that has a certificate and serves.
 	DomainActive DomainState = "active"
-	// DomainFailed is a domain whose last check failed (see LastError).
+	// DomainFailed is a domain whose last check failed (see LastError):
+	// an ownership check (VerifiedAt is then nil) or a certificate
+	// (VerifiedAt stays set).
 	DomainFailed DomainState = "failed"
 )
 
@@ -40,9 +45,16 @@ type Domain struct {
 	State     DomainState
 	LastError string
 	// VerificationToken is random, for a DNS TXT or HTTP ownership check.
-	VerificationToken    string
+	VerificationToken string
+	// VerifiedAt is when ownership was last proven; nil while it is not
+	// (a new domain, or one whose last ownership check failed).
+	VerifiedAt           *time.Time
 	CreatedAt, UpdatedAt time.Time
 }
+
+// OwnershipProven reports whether the tenant proved it owns the domain:
+// only then may it get a certificate, route sign-ins or carry an issuer.
+func (d Domain) OwnershipProven() bool { return d.VerifiedAt != nil }
 
 // DomainInput describes a new custom domain.
 type DomainInput struct {
@@ -55,13 +67,14 @@ type DomainPatch struct {
 	BrandID *string
 }
 
-const domainCols = `id, tenant_id, brand_id, hostname, state, last_error, verification_token, created_at, updated_at`
+const domainCols = `id, tenant_id, brand_id, hostname, state, last_error, verification_token, verified_at, created_at, updated_at`
 
 func scanDomain(r scanner) (Domain, error) {
 	var d Domain
 	var brand sql.NullString
-	err := r.Scan(&d.ID, &d.TenantID, &brand, &d.Hostname, &d.State, &d.LastError, &d.VerificationToken, &d.CreatedAt, &d.UpdatedAt)
-	d.BrandID = brand.String
+	var verified sql.NullTime
+	err := r.Scan(&d.ID, &d.TenantID, &brand, &d.Hostname, &d.State, &d.LastError, &d.VerificationToken, &verified, &d.CreatedAt, &d.UpdatedAt)
+	d.BrandID, d.VerifiedAt = brand.String, timePtr(verified)
 	return d, err
 }
 
@@ -102,8 +115,8 @@ func (s *Service) CreateDomain(ctx context.Context, tx store.Tx, tenantID string
 	_, _ = rand.Read(tok[:])
 	d := Domain{ID: ident.New("dom", now), TenantID: t.ID, BrandID: in.BrandID, Hostname: host, State: DomainPending,
 		VerificationToken: strings.ToLower(base32.StdEncoding.EncodeToString(tok[:])), CreatedAt: now, UpdatedAt: now}
-	_, err = tx.Exec(ctx, `INSERT INTO domains (`+domainCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.ID, d.TenantID, nullable(d.BrandID), d.Hostname, string(d.State), d.LastError, d.VerificationToken, d.CreatedAt, d.UpdatedAt)
+	_, err = tx.Exec(ctx, `INSERT INTO domains (`+domainCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.ID, d.TenantID, nullable(d.BrandID), d.Hostname, string(d.State), d.LastError, d.VerificationToken, d.VerifiedAt, d.CreatedAt, d.UpdatedAt)
 	if errors.Is(err, store.ErrConflict) {
 		return Domain{}, conflict("hostname", "the domain %q is already registered", host)
 	}
@@ -172,8 +185,12 @@ func (s *Service) DeleteDomain(ctx context.Context, tx store.Tx, tenantID, id st
 	return err
 }
 
-// SetDomainState records the outcome of an ownership or certificate check.
-// It is for the edge's verifier only and is never exposed by the API.
+// SetDomainState forces a domain's state, whatever checks say: for
+// operators' repairs and tests. The verifier and the TLS manager use the
+// Record… methods instead, which keep the rules between states. To keep
+// VerifiedAt consistent, verified and active mark ownership proven now
+// (when it was not already), pending clears it, and failed leaves it as
+// it is. It is never exposed by the management API.
 func (s *Service) SetDomainState(ctx context.Context, tx store.Tx, id string, state DomainState, lastError string) (Domain, error) {
 	var errs []error
 	switch state {
@@ -191,10 +208,25 @@ func (s *Service) SetDomainState(ctx context.Context, tx store.Tx, id string, st
 	if err != nil {
 		return Domain{}, err
 	}
-	d.State, d.LastError, d.UpdatedAt = state, lastError, s.now()
-	_, err = tx.Exec(ctx, `UPDATE domains SET state = ?, last_error = ?, updated_at = ? WHERE id = ?`,
-		string(d.State), d.LastError, d.UpdatedAt, d.ID)
-	return d, err
+	now := s.now()
+	switch state {
+	case DomainVerified, DomainActive:
+		if d.VerifiedAt == nil {
+			d.VerifiedAt = &now
+		}
+	case DomainPending:
+		d.VerifiedAt = nil
+	}
+	d.State, d.LastError, d.UpdatedAt = state, lastError, now
+	return d, s.saveDomainState(ctx, tx, d)
+}
+
+// saveDomainState writes what the checks change: state, last error,
+// VerifiedAt and UpdatedAt.
+func (s *Service) saveDomainState(ctx context.Context, tx store.Tx, d Domain) error {
+	_, err := tx.Exec(ctx, `UPDATE domains SET state = ?, last_error = ?, verified_at = ?, updated_at = ? WHERE id = ?`,
+		string(d.State), d.LastError, d.VerifiedAt, d.UpdatedAt, d.ID)
+	return err
 }
 
 // nullable maps "" to SQL NULL.
@@ -207,8 +239,9 @@ func nullable(s string) any {
 
 // TenantHasHost reports whether host may carry a tenant's fixed issuer:
 // the instance's public host, the tenant's {slug}.{public host}, or a
-// custom domain of the tenant that is verified or active. Another
-// tenant's domain, or one still pending, is false.
+// custom domain of the tenant whose ownership is proven (VerifiedAt set,
+// whatever its certificate). Another tenant's domain, or one whose
+// ownership is not (or no longer) proven, is false.
 func (s *Service) TenantHasHost(ctx context.Context, tx store.Tx, tenantID, host string) (bool, error) {
 	host = strings.TrimSuffix(strings.ToLower(host), ".")
 	if s.publicHost != "" && host == s.publicHost {
@@ -228,5 +261,5 @@ func (s *Service) TenantHasHost(ctx context.Context, tx store.Tx, tenantID, host
 	if err != nil {
 		return false, err
 	}
-	return d.TenantID == t.ID && (d.State == DomainVerified || d.State == DomainActive), nil
+	return d.TenantID == t.ID && d.OwnershipProven(), nil
 }

@@ -3,6 +3,7 @@ package tenant
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -178,8 +179,14 @@ func TestDomains(t *testing.T) {
 				return e.svc.SetDomainState(ctx, tx, d.ID, DomainActive, "")
 			})
 			got := get(t, e, func(ctx context.Context, tx store.Tx) (Domain, error) { return e.svc.Domain(ctx, tx, ten.ID, d.ID) })
-			if got != active || got.State != DomainActive || got.LastError != "" {
+			if !reflect.DeepEqual(got, active) || got.State != DomainActive || got.LastError != "" || !got.OwnershipProven() {
 				t.Fatalf("got %+v", got)
+			}
+			pending := get(t, e, func(ctx context.Context, tx store.Tx) (Domain, error) {
+				return e.svc.SetDomainState(ctx, tx, d.ID, DomainPending, "")
+			})
+			if pending.OwnershipProven() {
+				t.Fatalf("forced back to pending, still proven: %+v", pending)
 			}
 			wantFields(t, e.do(t, func(ctx context.Context, tx store.Tx) error {
 				_, err := e.svc.SetDomainState(ctx, tx, d.ID, "bogus", strings.Repeat("x", MaxLastErrorLen+1))

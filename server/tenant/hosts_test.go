@@ -23,6 +23,32 @@ func TestTenantHasHost(t *testing.T) {
 		domain(acme.ID, "auth.acme.com", DomainVerified)
 		domain(acme.ID, "new.acme.com", DomainPending)
 		domain(globex.ID, "login.globex.com", DomainActive)
+		e.ok(t, func(ctx context.Context, tx store.Tx) error {
+			// A certificate that failed keeps the proof; a failed
+			// ownership check revokes it.
+			for host, fail := range map[string]func(d Domain) error{
+				"cert.acme.com": func(d Domain) error {
+					_, err := e.svc.RecordCertificateFailed(ctx, tx, acme.ID, d.ID, "acme: timeout")
+					return err
+				},
+				"lost.acme.com": func(d Domain) error {
+					_, err := e.svc.RecordOwnershipFailed(ctx, tx, acme.ID, d.ID, "no TXT record")
+					return err
+				},
+			} {
+				d, err := e.svc.CreateDomain(ctx, tx, acme.ID, DomainInput{Hostname: host})
+				if err == nil {
+					_, err = e.svc.RecordOwnershipProven(ctx, tx, acme.ID, d.ID)
+				}
+				if err == nil {
+					err = fail(d)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 		for _, tc := range []struct {
 			name, host string
 			want       bool
@@ -32,6 +58,8 @@ func TestTenantHasHost(t *testing.T) {
 			{"accepts an active custom domain, ignoring case", "LOGIN.acme.com", true},
 			{"accepts a verified custom domain", "auth.acme.com", true},
 			{"refuses a pending custom domain", "new.acme.com", false},
+			{"accepts a proven domain whose certificate failed", "cert.acme.com", true},
+			{"refuses a domain whose ownership check failed after it was proven", "lost.acme.com", false},
 			{"refuses another tenant's domain", "login.globex.com", false},
 			{"refuses another tenant's subdomain", "globex.id.example.com", false},
 			{"refuses an unknown host", "evil.example.net", false},
