@@ -32,7 +32,9 @@ type Options struct {
 	// address the name resolves to; TLSPort the same for tls-alpn-01. Zero
 	// picks a free port (free on 127.0.0.1 when Start runs, which another
 	// process could take before the responder listens); read it back with
-	// CA.HTTPPort and CA.TLSPort.
+	// CA.HTTPPort and CA.TLSPort. The VA makes three requests (connections
+	// for tls-alpn-01) for each validation, as Pebble imitates validation
+	// from several vantage points.
 	HTTPPort, TLSPort int
 
 	// RequireEAB refuses new accounts without an external account binding
