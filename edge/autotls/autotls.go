@@ -241,7 +241,7 @@ func New(cfg Config) (*Manager, error) {
 		m.hosts[name] = true
 	}
 
-	zl := zap.New(newSlogCore(cfg.Logger.Handler(), zapcore.WarnLevel))
+	zl := zap.New(newSlogCore(cfg.Logger.Handler(), zapcore.WarnLevel)).Named("certmagic")
 	m.cache = certmagic.NewCache(certmagic.CacheOptions{
 		// One Config manages every certificate of this cache.
 		GetConfigForCert: func(certmagic.Certificate) (*certmagic.Config, error) { return m.magic, nil },

@@ -37,7 +37,8 @@ type CertInfo struct {
 	State   State
 	// Issuer is the issuing CA certificate's common name.
 	Issuer string
-	// Serial is the serial number in lower-case hex.
+	// Serial is the serial number's bytes in lower-case hex (leading
+	// zero byte kept, as crt.sh shows it).
 	Serial    string
 	NotBefore time.Time
 	NotAfter  time.Time

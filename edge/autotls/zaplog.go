@@ -14,9 +14,9 @@ import (
 // attributes; certmagic logs no keys or secrets in its warn and error
 // lines (account contact and challenge identifiers at most).
 type slogCore struct {
-	h     slog.Handler
-	min   zapcore.Level
-	attrs []slog.Attr // from With
+	h    slog.Handler
+	min  zapcore.Level
+	with []zapcore.Field // from With, converted only when a line is written
 }
 
 func newSlogCore(h slog.Handler, min zapcore.Level) zapcore.Core {
@@ -28,7 +28,8 @@ func (c *slogCore) Enabled(l zapcore.Level) bool {
 }
 
 func (c *slogCore) With(fields []zapcore.Field) zapcore.Core {
-	return &slogCore{h: c.h, min: c.min, attrs: append(slices.Clip(c.attrs), attrs(fields)...)}
+	// certmagic calls With on every handshake; keep it to an append.
+	return &slogCore{h: c.h, min: c.min, with: append(slices.Clip(c.with), fields...)}
 }
 
 func (c *slogCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
@@ -39,11 +40,11 @@ func (c *slogCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Che
 }
 
 func (c *slogCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
-	r := slog.NewRecord(e.Time, slogLevel(e.Level), "certmagic: "+e.Message, 0)
+	r := slog.NewRecord(e.Time, slogLevel(e.Level), e.Message, 0)
 	if e.LoggerName != "" {
 		r.AddAttrs(slog.String("logger", e.LoggerName))
 	}
-	r.AddAttrs(c.attrs...)
+	r.AddAttrs(attrs(c.with)...)
 	r.AddAttrs(attrs(fields)...)
 	return c.h.Handle(context.Background(), r)
 }
