@@ -110,7 +110,7 @@ type Options struct {
 // Locks: Lock, TryLock and Unlock implement certmagic's named locks across
 // every Storage on one database, in this process or others. Each
 // acquisition has its own holder ID, so two callers of one Storage exclude
-// each other too. While a lock is held a goroutine renews its lease every
+// each other too (locks are not reentrant). While a lock is held a goroutine renews its lease every
 // RenewInterval; a lock whose lease has passed (its holder died) is taken
 // over. Expiry is judged by each node's injected clock, so nodes' clocks
 // must agree to within Lease−RenewInterval, or a node whose clock runs
@@ -119,7 +119,9 @@ type Options struct {
 // its renewal.
 //
 // Cancellation: every method honours ctx; a cancelled call changes nothing
-// and returns an error satisfying errors.Is(err, ctx.Err()).
+// in the database and returns an error satisfying errors.Is(err,
+// ctx.Err()) (Exists reports false). Unlock stops renewing the lock even
+// when it cannot delete its row: the lock then lapses after its lease.
 //
 // A Storage is safe for concurrent use. Close releases its locks.
 type Storage struct {
@@ -219,3 +221,5 @@ func sealed(key string) bool {
 func binding(key string) secrets.Binding {
 	return secrets.Binding{Purpose: SealPurpose, Row: key}
 }
+
+var _ Sealer = (*secrets.Service)(nil)

@@ -28,7 +28,7 @@ type backing struct {
 	ring secrets.Keyring
 }
 
-func newBacking(t *testing.T, b storetest.Backend) backing {
+func newBacking(t testing.TB, b storetest.Backend) backing {
 	t.Helper()
 	kek, err := secrets.GenerateKEK(start)
 	if err != nil {
@@ -39,7 +39,7 @@ func newBacking(t *testing.T, b storetest.Backend) backing {
 
 // node opens a handle onto the backing store and a Storage on it, as one
 // Lintel node would; its locks are released when t ends.
-func (bk backing) node(t *testing.T, clk clock.Clock, opts certstore.Options) (*certstore.Storage, store.Store) {
+func (bk backing) node(t testing.TB, clk clock.Clock, opts certstore.Options) (*certstore.Storage, store.Store) {
 	t.Helper()
 	st := bk.open(t)
 	sec, err := secrets.New(context.Background(), st, bk.ring, clk)

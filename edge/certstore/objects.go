@@ -137,9 +137,9 @@ func (s *Storage) Exists(ctx context.Context, key string) bool {
 
 // List returns the keys below the directory named by path, sorted: its
 // immediate children (values and directories) or, with recursive, every
-// key below it, directories included, as FileStorage walks them. The keys
-// are path joined with each child's name. A key that holds a value lists
-// nothing; a missing key fails with fs.ErrNotExist.
+// key below it, directories included, as FileStorage walks them. Keys
+// come back in canonical form. A key that holds a value lists nothing; a
+// missing key fails with fs.ErrNotExist.
 func (s *Storage) List(ctx context.Context, path string, recursive bool) ([]string, error) {
 	dir, err := normalize(path)
 	if err != nil {
