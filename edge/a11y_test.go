@@ -99,7 +99,8 @@ func TestHostedPagesAccessibility(t *testing.T) {
 			next(a, "h1", chromedp.Click(chromedp.CSS("#logout")))
 			check(a, "logged-out", a11yWant{})
 
-			// Error pages: a bad request, an unknown flow, a spent link.
+			// Error pages: a bad request, an unknown flow, a spent link, a path
+			// no route takes.
 			do(a, chromedp.Navigate(w.authorizeURL(challenge, "client_id", "app_unknown", "ui_locales", lang.tag)), chromedp.WaitVisible(chromedp.CSS(".lt-message-error")))
 			check(a, "error-bad-request", a11yWant{pageError: true})
 			do(a, chromedp.Navigate(w.srv.URL+"/signin/flw_unknown?ui_locales="+lang.tag), chromedp.WaitVisible(chromedp.CSS(".lt-message-error")))
@@ -111,6 +112,8 @@ func TestHostedPagesAccessibility(t *testing.T) {
 			u.RawQuery = "ui_locales=" + lang.tag
 			do(b, chromedp.Navigate(u.String()), chromedp.WaitVisible(chromedp.CSS(".lt-message-error")))
 			check(b, "error-spent-link", a11yWant{pageError: true})
+			do(a, chromedp.Navigate(w.srv.URL+"/no/such/page?ui_locales="+lang.tag), chromedp.WaitVisible(chromedp.CSS(".lt-message-error")))
+			check(a, "error-not-found", a11yWant{pageError: true})
 
 			recovery.walk(t, browser, lang.tag, check, do, next)
 			journeys.walk(t, browser, lang.tag, check, do, next)

@@ -26,7 +26,7 @@ func demoWidgetPage(t *testing.T, w *siteWorld, c *http.Client, query string) (m
 	if status != http.StatusOK {
 		t.Fatalf("GET /demo/widget: %d %s", status, body)
 	}
-	_, script, ok := strings.Cut(body, `src="/assets/demo-widget.js"`)
+	_, script, ok := strings.Cut(body, `src="/assets/demo-widget.`)
 	if !ok || !strings.Contains(body, `<div id="signin"></div>`) || !strings.Contains(body, `<script src="/widget/lintel.js" nonce="`) {
 		t.Fatalf("the widget page lacks the widget:\n%s", body)
 	}

@@ -45,8 +45,10 @@ func instrument(next http.Handler, logger *slog.Logger, clk clock.Clock, m *metr
 // whether the connection must be aborted. If nothing was sent yet, the
 // client gets a plain 500 with none of the headers the handler had set
 // (such as cookies). If the response had started, the connection is
-// aborted. http.ErrAbortHandler, which handlers use to abort on purpose,
-// is passed on without being logged or counted as a panic.
+// aborted. A panic a site already answered with its own 500 (an
+// *answeredPanic, see recoverPanics) is logged and counted, and the
+// response stands. http.ErrAbortHandler, which handlers use to abort on
+// purpose, is passed on without being logged or counted as a panic.
 func handlePanic(logger *slog.Logger, m *metrics, rec *responseRecorder, r *http.Request, p any) (abort bool) {
 	if err, ok := p.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 		if !rec.wroteHeader {
@@ -54,14 +56,22 @@ func handlePanic(logger *slog.Logger, m *metrics, rec *responseRecorder, r *http
 		}
 		return true
 	}
+	stack := debug.Stack()
+	answered, ok := p.(*answeredPanic)
+	if ok {
+		p, stack = answered.value, answered.stack
+	}
 	m.panics.Inc()
 	logger.LogAttrs(r.Context(), slog.LevelError, "handler panicked",
 		slog.String("request_id", RequestID(r.Context())),
 		slog.String("method", r.Method),
 		slog.String("route", r.Pattern),
 		slog.String("panic", fmt.Sprint(p)),
-		slog.String("stack", string(debug.Stack())),
+		slog.String("stack", string(stack)),
 	)
+	if answered != nil {
+		return false
+	}
 	if rec.wroteHeader {
 		return true
 	}

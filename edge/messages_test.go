@@ -21,8 +21,8 @@ func TestEveryMessageIDExists(t *testing.T) {
 	ids := append([]string(nil), engine.MessageIDs...)
 	files, _ := filepath.Glob("*.go")
 	more, _ := filepath.Glob("pages/*.templ")
-	used := regexp.MustCompile(`(?:Text\(|errorPage\([^,]+, [^,]+, [^,]+, |"error"\s*:\s*|apiError\([^,]+, [^,]+, [^,]+, )"([a-z_]+(?:\.[a-z_]+)+)"`)
-	literal := regexp.MustCompile(`"((?:error|identify|password|done|logout|demo|flow)\.[a-z_.]+)"`)
+	used := regexp.MustCompile(`(?:Text\(|errorPage\([^,]+, [^,]+, [^,]+, |"error"\s*:\s*|apiError\([^,]+, [^,]+, [^,]+, )"([a-z_]+(?:\.[a-z0-9_]+)+)"`)
+	literal := regexp.MustCompile(`"((?:error|identify|password|done|logout|demo|flow)\.[a-z0-9_.]+)"`)
 	for _, f := range append(files, more...) {
 		b, err := os.ReadFile(f)
 		if err != nil {

@@ -1,13 +1,9 @@
 package edge
 
 import (
-	"bytes"
 	"errors"
-	"io/fs"
 	"net/http"
-	"time"
 
-	"github.com/lintel-id/lintel/edge/assets"
 	"github.com/lintel-id/lintel/server/engine"
 )
 
@@ -18,12 +14,15 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 	if cfg.OIDC == nil || cfg.Tenants == nil || cfg.Locales == nil || cfg.PublicURL == nil {
 		return errors.New("edge: serving sites needs OIDC, Tenants, Locales and PublicURL")
 	}
-	s := &siteHandlers{engine: cfg.Engine, oidc: cfg.OIDC, tenants: cfg.Tenants, locales: cfg.Locales, log: cfg.Logger, flowTTL: cfg.Engine.FlowTTL}
+	s, err := newSiteHandlers(cfg)
+	if err != nil {
+		return err
+	}
 	router := &sites{store: cfg.Engine.Store, tenants: cfg.Tenants, public: cfg.PublicURL, defaultTenant: cfg.DefaultTenant}
 
 	site := http.NewServeMux()
 	pagesMux := http.NewServeMux()
-	page := secure(pagesMux, func(w http.ResponseWriter, r *http.Request) {
+	page := secure(s.fallbacks(pagesMux), func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusForbidden, "error.form.expired")
 	}, logoutRequestPOST)
 	pagesMux.HandleFunc("GET /oauth2/{server}/v1/authorize", s.authorize)
@@ -88,30 +87,11 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 	sys.Handle("POST "+SystemPrefix+"/oauth2/{server}/v1/token", s.withIssuer(cfg.OIDC.Token()))
 	sys.Handle("POST "+SystemPrefix+"/oauth2/{server}/v1/introspect", s.withIssuer(cfg.OIDC.Introspect()))
 	sys.Handle("POST "+SystemPrefix+"/oauth2/{server}/v1/revoke", s.withIssuer(cfg.OIDC.Revoke()))
-	mux.Handle(SystemPrefix+"/oauth2/", router.system(sys))
+	mux.Handle(SystemPrefix+"/oauth2/", router.system(s.serveSite(sys)))
 
-	static, err := fs.Sub(assets.FS(), ".")
-	if err != nil {
-		return err
-	}
-	files := http.FileServerFS(static)
-	site.Handle("GET /assets/", http.StripPrefix("/assets/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		files.ServeHTTP(w, r)
-	})))
-	// lintel.css is joined at start-up from the tokens, the page's frame
-	// and the components the widget shares.
-	css, err := pageStylesheet()
-	if err != nil {
-		return err
-	}
-	site.HandleFunc("GET /assets/lintel.css", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/css; charset=utf-8")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		http.ServeContent(w, r, "lintel.css", time.Time{}, bytes.NewReader(css))
-	})
+	// Hashed and compressed at start-up (newPageAssets), lintel.css
+	// joined from the tokens, the page's frame and the components.
+	site.HandleFunc("GET "+assetsPrefix+"{name}", s.asset)
 
 	internal := func(err error) { cfg.Logger.Error("edge: host routing", "err", err) }
 	wf, err := newWidgetFiles(cfg.Widget, cfg.Logger)
@@ -125,6 +105,21 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 	mux.Handle(WidgetPrefix, router.routeOrPublic(widget, internal))
 	site.HandleFunc("GET /api/v1/locales/{lang}", s.catalog)
 
-	mux.Handle("/", router.route(site, internal))
+	mux.Handle("/", router.route(s.serveSite(site), internal))
 	return nil
+}
+
+// newSiteHandlers builds the handlers every site shares, with the hosted
+// pages' static files hashed and compressed once.
+func newSiteHandlers(cfg Config) (*siteHandlers, error) {
+	files, err := newPageAssets()
+	if err != nil {
+		return nil, err
+	}
+	s := &siteHandlers{engine: cfg.Engine, oidc: cfg.OIDC, tenants: cfg.Tenants, locales: cfg.Locales, log: cfg.Logger,
+		flowTTL: cfg.Engine.FlowTTL, assets: files}
+	if cfg.Demo != nil {
+		s.home = "/" // the demo client's start page, see mountSites
+	}
+	return s, nil
 }

@@ -155,7 +155,7 @@ func (w *siteWorld) toPoll(t *testing.T, c *http.Client, rp *rpClient) (string, 
 	body := w.submit(t, c, page, engine.ActionEmailCode)
 	// Without JavaScript the page reloads itself; with it, poll.js reloads
 	// it once something happened.
-	if !strings.Contains(body, `<noscript><meta http-equiv="refresh" content="3"></noscript>`) || !strings.Contains(body, `src="/assets/poll.js"`) ||
+	if !strings.Contains(body, `<noscript><meta http-equiv="refresh" content="3"></noscript>`) || !regexp.MustCompile(`src="/assets/poll\.[0-9a-f]{12}\.js"`).MatchString(body) ||
 		!strings.Contains(body, "emailed it a sign-in code and link") {
 		t.Fatalf("poll page:\n%s", body)
 	}

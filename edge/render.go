@@ -8,7 +8,6 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/lintel-id/lintel/edge/pages"
-	"github.com/lintel-id/lintel/internal/requestid"
 	"github.com/lintel-id/lintel/locales"
 )
 
@@ -30,7 +29,11 @@ func (s *siteHandlers) localizerFor(lang string, r *http.Request) *locales.Local
 }
 
 func (s *siteHandlers) page(ctx context.Context, l *locales.Localizer, title string) pages.Page {
-	return pages.Page{L: l, Title: title, CSRF: CSRF(ctx), Nonce: Nonce(ctx)}
+	p := pages.Page{L: l, Title: title, CSRF: CSRF(ctx), Nonce: Nonce(ctx)}
+	if s.assets != nil {
+		p.Assets = s.assets
+	}
+	return p
 }
 
 // render writes a templ component with a status.
@@ -40,10 +43,4 @@ func (s *siteHandlers) render(w http.ResponseWriter, r *http.Request, status int
 	if err := c.Render(r.Context(), w); err != nil {
 		s.log.ErrorContext(r.Context(), "edge: render page", "err", err)
 	}
-}
-
-// errorPage shows a branded, localized error with the request ID.
-func (s *siteHandlers) errorPage(w http.ResponseWriter, r *http.Request, status int, message string) {
-	l := s.localizer(r)
-	s.render(w, r, status, pages.ErrorPage(s.page(r.Context(), l, "error.title"), message, requestid.From(r.Context())))
 }

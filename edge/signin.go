@@ -28,9 +28,15 @@ type siteHandlers struct {
 	log     *slog.Logger
 	flowTTL time.Duration
 	// catalogs holds each language's catalog for the widget, encoded and
-	// compressed once (lang tag → *widgetFile): the catalogs do not
+	// compressed once (lang tag → *staticFile): the catalogs do not
 	// change while the process runs.
 	catalogs sync.Map
+	// assets are the hosted pages' static files, which pages reference by
+	// their hashed names.
+	assets *fileSet
+	// home is the path of the site's start page, "" when it has none
+	// (error pages link to it).
+	home string
 }
 
 // issuer returns the request's authorization server as reached on its

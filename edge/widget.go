@@ -2,22 +2,14 @@ package edge
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
-
-	"github.com/andybalholm/brotli"
 
 	"github.com/lintel-id/lintel/edge/assets"
 	"github.com/lintel-id/lintel/server/store"
@@ -30,57 +22,46 @@ import (
 // and the files it loads under content-hashed names.
 const WidgetPrefix = "/widget/"
 
-// Cache lifetimes of the widget's files: the loader's URL is stable, so
-// browsers look again soon; hashed names never change content.
-const (
-	loaderCache = "public, max-age=300"
-	hashedCache = "public, max-age=31536000, immutable"
-)
-
-// widgetFile is one file the widget serves, with its compressed variants.
-type widgetFile struct {
-	contentType string
-	etag        string            // quoted, of the identity bytes
-	body        map[string][]byte // by Content-Encoding: "", "br", "gzip"
-}
+// loaderCache is the cache lifetime of the loader, whose URL host pages
+// include and which therefore never changes name.
+const loaderCache = plainCache
 
 // widgetFiles are the widget's files, built once at start-up: the loader
-// with the manifest filled in, the stylesheet (tokens, the widget's frame
-// and the components the hosted pages share), and from the build output
-// (Config.Widget) wasm_exec.js and the WebAssembly module.
+// with the manifest filled in, and under content-hashed names the
+// stylesheet (tokens, the widget's frame and the components the hosted
+// pages share) and from the build output (Config.Widget) wasm_exec.js and
+// the WebAssembly module.
 type widgetFiles struct {
-	loader *widgetFile
-	hashed map[string]*widgetFile // by name under WidgetPrefix
+	loader *staticFile
+	hashed *fileSet // under WidgetPrefix, by hashed name only
 }
 
 // buildOutput names the files of `make widget` the edge serves, with the
-// manifest key, the served name's stem and extension, and the type.
-var buildOutput = []struct{ file, key, stem, ext, contentType string }{
-	{"wasm_exec.js", "runtime", "wasm_exec", ".js", "text/javascript; charset=utf-8"},
-	{"lintel.wasm", "wasm", "lintel", ".wasm", "application/wasm"},
+// manifest key and the type.
+var buildOutput = []struct{ file, key, contentType string }{
+	{"wasm_exec.js", "runtime", "text/javascript; charset=utf-8"},
+	{"lintel.wasm", "wasm", "application/wasm"},
 }
 
 // newWidgetFiles reads and compresses the widget's files. dist is the
 // build output (nil: none); a missing WebAssembly module is logged once
 // and leaves the widget server-rendered.
 func newWidgetFiles(dist fs.FS, log *slog.Logger) (*widgetFiles, error) {
-	wf := &widgetFiles{hashed: map[string]*widgetFile{}}
+	// Host pages on other sites load these files, also under COEP.
+	wf := &widgetFiles{hashed: newFileSet(WidgetPrefix, "cross-origin")}
 	manifest := map[string]string{}
-	add := func(key, stem, ext, contentType string, data []byte, pre map[string][]byte) error {
-		f, err := newWidgetFile(contentType, data, pre)
-		if err != nil {
+	add := func(key, name, contentType string, data []byte, pre map[string][]byte) error {
+		if _, err := wf.hashed.add(name, contentType, data, pre, false); err != nil {
 			return err
 		}
-		name := stem + "." + strings.Trim(f.etag, `"`) + ext
-		wf.hashed[name] = f
-		manifest[key] = WidgetPrefix + name
+		manifest[key] = wf.hashed.URL(name)
 		return nil
 	}
 	css, err := widgetStylesheet()
 	if err != nil {
 		return nil, err
 	}
-	if err := add("css", "lintel", ".css", "text/css; charset=utf-8", css, nil); err != nil {
+	if err := add("css", "lintel.css", "text/css; charset=utf-8", css, nil); err != nil {
 		return nil, err
 	}
 	for _, b := range buildOutput {
@@ -100,7 +81,7 @@ func newWidgetFiles(dist fs.FS, log *slog.Logger) (*widgetFiles, error) {
 				pre[enc] = v
 			}
 		}
-		if err := add(b.key, b.stem, b.ext, b.contentType, data, pre); err != nil {
+		if err := add(b.key, b.file, b.contentType, data, pre); err != nil {
 			return nil, err
 		}
 	}
@@ -113,7 +94,7 @@ func newWidgetFiles(dist fs.FS, log *slog.Logger) (*widgetFiles, error) {
 	if err != nil {
 		return nil, err
 	}
-	if wf.loader, err = newWidgetFile("text/javascript; charset=utf-8", js, nil); err != nil {
+	if wf.loader, err = newStaticFile("text/javascript; charset=utf-8", js, nil); err != nil {
 		return nil, err
 	}
 	return wf, nil
@@ -163,94 +144,6 @@ func joinCSS(fsys fs.FS, extra [][]byte, names ...string) ([]byte, error) {
 	return out, nil
 }
 
-// newWidgetFile hashes data and compresses what pre lacks: brotli at its
-// best for small files (a large one gets a fast level; make widget
-// precompresses the WebAssembly at the best) and gzip.
-func newWidgetFile(contentType string, data []byte, pre map[string][]byte) (*widgetFile, error) {
-	sum := sha256.Sum256(data)
-	f := &widgetFile{contentType: contentType, etag: `"` + hex.EncodeToString(sum[:8]) + `"`,
-		body: map[string][]byte{"": data}}
-	for enc, v := range pre {
-		f.body[enc] = v
-	}
-	if _, ok := f.body["br"]; !ok {
-		level := brotli.BestCompression
-		if len(data) > 256<<10 {
-			level = 5
-		}
-		var b bytes.Buffer
-		w := brotli.NewWriterLevel(&b, level)
-		if err := writeAll(w, data); err != nil {
-			return nil, err
-		}
-		f.body["br"] = b.Bytes()
-	}
-	if _, ok := f.body["gzip"]; !ok {
-		var b bytes.Buffer
-		w, err := gzip.NewWriterLevel(&b, gzip.BestCompression)
-		if err != nil {
-			return nil, err
-		}
-		if err := writeAll(w, data); err != nil {
-			return nil, err
-		}
-		f.body["gzip"] = b.Bytes()
-	}
-	return f, nil
-}
-
-func writeAll(w io.WriteCloser, data []byte) error {
-	if _, err := w.Write(data); err != nil {
-		return err
-	}
-	return w.Close()
-}
-
-// encoding picks the Content-Encoding for an Accept-Encoding header:
-// brotli, else gzip, else none; a coding with q=0 is refused.
-func encoding(accept string) string {
-	ok := map[string]bool{}
-	for _, part := range strings.Split(accept, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		name = strings.ToLower(strings.TrimSpace(name))
-		q := 1.0
-		for _, p := range strings.Split(params, ";") {
-			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
-			if strings.EqualFold(k, "q") {
-				if f, err := strconv.ParseFloat(v, 64); err == nil {
-					q = f
-				}
-			}
-		}
-		ok[name] = q > 0
-	}
-	for _, enc := range []string{"br", "gzip"} {
-		if v, listed := ok[enc]; listed && v || !listed && ok["*"] {
-			return enc
-		}
-	}
-	return ""
-}
-
-// serve answers with the file in the encoding the client accepts.
-func (f *widgetFile) serve(w http.ResponseWriter, r *http.Request, cacheControl string) {
-	enc := encoding(r.Header.Get("Accept-Encoding"))
-	h := w.Header()
-	h.Set("Content-Type", f.contentType)
-	h.Set("Cache-Control", cacheControl)
-	h.Set("X-Content-Type-Options", "nosniff")
-	// Host pages on other sites load these files, also under COEP.
-	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
-	h.Add("Vary", "Accept-Encoding")
-	etag := f.etag
-	if enc != "" {
-		h.Set("Content-Encoding", enc)
-		etag = strings.TrimSuffix(etag, `"`) + "-" + enc + `"`
-	}
-	h.Set("ETag", etag)
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body[enc]))
-}
-
 // widgetHandlers serve the widget's files on every site and on the
 // public host.
 type widgetHandlers struct {
@@ -265,20 +158,20 @@ func (h *widgetHandlers) loaderJS(w http.ResponseWriter, r *http.Request) {
 	if !h.cors(w, r) {
 		return
 	}
-	h.files.loader.serve(w, r, loaderCache)
+	h.files.loader.serve(w, r, loaderCache, "cross-origin")
 }
 
 // asset is GET /widget/{name}: a content-hashed file.
 func (h *widgetHandlers) asset(w http.ResponseWriter, r *http.Request) {
-	f, ok := h.files.hashed[r.PathValue("name")]
-	if !ok {
+	name := r.PathValue("name")
+	if !h.files.hashed.has(name) {
 		http.NotFound(w, r)
 		return
 	}
 	if !h.cors(w, r) {
 		return
 	}
-	f.serve(w, r, hashedCache)
+	h.files.hashed.serve(w, r, name)
 }
 
 // cors allows a page on an origin the site's tenant trusts for CORS (for
@@ -358,7 +251,7 @@ func (s *siteHandlers) catalog(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		// Brotli and gzip take a 15 KB catalog to under 4 KB, on the
 		// path from the wasm's start to its takeover.
-		nf, err := newWidgetFile("application/json", l.Catalog().AppendJSON(nil), nil)
+		nf, err := newStaticFile("application/json", l.Catalog().AppendJSON(nil), nil)
 		if err != nil {
 			s.log.ErrorContext(r.Context(), "edge: catalog", "err", err)
 			apiError(w, http.StatusInternalServerError, "server_error", "error.server")
@@ -367,5 +260,5 @@ func (s *siteHandlers) catalog(w http.ResponseWriter, r *http.Request) {
 		f, _ = s.catalogs.LoadOrStore(l.Lang(), nf)
 	}
 	w.Header().Set("Content-Language", l.Lang())
-	f.(*widgetFile).serve(w, r, "public, max-age=300")
+	f.(*staticFile).serve(w, r, plainCache, "cross-origin")
 }

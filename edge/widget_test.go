@@ -76,9 +76,9 @@ func TestWidgetFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	names := map[string]*regexp.Regexp{
-		"css":     regexp.MustCompile(`^/widget/lintel\.[0-9a-f]{16}\.css$`),
-		"runtime": regexp.MustCompile(`^/widget/wasm_exec\.[0-9a-f]{16}\.js$`),
-		"wasm":    regexp.MustCompile(`^/widget/lintel\.[0-9a-f]{16}\.wasm$`),
+		"css":     regexp.MustCompile(`^/widget/lintel\.[0-9a-f]{12}\.css$`),
+		"runtime": regexp.MustCompile(`^/widget/wasm_exec\.[0-9a-f]{12}\.js$`),
+		"wasm":    regexp.MustCompile(`^/widget/lintel\.[0-9a-f]{12}\.wasm$`),
 	}
 	for key, re := range names {
 		if !re.MatchString(manifest[key]) {
@@ -128,7 +128,7 @@ func TestWidgetFiles(t *testing.T) {
 		})
 	}
 	t.Run("answers 404 for names not in the manifest", func(t *testing.T) {
-		for _, p := range []string{"/widget/lintel.wasm", "/widget/unrelated.other", "/widget/.gitkeep", "/widget/lintel.0000000000000000.css"} {
+		for _, p := range []string{"/widget/lintel.wasm", "/widget/unrelated.other", "/widget/.gitkeep", "/widget/lintel.000000000000.css"} {
 			if rec := get(p, "br"); rec.Code != http.StatusNotFound {
 				t.Errorf("%s: %d", p, rec.Code)
 			}

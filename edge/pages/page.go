@@ -29,8 +29,11 @@ type Page struct {
 	Title string
 	// CSRF is the token every form carries.
 	CSRF string
-	// Brand names the brand for the header; empty shows the app's name.
-	Brand string
+	// Brand is the brand the page shows; the zero Brand shows none.
+	Brand Brand
+	// Assets names the static files' URLs; nil serves them at their
+	// plain names under /assets/.
+	Assets Assets
 	// Refresh, when above zero, makes a waiting page look again every
 	// Refresh seconds: a <noscript> refresh without JavaScript, and with
 	// it a script that reloads only once the page stopped waiting.
@@ -40,6 +43,48 @@ type Page struct {
 	// Passkey loads passkey.js, which runs the WebAuthn ceremonies of a
 	// step's webauthn field.
 	Passkey bool
+}
+
+// Brand is what a page shows of the brand of the site it is on. The edge
+// fills it in one place (the site's custom domain's brand, else its
+// tenant), which design tokens and a logo will join.
+type Brand struct {
+	// Name is shown above the page's heading; empty shows none. It is the
+	// tenant's text: the template escapes it and isolates its direction.
+	Name string
+	// Home is a link back to the site's start, "" when it has none.
+	Home string
+}
+
+// Assets maps a static file's name ("lintel.css") to the URL the page
+// references it by: its content-hashed name, cached for ever.
+type Assets interface {
+	URL(name string) string
+}
+
+// Asset returns the URL of the static file name.
+func (p Page) Asset(name string) string {
+	if p.Assets == nil {
+		return "/assets/" + name
+	}
+	return p.Assets.URL(name)
+}
+
+// Problem is what an error page says: message IDs and parameters, never
+// an error's text (the details are in the log under the request ID).
+type Problem struct {
+	// Message is the message ID of the text under the heading, with
+	// name/value Params.
+	Message string
+	Params  []string
+	// Retry, when not empty, is a second message ID with RetryParams,
+	// saying when to try again.
+	Retry       string
+	RetryParams []string
+	// RequestID is shown for support, when not empty.
+	RequestID string
+	// Home links back to the site's start when not empty.
+	Home string
 }
 
 // FlowForm is a flow step rendered as a form.
