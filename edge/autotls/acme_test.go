@@ -284,3 +284,23 @@ func TestFailingNameBacksOff(t *testing.T) {
 		t.Fatalf("GetCertificate error %v, want ErrBackoff", err)
 	}
 }
+
+func TestConfiguredHostObtainsWithoutDomains(t *testing.T) {
+	const name = "id.lintel.test"
+	w := newWorld(t, "127.0.0.2")
+	w.point(name, "127.0.0.2")
+	d := newFakeDomains() // allows nothing
+	cfg, _ := w.config(t, d, "127.0.0.2")
+	cfg.Hosts = []string{"ID.lintel.test"}
+	n := serve(t, newManager(t, cfg), w.httpLns["127.0.0.2"], w.tlsLns["127.0.0.2"])
+
+	if _, err := w.leaf("127.0.0.2", name); err != nil {
+		t.Fatalf("handshake: %v (server: %v)", err, n.lastErr())
+	}
+	if got := w.ca.Orders(name); got != 1 {
+		t.Errorf("CA saw %d orders, want 1", got)
+	}
+	if asked, obtained := d.timesAsked(name), d.timesObtained(name); asked != 0 || obtained != 0 {
+		t.Errorf("Domains asked %d times and told %d times about a configured host", asked, obtained)
+	}
+}

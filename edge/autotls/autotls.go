@@ -18,6 +18,7 @@
 package autotls
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -118,13 +119,19 @@ type Config struct {
 	// interface. With HTTPPort and TLSPort it tells certmagic where the
 	// challenges are answered, so it never opens a listener of its own.
 	ListenHost string
-	// HTTPPort is the port on which the public reaches this process's
-	// HTTP listener (80 in production), which must serve HTTPHandler.
-	// Zero disables the HTTP-01 challenge.
+	// HTTPPort is the port this process's plain-HTTP listener is bound
+	// to, which must serve HTTPHandler and be where the CA's port 80
+	// arrives (80 itself in production, or forwarded to it). Zero disables
+	// the HTTP-01 challenge.
 	HTTPPort int
-	// TLSPort is the port on which the public reaches this process's
-	// HTTPS listener (443 in production), which must use TLSConfig.
+	// TLSPort is the port this process's HTTPS listener is bound to, which
+	// must use TLSConfig and be where the CA's port 443 arrives (443 itself
+	// in production, or forwarded to it).
 	TLSPort int
+	// PublicTLSPort is the HTTPS port HTTPHandler's redirects name when the
+	// public reaches TLSPort through another port (443 forwarded to 8443);
+	// zero means TLSPort.
+	PublicTLSPort int
 	// DisableTLSALPN disables the TLS-ALPN-01 challenge (then HTTPPort is
 	// required).
 	DisableTLSALPN bool
@@ -167,6 +174,9 @@ func (c Config) validate() error {
 	if c.TLSPort <= 0 || c.TLSPort > 65535 {
 		errs = append(errs, errors.New("autotls: Config.TLSPort is required"))
 	}
+	if c.PublicTLSPort < 0 || c.PublicTLSPort > 65535 {
+		errs = append(errs, errors.New("autotls: Config.PublicTLSPort is out of range"))
+	}
 	if c.HTTPPort < 0 || c.HTTPPort > 65535 {
 		errs = append(errs, errors.New("autotls: Config.HTTPPort is out of range"))
 	}
@@ -195,6 +205,7 @@ type Manager struct {
 	listenHost string
 	httpPort   int
 	tlsPort    int
+	publicPort int // in redirects
 	tlsALPN    bool
 	backoff    *backoff
 
@@ -233,6 +244,7 @@ func New(cfg Config) (*Manager, error) {
 		listenHost: cfg.ListenHost,
 		httpPort:   cfg.HTTPPort,
 		tlsPort:    cfg.TLSPort,
+		publicPort: cmp.Or(cfg.PublicTLSPort, cfg.TLSPort),
 		tlsALPN:    !cfg.DisableTLSALPN,
 		backoff:    newBackoff(cfg.Clock, cfg.RetryAfter, cfg.MaxRetryAfter),
 	}

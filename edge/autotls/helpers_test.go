@@ -27,6 +27,9 @@ var errNotCustomer = errors.New("not a verified custom domain")
 
 // fakeDomains is an in-memory autotls.Domains that records its calls.
 type fakeDomains struct {
+	// onAllowed, if set, runs at each Allowed call, before it answers.
+	onAllowed func(host string)
+
 	mu       sync.Mutex
 	allowed  map[string]bool
 	asked    []string
@@ -43,6 +46,9 @@ func newFakeDomains(hosts ...string) *fakeDomains {
 }
 
 func (d *fakeDomains) Allowed(_ context.Context, host string) error {
+	if d.onAllowed != nil {
+		d.onAllowed(host)
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.asked = append(d.asked, host)

@@ -17,7 +17,7 @@ const challengePath = "/.well-known/acme-challenge/"
 //     unknown token gets 404.
 //   - Any other request for a host the Manager serves (a configured Host,
 //     or one Domains allows) gets a 308 redirect to
-//     https://host[:TLSPort]/ with the same path and query.
+//     https://host[:PublicTLSPort]/ with the same path and query.
 //   - Any other request (an unknown or invalid Host, an IP address) goes to
 //     next, or gets 404 when next is nil. The redirect target is never
 //     taken from a Host that was not allowed, so it is never an open
@@ -45,8 +45,8 @@ func (m *Manager) HTTPHandler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if m.tlsPort != 443 {
-			host = net.JoinHostPort(host, strconv.Itoa(m.tlsPort))
+		if m.publicPort != 443 {
+			host = net.JoinHostPort(host, strconv.Itoa(m.publicPort))
 		}
 		// RequestURI is the escaped path and query only, even for a request
 		// in absolute form (GET http://elsewhere/ HTTP/1.1).

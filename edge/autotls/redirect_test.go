@@ -11,6 +11,7 @@ func TestHTTPHandler(t *testing.T) {
 	tests := []struct {
 		name     string
 		tlsPort  int
+		public   int // Config.PublicTLSPort
 		next     http.Handler
 		target   string // request target
 		host     string // Host header, when not the target's
@@ -26,6 +27,11 @@ func TestHTTPHandler(t *testing.T) {
 			name: "names the TLS port when it is not 443", tlsPort: 8443,
 			target: "http://login.acme.test/signin", wantCode: http.StatusPermanentRedirect,
 			wantLoc: "https://login.acme.test:8443/signin",
+		},
+		{
+			name: "names the public port when the TLS port is forwarded", tlsPort: 8443, public: 443,
+			target: "http://login.acme.test/signin", wantCode: http.StatusPermanentRedirect,
+			wantLoc: "https://login.acme.test/signin",
 		},
 		{
 			name: "redirects a Host with a port and upper case to the canonical host", tlsPort: 443,
@@ -67,7 +73,7 @@ func TestHTTPHandler(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, _ := baseConfig(t, d, "https://ca.invalid/dir")
-			cfg.TLSPort = tc.tlsPort
+			cfg.TLSPort, cfg.PublicTLSPort = tc.tlsPort, tc.public
 			cfg.Hosts = []string{"id.lintel.test"}
 			m := newManager(t, cfg)
 
