@@ -15,6 +15,18 @@
 // held, so a name's certificate is ordered once; challenge data goes to
 // Storage too, so the node the CA reaches answers a challenge another
 // node started.
+//
+// Renewal of on-demand certificates is driven by handshakes, not by
+// certmagic's maintenance timer (which skips on-demand configs): a
+// handshake that finds its cached certificate inside the renewal window
+// (the last third of its lifetime) is served that certificate while a
+// renewal runs in the background (an expired one waits for the renewal).
+// The renewal takes the issuance lock and re-reads Storage, so a
+// certificate another node has already renewed is loaded, not ordered
+// again. A host that gets no handshakes is not renewed.
+//
+// certmagic coordinates issuance per name process-wide (package-level
+// maps), so a process runs one Manager.
 package autotls
 
 import (
@@ -68,9 +80,12 @@ var (
 // ASCII (IDNs in punycode) without a trailing dot.
 type Domains interface {
 	// Allowed returns nil when a certificate may be obtained (and served)
-	// for host, and an error saying why not otherwise. The error is wrapped
-	// into the handshake's failure and into HTTPHandler's 404 decision;
-	// the client never sees its text.
+	// for host, and an error saying why not otherwise. It is asked when a
+	// handshake needs a certificate not yet in memory, before a renewal
+	// (a refusal then drops the host's certificate from this node's
+	// memory: it is no longer served), and by HTTPHandler before each
+	// redirect. The error is wrapped into the handshake's failure; the
+	// client never sees its text.
 	Allowed(ctx context.Context, host string) error
 	// Obtained records that host now has a certificate (a first issuance
 	// or a renewal, by this node). Its error is logged, never fatal.
