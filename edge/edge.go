@@ -10,15 +10,19 @@ package edge
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/lintel-id/lintel/edge/ratelimit"
+	"github.com/lintel-id/lintel/internal/clientip"
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/locales"
 	"github.com/lintel-id/lintel/server/engine"
@@ -78,6 +82,18 @@ type Config struct {
 	// callbacks of tenants' Twilio accounts (see TwilioStatusPath).
 	PhoneSettings *phone.Settings
 	Phones        *phone.Outbox
+
+	// Limiter counts requests against Limits (Redis when nodes share
+	// one); nil counts in process on Clock.
+	Limiter ratelimit.Limiter
+	// Limits bound requests per client address, tenant, OAuth client,
+	// token client and management credential; zero fields take
+	// DefaultLimits.
+	Limits Limits
+	// TrustedProxies are the networks of the operator's reverse proxies:
+	// a request from one is counted and logged under the address its
+	// X-Forwarded-For names (see clientip.Proxies). Empty trusts nothing.
+	TrustedProxies []netip.Prefix
 }
 
 // validate returns an error naming every missing required dependency.
@@ -118,8 +134,12 @@ func New(cfg Config) (http.Handler, error) {
 	mux.HandleFunc("GET /healthz", h.live)
 	mux.HandleFunc("GET /readyz", h.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
+	lim, err := newRequestLimits(cfg)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Mgmt != nil {
-		mux.Handle("/api/v1/mgmt/", cfg.Mgmt)
+		mux.Handle("/api/v1/mgmt/", lim.mgmt(cfg.Mgmt))
 	}
 	if cfg.MgmtOpenAPI != nil {
 		docs, err := newAPIDocs(cfg.MgmtOpenAPI)
@@ -130,17 +150,21 @@ func New(cfg Config) (http.Handler, error) {
 	}
 
 	if cfg.Engine != nil {
-		if err := mountSites(mux, cfg); err != nil {
+		if err := mountSites(mux, cfg, lim); err != nil {
 			return nil, err
 		}
 	}
-	return wrap(mux, cfg.Logger, cfg.Clock, m), nil
+	proxies, err := clientip.NewProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("edge: trusted proxies: %w", err)
+	}
+	return withRequestID(proxies, instrument(mux, cfg.Logger, cfg.Clock, m)), nil
 }
 
 // wrap applies the middleware every route gets. The request ID is
-// outermost so that everything inside, including the panic log, sees it;
-// instrument passes its request to next unchanged, so it can read the
-// pattern the mux matched.
+// outermost so that everything inside, including the panic log, sees it
+// (and the client address, here trusting no proxy); instrument passes its
+// request to next unchanged, so it can read the pattern the mux matched.
 func wrap(next http.Handler, logger *slog.Logger, clk clock.Clock, m *metrics) http.Handler {
-	return withRequestID(instrument(next, logger, clk, m))
+	return withRequestID(nil, instrument(next, logger, clk, m))
 }

@@ -209,6 +209,10 @@ func (s *siteHandlers) startFlow(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusForbidden, "origin_not_allowed", "error.request.invalid")
 		return
 	}
+	if retry, ok := s.limits.client(r.Context(), site.Tenant.ID, app.ID); !ok {
+		tooManyRequestsAPI(w, retry)
+		return
+	}
 	l := s.locales.Localizer(s.locales.Match(req.UILocales, "", r.Header.Get("Accept-Language")))
 	res, err := s.engine.Start(r.Context(), engine.Begin{
 		Issuer: iss, Request: req, App: app, Origin: origin, Base: site.Base,

@@ -10,7 +10,7 @@ import (
 // mountSites adds everything a tenant's site serves. The site mux sits
 // behind host routing (unknown hosts get an empty 404); pages sit behind
 // the security middleware as well.
-func mountSites(mux *http.ServeMux, cfg Config) error {
+func mountSites(mux *http.ServeMux, cfg Config, lim *requestLimits) error {
 	if cfg.OIDC == nil || cfg.Tenants == nil || cfg.Locales == nil || cfg.PublicURL == nil {
 		return errors.New("edge: serving sites needs OIDC, Tenants, Locales and PublicURL")
 	}
@@ -18,6 +18,7 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	s.limits, lim.refuse = lim, s.rateLimited
 	router := &sites{store: cfg.Engine.Store, tenants: cfg.Tenants, public: cfg.PublicURL, defaultTenant: cfg.DefaultTenant}
 
 	site := http.NewServeMux()
@@ -74,7 +75,7 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 
 	site.Handle("GET /oauth2/{server}/.well-known/openid-configuration", s.withIssuer(cfg.OIDC.Discovery()))
 	site.Handle("GET /oauth2/{server}/v1/keys", s.browserCORS(s.withIssuer(cfg.OIDC.JWKS())))
-	site.Handle("POST /oauth2/{server}/v1/token", s.browserCORS(s.withIssuer(cfg.OIDC.Token())))
+	site.Handle("POST /oauth2/{server}/v1/token", lim.token(s.browserCORS(s.withIssuer(cfg.OIDC.Token()))))
 	site.Handle("/oauth2/{server}/v1/userinfo", s.withIssuer(cfg.OIDC.UserInfo()))
 	site.Handle("POST /oauth2/{server}/v1/introspect", s.withIssuer(cfg.OIDC.Introspect()))
 	site.Handle("POST /oauth2/{server}/v1/revoke", s.browserCORS(s.withIssuer(cfg.OIDC.Revoke())))
@@ -105,7 +106,7 @@ func mountSites(mux *http.ServeMux, cfg Config) error {
 	mux.Handle(WidgetPrefix, router.routeOrPublic(widget, internal))
 	site.HandleFunc("GET /api/v1/locales/{lang}", s.catalog)
 
-	mux.Handle("/", router.route(s.serveSite(site), internal))
+	mux.Handle("/", router.route(lim.site(s.serveSite(site)), internal))
 	return nil
 }
 

@@ -26,14 +26,16 @@ func RequestID(ctx context.Context) string {
 // withRequestID gives every request a fresh random ID, stored in its
 // context and sent back in the X-Request-Id response header. An inbound
 // X-Request-Id is not used as the ID: a client could otherwise choose the
-// ID under which its request is logged and correlated.
-func withRequestID(next http.Handler) http.Handler {
+// ID under which its request is logged and correlated. The client address
+// is the connection's, or the one X-Forwarded-For names when the
+// connection comes from one of proxies (nil trusts none).
+func withRequestID(proxies *clientip.Proxies, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := requestid.New()
 		w.Header().Set(requestIDHeader, id)
 		// The client's address travels with the ID, for network zones;
 		// address and User-Agent are what a session records of its browser.
-		ctx := clientip.With(requestid.With(r.Context(), id), clientip.OfRequest(r))
+		ctx := clientip.With(requestid.With(r.Context(), id), proxies.OfRequest(r))
 		ctx = useragent.With(ctx, r.UserAgent())
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

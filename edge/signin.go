@@ -37,6 +37,9 @@ type siteHandlers struct {
 	// home is the path of the site's start page, "" when it has none
 	// (error pages link to it).
 	home string
+	// limits counts sign-ins per OAuth client (the other limits wrap the
+	// site's handlers).
+	limits *requestLimits
 }
 
 // issuer returns the request's authorization server as reached on its
@@ -77,6 +80,10 @@ func (s *siteHandlers) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	site, _ := SiteFrom(r.Context())
+	if retry, ok := s.limits.client(r.Context(), site.Tenant.ID, app.ID); !ok {
+		s.tooManyRequests(w, r, retry)
+		return
+	}
 	l := s.locales.Localizer(s.locales.Match(req.UILocales, "", r.Header.Get("Accept-Language")))
 	res, err := s.engine.Start(r.Context(), engine.Begin{
 		Issuer: iss, Request: req, App: app, Origin: site.Base, Base: site.Base,

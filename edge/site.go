@@ -45,8 +45,9 @@ func SiteFrom(ctx context.Context) (Site, bool) {
 	return s, ok
 }
 
-// sites resolves hosts: an active custom domain by exact match; the public
-// URL's host to the default tenant; {slug}.{public host} to that tenant.
+// sites resolves hosts: a custom domain whose ownership is proven, by
+// exact match and over TLS only; the public URL's host to the default
+// tenant; {slug}.{public host} to that tenant.
 type sites struct {
 	store         store.Store
 	tenants       *tenant.Service
@@ -92,7 +93,10 @@ func (s *sites) resolve(ctx context.Context, hostport string, tls bool) (Site, e
 		if err != nil {
 			return err
 		}
-		if d.State != tenant.DomainActive {
+		// Served once ownership is proven: the certificate comes with the
+		// first handshake (active), and a failed renewal does not take
+		// the site down while the old certificate lasts.
+		if !d.OwnershipProven() {
 			return errUnknownHost
 		}
 		t, err := s.tenants.Tenant(ctx, tx, d.TenantID)

@@ -30,7 +30,34 @@ func TestHostsResolveToSites(t *testing.T) {
 		if _, err := w.tenants.SetDomainState(ctx, tx, active.ID, tenant.DomainActive, ""); err != nil {
 			return err
 		}
-		_, err = w.tenants.CreateDomain(ctx, tx, other.ID, tenant.DomainInput{Hostname: "pending.globex.example"})
+		if _, err = w.tenants.CreateDomain(ctx, tx, other.ID, tenant.DomainInput{Hostname: "pending.globex.example"}); err != nil {
+			return err
+		}
+		verified, err := w.tenants.CreateDomain(ctx, tx, other.ID, tenant.DomainInput{Hostname: "verified.globex.example"})
+		if err != nil {
+			return err
+		}
+		if _, err := w.tenants.RecordOwnershipProven(ctx, tx, other.ID, verified.ID); err != nil {
+			return err
+		}
+		renewal, err := w.tenants.CreateDomain(ctx, tx, other.ID, tenant.DomainInput{Hostname: "renewal.globex.example"})
+		if err != nil {
+			return err
+		}
+		if _, err := w.tenants.RecordOwnershipProven(ctx, tx, other.ID, renewal.ID); err != nil {
+			return err
+		}
+		if _, err := w.tenants.RecordCertificateFailed(ctx, tx, other.ID, renewal.ID, "renewal refused"); err != nil {
+			return err
+		}
+		revoked, err := w.tenants.CreateDomain(ctx, tx, other.ID, tenant.DomainInput{Hostname: "revoked.globex.example"})
+		if err != nil {
+			return err
+		}
+		if _, err := w.tenants.RecordOwnershipProven(ctx, tx, other.ID, revoked.ID); err != nil {
+			return err
+		}
+		_, err = w.tenants.RecordOwnershipFailed(ctx, tx, other.ID, revoked.ID, "TXT record gone")
 		return err
 	})
 	if err != nil {
@@ -50,6 +77,9 @@ func TestHostsResolveToSites(t *testing.T) {
 		{"active custom domain over TLS", "login.globex.example", true, other.ID, "https://login.globex.example"},
 		{"active custom domain without TLS", "login.globex.example", false, "", ""},
 		{"pending custom domain", "pending.globex.example", true, "", ""},
+		{"verified custom domain (its certificate comes with the first handshake)", "verified.globex.example", true, other.ID, "https://verified.globex.example"},
+		{"custom domain whose certificate failed but ownership stands", "renewal.globex.example", true, other.ID, "https://renewal.globex.example"},
+		{"custom domain whose ownership check failed later", "revoked.globex.example", true, "", ""},
 		{"unknown slug", "nope.id.example.test:8443", true, "", ""},
 		{"the system tenant by slug", "system.id.example.test", true, "", ""},
 		{"a tenant ID as a label", w.acme.ID + ".id.example.test", true, "", ""},
