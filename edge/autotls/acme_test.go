@@ -27,7 +27,7 @@ type world struct {
 	httpLns, tlsLns   map[string]net.Listener // by IP
 }
 
-func newWorld(t *testing.T, ips ...string) *world {
+func newWorld(t testing.TB, ips ...string) *world {
 	t.Helper()
 	httpLns, httpPort := listeners(t, ips...)
 	tlsLns, tlsPort := listeners(t, ips...)
@@ -47,7 +47,7 @@ func newWorld(t *testing.T, ips ...string) *world {
 }
 
 // config is a Manager's Config for the node listening on ip.
-func (w *world) config(t *testing.T, d autotls.Domains, ip string) (autotls.Config, *clock.Fake) {
+func (w *world) config(t testing.TB, d autotls.Domains, ip string) (autotls.Config, *clock.Fake) {
 	cfg, clk := baseConfig(t, d, w.ca.DirectoryURL())
 	cfg.TrustedRoots = w.ca.ServerRoots()
 	cfg.Email = "ops@lintel.test"

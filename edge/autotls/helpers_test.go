@@ -45,6 +45,13 @@ func newFakeDomains(hosts ...string) *fakeDomains {
 	return d
 }
 
+// allow lets host have a certificate from now on.
+func (d *fakeDomains) allow(host string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.allowed[host] = true
+}
+
 func (d *fakeDomains) Allowed(_ context.Context, host string) error {
 	if d.onAllowed != nil {
 		d.onAllowed(host)

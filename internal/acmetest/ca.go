@@ -79,7 +79,7 @@ type CA struct {
 // t.Setenv (no random nonce rejection, no validation delay, no authorization
 // reuse, real validation): a test that uses Start, and its parents, cannot
 // call t.Parallel.
-func Start(t *testing.T, opts Options) *CA {
+func Start(t testing.TB, opts Options) *CA {
 	t.Helper()
 	if opts.DNS == nil {
 		t.Fatal("acmetest: Options.DNS is required")
