@@ -11,9 +11,9 @@ import (
 	"github.com/lintel-id/lintel/server/store"
 )
 
-// ErrOwnershipNotProven is returned by RecordCertificateObtained for a
-// domain whose ownership is not proven: no certificate may be recorded
-// for it.
+// ErrOwnershipNotProven is returned by RecordCertificateObtained and
+// RecordCertificateFailed for a domain whose ownership is not proven: no
+// certificate outcome may be recorded for it.
 var ErrOwnershipNotProven = errors.New("tenant: domain ownership not proven")
 
 // What a tenant publishes to prove it owns a domain, one of the two (see
@@ -103,12 +103,17 @@ func (s *Service) RecordCertificateObtained(ctx context.Context, tx store.Tx, te
 // RecordCertificateFailed records that obtaining or renewing a
 // certificate for a tenant's domain failed: the state becomes failed and
 // LastError the reason (clipped to MaxLastErrorLen bytes). VerifiedAt is
-// kept, so the domain stays proven and issuance may be retried. An
+// kept, so the domain stays proven and issuance may be retried. A domain
+// whose ownership is not proven is refused like in
+// RecordCertificateObtained (its last ownership failure stays shown); an
 // unknown domain wraps store.ErrNotFound.
 func (s *Service) RecordCertificateFailed(ctx context.Context, tx store.Tx, tenantID, id, reason string) (Domain, error) {
 	d, err := s.Domain(ctx, tx, tenantID, id)
 	if err != nil {
 		return Domain{}, err
+	}
+	if !d.OwnershipProven() {
+		return Domain{}, fmt.Errorf("%w: %w", ErrOwnershipNotProven, invalid.Field("state", "the ownership of %q is not proven", d.Hostname))
 	}
 	d.State, d.LastError, d.UpdatedAt = DomainFailed, clipError(reason), s.now()
 	return d, s.saveDomainState(ctx, tx, d)

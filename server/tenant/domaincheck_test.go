@@ -55,17 +55,27 @@ func TestDomainChecks(t *testing.T) {
 				t.Fatalf("new domain %+v counts as proven", d)
 			}
 		})
-		t.Run("refuses a certificate before ownership is proven", func(t *testing.T) {
-			err := e.do(t, func(ctx context.Context, tx store.Tx) error {
-				_, err := e.svc.RecordCertificateObtained(ctx, tx, acme.ID, d.ID)
-				return err
-			})
-			if !errors.Is(err, ErrOwnershipNotProven) {
-				t.Fatalf("got %v, want ErrOwnershipNotProven", err)
-			}
-			wantFields(t, err, "state")
-			if got := read(t); got.State != DomainPending {
-				t.Fatalf("refusal changed the domain: %+v", got)
+		t.Run("refuses certificate outcomes before ownership is proven", func(t *testing.T) {
+			for name, fn := range map[string]func(ctx context.Context, tx store.Tx) error{
+				"obtained": func(ctx context.Context, tx store.Tx) error {
+					_, err := e.svc.RecordCertificateObtained(ctx, tx, acme.ID, d.ID)
+					return err
+				},
+				"failed": func(ctx context.Context, tx store.Tx) error {
+					_, err := e.svc.RecordCertificateFailed(ctx, tx, acme.ID, d.ID, "acme: timeout")
+					return err
+				},
+			} {
+				t.Run(name, func(t *testing.T) {
+					err := e.do(t, fn)
+					if !errors.Is(err, ErrOwnershipNotProven) {
+						t.Fatalf("got %v, want ErrOwnershipNotProven", err)
+					}
+					wantFields(t, err, "state")
+					if got := read(t); got.State != DomainPending || got.LastError != "" {
+						t.Fatalf("refusal changed the domain: %+v", got)
+					}
+				})
 			}
 		})
 		t.Run("records a failed check: failed, with the reason", func(t *testing.T) {
@@ -134,7 +144,7 @@ func TestDomainChecks(t *testing.T) {
 		})
 		t.Run("clips a long reason at a character boundary", func(t *testing.T) {
 			got := step(t, func(ctx context.Context, tx store.Tx) (Domain, error) {
-				return e.svc.RecordCertificateFailed(ctx, tx, acme.ID, d.ID, "x"+strings.Repeat("é", MaxLastErrorLen))
+				return e.svc.RecordOwnershipFailed(ctx, tx, acme.ID, d.ID, "x"+strings.Repeat("é", MaxLastErrorLen))
 			})
 			if len(got.LastError) > MaxLastErrorLen || !utf8.ValidString(got.LastError) || len(got.LastError) < MaxLastErrorLen-1 {
 				t.Fatalf("last error of %d bytes (valid %v)", len(got.LastError), utf8.ValidString(got.LastError))

@@ -54,9 +54,11 @@ func (p publicSite) base(host string) string {
 
 // SiteBase returns the base URL (scheme://host[:port], no trailing slash)
 // of the tenant's sign-in pages, on which links in its mail are built:
-//   - "https://" + the hostname of the tenant's oldest active custom
-//     domain, when it has one (pending, verified and failed domains do
-//     not count: the edge serves only active ones);
+//   - "https://" + the hostname of the tenant's oldest custom domain
+//     whose ownership is proven, when it has one (whatever its
+//     certificate: the edge serves such a domain, obtaining its
+//     certificate at the first handshake; pending domains, and those
+//     whose last ownership check failed, do not count);
 //   - else the public URL's own host for the default tenant
 //     (Options.DefaultTenant), keeping the public URL's scheme and port;
 //   - else {slug}.{public host}, with that scheme and port.
@@ -74,8 +76,8 @@ func (s *Service) SiteBase(ctx context.Context, tx store.Tx, tenantID string) (s
 		return "", fmt.Errorf("%w: %w", ErrNoSite, invalid.Field("tenant", "the system tenant has no sign-in pages"))
 	}
 	var host string
-	err = tx.QueryRow(ctx, `SELECT hostname FROM domains WHERE tenant_id = ? AND state = ? ORDER BY created_at, id LIMIT 1`,
-		t.ID, string(DomainActive)).Scan(&host)
+	err = tx.QueryRow(ctx, `SELECT hostname FROM domains WHERE tenant_id = ? AND verified_at IS NOT NULL ORDER BY created_at, id LIMIT 1`,
+		t.ID).Scan(&host)
 	switch {
 	case err == nil:
 		// Custom domains are served over TLS only, on the default port.
@@ -95,7 +97,8 @@ func (s *Service) SiteBase(ctx context.Context, tx store.Tx, tenantID string) (s
 func (s *Service) PublicHost() string { return s.site.host }
 
 // Origins lists the web origins a tenant's sign-in pages are served on:
-// "https://" + each active custom domain, oldest first, then the
+// "https://" + each custom domain whose ownership is proven (as in
+// SiteBase), oldest first, then the
 // tenant's origin under the public URL (see SiteBase), when one is
 // configured. Passkeys created on any of them work on all (see the
 // Related Origin Requests document). The system tenant has none.
@@ -104,7 +107,7 @@ func (s *Service) Origins(ctx context.Context, tx store.Tx, tenantID string) ([]
 	if err != nil || t.System {
 		return nil, err
 	}
-	rows, err := tx.Query(ctx, `SELECT hostname FROM domains WHERE tenant_id = ? AND state = ? ORDER BY created_at, id`, t.ID, string(DomainActive))
+	rows, err := tx.Query(ctx, `SELECT hostname FROM domains WHERE tenant_id = ? AND verified_at IS NOT NULL ORDER BY created_at, id`, t.ID)
 	if err != nil {
 		return nil, fmt.Errorf("tenant: origins of %s: %w", t.ID, err)
 	}

@@ -12,7 +12,7 @@ import (
 )
 
 // TestSiteBase checks where links in a tenant's mail point: its oldest
-// active custom domain, else the public host for the default tenant, else
+// custom domain whose ownership is proven, else the public host for the default tenant, else
 // the tenant's subdomain of the public URL with its scheme and port.
 func TestSiteBase(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
@@ -33,10 +33,28 @@ func TestSiteBase(t *testing.T) {
 		domain(acme.ID, "new.acme.com", DomainPending)
 		domain(acme.ID, "login.acme.com", DomainActive)
 		domain(acme.ID, "auth.acme.com", DomainActive)
-		// globex: only domains the edge does not serve.
+		// globex: only domains whose ownership is not proven: the edge
+		// does not serve them.
 		domain(globex.ID, "login.globex.com", DomainVerified)
+		e.ok(t, func(ctx context.Context, tx store.Tx) error {
+			d, err := e.svc.DomainByHost(ctx, tx, "login.globex.com")
+			if err == nil {
+				_, err = e.svc.RecordOwnershipFailed(ctx, tx, globex.ID, d.ID, "TXT record gone")
+			}
+			return err
+		})
 		domain(globex.ID, "old.globex.com", DomainFailed)
 		domain(globex.ID, "next.globex.com", DomainPending)
+		// hooli: a proven domain whose certificate failed still counts.
+		hooli := e.tenant(t, "hooli", "")
+		domain(hooli.ID, "login.hooli.com", DomainVerified)
+		e.ok(t, func(ctx context.Context, tx store.Tx) error {
+			d, err := e.svc.DomainByHost(ctx, tx, "login.hooli.com")
+			if err == nil {
+				_, err = e.svc.RecordCertificateFailed(ctx, tx, hooli.ID, d.ID, "acme: timeout")
+			}
+			return err
+		})
 
 		local := New(e.svc.sec, e.clk, Options{PublicURL: "http://LocalHost:8080/ignored/path", DefaultTenant: "initech"})
 		byID := New(e.svc.sec, e.clk, Options{PublicURL: "https://id.example.com", DefaultTenant: globex.ID})
@@ -47,9 +65,10 @@ func TestSiteBase(t *testing.T) {
 			tenant string
 			want   string
 		}{
-			{"uses the oldest active custom domain over https", local, acme.ID, "https://login.acme.com"},
+			{"uses the oldest proven custom domain over https", local, acme.ID, "https://login.acme.com"},
 			{"finds the tenant by slug too", local, "acme", "https://login.acme.com"},
-			{"ignores domains that are not active", local, globex.ID, "http://globex.localhost:8080"},
+			{"ignores domains whose ownership is not proven", local, globex.ID, "http://globex.localhost:8080"},
+			{"uses a proven domain whatever its certificate", local, hooli.ID, "https://login.hooli.com"},
 			{"keeps the public URL's scheme and port on a subdomain", local, child.ID, "http://acme-eu.localhost:8080"},
 			{"serves the default tenant on the public host", local, initech.ID, "http://localhost:8080"},
 			{"recognizes the default tenant by ID", byID, globex.ID, "https://id.example.com"},
@@ -110,7 +129,7 @@ func TestOrigins(t *testing.T) {
 		for _, d := range []struct {
 			host  string
 			state DomainState
-		}{{"login.acme.com", DomainActive}, {"pending.acme.com", DomainPending}, {"login.acme.co.uk", DomainActive}} {
+		}{{"login.acme.com", DomainActive}, {"pending.acme.com", DomainPending}, {"login.acme.co.uk", DomainVerified}, {"failed.acme.com", DomainFailed}} {
 			e.ok(t, func(ctx context.Context, tx store.Tx) error {
 				dom, err := e.svc.CreateDomain(ctx, tx, acme.ID, DomainInput{Hostname: d.host})
 				if err == nil && d.state != DomainPending {
@@ -125,7 +144,7 @@ func TestOrigins(t *testing.T) {
 			name, tenant string
 			want         []string
 		}{
-			{"lists active custom domains, oldest first, then the public subdomain", acme.ID, []string{"https://login.acme.com", "https://login.acme.co.uk", "https://acme.id.example.com:8443"}},
+			{"lists proven custom domains, oldest first, then the public subdomain", acme.ID, []string{"https://login.acme.com", "https://login.acme.co.uk", "https://acme.id.example.com:8443"}},
 			{"gives the default tenant the public host", bare.ID, []string{"https://id.example.com:8443"}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
