@@ -2,7 +2,6 @@ package ratelimit
 
 import (
 	"context"
-	"fmt"
 	"hash/maphash"
 	"math"
 	"strings"
@@ -89,14 +88,8 @@ func newMemory(clk clock.Clock, maxKeys, shards int) *Memory {
 
 // Allow counts one event under key against l, as Limiter says.
 func (m *Memory) Allow(ctx context.Context, key string, l Limit) (Result, error) {
-	if err := ctx.Err(); err != nil {
-		return Result{}, fmt.Errorf("ratelimit: %w", err)
-	}
-	g, err := l.gcra()
+	g, err := admit(ctx, key, l)
 	if err != nil {
-		return Result{}, err
-	}
-	if err := ValidateKey(key); err != nil {
 		return Result{}, err
 	}
 	// Sub saturates, so a clock centuries away cannot wrap around.

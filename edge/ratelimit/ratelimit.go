@@ -135,3 +135,16 @@ type Result struct {
 type Limiter interface {
 	Allow(ctx context.Context, key string, l Limit) (Result, error)
 }
+
+// admit checks what every backend checks before deciding: a live context,
+// a usable limit and key. It returns the limit's arithmetic.
+func admit(ctx context.Context, key string, l Limit) (gcra, error) {
+	if err := ctx.Err(); err != nil {
+		return gcra{}, fmt.Errorf("ratelimit: %w", err)
+	}
+	g, err := l.gcra()
+	if err != nil {
+		return gcra{}, err
+	}
+	return g, ValidateKey(key)
+}

@@ -124,14 +124,8 @@ return {1, debt_s, debt_ns}
 
 // Allow counts one event under key against l, as Limiter says.
 func (r *Redis) Allow(ctx context.Context, key string, l Limit) (Result, error) {
-	if err := ctx.Err(); err != nil {
-		return Result{}, fmt.Errorf("ratelimit: %w", err)
-	}
-	g, err := l.gcra()
+	g, err := admit(ctx, key, l)
 	if err != nil {
-		return Result{}, err
-	}
-	if err := ValidateKey(key); err != nil {
 		return Result{}, err
 	}
 	now := r.clk.Now()
