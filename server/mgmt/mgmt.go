@@ -37,7 +37,8 @@ const Prefix = "/api/v1/mgmt"
 // maxBody bounds request bodies; no management request needs more.
 const maxBody = 64 << 10
 
-// Deps are the API's dependencies, all required.
+// Deps are the API's dependencies: those New checks are required, the
+// others (each says "when set") optional.
 type Deps struct {
 	Store   store.Store
 	Tenants *tenant.Service
@@ -90,6 +91,12 @@ type Deps struct {
 	Outbox    Outbox
 	Senders   Senders
 	Templates *emailtemplates.Set
+	// DomainVerifier, when set, checks custom domains' ownership on
+	// request (POST …/domains/{domain}/verify); without it that route
+	// answers 501.
+	DomainVerifier DomainVerifier
+	// Certificates, when set, shows each custom domain's certificate.
+	Certificates Certificates
 }
 
 // API is the management API.

@@ -40,6 +40,9 @@ type Route struct {
 	// Secret marks a request body that holds a secret (a password):
 	// error answers never echo input values (see redactSecrets).
 	Secret bool
+	// Optional marks a route that answers 501 when the server lacks the
+	// dependency it needs.
+	Optional bool
 }
 
 // register adds an operation with its access rule.
@@ -99,6 +102,9 @@ func errorStatuses(r Route) []int {
 	s := []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound}
 	if r.Method != http.MethodGet {
 		s = append(s, http.StatusConflict, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge)
+	}
+	if r.Optional {
+		s = append(s, http.StatusNotImplemented)
 	}
 	return s
 }

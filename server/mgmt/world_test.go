@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -15,8 +16,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lintel-id/lintel/edge"
+	"github.com/lintel-id/lintel/edge/ownership"
+	"github.com/lintel-id/lintel/edge/ratelimit"
 	emailtemplates "github.com/lintel-id/lintel/email-templates"
+	"github.com/lintel-id/lintel/internal/acmetest"
 	"github.com/lintel-id/lintel/internal/clock"
+	"github.com/lintel-id/lintel/internal/egress"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor"
@@ -71,6 +76,9 @@ type world struct {
 	api     *API
 	srv     *httptest.Server
 	logs    *syncBuffer
+	// dns answers the ownership checks of verifier.
+	dns      *acmetest.DNS
+	verifier *ownership.Verifier
 
 	// policies holds the sign-on and password policies.
 	policies *policy.Service
@@ -142,13 +150,26 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 	if w.oidc, err = oidc.New(oidc.Deps{Store: w.st, Secrets: w.sec, Tenants: w.tenants, Servers: w.authz, Users: userClaims{w.dir}, Events: w.events, Clock: w.clock, Logger: log}); err != nil {
 		t.Fatal(err)
 	}
+	// Ownership checks ask a DNS server on loopback (dns), and fetch
+	// HTTP tokens from loopback only.
+	w.dns = acmetest.StartDNS(t)
+	checker := ownership.NewChecker(w.dns.Resolver(), egress.New(egress.Options{Resolver: w.dns.Resolver(),
+		Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}).Client(), ownership.CheckerOptions{Timeout: 5 * time.Second})
+	if w.verifier, err = ownership.NewVerifier(ownership.Deps{Store: w.st, Tenants: w.tenants, Events: w.events, Checker: checker, Logger: log}, ownership.Options{}); err != nil {
+		t.Fatal(err)
+	}
 	if w.api, err = New(Deps{Store: w.st, Tenants: w.tenants, Directory: w.dir, Events: w.events, Tokens: w.tokens, Clock: w.clock, Logger: log, Version: "test",
-		Consents: w.oidc, Keys: w.oidc, Grants: w.oidc, Policies: w.policies,
+		DomainVerifier: w.verifier,
+		Consents:       w.oidc, Keys: w.oidc, Grants: w.oidc, Policies: w.policies,
 		AuthServers: w.authz, Preview: w.preview, Mail: w.mail, PhoneSettings: w.phone, Sessions: w.sessions,
 		Terms: w.terms, Outbox: w.outbox, Senders: w.mail, Templates: tpl}); err != nil {
 		t.Fatal(err)
 	}
-	h, err := edge.New(edge.Config{Store: w.st, Logger: log, Registry: prometheus.NewRegistry(), Clock: w.clock, Mgmt: w.api.Handler(), MgmtOpenAPI: w.api.OpenAPI()})
+	// The authorization matrix alone sends thousands of requests at one
+	// instant of the fake clock: no request limit may refuse them.
+	unlimited := ratelimit.Limit{Rate: 1 << 20, Per: time.Second, Burst: 1 << 20}
+	h, err := edge.New(edge.Config{Store: w.st, Logger: log, Registry: prometheus.NewRegistry(), Clock: w.clock, Mgmt: w.api.Handler(), MgmtOpenAPI: w.api.OpenAPI(),
+		Limits: edge.Limits{IP: unlimited, Tenant: unlimited, Client: unlimited, TokenClient: unlimited, TokenIP: unlimited, MgmtIP: unlimited, MgmtCredential: unlimited}})
 	if err != nil {
 		t.Fatal(err)
 	}
