@@ -2,11 +2,33 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/lintel-id/lintel/edge/ratelimit"
+	"github.com/lintel-id/lintel/internal/clock"
+	"github.com/lintel-id/lintel/internal/settings"
 	"github.com/lintel-id/lintel/server/engine"
 )
+
+// openLimits returns the rate limiter: Redis at redis.url, shared by every
+// node, or one in process. The Redis client gives up fast (one retry, short
+// timeouts): a limit that cannot be checked lets the request through (the
+// edge fails open), so a slow Redis must not stall sign-ins.
+func openLimits(c settings.Config, clk clock.Clock) (ratelimit.Limiter, error) {
+	if c.Redis.URL == "" {
+		return ratelimit.NewMemory(clk, ratelimit.MemoryOptions{}), nil
+	}
+	opts, err := redis.ParseURL(c.Redis.URL)
+	if err != nil {
+		// The URL may hold a password: name the setting, not the value.
+		return nil, fmt.Errorf("redis.url: not a Redis URL")
+	}
+	opts.MaxRetries, opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 1, 2*time.Second, time.Second, time.Second
+	return ratelimit.NewRedis(redis.NewClient(opts), clk, ratelimit.RedisOptions{}), nil
+}
 
 // engineLimits lets the engine count attempts with an edge/ratelimit
 // Limiter: the engine declares its own small interface (server packages

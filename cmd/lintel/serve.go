@@ -82,7 +82,22 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 	if err != nil {
 		return err
 	}
-	api, err := mgmt.New(mgmt.Deps{Store: st, Tenants: sys.tenants, Directory: sys.directory, Events: sys.events, Tokens: sys.tokens,
+	// Custom domains (domains.go): ownership checks always; certificates
+	// and the HTTPS listener with tls.addr.
+	verifier, err := sys.newVerifier(c)
+	if err != nil {
+		return err
+	}
+	domains, err := sys.openDomainServers(c, public, verifier)
+	if err != nil {
+		return err
+	}
+	var certs mgmt.Certificates
+	if domains != nil {
+		defer domains.closeListeners()
+		certs = certificates{domains.manager}
+	}
+	api, err := mgmt.New(mgmt.Deps{DomainVerifier: verifier, Certificates: certs, Store: st, Tenants: sys.tenants, Directory: sys.directory, Events: sys.events, Tokens: sys.tokens,
 		Consents: sys.oidc, Keys: sys.oidc, Grants: sys.oidc, OAuth: oauth, AuthServers: sys.authz, Preview: sys.previewer(public, defaultTenant),
 		Mail: sys.mailSettings, PhoneSettings: sys.phoneSettings, Policies: sys.policies, Sessions: sys.sessions, Clock: clk, Logger: log, Version: versionString(),
 		Terms: sys.terms, Outbox: sys.mail, Senders: sys.mailSettings, Templates: sys.emails})
@@ -113,19 +128,23 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 		Engine: sys.engine, OIDC: sys.oidc, Tenants: sys.tenants, Locales: sys.locales,
 		PublicURL: public, DefaultTenant: defaultTenant, Demo: demoCfg, Widget: dist.FS(),
 		PhoneSettings: sys.phoneSettings, Phones: sys.phones,
+		Limiter: sys.limits, TrustedProxies: c.TrustedProxyPrefixes(),
 	})
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	newServer := func(h http.Handler) *http.Server {
+		return &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      60 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
 	}
+	srv := newServer(h)
 	// Background jobs end with ctx, when the server shuts down.
 	retention := time.NewTicker(time.Hour)
 	defer retention.Stop()
@@ -139,9 +158,21 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 	stopPhones := sys.runPhones(ctx) // phone.go
 	defer stopPhones()
 
-	errc := make(chan error, 1)
+	recheck := time.NewTicker(recheckEvery)
+	defer recheck.Stop()
+	go verifier.Run(ctx, recheck.C)
+
+	errc := make(chan error, 3)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("serving", "addr", ln.Addr().String(), "public_url", c.PublicURL, "database", string(st.Dialect()))
+	if domains != nil {
+		domains.serve(h, newServer, errc)
+		attrs := []any{"addr", domains.tlsLn.Addr().String(), "acme_directory", c.ACMEDirectory()}
+		if domains.httpLn != nil {
+			attrs = append(attrs, "http_addr", domains.httpLn.Addr().String())
+		}
+		log.Info("serving custom domains over HTTPS", attrs...)
+	}
 	// Printed, not logged: this line is for the person who ran the command.
 	if seed != nil {
 		seed.print(e.stdout, c.PublicURL)
@@ -156,6 +187,11 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
+	if domains != nil {
+		if err := domains.shutdown(sctx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -69,9 +69,10 @@ type system struct {
 	terms    *terms.Service
 	// emails renders the built-in email templates.
 	emails *emailtemplates.Set
-	// limits counts sign-in attempts and sends per IP and per login; in
-	// process on one node (the Redis backend comes with clustering).
-	limits *ratelimit.Memory
+	// limits counts sign-in attempts, sends and the edge's requests: in
+	// Redis when redis.url is set (every node shares the budgets), else in
+	// process.
+	limits ratelimit.Limiter
 	// phoneSettings and phones are the tenants' SMS and voice providers
 	// and the outbox codes leave through (phone.go).
 	phoneSettings *phone.Settings
@@ -117,7 +118,7 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 	s.directory = directory.New(s.clock, s.events, s.secrets)
 	s.passwords = factor.NewPasswords(0)
 	s.sessions = session.New(s.secrets, s.clock, session.Options{Idle: c.SessionIdle(), Absolute: c.SessionAbsolute()})
-	s.egress = egress.New(egress.Options{Allow: c.EgressAllow()})
+	s.egress = egress.New(egress.Options{Allow: c.EgressAllow(), Resolver: dnsResolver(c)}) // domains.go
 	if err := s.openMail(c); err != nil { // mail.go
 		_ = st.Close()
 		return nil, err
@@ -141,7 +142,10 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 		_ = st.Close()
 		return nil, err
 	}
-	s.limits = ratelimit.NewMemory(s.clock, ratelimit.MemoryOptions{})
+	if s.limits, err = openLimits(c, s.clock); err != nil { // limits.go
+		_ = st.Close()
+		return nil, err
+	}
 	s.terms = terms.New(s.clock, s.events)
 	s.openPhones() // phone.go
 	keys, err := passkey.New(passkey.Deps{Clock: s.clock})
