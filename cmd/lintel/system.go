@@ -119,7 +119,7 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 	s.passwords = factor.NewPasswords(0)
 	s.sessions = session.New(s.secrets, s.clock, session.Options{Idle: c.SessionIdle(), Absolute: c.SessionAbsolute()})
 	s.egress = egress.New(egress.Options{Allow: c.EgressAllow(), Resolver: dnsResolver(c)}) // domains.go
-	if err := s.openMail(c); err != nil { // mail.go
+	if err := s.openMail(c); err != nil {                                                   // mail.go
 		_ = st.Close()
 		return nil, err
 	}
