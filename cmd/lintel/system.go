@@ -118,8 +118,9 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 	s.directory = directory.New(s.clock, s.events, s.secrets)
 	s.passwords = factor.NewPasswords(0)
 	s.sessions = session.New(s.secrets, s.clock, session.Options{Idle: c.SessionIdle(), Absolute: c.SessionAbsolute()})
-	s.egress = egress.New(egress.Options{Allow: c.EgressAllow(), Resolver: dnsResolver(c)}) // domains.go
-	if err := s.openMail(c); err != nil {                                                   // mail.go
+	// dns.resolver, when set, also resolves outbound calls (domains.go).
+	s.egress = egress.New(egress.Options{Allow: c.EgressAllow(), Resolver: dnsResolver(c)})
+	if err := s.openMail(c); err != nil { // mail.go
 		_ = st.Close()
 		return nil, err
 	}
