@@ -73,7 +73,7 @@ func (s *siteHandlers) brand(ctx context.Context) pages.Brand {
 		return err
 	})
 	if err != nil {
-		s.log.ErrorContext(ctx, "edge: brand of an error page", "err", err)
+		s.log.ErrorContext(ctx, "edge: brand of a page", "err", err)
 	}
 	return b
 }

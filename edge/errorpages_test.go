@@ -393,3 +393,35 @@ func TestWantsJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestBrandOnEveryPageOfACustomDomain signs in on a custom domain bound
+// to a brand: the sign-in page shows the brand, while the same step on the
+// tenant's own host does not.
+func TestBrandOnEveryPageOfACustomDomain(t *testing.T) {
+	w := newSiteWorld(t, storetest.SQLite(), clock.System())
+	w.brandDomain(t)
+	step := func(host string) string {
+		t.Helper()
+		c := w.browser(t)
+		_, challenge := pkce("brand")
+		req, _ := http.NewRequest(http.MethodGet, w.authorizeURL(challenge), nil)
+		req.Host = host
+		code, h, _ := do(t, c, req)
+		if code != http.StatusSeeOther {
+			t.Fatalf("authorize on %s: %d", host, code)
+		}
+		req, _ = http.NewRequest(http.MethodGet, w.srv.URL+h.Get("Location"), nil)
+		req.Host = host
+		code, _, page := do(t, c, req)
+		if code != http.StatusOK {
+			t.Fatalf("sign-in page on %s: %d", host, code)
+		}
+		return page
+	}
+	if page := step(travelHost); !strings.Contains(page, `<p class="lt-brand" dir="auto">`+travelBrand+`</p>`) {
+		t.Fatalf("the custom domain's sign-in page does not show %q:\n%.800s", travelBrand, page)
+	}
+	if page := step(w.srv.Listener.Addr().String()); strings.Contains(page, "lt-brand") {
+		t.Fatal("the tenant's own host shows a brand")
+	}
+}

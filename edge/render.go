@@ -30,6 +30,11 @@ func (s *siteHandlers) localizerFor(lang string, r *http.Request) *locales.Local
 
 func (s *siteHandlers) page(ctx context.Context, l *locales.Localizer, title string) pages.Page {
 	p := pages.Page{L: l, Title: title, CSRF: CSRF(ctx), Nonce: Nonce(ctx)}
+	if site, ok := SiteFrom(ctx); ok && site.Domain != nil && site.Domain.BrandID != "" {
+		// A custom domain bound to a brand shows it on every page; other
+		// hosts show the app's name, as the pages did before brands.
+		p.Brand = s.brand(ctx)
+	}
 	if s.assets != nil {
 		p.Assets = s.assets
 	}

@@ -10,7 +10,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/netip"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -228,6 +230,37 @@ func TestCustomDomainObtainsCertificate(t *testing.T) {
 	if active.State != "active" || active.Certificate == nil || active.Certificate.Status != "valid" {
 		t.Fatalf("domain after the first request: %+v (certificate %+v)", active, active.Certificate)
 	}
+	// The sign-in page on the domain shows the brand too.
+	var app struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(call(t, http.MethodPost, api+"/acme/apps", admin, map[string]any{
+		"name": "Portal", "type": "web", "redirect_uris": []string{"https://portal.acme.test/callback"},
+	}, http.StatusCreated), &app)
+	jar, _ := cookiejar.New(nil)
+	c.Jar = jar
+	authorize := fmt.Sprintf("https://login.acme.test:%d/oauth2/default/v1/authorize?", tlsPort) + url.Values{
+		"client_id": {app.ID}, "redirect_uri": {"https://portal.acme.test/callback"}, "response_type": {"code"},
+		"scope": {"openid"}, "state": {"s"}, "code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"},
+	}.Encode()
+	resp, err = c.Get(authorize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("authorize on the custom domain: %d", resp.StatusCode)
+	}
+	resp, err = c.Get(fmt.Sprintf("https://login.acme.test:%d", tlsPort) + resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Acme Sign-in") {
+		t.Fatalf("sign-in page on the custom domain: %d, want it to show Acme Sign-in:\n%.600s", resp.StatusCode, body)
+	}
+
 	// Later requests reuse it.
 	if _, err := handshake(ip, tlsPort, "login.acme.test", ca.IssuerRoots()); err != nil || ca.Orders("login.acme.test") != 1 {
 		t.Fatalf("second handshake: %v, %d orders", err, ca.Orders("login.acme.test"))
