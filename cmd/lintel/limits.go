@@ -7,11 +7,27 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/lintel-id/lintel/edge"
 	"github.com/lintel-id/lintel/edge/ratelimit"
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/internal/settings"
 	"github.com/lintel-id/lintel/server/engine"
 )
+
+// edgeLimits maps the limits.* settings onto the edge's limits; an empty
+// setting stays zero, which the edge reads as its default. Validate has
+// parsed each already.
+func edgeLimits(c settings.Config) edge.Limits {
+	l := func(s string) ratelimit.Limit {
+		r, _ := settings.ParseRateLimit(s)
+		return ratelimit.Limit{Rate: r.Rate, Per: r.Per, Burst: r.Burst}
+	}
+	return edge.Limits{
+		IP: l(c.Limits.IP), Tenant: l(c.Limits.Tenant), Client: l(c.Limits.Client),
+		TokenClient: l(c.Limits.TokenClient), TokenIP: l(c.Limits.TokenIP),
+		MgmtIP: l(c.Limits.MgmtIP), MgmtCredential: l(c.Limits.MgmtCredential),
+	}
+}
 
 // openLimits returns the rate limiter: Redis at redis.url, shared by every
 // node, or one in process. The Redis client gives up fast (one retry, short

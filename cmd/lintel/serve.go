@@ -128,7 +128,7 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 		Engine: sys.engine, OIDC: sys.oidc, Tenants: sys.tenants, Locales: sys.locales,
 		PublicURL: public, DefaultTenant: defaultTenant, Demo: demoCfg, Widget: dist.FS(),
 		PhoneSettings: sys.phoneSettings, Phones: sys.phones,
-		Limiter: sys.limits, TrustedProxies: c.TrustedProxyPrefixes(),
+		Limiter: sys.limits, Limits: edgeLimits(c), TrustedProxies: c.TrustedProxyPrefixes(),
 	})
 	if err != nil {
 		return err

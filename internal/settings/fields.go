@@ -32,9 +32,10 @@ const (
 	FlagTLS                              // --tls-addr, --tls-http-addr, --acme-*, --dns-resolver
 	FlagRedis                            // --redis-url
 	FlagTrustedProxies                   // --trusted-proxies
+	FlagLimits                           // --limits-ip, --limits-tenant, …
 
 	// AllFlags is every group, for the serve command.
-	AllFlags = FlagConfig | FlagAddr | FlagPublicURL | FlagDataDir | FlagDatabaseURL | FlagLog | FlagSecrets | FlagTenants | FlagEvents | FlagDefaultTenant | FlagEgress | FlagMail | FlagSessions | FlagTLS | FlagRedis | FlagTrustedProxies
+	AllFlags = FlagConfig | FlagAddr | FlagPublicURL | FlagDataDir | FlagDatabaseURL | FlagLog | FlagSecrets | FlagTenants | FlagEvents | FlagDefaultTenant | FlagEgress | FlagMail | FlagSessions | FlagTLS | FlagRedis | FlagTrustedProxies | FlagLimits
 )
 
 // flagGroups maps each top-level YAML key to its group. A new top-level
@@ -58,6 +59,7 @@ var flagGroups = map[string]Flags{
 	"dns":             FlagTLS,
 	"redis":           FlagRedis,
 	"trusted_proxies": FlagTrustedProxies,
+	"limits":          FlagLimits,
 }
 
 // The settings outside Config's YAML: the config file itself.

@@ -72,6 +72,8 @@ type Config struct {
 	// X-Forwarded-For Lintel believes; read it with
 	// [Config.TrustedProxyPrefixes].
 	TrustedProxies []string `yaml:"trusted_proxies" help:"networks (CIDR) of reverse proxies whose X-Forwarded-For is believed, comma-separated; empty: the client address is the connection's"`
+	// Limits bound the edge's requests; read each with [ParseRateLimit].
+	Limits Limits `yaml:"limits"`
 
 	// ConfigFile is the YAML file that was read, from --config or
 	// LINTEL_CONFIG; empty when none was named.
@@ -227,6 +229,57 @@ type Redis struct {
 	// URL is redis:// or rediss://; empty keeps rate limits in process
 	// (one node).
 	URL string `yaml:"url" help:"Redis URL (redis:// or rediss://) shared by every node, for rate limits; empty: in process (one node)"`
+}
+
+// Limits bound the requests the edge serves, each written RATE/PERIOD or
+// RATE/PERIOD,BURST ("600/1m,200": 600 a minute, 200 at once); empty takes
+// the edge's default.
+type Limits struct {
+	IP             string `yaml:"ip" help:"requests per client address (an IPv6 /64) to all sites, RATE/PERIOD[,BURST] such as 600/1m,200; empty: the default"`
+	Tenant         string `yaml:"tenant" help:"requests to one tenant's sites from everyone, RATE/PERIOD[,BURST]; empty: the default"`
+	Client         string `yaml:"client" help:"sign-ins started per OAuth client, RATE/PERIOD[,BURST]; empty: the default"`
+	TokenClient    string `yaml:"token_client" help:"token requests per OAuth client, RATE/PERIOD[,BURST]; empty: the default"`
+	TokenIP        string `yaml:"token_ip" help:"token requests per client address, RATE/PERIOD[,BURST]; empty: the default"`
+	MgmtIP         string `yaml:"mgmt_ip" help:"management API requests per client address, RATE/PERIOD[,BURST]; empty: the default"`
+	MgmtCredential string `yaml:"mgmt_credential" help:"management API requests per credential, RATE/PERIOD[,BURST]; empty: the default"`
+}
+
+// RateLimit is a parsed limit: Rate events per Per, Burst at once (0: Rate).
+type RateLimit struct {
+	Rate  int
+	Per   time.Duration
+	Burst int
+}
+
+// ParseRateLimit parses RATE/PERIOD or RATE/PERIOD,BURST ("600/1m,200");
+// "" is the zero RateLimit (the default). Errors wrap ErrInvalidValue.
+func ParseRateLimit(s string) (RateLimit, error) {
+	if s == "" {
+		return RateLimit{}, nil
+	}
+	bad := fmt.Errorf("%w: %q: want RATE/PERIOD or RATE/PERIOD,BURST, such as 600/1m,200", ErrInvalidValue, s)
+	rate, rest, ok := strings.Cut(s, "/")
+	if !ok {
+		return RateLimit{}, bad
+	}
+	per, burst, hasBurst := strings.Cut(rest, ",")
+	var l RateLimit
+	var err error
+	if l.Rate, err = strconv.Atoi(strings.TrimSpace(rate)); err != nil || l.Rate < 1 {
+		return RateLimit{}, bad
+	}
+	if l.Per, err = time.ParseDuration(strings.TrimSpace(per)); err != nil || l.Per < time.Second || l.Per > 24*time.Hour {
+		return RateLimit{}, fmt.Errorf("%w: %q: the period must be a duration from 1s to 24h", ErrInvalidValue, s)
+	}
+	if hasBurst {
+		if l.Burst, err = strconv.Atoi(strings.TrimSpace(burst)); err != nil || l.Burst < 1 {
+			return RateLimit{}, bad
+		}
+	}
+	if l.Rate > 1_000_000 || l.Burst > 1_000_000 {
+		return RateLimit{}, fmt.Errorf("%w: %q: at most 1000000 events", ErrInvalidValue, s)
+	}
+	return l, nil
 }
 
 // TrustedProxyPrefixes returns trusted_proxies; Validate guarantees each

@@ -310,6 +310,13 @@ func TestLoadKnowsEveryVariable(t *testing.T) {
 		"LINTEL_DNS_RESOLVER=127.0.0.53:53",
 		"LINTEL_REDIS_URL=redis://redis:6379/0",
 		"LINTEL_TRUSTED_PROXIES=10.0.0.0/8,2001:db8::/48",
+		"LINTEL_LIMITS_IP=1200/1m,400",
+		"LINTEL_LIMITS_TENANT=50000/1m",
+		"LINTEL_LIMITS_CLIENT=100/1s",
+		"LINTEL_LIMITS_TOKEN_CLIENT=10/1s,50",
+		"LINTEL_LIMITS_TOKEN_IP=5/1s",
+		"LINTEL_LIMITS_MGMT_IP=20/1s",
+		"LINTEL_LIMITS_MGMT_CREDENTIAL=10/1s",
 		"LINTEL_CONFIG=",
 	}
 	c, err := settings.Load(nil, env)
@@ -335,6 +342,8 @@ func TestLoadKnowsEveryVariable(t *testing.T) {
 		DNS:            settings.DNS{Resolver: "127.0.0.53:53"},
 		Redis:          settings.Redis{URL: "redis://redis:6379/0"},
 		TrustedProxies: []string{"10.0.0.0/8", "2001:db8::/48"},
+		Limits: settings.Limits{IP: "1200/1m,400", Tenant: "50000/1m", Client: "100/1s", TokenClient: "10/1s,50", TokenIP: "5/1s",
+			MgmtIP: "20/1s", MgmtCredential: "10/1s"},
 	}
 	if c.ACMEDirectory() != settings.LetsEncryptStaging || len(c.TrustedProxyPrefixes()) != 2 {
 		t.Errorf("typed TLS values %q, %v", c.ACMEDirectory(), c.TrustedProxyPrefixes())
@@ -746,7 +755,8 @@ func TestBind(t *testing.T) {
 				t.Errorf("--%s usage %q does not name %s", f.Name, f.Usage, env)
 			}
 		})
-		want := []string{"acme-ca-roots", "acme-directory", "acme-eab-key-id", "acme-eab-mac-key", "acme-email", "addr", "config", "data-dir", "database-url", "default-tenant", "dns-resolver", "egress-allow", "events-retention", "log-format", "log-level",
+		want := []string{"acme-ca-roots", "acme-directory", "acme-eab-key-id", "acme-eab-mac-key", "acme-email", "addr", "config", "data-dir", "database-url", "default-tenant", "dns-resolver", "egress-allow", "events-retention",
+			"limits-client", "limits-ip", "limits-mgmt-credential", "limits-mgmt-ip", "limits-tenant", "limits-token-client", "limits-token-ip", "log-format", "log-level",
 			"mail-from", "mail-retention", "mail-smtp-host", "mail-smtp-password", "mail-smtp-port", "mail-smtp-tls", "mail-smtp-username", "public-url", "redis-url", "secrets-key", "secrets-previous-keys", "sessions-absolute", "sessions-idle", "tenants-max-depth", "tls-addr", "tls-http-addr", "trusted-proxies"}
 		if !slices.Equal(names, want) {
 			t.Errorf("got flags %q, want %q", names, want)
@@ -878,6 +888,49 @@ func TestValidateTLS(t *testing.T) {
 		}
 		if !strings.Contains(r, "redis:6379") {
 			t.Fatalf("Redacted hides the Redis host: %s", r)
+		}
+	})
+}
+
+func TestParseRateLimit(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    settings.RateLimit
+		invalid bool
+	}{
+		{"", settings.RateLimit{}, false},
+		{"600/1m", settings.RateLimit{Rate: 600, Per: time.Minute}, false},
+		{"600/1m,200", settings.RateLimit{Rate: 600, Per: time.Minute, Burst: 200}, false},
+		{" 10 / 1s , 5 ", settings.RateLimit{Rate: 10, Per: time.Second, Burst: 5}, false},
+		{"600", settings.RateLimit{}, true},
+		{"600/minute", settings.RateLimit{}, true},
+		{"0/1m", settings.RateLimit{}, true},
+		{"-5/1m", settings.RateLimit{}, true},
+		{"5/100ms", settings.RateLimit{}, true},
+		{"5/48h", settings.RateLimit{}, true},
+		{"5/1m,0", settings.RateLimit{}, true},
+		{"5/1m,x", settings.RateLimit{}, true},
+		{"2000000/1m", settings.RateLimit{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := settings.ParseRateLimit(tt.in)
+			if tt.invalid {
+				if !errors.Is(err, settings.ErrInvalidValue) {
+					t.Fatalf("ParseRateLimit(%q) = %+v, %v; want ErrInvalidValue", tt.in, got, err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("ParseRateLimit(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
+			}
+		})
+	}
+	t.Run("Validate names the setting", func(t *testing.T) {
+		c := settings.Default()
+		c.Limits.TokenIP = "lots"
+		if got := fieldKeys(c.Validate()); !slices.Equal(got, []string{"limits.token_ip"}) {
+			t.Fatalf("got problems with %v", got)
 		}
 	})
 }

@@ -61,6 +61,12 @@ func (c Config) Validate() error {
 			check(fmt.Sprintf("trusted_proxies[%d]", i), fmt.Errorf("%w: must be a network in CIDR form, such as 10.0.0.0/8 or 2001:db8::/48", ErrInvalidValue))
 		}
 	}
+	for _, l := range []struct{ path, v string }{{"limits.ip", c.Limits.IP}, {"limits.tenant", c.Limits.Tenant}, {"limits.client", c.Limits.Client},
+		{"limits.token_client", c.Limits.TokenClient}, {"limits.token_ip", c.Limits.TokenIP}, {"limits.mgmt_ip", c.Limits.MgmtIP}, {"limits.mgmt_credential", c.Limits.MgmtCredential}} {
+		if _, err := ParseRateLimit(l.v); err != nil {
+			check(l.path, err)
+		}
+	}
 	for _, e := range c.checkTLS() {
 		check(e.path, e.err)
 	}
