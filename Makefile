@@ -82,10 +82,12 @@ wasm-vet:
 unit:
 	$(GO) test -count=1 -v ./server/store/ | grep -E -- '^(ok|FAIL|PASS)|--- (PASS|FAIL|SKIP)'
 	mkdir -p test-output
-	$(GO) test -count=1 -artifacts -outputdir $(CURDIR)/test-output $$($(GO) list ./... | grep -v -x -F 'github.com/lintel-id/lintel/server/store')
+	$(GO) test -count=1 -timeout 30m -artifacts -outputdir $(CURDIR)/test-output $$($(GO) list ./... | grep -v -x -F 'github.com/lintel-id/lintel/server/store')
 
+# -timeout 30m: under -race on two cores the edge package (browser tests
+# included) takes close to go test's default 10 minutes per package.
 race:
-	$(GO) test -count=1 -race $$($(GO) list ./... | grep -v -x -F '$(RACE_SKIP)')
+	$(GO) test -count=1 -race -timeout 30m $$($(GO) list ./... | grep -v -x -F '$(RACE_SKIP)')
 
 # bench runs the benchmarks on both store dialects; reports go to bench/out.
 bench:

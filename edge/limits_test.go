@@ -126,6 +126,13 @@ func TestRateLimits(t *testing.T) {
 				}
 			})
 
+			if lb.name == "redis" {
+				// The Redis backend passes the limiter's conformance suite
+				// on its own; here it shows the edge's wiring through a
+				// shared backend with the burst above. The remaining cases
+				// are about the edge and run on the memory backend.
+				return
+			}
 			t.Run("answers people with a branded page and machines with JSON", func(t *testing.T) {
 				w, _ := newWorld(t, Limits{IP: ratelimit.Limit{Rate: 1, Per: time.Hour}})
 				c := w.from(t, "127.0.0.2")
