@@ -284,15 +284,7 @@ func ParseRateLimit(s string) (RateLimit, error) {
 
 // TrustedProxyPrefixes returns trusted_proxies; Validate guarantees each
 // parses.
-func (c Config) TrustedProxyPrefixes() []netip.Prefix {
-	var out []netip.Prefix
-	for _, s := range c.TrustedProxies {
-		if p, err := netip.ParsePrefix(s); err == nil {
-			out = append(out, p.Masked())
-		}
-	}
-	return out
-}
+func (c Config) TrustedProxyPrefixes() []netip.Prefix { return prefixes(c.TrustedProxies) }
 
 // Bounds of the session timeouts.
 const (
@@ -342,9 +334,13 @@ func (c Config) MailRetention() time.Duration {
 }
 
 // EgressAllow returns egress.allow; Validate guarantees each parses.
-func (c Config) EgressAllow() []netip.Prefix {
+func (c Config) EgressAllow() []netip.Prefix { return prefixes(c.Egress.Allow) }
+
+// prefixes parses a list of networks in CIDR form, leaving out any that
+// does not parse (Validate refuses those).
+func prefixes(list []string) []netip.Prefix {
 	var out []netip.Prefix
-	for _, s := range c.Egress.Allow {
+	for _, s := range list {
 		if p, err := netip.ParsePrefix(s); err == nil {
 			out = append(out, p)
 		}

@@ -51,14 +51,14 @@ func (c Config) Validate() error {
 		check("events.retention", fmt.Errorf("%w: must be 0 (keep forever) or a duration of at least 1h, such as 8760h", ErrInvalidValue))
 	}
 
-	for i, a := range c.Egress.Allow {
-		if _, err := netip.ParsePrefix(a); err != nil {
-			check(fmt.Sprintf("egress.allow[%d]", i), fmt.Errorf("%w: must be a network in CIDR form, such as 10.0.5.0/24 or fd00::/64", ErrInvalidValue))
-		}
-	}
-	for i, a := range c.TrustedProxies {
-		if _, err := netip.ParsePrefix(a); err != nil {
-			check(fmt.Sprintf("trusted_proxies[%d]", i), fmt.Errorf("%w: must be a network in CIDR form, such as 10.0.0.0/8 or 2001:db8::/48", ErrInvalidValue))
+	for _, l := range []struct {
+		path, example string
+		list          []string
+	}{{"egress.allow", "10.0.5.0/24 or fd00::/64", c.Egress.Allow}, {"trusted_proxies", "10.0.0.0/8 or 2001:db8::/48", c.TrustedProxies}} {
+		for i, a := range l.list {
+			if _, err := netip.ParsePrefix(a); err != nil {
+				check(fmt.Sprintf("%s[%d]", l.path, i), fmt.Errorf("%w: must be a network in CIDR form, such as %s", ErrInvalidValue, l.example))
+			}
 		}
 	}
 	for _, l := range []struct{ path, v string }{{"limits.ip", c.Limits.IP}, {"limits.tenant", c.Limits.Tenant}, {"limits.client", c.Limits.Client},
