@@ -140,10 +140,9 @@ func (s *siteHandlers) notFound(w http.ResponseWriter, r *http.Request) {
 // 429 page saying when to try again, with Retry-After in whole seconds
 // (rounded up, at least 1). Machine clients get tooManyRequestsAPI.
 func (s *siteHandlers) tooManyRequests(w http.ResponseWriter, r *http.Request, retryAfter time.Duration) {
-	secs := retryAfterSeconds(retryAfter)
-	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	secs := setRetryAfter(w, retryAfter)
 	s.problemPage(w, r, http.StatusTooManyRequests, pages.Problem{
-		Retry: "error.http_429.retry", RetryParams: []string{"count", strconv.Itoa(secs)},
+		Retry: "error.http_429.retry", RetryParams: []string{"count", secs},
 	})
 }
 
@@ -162,8 +161,16 @@ func (s *siteHandlers) rateLimited(w http.ResponseWriter, r *http.Request, retry
 // API, the protocol endpoints): Retry-After as there, and the JSON error
 // {"error": "too_many_requests", "message": "error.http_429.text"}.
 func tooManyRequestsAPI(w http.ResponseWriter, retryAfter time.Duration) {
-	w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(retryAfter)))
+	setRetryAfter(w, retryAfter)
 	statusJSON(w, http.StatusTooManyRequests)
+}
+
+// setRetryAfter sets Retry-After to d in whole seconds (retryAfterSeconds)
+// and returns that number as written.
+func setRetryAfter(w http.ResponseWriter, d time.Duration) string {
+	secs := strconv.Itoa(retryAfterSeconds(d))
+	w.Header().Set("Retry-After", secs)
+	return secs
 }
 
 // retryAfterSeconds is d in whole seconds, rounded up, at least 1 (Retry-After

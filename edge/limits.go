@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -192,11 +191,9 @@ func (l *requestLimits) token(next http.Handler) http.Handler {
 		}
 		retry, ok := l.check(r.Context(), rules...)
 		if !ok {
-			w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(retry)))
-			w.Header().Set("Content-Type", "application/json")
-			w.Header().Set("Cache-Control", "no-store")
-			w.WriteHeader(http.StatusTooManyRequests)
-			_ = json.NewEncoder(w).Encode(map[string]string{"error": "temporarily_unavailable", "error_description": "Too many requests; retry after " + strconv.Itoa(retryAfterSeconds(retry)) + " seconds."})
+			refuseJSON(w, retry, "application/json", func(secs string) any {
+				return map[string]string{"error": "temporarily_unavailable", "error_description": "Too many requests; retry after " + secs + " seconds."}
+			})
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -230,16 +227,24 @@ func (l *requestLimits) mgmt(next http.Handler) http.Handler {
 		}
 		retry, ok := l.check(r.Context(), rules...)
 		if !ok {
-			w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(retry)))
-			w.Header().Set("Content-Type", "application/problem+json")
-			w.Header().Set("Cache-Control", "no-store")
-			w.WriteHeader(http.StatusTooManyRequests)
-			_ = json.NewEncoder(w).Encode(map[string]any{
-				"type": "about:blank", "title": "Too Many Requests", "status": http.StatusTooManyRequests,
-				"detail": "Too many requests; retry after " + strconv.Itoa(retryAfterSeconds(retry)) + " seconds.",
+			refuseJSON(w, retry, "application/problem+json", func(secs string) any {
+				return map[string]any{
+					"type": "about:blank", "title": "Too Many Requests", "status": http.StatusTooManyRequests,
+					"detail": "Too many requests; retry after " + secs + " seconds.",
+				}
 			})
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// refuseJSON answers a refused request with 429, Retry-After, and the
+// JSON body of contentType that body makes from the wait in seconds.
+func refuseJSON(w http.ResponseWriter, retry time.Duration, contentType string, body func(secs string) any) {
+	secs := setRetryAfter(w, retry)
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusTooManyRequests)
+	_ = json.NewEncoder(w).Encode(body(secs))
 }
