@@ -19,16 +19,6 @@ func toLinear(u uint8) float64 {
 	return math.Pow((c+0.055)/1.055, 2.4)
 }
 
-// fromLinear converts linear light to an 8-bit sRGB channel, clamping.
-func fromLinear(c float64) uint8 {
-	if c <= 0.0031308 {
-		c *= 12.92
-	} else {
-		c = 1.055*math.Pow(c, 1/2.4) - 0.055
-	}
-	return uint8(math.Round(255 * min(1, max(0, c))))
-}
-
 // luminance is the WCAG relative luminance of c.
 func luminance(c rgb) float64 {
 	return 0.2126*toLinear(c.R) + 0.7152*toLinear(c.G) + 0.0722*toLinear(c.B)
@@ -44,19 +34,6 @@ func toLab(c rgb) lab {
 		L: 0.2104542553*l + 0.7936177850*m - 0.0040720468*s,
 		A: 1.9779984951*l - 2.4285922050*m + 0.4505937099*s,
 		B: 0.0259040371*l + 0.7827717662*m - 0.8086757660*s,
-	}
-}
-
-// rgb converts OKLab back to sRGB, clamping out-of-gamut channels.
-func (c lab) rgb() rgb {
-	l := c.L + 0.3963377774*c.A + 0.2158037573*c.B
-	m := c.L - 0.1055613458*c.A - 0.0638541728*c.B
-	s := c.L - 0.0894841775*c.A - 1.2914855480*c.B
-	l, m, s = l*l*l, m*m*m, s*s*s
-	return rgb{
-		R: fromLinear(+4.0767416621*l - 3.3077115913*m + 0.2309699292*s),
-		G: fromLinear(-1.2684380046*l + 2.6097574011*m - 0.3413193965*s),
-		B: fromLinear(-0.0041960863*l - 0.7034186147*m + 1.7076147010*s),
 	}
 }
 
