@@ -70,6 +70,15 @@ type Senders interface {
 	From(ctx context.Context, tx store.Tx, tenantID string) (string, error)
 }
 
+// Branding gives the emails of a flow: those of the brand of the site it
+// runs on (base, the site's base URL) and of its app (appID, the client
+// ID), in language lang. It never fails: a look that cannot be read is
+// logged and the built-in set returned, for a theme must never stop a
+// sign-in email. It is safe for concurrent use.
+type Branding interface {
+	Emails(ctx context.Context, tenantID, base, appID, lang string) *emailtemplates.Set
+}
+
 // Limit allows Rate events per Per for one key.
 type Limit struct {
 	Rate int
@@ -102,6 +111,10 @@ type Deps struct {
 	Mail      Mailer
 	Senders   Senders
 	Templates *emailtemplates.Set
+	// Branding, when set, gives each flow's emails the look, texts and
+	// templates of the flow's brand and app; nil sends Templates as
+	// they are.
+	Branding Branding
 	// Limits bounds identify, password and code attempts and email sends
 	// per client IP and per login.
 	Limits Limiter

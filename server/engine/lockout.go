@@ -110,7 +110,7 @@ func (e *Engine) countFailure(ctx context.Context, tx store.Tx, f *flow, u direc
 		v.Until = until.UTC().Format("2006-01-02 15:04 UTC")
 		v.Minutes = int(until.Sub(e.Clock.Now()).Round(time.Minute) / time.Minute)
 	}
-	return e.notify(ctx, tx, f, u, "lockout", func(lang string) (emailtemplates.Rendered, error) {
-		return e.Templates.Lockout(lang, v)
+	return e.notify(ctx, tx, f, u, "lockout", func(s *emailtemplates.Set, lang string) (emailtemplates.Rendered, error) {
+		return s.Lockout(lang, v)
 	})
 }

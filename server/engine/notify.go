@@ -13,11 +13,12 @@ import (
 )
 
 // notify queues a notice of kind ("lockout", "recovered", …) for u in tx,
-// rendered by render in u's language (else the flow's), and records that
+// rendered by render with the flow's brand and app's emails in u's
+// language (else the flow's), and records that
 // it was sent. A person without an address gets nothing; a tenant that
 // cannot send mail gets a warning in the log and no mail, and the change
 // that caused the notice goes on: a notice never blocks it.
-func (e *Engine) notify(ctx context.Context, tx store.Tx, f *flow, u directory.User, kind string, render func(lang string) (emailtemplates.Rendered, error)) error {
+func (e *Engine) notify(ctx context.Context, tx store.Tx, f *flow, u directory.User, kind string, render func(s *emailtemplates.Set, lang string) (emailtemplates.Rendered, error)) error {
 	if u.Email == "" {
 		return nil
 	}
@@ -33,7 +34,7 @@ func (e *Engine) notify(ctx context.Context, tx store.Tx, f *flow, u directory.U
 	if locale == "" {
 		locale = f.State.Locale
 	}
-	r, err := render(locale)
+	r, err := render(e.templates(ctx, f, locale), locale)
 	if err != nil {
 		return fmt.Errorf("engine: render %s email: %w", kind, err)
 	}
@@ -44,4 +45,13 @@ func (e *Engine) notify(ctx context.Context, tx store.Tx, f *flow, u directory.U
 		return fmt.Errorf("engine: queue %s email: %w", kind, err)
 	}
 	return e.event(ctx, tx, f, "user.email.sent", events.Success, u.ID, map[string]any{"kind": kind})
+}
+
+// templates returns the emails of the flow's brand and app in lang: the
+// branded set when the engine has Branding, else the built-in one.
+func (e *Engine) templates(ctx context.Context, f *flow, lang string) *emailtemplates.Set {
+	if e.Branding == nil {
+		return e.Templates
+	}
+	return e.Branding.Emails(ctx, f.TenantID, f.State.Base, f.ClientID, lang)
 }

@@ -40,8 +40,8 @@ func (e *Engine) sendVerification(ctx context.Context, tx store.Tx, f *flow, u d
 		return err
 	}
 	link := f.State.Base + directory.VerifyEmailPath + url.PathEscape(token)
-	return e.notify(ctx, tx, f, u, kindVerifyEmail, func(lang string) (emailtemplates.Rendered, error) {
-		return e.Templates.VerifyEmail(lang, emailtemplates.VerifyEmailView{
+	return e.notify(ctx, tx, f, u, kindVerifyEmail, func(s *emailtemplates.Set, lang string) (emailtemplates.Rendered, error) {
+		return s.VerifyEmail(lang, emailtemplates.VerifyEmailView{
 			App: f.State.AppName, Link: link, ExpiresHours: int(verifyEmailTTL / time.Hour),
 		})
 	})
