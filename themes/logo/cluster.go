@@ -3,6 +3,8 @@ package logo
 import (
 	"cmp"
 	"slices"
+
+	"github.com/lintel-id/lintel/themes"
 )
 
 const (
@@ -18,11 +20,11 @@ const (
 )
 
 // point is a weighted colour: a bin of similar pixels or an SVG paint with
-// its number of uses. rgb is its exact colour, what the palette reports.
+// its number of uses. color is its exact colour, what the palette reports.
 type point struct {
-	c   lab
-	rgb rgb
-	w   float64
+	c     lab
+	color themes.Color
+	w     float64
 }
 
 // cluster is a group of points: its weighted mean, total weight and
@@ -38,7 +40,7 @@ type cluster struct {
 // of them, most prominent first (population weighted by chroma). Clusters
 // holding less than minShare of the weight are dropped as noise.
 // Deterministic: the order of points decides ties, never a map or a clock.
-func dominant(points []point, minShare float64) []rgb {
+func dominant(points []point, minShare float64) []themes.Color {
 	cs := merge(kmeans(points, maxClusters))
 	var total float64
 	for _, c := range cs {
@@ -48,9 +50,9 @@ func dominant(points []point, minShare float64) []rgb {
 	slices.SortStableFunc(cs, func(a, b cluster) int {
 		return cmp.Compare(b.w*b.mean.chroma(), a.w*a.mean.chroma())
 	})
-	var out []rgb
+	var out []themes.Color
 	for _, c := range cs[:min(len(cs), maxPalette)] {
-		out = append(out, c.rep.rgb)
+		out = append(out, c.rep.color)
 	}
 	return out
 }

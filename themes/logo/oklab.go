@@ -1,9 +1,10 @@
 package logo
 
-import "math"
+import (
+	"math"
 
-// rgb is an sRGB colour with 8-bit channels, the shape of themes.Color.
-type rgb struct{ R, G, B uint8 }
+	"github.com/lintel-id/lintel/themes"
+)
 
 // lab is a colour in OKLab (Björn Ottosson, 2020): perceptually uniform
 // enough that Euclidean distance is a fair colour difference, which is what
@@ -19,13 +20,8 @@ func toLinear(u uint8) float64 {
 	return math.Pow((c+0.055)/1.055, 2.4)
 }
 
-// luminance is the WCAG relative luminance of c.
-func luminance(c rgb) float64 {
-	return 0.2126*toLinear(c.R) + 0.7152*toLinear(c.G) + 0.0722*toLinear(c.B)
-}
-
 // toLab converts sRGB to OKLab.
-func toLab(c rgb) lab {
+func toLab(c themes.Color) lab {
 	r, g, b := toLinear(c.R), toLinear(c.G), toLinear(c.B)
 	l := math.Cbrt(0.4122214708*r + 0.5363325363*g + 0.0514459929*b)
 	m := math.Cbrt(0.2119034982*r + 0.6806995451*g + 0.1073969566*b)

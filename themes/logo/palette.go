@@ -5,6 +5,8 @@ import (
 	"image/color"
 	"math"
 	"slices"
+
+	"github.com/lintel-id/lintel/themes"
 )
 
 const (
@@ -27,7 +29,7 @@ const (
 // It samples at most sampleSide × sampleSide pixels at cell centres (point
 // sampling, not averaging, keeps flat colours exact), skips transparent
 // ones, and clusters the colourful rest in OKLab.
-func rasterPalette(img image.Image) ([]rgb, Tone) {
+func rasterPalette(img image.Image) ([]themes.Color, Tone) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	sw, sh := min(w, sampleSide), min(h, sampleSide)
@@ -48,7 +50,7 @@ func rasterPalette(img image.Image) ([]rgb, Tone) {
 			if p.A < minAlpha {
 				continue
 			}
-			c := rgb{p.R, p.G, p.B}
+			c := themes.Color{R: p.R, G: p.G, B: p.B}
 			tally.add(c, 1)
 			l := toLab(c)
 			if neutral(l) {
@@ -87,9 +89,9 @@ func rasterPalette(img image.Image) ([]rgb, Tone) {
 	for _, k := range keys {
 		e := bins[k]
 		points = append(points, point{
-			c:   lab{e.lab.L / e.n, e.lab.A / e.n, e.lab.B / e.n},
-			rgb: rgb{round8(e.r / e.n), round8(e.g / e.n), round8(e.b / e.n)},
-			w:   e.n,
+			c:     lab{e.lab.L / e.n, e.lab.A / e.n, e.lab.B / e.n},
+			color: themes.Color{R: round8(e.r / e.n), G: round8(e.g / e.n), B: round8(e.b / e.n)},
+			w:     e.n,
 		})
 	}
 	return dominant(points, minRasterShare), tally.tone()

@@ -8,6 +8,8 @@ import (
 	"image/jpeg"
 	"image/png"
 	"mime"
+
+	"github.com/lintel-id/lintel/themes"
 )
 
 // Errors Read and SanitizeSVG wrap; callers branch on them with errors.Is
@@ -52,7 +54,7 @@ type Image struct {
 	// Palette holds up to 6 brand colours, most prominent first. Greys,
 	// near-white, near-black and transparent pixels are left out; a
 	// monochrome logo has none.
-	Palette []rgb
+	Palette []themes.Color
 	// Tone says whether the logo's visible ink is mostly dark or light,
 	// which Palette leaves out.
 	Tone Tone

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/lintel-id/lintel/themes"
 )
 
 // paintProps are the properties whose colours make an SVG's palette.
@@ -13,9 +15,9 @@ var paintProps = []string{"fill", "stroke", "stop-color"}
 // its paints, each colour weighted by how many elements use it. Shapes
 // are not measured: a colour used on many elements counts more, whatever
 // their area. An SVG without any colour paints in the default black.
-func svgPalette(root *node) ([]rgb, Tone) {
-	weight := map[rgb]float64{}
-	var order []rgb
+func svgPalette(root *node) ([]themes.Color, Tone) {
+	weight := map[themes.Color]float64{}
+	var order []themes.Color
 	var tally toneTally
 	var walk func(n *node)
 	walk = func(n *node) {
@@ -46,12 +48,12 @@ func svgPalette(root *node) ([]rgb, Tone) {
 	}
 	walk(root)
 	if tally.total == 0 {
-		tally.add(rgb{}, 1)
+		tally.add(themes.Color{}, 1)
 	}
 	var points []point
 	for _, c := range order {
 		if l := toLab(c); !neutral(l) {
-			points = append(points, point{c: l, rgb: c, w: weight[c]})
+			points = append(points, point{c: l, color: c, w: weight[c]})
 		}
 	}
 	return dominant(points, 0), tally.tone()
@@ -61,7 +63,7 @@ func svgPalette(root *node) ([]rgb, Tone) {
 // #rrggbbaa, rgb()/rgba() with numbers or percentages, or a common named
 // colour. Paint servers (url(#…)), none, currentColor and colours less
 // than half opaque are not colours of the palette.
-func parseColor(s string) (rgb, bool) {
+func parseColor(s string) (themes.Color, bool) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	if hex, ok := strings.CutPrefix(s, "#"); ok {
 		return parseHex(hex)
@@ -73,42 +75,42 @@ func parseColor(s string) (rgb, bool) {
 		return parseRGB(args)
 	}
 	if v, ok := namedColors()[s]; ok {
-		return rgb{uint8(v >> 16), uint8(v >> 8), uint8(v)}, true
+		return themes.Color{R: uint8(v >> 16), G: uint8(v >> 8), B: uint8(v)}, true
 	}
-	return rgb{}, false
+	return themes.Color{}, false
 }
 
 // parseHex reads the digits of a hex colour.
-func parseHex(h string) (rgb, bool) {
+func parseHex(h string) (themes.Color, bool) {
 	if len(h) == 3 || len(h) == 4 {
 		h = string([]byte{h[0], h[0], h[1], h[1], h[2], h[2]}) + strings.Repeat(h[3:], 2)
 	}
 	if len(h) != 6 && len(h) != 8 {
-		return rgb{}, false
+		return themes.Color{}, false
 	}
 	v, err := strconv.ParseUint(h, 16, 32)
 	if err != nil {
-		return rgb{}, false
+		return themes.Color{}, false
 	}
 	if len(h) == 8 {
 		if v&0xff < 128 {
-			return rgb{}, false
+			return themes.Color{}, false
 		}
 		v >>= 8
 	}
-	return rgb{uint8(v >> 16), uint8(v >> 8), uint8(v)}, true
+	return themes.Color{R: uint8(v >> 16), G: uint8(v >> 8), B: uint8(v)}, true
 }
 
 // parseRGB reads the arguments of rgb() or rgba() after the parenthesis,
 // comma- or space-separated, with an optional alpha after "," or "/".
-func parseRGB(args string) (rgb, bool) {
+func parseRGB(args string) (themes.Color, bool) {
 	args, ok := strings.CutSuffix(strings.TrimSpace(args), ")")
 	if !ok {
-		return rgb{}, false
+		return themes.Color{}, false
 	}
 	f := strings.FieldsFunc(args, func(r rune) bool { return r == ',' || r == '/' || r == ' ' })
 	if len(f) != 3 && len(f) != 4 {
-		return rgb{}, false
+		return themes.Color{}, false
 	}
 	var ch [4]float64
 	ch[3] = 1
@@ -124,14 +126,14 @@ func parseRGB(args string) (rgb, bool) {
 		}
 		v, err := strconv.ParseFloat(a, 64)
 		if err != nil || math.IsNaN(v) {
-			return rgb{}, false
+			return themes.Color{}, false
 		}
 		ch[i] = v * scale
 	}
 	if ch[3] < 0.5 {
-		return rgb{}, false
+		return themes.Color{}, false
 	}
-	return rgb{round8(ch[0]), round8(ch[1]), round8(ch[2])}, true
+	return themes.Color{R: round8(ch[0]), G: round8(ch[1]), B: round8(ch[2])}, true
 }
 
 // namedColors returns the CSS named colours logos commonly use, as

@@ -1,5 +1,7 @@
 package logo
 
+import "github.com/lintel-id/lintel/themes"
+
 // Tone says how a logo reads against a backdrop, so a page can tell when
 // the dark theme needs a light plate behind the logo (or the light theme a
 // dark one).
@@ -39,8 +41,8 @@ const (
 type toneTally struct{ dark, light, total float64 }
 
 // add counts a visible colour with weight w.
-func (t *toneTally) add(c rgb, w float64) {
-	y := luminance(c)
+func (t *toneTally) add(c themes.Color, w float64) {
+	y := c.Luminance()
 	switch {
 	case y < darkY:
 		t.dark += w
