@@ -111,3 +111,16 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+func FuzzPropose(f *testing.F) {
+	f.Add([]byte{0xff, 0xd4, 0x00})
+	f.Add([]byte{0x1b, 0x2a, 0x4e, 0xf5, 0x82, 0x20})
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var palette []themes.Color
+		for i := 0; i+2 < len(b) && len(palette) < maxPalette; i += 3 {
+			palette = append(palette, themes.Color{R: b[i], G: b[i+1], B: b[i+2]})
+		}
+		checkProposals(t, palette, Propose(palette))
+	})
+}

@@ -1,7 +1,6 @@
 package pagetemplate
 
 import (
-	"fmt"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -38,7 +37,9 @@ func Compile(src string, styleOrigins, scriptOrigins []string) (*Template, error
 	}
 	doc, err := html.Parse(strings.NewReader(annotate(src)))
 	if err != nil {
-		return nil, fmt.Errorf("pagetemplate: parse: %w", err)
+		// The reader cannot fail, so this is the parser's limit of 512
+		// open elements, the page's to fix.
+		return nil, &Problem{Msg: "the page nests elements more than 512 deep: close the tags it leaves open"}
 	}
 	c := &checker{ps: ps, style: style, script: script, listed: style.join(script)}
 	root := c.structure(doc)

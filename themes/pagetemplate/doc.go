@@ -30,7 +30,7 @@
 //     other than stylesheet, icon (or "shortcut icon") and preconnect (to
 //     the brand's origins only);
 //   - <base> and <meta http-equiv>, which would redirect the page's links
-//     or the whole page;
+//     or the whole page, and a <meta charset> other than UTF-8;
 //   - <iframe>, <frame>, <frameset>, <object>, <embed>, <applet>, <portal>,
 //     <fencedframe>, and <form>, <input>, <button>, <textarea>, <select>,
 //     <keygen>: Lintel owns every form on the page, so a page cannot

@@ -237,7 +237,7 @@ func cut(rest string, i int) (text string, f fill, after string, ok bool) {
 func stable(out string) error {
 	doc, err := html.Parse(strings.NewReader(out))
 	if err != nil {
-		return fmt.Errorf("pagetemplate: parse: %w", err)
+		return &Problem{Msg: "the page nests elements more than 512 deep: close the tags it leaves open"}
 	}
 	var b strings.Builder
 	if err := html.Render(&b, doc); err != nil {
@@ -247,10 +247,15 @@ func stable(out string) error {
 	if again == out {
 		return nil
 	}
+	// Show where the two differ, without Lintel's markers.
+	unmark := strings.NewReplacer(
+		"<!--"+slotMarker+SlotHead+"__-->", "", "<!--"+slotMarker+SlotForm+"__-->", "",
+		"<!--"+slotMarker+SlotFooter+"__-->", "", "<!--"+slotMarker+SlotLogo+"__-->", "",
+		" "+nonceMarker+`=""`, "", " "+langDirMarker+`=""`, "")
+	a, b2 := unmark.Replace(out), unmark.Replace(again)
 	i := 0
-	for i < len(out) && i < len(again) && out[i] == again[i] {
+	for i < len(a) && i < len(b2) && a[i] == b2[i] {
 		i++
 	}
-	from := max(0, i-30)
-	return &Problem{Msg: fmt.Sprintf("browsers would read the markup near %s differently from Lintel: check that its tags are nested and closed", short(strings.ReplaceAll(out[from:min(len(out), i+30)], reserved, "")))}
+	return &Problem{Msg: fmt.Sprintf("browsers would read the markup near %s differently from Lintel: check that its tags are nested and closed", short(a[max(0, i-30):min(len(a), i+30)]))}
 }

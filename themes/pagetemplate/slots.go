@@ -37,6 +37,10 @@ func (c *checker) slot(n *html.Node) {
 	case !named || name == "":
 		c.ps.add(l, "<lintel-slot> needs a name: head, form, footer or logo")
 		return
+	case !knownSlot(name) && knownSlot(strings.TrimSuffix(name, "/")):
+		// name=form/> reads the slash into an unquoted value.
+		c.ps.add(l, "<lintel-slot name=%s/>: quote the name, as name=%q, or leave a space before />", strings.TrimSuffix(name, "/"), strings.TrimSuffix(name, "/"))
+		return
 	case !knownSlot(name):
 		c.ps.add(l, "<lintel-slot name=%s> is not a slot Lintel fills: use head, form, footer or logo", short(name))
 		return
@@ -69,9 +73,10 @@ func emptySlot(n *html.Node) bool {
 // placement says why slot n may not be where it is, or "". The head slot
 // belongs directly in <head>; the others in <body>, and not inside an
 // element a browser would close or move when Lintel's markup arrives
-// (a <main> closes an open <p>, a link cannot hold links, a table moves
-// what is not in a cell), so that the page a browser builds is the one
-// Lintel checked. The logo, an <img>, may also sit in a link, a paragraph
+// (a <main> closes an open <p>, a link cannot hold links), so that the
+// page a browser builds is the one Lintel checked. (A slot written
+// between table rows is moved before the table by the parser, as a
+// browser would move it.) The logo, an <img>, may also sit in a link, a paragraph
 // or a heading.
 func (c *checker) placement(n *html.Node, name string) string {
 	if name == SlotHead {
@@ -79,12 +84,6 @@ func (c *checker) placement(n *html.Node, name string) string {
 			return "must be directly inside <head>"
 		}
 		return ""
-	}
-	if p := n.Parent; p != nil && p.Type == html.ElementNode {
-		switch p.Data {
-		case "table", "thead", "tbody", "tfoot", "tr", "colgroup":
-			return "cannot be directly inside <" + p.Data + ">: put it in a <td>"
-		}
 	}
 	for p := n.Parent; p != nil; p = p.Parent {
 		if p == c.body {

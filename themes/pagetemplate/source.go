@@ -86,11 +86,14 @@ func newlines(b []byte) int {
 //
 //   - every start tag gets lineAttr, its line, so that problems found on
 //     the tree can name a line;
-//   - <lintel-slot …> becomes <template slotAttr=line …>, and
-//     </lintel-slot> </template>: the parser moves an unknown element out
-//     of <head> (closing it), while it keeps a <template> where it is, in
-//     <head>, <body> and tables alike. A self-closing <lintel-slot/> is
-//     closed at once.
+//   - <lintel-slot> gets slotAttr, its line, in place of lineAttr, and a
+//     self-closing <lintel-slot/> is closed at once (HTML ignores the
+//     slash on an unknown element, which would swallow the rest of the
+//     page);
+//   - <lintel-slot name="head"> becomes a <template>: the parser moves an
+//     unknown element out of <head>, closing it, but keeps a <template>
+//     there. The other slots stay unknown elements, which the parser puts
+//     in <body> as a browser would.
 //
 // Everything else is copied byte for byte. The tokenizer here runs without
 // the parser's context (foreign content, scripting), so in rare places it
@@ -102,6 +105,7 @@ func annotate(src string) string {
 	var b strings.Builder
 	b.Grow(len(src) + len(src)/4)
 	line := 1
+	head := false // a head slot's <template> is open
 	for {
 		tt := z.Next()
 		raw := z.Raw()
@@ -115,20 +119,29 @@ func annotate(src string) string {
 			tok := z.Token()
 			mark := html.Attribute{Key: lineAttr, Val: strconv.Itoa(at)}
 			if tok.Data == "lintel-slot" {
-				tok.Data, tok.Type = "template", html.StartTagToken
 				mark.Key = slotAttr
+				tok.Type = html.StartTagToken
+				for _, a := range tok.Attr {
+					if a.Key == "name" && a.Val == SlotHead {
+						tok.Data = "template"
+					}
+				}
 				tok.Attr = append([]html.Attribute{mark}, tok.Attr...)
 				b.WriteString(tok.String())
 				if tt == html.SelfClosingTagToken {
-					b.WriteString("</template>")
+					b.WriteString("</" + tok.Data + ">")
 				}
+				head = head || tok.Data == "template" && tt == html.StartTagToken
 				continue
 			}
 			tok.Attr = append(tok.Attr, mark)
 			b.WriteString(tok.String())
 		case html.EndTagToken:
-			if name, _ := z.TagName(); string(name) == "lintel-slot" {
+			if name, _ := z.TagName(); string(name) == "lintel-slot" && head {
+				// Only the head slot is a template, and a slot holds
+				// nothing, so this end tag closes the head slot.
 				b.WriteString("</template>")
+				head = false
 				continue
 			}
 			b.Write(raw)

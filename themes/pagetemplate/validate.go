@@ -81,7 +81,7 @@ func (c *checker) element(n *html.Node) bool {
 		c.ps.add(l, "<%s> is not allowed: browsers read its content by other rules; put the drawing in an image file and show it with <img>", n.Data)
 		return false
 	}
-	if _, ok := attr(n, slotAttr); ok && n.Data == "template" {
+	if _, ok := attr(n, slotAttr); ok && (n.Data == "template" || n.Data == "lintel-slot") {
 		c.slot(n)
 		return false
 	}
@@ -101,6 +101,9 @@ func (c *checker) element(n *html.Node) bool {
 		if _, ok := attr(n, "http-equiv"); ok {
 			c.ps.add(l, "<meta http-equiv> is not allowed: it could redirect or re-head the page; Lintel sets the page's headers itself")
 		}
+		if cs, ok := attr(n, "charset"); ok && !strings.EqualFold(strings.TrimSpace(cs), "utf-8") {
+			c.ps.add(l, "<meta charset=%s>: the page is served as UTF-8; write <meta charset=\"utf-8\"> or leave it out", short(cs))
+		}
 	}
 	return true
 }
@@ -109,7 +112,7 @@ func (c *checker) element(n *html.Node) bool {
 func refused(name string) string {
 	switch name {
 	case "lintel-slot":
-		return "the parser cannot keep a slot here; put it directly in <head> (head) or in an element of <body> (the others)"
+		return "Lintel cannot read a slot here; put the head slot directly in <head> and the others in <body>"
 	case "base":
 		return "it would change where every link and resource of the page points"
 	case "iframe", "frame", "frameset", "object", "embed", "applet", "portal", "fencedframe":
