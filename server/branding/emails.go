@@ -1,0 +1,182 @@
+package branding
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+
+	"golang.org/x/text/language"
+
+	emailtemplates "github.com/lintel-id/lintel/email-templates"
+	"github.com/lintel-id/lintel/server/store"
+	"github.com/lintel-id/lintel/server/tenant"
+	"github.com/lintel-id/lintel/themes"
+)
+
+// AssetsPath is where the edge serves assets by ID, on every host; links
+// to them in mail are made from a site's base URL and this path.
+const AssetsPath = "/branding/assets/"
+
+// EmailTheme is what an email shows of r: its colours, font and radius,
+// and the logo at logoURL ("" for none; a PNG or JPEG of w×h pixels, 0
+// when unknown) with brand as its alt text.
+func EmailTheme(r themes.Resolved, brand, logoURL string, w, h int) emailtemplates.Theme {
+	t := r.Tokens
+	th := emailtemplates.Theme{
+		Background: t["color-background"], Surface: t["color-surface"], Border: t["color-border"],
+		Text: t["color-text"], Muted: t["color-text-muted"], Accent: t["color-primary"],
+		OnAccent: t["color-on-primary"], Link: t["color-link"], Font: t["font-family"],
+		Radius: emailRadius(t["radius"]), Dark: r.Base == "dark",
+	}
+	if th.Link == "" {
+		th.Link = th.Accent
+	}
+	if logoURL != "" {
+		th.Logo, th.LogoAlt, th.LogoWidth, th.LogoHeight = logoURL, brand, w, h
+	}
+	return th
+}
+
+// emailRadius converts a radius token (px or rem) to the px length
+// emails take, at most 32px: mail clients know no rem.
+func emailRadius(v string) string {
+	n, px := 0.0, 0.0
+	var err error
+	switch {
+	case strings.HasSuffix(v, "rem"):
+		n, err = strconv.ParseFloat(strings.TrimSuffix(v, "rem"), 64)
+		px = n * 16
+	case strings.HasSuffix(v, "px"):
+		px, err = strconv.ParseFloat(strings.TrimSuffix(v, "px"), 64)
+	default:
+		return emailtemplates.DefaultTheme().Radius
+	}
+	if err != nil || px < 0 {
+		return emailtemplates.DefaultTheme().Radius
+	}
+	return strconv.Itoa(int(min(px, 32)+0.5)) + "px"
+}
+
+// Mail gives flows the emails of their brand and app: the built-in
+// templates with the resolved theme's colours, logo and template
+// overrides. It implements the engine's Branding.
+type Mail struct {
+	Themes    *Service
+	Tenants   *tenant.Service
+	Store     store.Store
+	Templates *emailtemplates.Set
+	Logger    *slog.Logger
+
+	mu   sync.Mutex
+	sets map[string]*emailtemplates.Set // by resolved hash and base URL
+}
+
+// maxSets bounds Mail's cache of branded sets; past it, it starts again.
+const maxSets = 1024
+
+// Emails returns the emails for a flow of tenantID on the site at base
+// (its base URL: the brand comes from its custom domain) for appID in
+// lang. It never fails: what cannot be read is logged and the built-in
+// set returned.
+func (m *Mail) Emails(ctx context.Context, tenantID, base, appID, lang string) *emailtemplates.Set {
+	set, err := m.emails(ctx, tenantID, base, appID, lang)
+	if err != nil {
+		m.Logger.ErrorContext(ctx, "branding: the emails' theme", "err", err, "tenant", tenantID)
+		return m.Templates
+	}
+	return set
+}
+
+func (m *Mail) emails(ctx context.Context, tenantID, base, appID, lang string) (*emailtemplates.Set, error) {
+	u, err := url.Parse(base)
+	if err != nil || base == "" {
+		u = &url.URL{}
+	}
+	brandID, brand := "", ""
+	err = m.Store.View(ctx, func(ctx context.Context, tx store.Tx) error {
+		t, err := m.Tenants.Tenant(ctx, tx, tenantID)
+		if err != nil {
+			return err
+		}
+		brand = t.Name
+		if u.Hostname() == "" {
+			return nil
+		}
+		d, err := m.Tenants.DomainByHost(ctx, tx, u.Hostname())
+		if errors.Is(err, store.ErrNotFound) || (err == nil && (d.TenantID != tenantID || d.BrandID == "")) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		brandID = d.BrandID
+		b, err := m.Tenants.Brand(ctx, tx, tenantID, brandID)
+		if err == nil {
+			brand = b.Name
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	r, err := m.Themes.Resolve(ctx, tenantID, brandID, appID, lang)
+	if err != nil {
+		return nil, err
+	}
+	return m.Set(ctx, r, brand, base)
+}
+
+// Set returns the built-in templates dressed in r: its theme, with the
+// logo linked from base (a site's base URL), and its email overrides.
+// Sets are kept per theme and base.
+func (m *Mail) Set(ctx context.Context, r themes.Resolved, brand, base string) (*emailtemplates.Set, error) {
+	key := r.Hash + " " + base + " " + brand
+	m.mu.Lock()
+	set, ok := m.sets[key]
+	m.mu.Unlock()
+	if ok {
+		return set, nil
+	}
+	logo, w, h := "", 0, 0
+	if id := r.Tokens["logo"]; id != "" && strings.HasPrefix(base, "https://") {
+		a, err := m.Themes.Asset(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		// Mail clients show PNG and JPEG; an SVG logo is left out.
+		if a.ContentType == "image/png" || a.ContentType == "image/jpeg" {
+			logo, w, h = base+AssetsPath+a.ID, a.Width, a.Height
+		}
+	}
+	th := EmailTheme(r, brand, logo, w, h)
+	if err := th.Validate(); err != nil {
+		return nil, err
+	}
+	src := map[string]map[string]emailtemplates.Override{}
+	lang := "en"
+	if tag, err := language.Parse(r.Locale); err == nil {
+		lang = tag.String()
+	}
+	for kind, t := range r.Emails {
+		if src[lang] == nil {
+			src[lang] = map[string]emailtemplates.Override{}
+		}
+		src[lang][kind] = emailtemplates.Override{Subject: t.Subject, Text: t.Text, HTML: t.HTML}
+	}
+	o, err := emailtemplates.ParseOverrides(src)
+	if err != nil {
+		return nil, err
+	}
+	set = m.Templates.With(th, o)
+	m.mu.Lock()
+	if m.sets == nil || len(m.sets) >= maxSets {
+		m.sets = map[string]*emailtemplates.Set{}
+	}
+	m.sets[key] = set
+	m.mu.Unlock()
+	return set, nil
+}
