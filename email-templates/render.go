@@ -30,18 +30,19 @@ type executor interface {
 	Execute(w io.Writer, data any) error
 }
 
-// render renders kind k in the language matching lang, with view, a
-// cleaned view struct.
+// render renders kind k in the language matching lang (an override's
+// or a built-in, see pick), with view, a cleaned view struct, and the
+// set's theme.
 func (s *Set) render(lang string, k Kind, view any) (Rendered, error) {
-	r, err := s.msgs[s.match(lang)][k].render(view)
+	r, err := s.pick(lang, k).render(themed(view, s.theme))
 	if err != nil {
 		return Rendered{}, fmt.Errorf("emailtemplates: %w", err)
 	}
 	return r, nil
 }
 
-// render renders the three parts with view.
-func (p *parts) render(view any) (Rendered, error) {
+// render renders the three parts with data, a view with its theme.
+func (p *parts) render(data any) (Rendered, error) {
 	var r Rendered
 	for i, part := range []struct {
 		t   executor
@@ -51,17 +52,27 @@ func (p *parts) render(view any) (Rendered, error) {
 		{p.text, &r.Text},
 		{p.html, &r.HTML},
 	} {
-		w := limitWriter{max: MaxBodyLen}
-		if err := part.t.Execute(&w, view); err != nil {
-			if errors.Is(err, ErrTooLarge) {
-				err = fmt.Errorf("%s: %w", p.names[i], err) // execution errors name the template; this one does not
-			}
+		out, err := execute(part.t, p.names[i], data)
+		if err != nil {
 			return Rendered{}, err
 		}
-		*part.dst = w.buf.String()
+		*part.dst = out
 	}
 	r.Subject = oneLine(r.Subject)
 	return r, nil
+}
+
+// execute renders one template, named name, with data, within
+// MaxBodyLen.
+func execute(t executor, name string, data any) (string, error) {
+	w := limitWriter{max: MaxBodyLen}
+	if err := t.Execute(&w, data); err != nil {
+		if errors.Is(err, ErrTooLarge) {
+			err = fmt.Errorf("%s: %w", name, err) // execution errors name the template; this one does not
+		}
+		return "", err
+	}
+	return w.buf.String(), nil
 }
 
 // limitWriter buffers at most max bytes and fails the write that would

@@ -212,7 +212,7 @@ func TestHTMLTemplateNeutralisesUnsafeURLs(t *testing.T) {
 	s := mustNew(t)
 	for _, lang := range s.Languages() {
 		for _, k := range kindsWith("Link") {
-			r, err := s.msgs[lang][k].render(with(sampleView(k), "Link", "javascript:alert(1)"))
+			r, err := s.msgs[lang][k].render(themed(with(sampleView(k), "Link", "javascript:alert(1)"), s.theme))
 			if err != nil {
 				t.Fatal(err)
 			}

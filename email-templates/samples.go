@@ -56,12 +56,44 @@ func samples(k Kind) []any {
 	return views
 }
 
-// check renders p with every sample view of kind k.
+// check renders p with every sample view of kind k in every sample
+// theme.
 func (p *parts) check(k Kind) error {
-	for _, v := range samples(k) {
-		if _, err := p.render(v); err != nil {
-			return err
+	for _, t := range sampleThemes() {
+		for _, v := range samples(k) {
+			if _, err := p.render(themed(v, t)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// sampleThemes are the themes templates are checked with: the default,
+// a brand's light theme with a logo, and a dark one without.
+func sampleThemes() []themeData {
+	return []themeData{DefaultTheme().data(), sampleBrandTheme().data(), sampleDarkTheme().data()}
+}
+
+// sampleBrandTheme is a brand's light theme: a blue accent, a serif-less
+// font list with a quoted family, and a logo of known size.
+func sampleBrandTheme() Theme {
+	return Theme{
+		Background: "#eef2ff", Surface: "#ffffff", Border: "#c7d2fe", Text: "#1e1b4b", Muted: "#4b5563",
+		Accent: "#4338ca", OnAccent: "#ffffff", Link: "#4338ca",
+		Font:   `"Helvetica Neue", Helvetica, Arial, sans-serif`,
+		Radius: "12px",
+		Logo:   "https://login.acme.example/branding/assets/ast_logo.png", LogoAlt: "Acme",
+		LogoWidth: 320, LogoHeight: 96,
+	}
+}
+
+// sampleDarkTheme is a dark theme: dark background and surface, light
+// text, no logo.
+func sampleDarkTheme() Theme {
+	return Theme{
+		Background: "#09090b", Surface: "#18181b", Border: "#3f3f46", Text: "#fafafa", Muted: "#a1a1aa",
+		Accent: "#a5b4fc", OnAccent: "#1e1b4b", Link: "#a5b4fc",
+		Font: "Arial, Helvetica, sans-serif", Radius: "8px", Dark: true,
+	}
 }

@@ -89,11 +89,14 @@ type Rendered struct {
 	HTML string
 }
 
-// Set is a parsed set of templates: every Kind in every language. It is
-// safe for concurrent use.
+// Set is a parsed set of templates: every Kind in every language,
+// rendered with a theme and a level's overrides (With). It is safe for
+// concurrent use.
 type Set struct {
 	langs []string                   // sorted
 	msgs  map[string]map[Kind]*parts // by language, then kind
+	theme themeData                  // what templates see as .Theme
+	over  Overrides                  // tried before msgs; see pick
 }
 
 // parts are the three templates of one kind in one language.
@@ -128,7 +131,7 @@ func Load(fsys fs.FS) (*Set, error) {
 	if err != nil {
 		return nil, fmt.Errorf("emailtemplates: %w", err)
 	}
-	s := &Set{msgs: map[string]map[Kind]*parts{}}
+	s := &Set{msgs: map[string]map[Kind]*parts{}, theme: DefaultTheme().data()}
 	var errs []error
 	for _, e := range entries {
 		name := e.Name()
@@ -245,20 +248,31 @@ func (s *Set) Languages() []string { return slices.Clone(s.langs) }
 // prefixes (ar-EG to ar, pt-BR-x-y to pt-BR to pt), else English. A
 // malformed, empty or overlong tag gives English.
 func (s *Set) match(lang string) string {
-	if len(lang) > maxLangLen {
-		return fallback
-	}
-	tag, _ := language.Parse(lang) // a well-formed tag with an unknown subtag comes back without it
-	if tag == language.Und {
-		return fallback
-	}
-	for t := tag.String(); ; {
+	for _, t := range candidates(lang) {
 		if _, ok := s.msgs[t]; ok {
 			return t
 		}
+	}
+	return fallback
+}
+
+// candidates returns the languages that may serve lang, most specific
+// first: its canonical form, then its shorter prefixes (pt-BR-x-y,
+// pt-BR, pt). A malformed, empty or overlong tag has none.
+func candidates(lang string) []string {
+	if len(lang) > maxLangLen {
+		return nil
+	}
+	tag, _ := language.Parse(lang) // a well-formed tag with an unknown subtag comes back without it
+	if tag == language.Und {
+		return nil
+	}
+	var ts []string
+	for t := tag.String(); ; {
+		ts = append(ts, t)
 		i := strings.LastIndexByte(t, '-')
 		if i < 0 {
-			return fallback
+			return ts
 		}
 		t = t[:i]
 	}
