@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lintel-id/lintel/themes"
 )
 
 // seedFiles adds every sample and hostile file to a fuzz corpus.
