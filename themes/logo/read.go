@@ -45,8 +45,8 @@ const (
 type Image struct {
 	// ContentType is PNG, JPEG or SVG, sniffed from the bytes.
 	ContentType string
-	// Data is what to store and serve: a PNG or JPEG as uploaded, an SVG
-	// as sanitised.
+	// Data is what to store and serve: a PNG or JPEG as uploaded (the
+	// caller's slice, metadata included), an SVG as sanitised.
 	Data []byte
 	// Width and Height are in pixels; for an SVG from its width and
 	// height or viewBox, 0 when unknown.
