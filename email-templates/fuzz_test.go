@@ -117,7 +117,7 @@ func check(t *testing.T, r Rendered) {
 	if len(r.Text) > MaxBodyLen || len(r.HTML) > MaxBodyLen {
 		t.Fatalf("a body passes MaxBodyLen: %d, %d", len(r.Text), len(r.HTML))
 	}
-	if d := parseHTML(t, r.HTML); len(d.problems) > 0 || d.scripts > 0 {
-		t.Fatalf("HTML problems: %q", d.problems)
+	if d := parseHTML(t, r.HTML); len(d.problems) > 0 || d.scripts > 0 || len(d.images) > 0 {
+		t.Fatalf("HTML problems: %q, images %v", d.problems, d.images)
 	}
 }

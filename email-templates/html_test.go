@@ -1,6 +1,7 @@
 package emailtemplates
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -9,13 +10,15 @@ import (
 
 // htmlDoc is what the tests read from a rendered HTML body.
 type htmlDoc struct {
-	lang, dir string   // of <html>
-	title     string   // text of <title>
-	preheader string   // text of the first element of <body>, if hidden
-	hrefs     []string // every href, unescaped
-	texts     []string // every text node, unescaped and trimmed
-	scripts   int      // <script> elements
-	problems  []string // what makes it unfriendly to email clients
+	lang, dir string              // of <html>
+	title     string              // text of <title>
+	preheader string              // text of the first element of <body>, if hidden
+	hrefs     []string            // every href, unescaped
+	texts     []string            // every text node, unescaped and trimmed
+	scripts   int                 // <script> elements
+	images    []map[string]string // attributes of every <img>
+	meta      map[string]string   // content of every <meta name>
+	problems  []string            // what makes it unfriendly to email clients
 }
 
 // isVoid tells whether an element has no end tag.
@@ -30,7 +33,7 @@ func isVoid(name string) bool {
 // parseHTML tokenizes an HTML body and records what tests check.
 func parseHTML(t *testing.T, src string) htmlDoc {
 	t.Helper()
-	var d htmlDoc
+	d := htmlDoc{meta: map[string]string{}}
 	z := html.NewTokenizer(strings.NewReader(src))
 	var stack []string
 	inBody := false
@@ -75,6 +78,8 @@ func parseHTML(t *testing.T, src string) htmlDoc {
 				switch {
 				case strings.HasPrefix(a.Key, "on"):
 					d.problems = append(d.problems, "event handler "+a.Key)
+				case a.Key == "src" && name == "img":
+					// The brand's logo: TestThemes checks it is the only image.
 				case a.Key == "src" || a.Key == "srcset" || a.Key == "background" || a.Key == "action":
 					d.problems = append(d.problems, "external resource "+a.Key)
 				case a.Key == "class" || a.Key == "id":
@@ -89,11 +94,16 @@ func parseHTML(t *testing.T, src string) htmlDoc {
 			case "script":
 				d.scripts++
 				d.problems = append(d.problems, "<script>")
-			case "style", "link", "img", "iframe", "object", "embed", "form", "base", "svg", "video", "audio":
+			case "img":
+				d.images = append(d.images, attrs)
+			case "style", "link", "iframe", "object", "embed", "form", "base", "svg", "video", "audio":
 				d.problems = append(d.problems, "<"+name+">")
 			case "meta":
 				if _, ok := attrs["http-equiv"]; ok {
 					d.problems = append(d.problems, "<meta http-equiv>")
+				}
+				if n, ok := attrs["name"]; ok {
+					d.meta[n] = attrs["content"]
 				}
 			case "html":
 				d.lang, d.dir = attrs["lang"], attrs["dir"]
@@ -120,35 +130,69 @@ func parseHTML(t *testing.T, src string) htmlDoc {
 
 // TestHTMLIsEmailFriendly checks every HTML body against what email
 // clients support: table layout marked presentational, inline styles
-// only, no scripts, stylesheets, images or other external resources, a
-// hidden preheader, a title, and the language and direction on <html>.
+// only, no scripts, stylesheets or other external resources, no image
+// but the theme's logo, a hidden preheader, a title, and the language
+// and direction on <html>; in every sample theme.
 func TestHTMLIsEmailFriendly(t *testing.T) {
-	s := mustNew(t)
-	for _, lang := range s.Languages() {
-		for _, k := range kinds() {
-			for i, v := range samples(k) {
-				r, err := renderView(s, lang, v)
-				if err != nil {
-					t.Fatal(err)
-				}
-				d := parseHTML(t, r.HTML)
-				if !strings.HasPrefix(r.HTML, "<!DOCTYPE html>\n") {
-					t.Errorf("%s %s sample %d: no doctype", lang, k, i)
-				}
-				if d.lang != lang || (d.dir != "ltr" && d.dir != "rtl") {
-					t.Errorf("%s %s sample %d: <html lang=%q dir=%q>", lang, k, i, d.lang, d.dir)
-				}
-				if d.title == "" {
-					t.Errorf("%s %s sample %d: no title", lang, k, i)
-				}
-				if d.preheader == "" {
-					t.Errorf("%s %s sample %d: no preheader", lang, k, i)
-				}
-				for _, p := range d.problems {
-					t.Errorf("%s %s sample %d: %s", lang, k, i, p)
+	base := mustNew(t)
+	for name, theme := range sampleThemesByName() {
+		s := base.With(theme, Overrides{})
+		for _, lang := range s.Languages() {
+			for _, k := range kinds() {
+				for i, v := range samples(k) {
+					r, err := renderView(s, lang, v)
+					if err != nil {
+						t.Fatal(err)
+					}
+					checkFriendly(t, fmt.Sprintf("%s %s sample %d, %s theme", lang, k, i, name), lang, r.HTML, theme)
 				}
 			}
 		}
+	}
+}
+
+// sampleThemesByName are the sample themes, by a name for test output.
+func sampleThemesByName() map[string]Theme {
+	return map[string]Theme{"default": DefaultTheme(), "light": sampleBrandTheme(), "dark": sampleDarkTheme()}
+}
+
+// checkFriendly asserts what TestHTMLIsEmailFriendly checks of one
+// HTML body in language lang, rendered with theme.
+func checkFriendly(t *testing.T, what, lang, body string, theme Theme) {
+	t.Helper()
+	d := parseHTML(t, body)
+	if !strings.HasPrefix(body, "<!DOCTYPE html>\n") {
+		t.Errorf("%s: no doctype", what)
+	}
+	if d.lang != lang || (d.dir != "ltr" && d.dir != "rtl") {
+		t.Errorf("%s: <html lang=%q dir=%q>", what, d.lang, d.dir)
+	}
+	if d.title == "" {
+		t.Errorf("%s: no title", what)
+	}
+	if d.preheader == "" {
+		t.Errorf("%s: no preheader", what)
+	}
+	for _, p := range d.problems {
+		t.Errorf("%s: %s", what, p)
+	}
+	switch {
+	case theme.Logo == "" && len(d.images) > 0:
+		t.Errorf("%s: images without a logo: %v", what, d.images)
+	case theme.Logo != "" && len(d.images) != 1:
+		t.Errorf("%s: %d images, want the logo only", what, len(d.images))
+	case theme.Logo != "":
+		img := d.images[0]
+		if img["src"] != theme.Logo || img["alt"] != theme.LogoAlt || img["height"] == "" || !strings.Contains(img["style"], "max-height:48px") {
+			t.Errorf("%s: logo %v", what, img)
+		}
+	}
+	scheme := "light"
+	if theme.Dark {
+		scheme = "dark"
+	}
+	if d.meta["color-scheme"] != scheme || (theme.Dark != (d.meta["supported-color-schemes"] == "dark")) {
+		t.Errorf("%s: colour scheme meta tags %v, want %s", what, d.meta, scheme)
 	}
 }
 
@@ -156,11 +200,11 @@ func TestHTMLIsEmailFriendly(t *testing.T) {
 func TestParseHTMLFindsProblems(t *testing.T) {
 	d := parseHTML(t, `<!DOCTYPE html><html lang="en" dir="ltr"><head><style>p{}</style><title>T</title></head>`+
 		`<body style="x"><div style="color:red">visible</div><table style="x"><tr><td style="x">`+
-		`<img style="x" src="https://tracker.example/p.gif"><p class="c" style="x" onclick="x()">a</p><script style="x">x()</script>`+
+		`<img style="x" src="https://tracker.example/p.gif"><iframe style="x" src="https://x.example/"></iframe><p class="c" style="x" onclick="x()">a</p><script style="x">x()</script>`+
 		`<span>no style</span><a style="background:url(https://x.example/)" href="https://a.example/?a=1&amp;b=2">l</a></td></tr></table></body>`)
 	want := []string{
 		"<style>", `a visible <div> where the preheader goes`, `<table> without role="presentation"`,
-		"<img>", "external resource src", "styling that relies on a stylesheet: class", "event handler onclick",
+		"<iframe>", "external resource src", "styling that relies on a stylesheet: class", "event handler onclick",
 		"<script>", "<span> without an inline style", "url() in a style", "unclosed <html>",
 	}
 	for _, w := range want {
@@ -174,5 +218,8 @@ func TestParseHTMLFindsProblems(t *testing.T) {
 	}
 	if len(d.hrefs) != 1 || d.hrefs[0] != "https://a.example/?a=1&b=2" || d.title != "T" || d.scripts != 1 {
 		t.Errorf("hrefs %q, title %q, scripts %d", d.hrefs, d.title, d.scripts)
+	}
+	if len(d.images) != 1 || d.images[0]["src"] != "https://tracker.example/p.gif" {
+		t.Errorf("images %v", d.images)
 	}
 }
