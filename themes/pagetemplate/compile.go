@@ -44,7 +44,7 @@ func Compile(src string, styleOrigins, scriptOrigins []string) (*Template, error
 	c := &checker{ps: ps, style: style, script: script, listed: style.join(script)}
 	root := c.structure(doc)
 	c.walk(doc)
-	if root != nil && c.body != nil && !c.has(SlotForm) {
+	if c.body != nil && !c.has(SlotForm) {
 		ps.add(0, "the page has no form slot: add <lintel-slot name=\"form\"></lintel-slot> inside <body> where the sign-in form goes")
 	}
 	if !ps.empty() {
@@ -88,6 +88,9 @@ func (c *checker) structure(doc *html.Node) *html.Node {
 		if n.Type == html.ElementNode && n.Data == "body" && c.body == nil {
 			c.body = n
 		}
+	}
+	if c.head == nil {
+		c.ps.add(0, "the page has no <head>")
 	}
 	if c.body == nil {
 		c.ps.add(0, "the page has no <body> to hold the sign-in form")

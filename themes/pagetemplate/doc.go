@@ -41,7 +41,8 @@
 //   - URL attributes (href, src, srcset, action, formaction, poster,
 //     background, xlink:href, ping, cite and the legacy ones) other than
 //     https, and javascript:, data: and vbscript: URLs: <a href> may also be
-//     relative or mailto:, <img src> must be https on a style origin or a
+//     relative or mailto:, an image (<img src>, srcset, background,
+//     poster, a <link rel=icon>) must be https on a style origin or a
 //     data: URL of a PNG, JPEG, GIF or WebP image;
 //   - <svg> and <math>, whose foreign content the HTML parser reads by
 //     other rules (use <img>);

@@ -37,6 +37,10 @@ func FuzzCompile(f *testing.F) {
 		`<p>&#95;_LINTEL_SLOT_form__<lintel-slot name=form></lintel-slot>`,
 		`<!--<lintel-slot name=form>--><lintel-slot name=form></lintel-slot>`,
 		`<title><lintel-slot name=form></lintel-slot></title><lintel-slot name=form></lintel-slot>`,
+		`<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript><lintel-slot name=form></lintel-slot>`,
+		`<style><style/><img src=x onerror=alert(1)></style><lintel-slot name=form></lintel-slot>`,
+		`<lintel-slot name=head><script>alert(1)</script></lintel-slot><lintel-slot name=form></lintel-slot>`,
+		`<img src="https://cdn.acme.example/a.png" srcset=",,,javascript:alert(1)"><lintel-slot name=form></lintel-slot>`,
 		`<style></style><script src="https://js.acme.example/a"></script><body><lintel-slot name="form">`,
 	} {
 		f.Add(s)

@@ -17,7 +17,7 @@ func (c *checker) url(n *html.Node, a html.Attribute, l int) {
 		c.navigation(n, a, l)
 	case n.Data == "script" && a.Key == "src":
 		c.onOrigin(n, a.Key, a.Val, l, c.script, "script")
-	case n.Data == "img" && a.Key == "src":
+	case n.Data == "img" && a.Key == "src", a.Key == "background", a.Key == "poster":
 		c.image(n, a.Key, a.Val, l)
 	case a.Key == "srcset" || a.Key == "imagesrcset":
 		for _, u := range srcsetURLs(a.Val) {
@@ -97,9 +97,10 @@ func (c *checker) onOrigin(n *html.Node, key, v string, l int, set *origins, kin
 	}
 }
 
-// image checks an image URL: https on a style origin (where the brand's
-// assets live, and which the policy's img-src allows) or a data: URL of a
-// raster image, which cannot run anything.
+// image checks an image URL (<img src>, srcset, background, poster, an
+// icon): https on a style origin, where the brand's assets live and which
+// the policy's img-src allows, or a data: URL of a raster image, which
+// cannot run anything.
 func (c *checker) image(n *html.Node, key, v string, l int) {
 	u := cleanURL(v)
 	if dataImage(u) {
