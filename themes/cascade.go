@@ -50,14 +50,22 @@ type Document struct {
 // Bounds of a Document, so one tenant cannot make every page render or
 // every stored version expensive.
 const (
-	MaxLocales        = 50
-	MaxLocaleTag      = 35
+	// MaxLocales bounds the keys of each of Locales, Texts and Emails.
+	MaxLocales = 50
+	// MaxLocaleTag bounds a locale key, in bytes.
+	MaxLocaleTag = 35
+	// MaxTextsPerLocale bounds the texts of one locale.
 	MaxTextsPerLocale = 2000
-	MaxText           = 2000
-	MaxPageTemplate   = 64 << 10
-	MaxEmailKinds     = 20
-	MaxEmailPart      = 64 << 10
-	MaxOrigins        = 10
+	// MaxText bounds one text, in bytes.
+	MaxText = 2000
+	// MaxPageTemplate bounds the page template, in bytes.
+	MaxPageTemplate = 64 << 10
+	// MaxEmailKinds bounds the email templates of one locale.
+	MaxEmailKinds = 20
+	// MaxEmailPart bounds an email's subject, text and HTML, in bytes.
+	MaxEmailPart = 64 << 10
+	// MaxOrigins bounds each of StyleOrigins and ScriptOrigins.
+	MaxOrigins = 10
 )
 
 // Checks are the validations Document.Validate cannot do itself; each
