@@ -33,9 +33,10 @@ const (
 	FlagRedis                            // --redis-url
 	FlagTrustedProxies                   // --trusted-proxies
 	FlagLimits                           // --limits-ip, --limits-tenant, …
+	FlagTheme                            // --theme-base
 
 	// AllFlags is every group, for the serve command.
-	AllFlags = FlagConfig | FlagAddr | FlagPublicURL | FlagDataDir | FlagDatabaseURL | FlagLog | FlagSecrets | FlagTenants | FlagEvents | FlagDefaultTenant | FlagEgress | FlagMail | FlagSessions | FlagTLS | FlagRedis | FlagTrustedProxies | FlagLimits
+	AllFlags = FlagConfig | FlagAddr | FlagPublicURL | FlagDataDir | FlagDatabaseURL | FlagLog | FlagSecrets | FlagTenants | FlagEvents | FlagDefaultTenant | FlagEgress | FlagMail | FlagSessions | FlagTLS | FlagRedis | FlagTrustedProxies | FlagLimits | FlagTheme
 )
 
 // flagGroups maps each top-level YAML key to its group. A new top-level
@@ -60,6 +61,7 @@ var flagGroups = map[string]Flags{
 	"redis":           FlagRedis,
 	"trusted_proxies": FlagTrustedProxies,
 	"limits":          FlagLimits,
+	"theme":           FlagTheme,
 }
 
 // The settings outside Config's YAML: the config file itself.

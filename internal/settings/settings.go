@@ -65,6 +65,9 @@ type Config struct {
 	ACME ACME `yaml:"acme"`
 	// DNS configures the lookups of custom-domain ownership checks.
 	DNS DNS `yaml:"dns"`
+	// Theme is the instance's own level of the branding cascade, under
+	// every tenant's.
+	Theme Theme `yaml:"theme"`
 	// Redis, when set, holds what nodes share at high rate: rate limits
 	// (later also sessions and flow state).
 	Redis Redis `yaml:"redis"`
@@ -222,6 +225,13 @@ func (c Config) ACMEDirectory() string {
 type DNS struct {
 	// Resolver is a DNS server, host:port, asked instead of the system's.
 	Resolver string `yaml:"resolver" help:"DNS server (host:port) for custom-domain ownership checks; empty: the system's resolver"`
+}
+
+// Theme is the instance's level of the branding cascade.
+type Theme struct {
+	// Base is the built-in theme pages and emails start from, unless a
+	// tenant, brand or app chooses another.
+	Base string `yaml:"base" help:"built-in theme of every page and email unless a tenant's theme chooses another: light, dark or high-contrast"`
 }
 
 // Redis points the nodes at a shared Redis.
@@ -417,6 +427,7 @@ func Default() Config {
 		Mail:      Mail{SMTP: MailSMTP{TLS: "starttls"}, Retention: "168h"},
 		Sessions:  Sessions{Idle: "30m", Absolute: "12h"},
 		ACME:      ACME{Directory: "letsencrypt"},
+		Theme:     Theme{Base: "light"},
 	}
 }
 

@@ -308,6 +308,7 @@ func TestLoadKnowsEveryVariable(t *testing.T) {
 		"LINTEL_ACME_EAB_MAC_KEY=bWFjLWtleQ",
 		"LINTEL_ACME_CA_ROOTS=/etc/lintel/ca.pem",
 		"LINTEL_DNS_RESOLVER=127.0.0.53:53",
+		"LINTEL_THEME_BASE=dark",
 		"LINTEL_REDIS_URL=redis://redis:6379/0",
 		"LINTEL_TRUSTED_PROXIES=10.0.0.0/8,2001:db8::/48",
 		"LINTEL_LIMITS_IP=1200/1m,400",
@@ -340,6 +341,7 @@ func TestLoadKnowsEveryVariable(t *testing.T) {
 		TLS:            settings.TLS{Addr: ":443", HTTPAddr: ":80"},
 		ACME:           settings.ACME{Directory: "letsencrypt-staging", Email: "ops@example.com", EABKeyID: "kid-1", EABMACKey: "bWFjLWtleQ", CARoots: "/etc/lintel/ca.pem"},
 		DNS:            settings.DNS{Resolver: "127.0.0.53:53"},
+		Theme:          settings.Theme{Base: "dark"},
 		Redis:          settings.Redis{URL: "redis://redis:6379/0"},
 		TrustedProxies: []string{"10.0.0.0/8", "2001:db8::/48"},
 		Limits: settings.Limits{IP: "1200/1m,400", Tenant: "50000/1m", Client: "100/1s", TokenClient: "10/1s,50", TokenIP: "5/1s",
@@ -757,7 +759,7 @@ func TestBind(t *testing.T) {
 		})
 		want := []string{"acme-ca-roots", "acme-directory", "acme-eab-key-id", "acme-eab-mac-key", "acme-email", "addr", "config", "data-dir", "database-url", "default-tenant", "dns-resolver", "egress-allow", "events-retention",
 			"limits-client", "limits-ip", "limits-mgmt-credential", "limits-mgmt-ip", "limits-tenant", "limits-token-client", "limits-token-ip", "log-format", "log-level",
-			"mail-from", "mail-retention", "mail-smtp-host", "mail-smtp-password", "mail-smtp-port", "mail-smtp-tls", "mail-smtp-username", "public-url", "redis-url", "secrets-key", "secrets-previous-keys", "sessions-absolute", "sessions-idle", "tenants-max-depth", "tls-addr", "tls-http-addr", "trusted-proxies"}
+			"mail-from", "mail-retention", "mail-smtp-host", "mail-smtp-password", "mail-smtp-port", "mail-smtp-tls", "mail-smtp-username", "public-url", "redis-url", "secrets-key", "secrets-previous-keys", "sessions-absolute", "sessions-idle", "tenants-max-depth", "theme-base", "tls-addr", "tls-http-addr", "trusted-proxies"}
 		if !slices.Equal(names, want) {
 			t.Errorf("got flags %q, want %q", names, want)
 		}
@@ -861,6 +863,7 @@ func TestValidateTLS(t *testing.T) {
 		{"refuses an email with a display name", func(c *settings.Config) { c.ACME.Email = "Ops <ops@example.com>" }, []string{"acme.email"}},
 		{"refuses half an EAB", func(c *settings.Config) { c.ACME.EABKeyID = "kid" }, []string{"acme.eab_key_id"}},
 		{"refuses a resolver without a port", func(c *settings.Config) { c.DNS.Resolver = "127.0.0.53" }, []string{"dns.resolver"}},
+		{"refuses a theme that is not built in", func(c *settings.Config) { c.Theme.Base = "purple" }, []string{"theme.base"}},
 		{"refuses a Redis URL of another scheme", func(c *settings.Config) { c.Redis.URL = "http://redis:6379" }, []string{"redis.url"}},
 		{"accepts a Redis URL with TLS", func(c *settings.Config) { c.Redis.URL = "rediss://:pw@redis:6380/1" }, nil},
 		{"refuses a trusted proxy without a length", func(c *settings.Config) { c.TrustedProxies = []string{"10.0.0.0/8", "10.1.1.1"} }, []string{"trusted_proxies[1]"}},

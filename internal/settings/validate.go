@@ -14,6 +14,7 @@ import (
 
 	"github.com/lintel-id/lintel/internal/egress"
 	"github.com/lintel-id/lintel/server/secrets"
+	"github.com/lintel-id/lintel/themes"
 )
 
 // KeySize is the size in bytes of a key-encryption key (AES-256).
@@ -362,6 +363,9 @@ func (c Config) checkTLS() []problem {
 		if _, _, err := net.SplitHostPort(c.DNS.Resolver); err != nil {
 			add("dns.resolver", fmt.Errorf("%w: want host:port of a DNS server, such as 127.0.0.1:53", ErrInvalidValue))
 		}
+	}
+	if c.Theme.Base != "" && !slices.Contains(themes.BuiltinNames(), c.Theme.Base) {
+		add("theme.base", fmt.Errorf("%w: want light, dark or high-contrast", ErrInvalidValue))
 	}
 	if c.Redis.URL != "" {
 		if u, err := url.Parse(c.Redis.URL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
