@@ -31,6 +31,9 @@ type Page struct {
 	CSRF string
 	// Brand is the brand the page shows; the zero Brand shows none.
 	Brand Brand
+	// Theme is the brand's and app's look; the zero Theme is Lintel's
+	// default.
+	Theme Theme
 	// Assets names the static files' URLs; nil serves them at their
 	// plain names under /assets/.
 	Assets Assets
@@ -47,7 +50,8 @@ type Page struct {
 
 // Brand is what a page shows of the brand of the site it is on. The edge
 // fills it in one place (the site's custom domain's brand, else its
-// tenant), which design tokens and a logo will join.
+// tenant); the brand's look (design tokens, logo, page template) is the
+// page's Theme.
 type Brand struct {
 	// Name is shown above the page's heading; empty shows none. It is the
 	// tenant's text: the template escapes it and isolates its direction.
