@@ -2,6 +2,18 @@
 // one generic renderer of the flow view model, so the hosted page and the
 // widget's server-rendered fragment come from the same markup. Pages work
 // with JavaScript off: every action is a form POST.
+//
+// Every page wears its brand's Theme (Page.Theme), which the edge
+// resolves from the branding cascade: the design tokens as CSS custom
+// properties after lintel.css, a logo, a favicon, the colour scheme, and
+// optionally the brand's own page template (themes/pagetemplate) with
+// Lintel's parts in its slots. The zero Theme is Lintel's default look.
+//
+// Screens is the catalog of every page a person can meet, each rendered
+// from sample data (SampleFlows for the flow steps): the golden files in
+// testdata/screens (every screen in every built-in theme, left to right
+// and right to left), the management API's preview, the studio and the
+// screenshots all show these screens.
 package pages
 
 import (
