@@ -76,6 +76,13 @@ type Config struct {
 	// under WidgetPrefix with the loader. Nil or without lintel.wasm, the
 	// widget shows server-rendered steps only.
 	Widget fs.FS
+	// Branding, when set, gives every hosted page the look of its site's
+	// brand and app (published themes) and serves brand assets under
+	// AssetsPrefix; nil shows Lintel's own look.
+	Branding Branding
+	// Previewer, with Branding, serves the previews of draft themes the
+	// studio frames (/branding/preview/{ticket}/…).
+	Previewer *Previewer
 	// Demo, when set, serves the demo client at /demo.
 	Demo *DemoConfig
 	// PhoneSettings and Phones, when both set, take the delivery status
@@ -149,6 +156,11 @@ func New(cfg Config) (http.Handler, error) {
 		mux.Handle("GET /api/v1/mgmt/docs", docs)
 	}
 
+	if cfg.Branding != nil {
+		if err := mountBranding(mux, cfg); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.Engine != nil {
 		if err := mountSites(mux, cfg, lim); err != nil {
 			return nil, err

@@ -105,6 +105,7 @@ func mountSites(mux *http.ServeMux, cfg Config, lim *requestLimits) error {
 	widget.HandleFunc("GET "+WidgetPrefix+"{name}", wh.asset)
 	mux.Handle(WidgetPrefix, router.routeOrPublic(widget, internal))
 	site.HandleFunc("GET /api/v1/locales/{lang}", s.catalog)
+	site.HandleFunc("GET /branding/theme.css", s.themeCSS)
 
 	mux.Handle("/", router.route(lim.site(s.serveSite(site)), internal))
 	return nil
@@ -118,7 +119,7 @@ func newSiteHandlers(cfg Config) (*siteHandlers, error) {
 		return nil, err
 	}
 	s := &siteHandlers{engine: cfg.Engine, oidc: cfg.OIDC, tenants: cfg.Tenants, locales: cfg.Locales, log: cfg.Logger,
-		flowTTL: cfg.Engine.FlowTTL, assets: files}
+		flowTTL: cfg.Engine.FlowTTL, assets: files, branding: cfg.Branding}
 	if cfg.Demo != nil {
 		s.home = "/" // the demo client's start page, see mountSites
 	}

@@ -28,7 +28,14 @@ func (s *siteHandlers) localizerFor(lang string, r *http.Request) *locales.Local
 	return s.localizer(r)
 }
 
+// page is what a page outside a flow renders with, in the site's look.
 func (s *siteHandlers) page(ctx context.Context, l *locales.Localizer, title string) pages.Page {
+	return s.pageFor(ctx, l, title, "")
+}
+
+// pageFor is page in the look of the site's brand and of app (a client
+// ID, "" for none).
+func (s *siteHandlers) pageFor(ctx context.Context, l *locales.Localizer, title, app string) pages.Page {
 	p := pages.Page{L: l, Title: title, CSRF: CSRF(ctx), Nonce: Nonce(ctx)}
 	if site, ok := SiteFrom(ctx); ok && site.Domain != nil && site.Domain.BrandID != "" {
 		// A custom domain bound to a brand shows it on every page; other
@@ -38,6 +45,7 @@ func (s *siteHandlers) page(ctx context.Context, l *locales.Localizer, title str
 	if s.assets != nil {
 		p.Assets = s.assets
 	}
+	s.theme(ctx, &p, l, app)
 	return p
 }
 

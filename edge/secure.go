@@ -37,6 +37,11 @@ type page struct {
 	// wasm lets the page compile WebAssembly ('wasm-unsafe-eval'): only a
 	// page that embeds the sign-in widget needs it.
 	wasm bool
+	// styleOrigins and scriptOrigins are the https origins a brand's own
+	// page template loads its stylesheets (with their images and fonts)
+	// and scripts from; its script elements carry the nonce, and the
+	// origins are listed besides for browsers without 'strict-dynamic'.
+	styleOrigins, scriptOrigins []string
 }
 
 func pageFrom(ctx context.Context) *page {
@@ -72,6 +77,16 @@ func allowFormTarget(ctx context.Context, origin string) {
 func allowWasm(ctx context.Context) {
 	if p := pageFrom(ctx); p != nil {
 		p.wasm = true
+	}
+}
+
+// allowBrandOrigins lets the page load the stylesheets and scripts of a
+// brand's page template from the template's declared origins (validated
+// https origins, themes.Document).
+func allowBrandOrigins(ctx context.Context, styles, scripts []string) {
+	if p := pageFrom(ctx); p != nil {
+		p.styleOrigins = append(p.styleOrigins, styles...)
+		p.scriptOrigins = append(p.scriptOrigins, scripts...)
 	}
 }
 
@@ -190,7 +205,16 @@ func headers(w http.ResponseWriter, p *page) {
 	if p.wasm {
 		scripts += " 'wasm-unsafe-eval'"
 	}
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src "+scripts+"; style-src 'self' 'nonce-"+p.nonce+"'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
+	for _, o := range p.scriptOrigins {
+		scripts += " " + o
+	}
+	// A brand's style origins serve its template's stylesheets, and the
+	// images and fonts those and the template refer to.
+	brand := ""
+	for _, o := range p.styleOrigins {
+		brand += " " + o
+	}
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src "+scripts+"; style-src 'self' 'nonce-"+p.nonce+"'"+brand+"; img-src 'self' data:"+brand+"; font-src 'self'"+brand+"; connect-src 'self'; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
 	if p.secure {
 		h.Set("Strict-Transport-Security", "max-age=31536000")
 	}

@@ -40,6 +40,10 @@ type siteHandlers struct {
 	// limits counts sign-ins per OAuth client (the other limits wrap the
 	// site's handlers).
 	limits *requestLimits
+	// branding resolves each page's look (nil: Lintel's own), and looks
+	// keeps the looks ready to render.
+	branding Branding
+	looks    looks
 }
 
 // issuer returns the request's authorization server as reached on its
@@ -166,7 +170,7 @@ func (s *siteHandlers) showFlow(w http.ResponseWriter, r *http.Request, res engi
 	if u, err := url.Parse(res.RedirectURI); err == nil && u.Scheme != "" {
 		allowFormTarget(r.Context(), formSource(u))
 	}
-	p := s.page(r.Context(), l, pages.StepTitle(res.Flow.Step))
+	p := s.pageFor(r.Context(), l, pages.StepTitle(res.Flow.Step), res.Flow.Context.App.ID)
 	if polls(res.Flow) {
 		p.Refresh = pollSeconds
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"io/fs"
 	"net/http"
 	"regexp"
 	"strings"
@@ -11,8 +12,10 @@ import (
 
 	"github.com/andybalholm/brotli"
 
+	"github.com/lintel-id/lintel/edge/assets"
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/server/store/storetest"
+	"github.com/lintel-id/lintel/themes"
 )
 
 func TestEncodingFollowsQValues(t *testing.T) {
@@ -124,4 +127,22 @@ func TestPageAssets(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestTokensCSSIsTheLightTheme keeps the stylesheet's default tokens equal
+// to the built-in light theme: a page without a theme looks like a page
+// with the light one.
+func TestTokensCSSIsTheLightTheme(t *testing.T) {
+	light, _ := themes.Builtin("light")
+	want, err := themes.CSS(light, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := fs.ReadFile(assets.FS(), "tokens.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(string(got), want) {
+		t.Fatalf("edge/assets/tokens.css does not end with the light theme's CSS:\n%s", want)
+	}
 }

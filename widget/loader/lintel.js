@@ -109,6 +109,17 @@
       link.href = assetURL(manifest.css);
       shadow.appendChild(link);
     }
+    // The published look of the issuer's brand and this app: design
+    // tokens only (custom properties on :host), which the theme option
+    // below still overrides.
+    var brand = document.createElement("link");
+    brand.rel = "stylesheet";
+    brand.href = new URL(
+      "/branding/theme.css?client_id=" + encodeURIComponent(o.clientId) +
+        (o.locale ? "&lang=" + encodeURIComponent(o.locale) : ""),
+      o.issuer
+    ).href;
+    shadow.appendChild(brand);
     var root = document.createElement("div");
     root.className = "lt-widget";
     root.setAttribute("part", "root");
