@@ -18,8 +18,9 @@
 //
 // Templates receive only flat view structs of strings and integers
 // (PasswordlessView, LockoutView, ActivationView, VerifyEmailView,
-// RecoveryView, RecoveredView, EmailChangeView, EmailChangedView) and
-// two functions: plural, the CLDR plural category of an integer in the
+// RecoveryView, RecoveredView, EmailChangeView, EmailChangedView), with
+// the brand's Theme beside the view's fields as .Theme, and two
+// functions: plural, the CLDR plural category of an integer in the
 // template's language ("one", "few"…), and isolate, which wraps a value
 // in Unicode directional isolates for right-to-left text. A method whose
 // message has a link refuses a link that is not an absolute https URL of
@@ -30,10 +31,15 @@
 // removed), HTML-escaped by html/template in the HTML body and inserted
 // as they are in the text body, which is text/plain.
 //
+// Set.With renders with a brand's Theme (colours, font, radius, logo)
+// and a level's Overrides: a tenant's own templates, parsed and checked
+// by ParseOverrides in their own template trees, with fewer functions
+// and more checks than the built-in templates (see README.md).
+//
 // A Set is safe for concurrent use.
 //
 //	set, err := emailtemplates.New()
-//	msg, err := set.Passwordless(locale, emailtemplates.PasswordlessView{…})
+//	msg, err := set.With(theme, overrides).Passwordless(locale, emailtemplates.PasswordlessView{…})
 //	// msg.Subject, msg.Text, msg.HTML go to the mail outbox.
 package emailtemplates
 

@@ -1,6 +1,7 @@
 package emailtemplates_test
 
 import (
+	"errors"
 	"fmt"
 	"log"
 	"strings"
@@ -147,4 +148,47 @@ func ExampleSet_EmailChanged() {
 	// Output:
 	// "تم تغيير عنوان البريد الإلكتروني لحسابك في \u2068Acme\u2069"
 	// true false false
+}
+
+// A brand's emails: its design tokens and logo, and a tenant's own
+// subject for the sign-in email. The text body stays the built-in one.
+func ExampleSet_With() {
+	set, err := emailtemplates.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	overrides, err := emailtemplates.ParseOverrides(map[string]map[string]emailtemplates.Override{
+		"en": {"passwordless": {Subject: "{{.Brand}}: your sign-in code"}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	theme := emailtemplates.DefaultTheme()
+	theme.Accent, theme.Radius = "#4338ca", "12px"
+	theme.Logo, theme.LogoAlt = "https://login.acme.example/branding/assets/ast_logo.png", "Acme"
+	msg, err := set.With(theme, overrides).Passwordless("en", emailtemplates.PasswordlessView{
+		Brand: "Acme", Code: "123456", Link: "https://login.acme.example/magic/confirm?t=q2Xv9kLm", ExpiresMinutes: 10,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(msg.Subject)
+	fmt.Println(strings.Contains(msg.HTML, `<img src="https://login.acme.example/branding/assets/ast_logo.png" alt="Acme"`))
+	fmt.Println(strings.Contains(msg.HTML, "background-color:#4338ca"))
+	// Output:
+	// Acme: your sign-in code
+	// true
+	// true
+}
+
+// An override that could leak the code to a lock screen is refused.
+func ExampleParseOverrides() {
+	_, err := emailtemplates.ParseOverrides(map[string]map[string]emailtemplates.Override{
+		"en": {"passwordless": {Subject: "Your code is {{.Code}}"}},
+	})
+	fmt.Println(errors.Is(err, emailtemplates.ErrTemplate))
+	fmt.Println(err)
+	// Output:
+	// true
+	// emailtemplates: bad template: override en/passwordless.subject.txt shows the code, the link or the new address: they belong in the bodies only
 }
