@@ -25,10 +25,11 @@ var assetTypes = map[string]string{
 // (pageStylesheet), each hashed and compressed once. Pages reference the
 // hashed names (pages.Assets), cached for ever; the plain names keep
 // working for pages that old caches still hold, and for what a script
-// names itself, cached for five minutes. Only the pages of the site use
-// them, so they are same-origin resources.
+// names itself, cached for five minutes. They are public and the same
+// for everyone, and the studio's previews load them from sandboxed frames
+// (an opaque origin), so any origin may load them.
 func newPageAssets() (*fileSet, error) {
-	set := newFileSet(assetsPrefix, "same-origin")
+	set := newFileSet(assetsPrefix, "cross-origin")
 	fsys := assets.FS()
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
