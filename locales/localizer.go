@@ -11,7 +11,8 @@ type Localizer struct {
 	tag     language.Tag
 	meta    meta
 	msgs    map[string]*message
-	isolate bool // wrap parameter values in directional isolates
+	isolate bool                // wrap parameter values in directional isolates
+	texts   map[string]template // a tenant's texts, before msgs (WithTexts)
 }
 
 // Tag returns the localizer's language, one of Catalog.Languages.
@@ -57,7 +58,12 @@ func (l *Localizer) Has(id string) bool {
 //     isolates U+2068 … U+2069, so that an email address or a number keeps
 //     its own direction inside the sentence (as <bdi> would in HTML).
 //   - An odd trailing name without a value is ignored.
+//   - A tenant's text (WithTexts) replaces the message, every plural
+//     form of it.
 func (l *Localizer) Text(id string, params ...string) string {
+	if t, ok := l.texts[id]; ok {
+		return t.render(l.isolate, params)
+	}
 	m, ok := l.msgs[id]
 	if !ok {
 		return id

@@ -20,6 +20,10 @@ func (l *Localizer) Catalog() wire.Catalog {
 	c := wire.Catalog{Lang: l.Lang(), Dir: l.Dir(), Isolate: l.isolate,
 		Messages: map[string]string{}, Plurals: map[string]map[string]string{}}
 	for id, m := range l.msgs {
+		if t, ok := l.texts[id]; ok { // a tenant's text: one form for every count
+			c.Messages[id] = t.String()
+			continue
+		}
 		if !m.plural {
 			c.Messages[id] = m.forms[plural.Other].String()
 			continue
