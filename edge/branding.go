@@ -137,6 +137,9 @@ func (s *siteHandlers) theme(ctx context.Context, p *pages.Page, l *locales.Loca
 	}
 	p.Theme = lk.theme
 	p.L = lk.localizer(l)
+	if p.Theme.Logo != "" && p.Brand.Name == "" {
+		p.Brand = s.brand(ctx) // the logo's alt text
+	}
 	if lk.theme.Template != nil {
 		allowBrandOrigins(ctx, lk.styles, lk.scripts)
 	}
