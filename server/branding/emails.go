@@ -152,10 +152,10 @@ func (m *Mail) Set(ctx context.Context, r themes.Resolved, brand, base string) (
 			logo, w, h = base+AssetsPath+a.ID, a.Width, a.Height
 		}
 	}
+	// Set.With replaces a field the emails cannot show (a brand name
+	// with a control character as the logo's alt text) by the default's,
+	// rather than losing the whole theme.
 	th := EmailTheme(r, brand, logo, w, h)
-	if err := th.Validate(); err != nil {
-		return nil, err
-	}
 	src := map[string]map[string]emailtemplates.Override{}
 	lang := "en"
 	if tag, err := language.Parse(r.Locale); err == nil {
