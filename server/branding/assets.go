@@ -35,6 +35,9 @@ type Asset struct {
 	// sanitised. Serve an SVG with Content-Security-Policy: sandbox.
 	Data      []byte
 	CreatedAt time.Time
+	// Reused is set by PutAsset when the tenant already had the image:
+	// nothing was written.
+	Reused bool
 }
 
 // Proposals are light and dark token overrides derived from the asset's
@@ -92,6 +95,7 @@ func (s *Service) PutAsset(ctx context.Context, tx store.Tx, tenantID, declaredT
 	old, err := scanAsset(tx.QueryRow(ctx, `SELECT `+assetCols+` FROM theme_assets WHERE tenant_id = ? AND sha256 = ?`, tenantID, a.SHA256))
 	switch {
 	case err == nil:
+		old.Reused = true
 		return old, old.Proposals(), nil
 	case !errors.Is(err, store.ErrNotFound):
 		return Asset{}, nil, fmt.Errorf("branding: find asset: %w", err)

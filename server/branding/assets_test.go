@@ -50,7 +50,7 @@ func TestPutAsset(t *testing.T) {
 		}
 		t.Run("dedupes the same image of one tenant", func(t *testing.T) {
 			again, _, err := e.put(t, e.a.ID, "image/png", img)
-			if err != nil || again.ID != a.ID {
+			if err != nil || again.ID != a.ID || !again.Reused || a.Reused {
 				t.Fatalf("again %s %v, first %s", again.ID, err, a.ID)
 			}
 			other, _, err := e.put(t, e.b.ID, "image/png", img)

@@ -50,9 +50,13 @@ func (s *Service) Resolve(ctx context.Context, tenantID, brandID, appID, locale 
 	return r, nil
 }
 
+// LiveVersion asks Preview for the scope's live version, as Resolve
+// shows it (the levels above when the scope published nothing).
+const LiveVersion = -1
+
 // Preview resolves as Resolve does, without the cache, but with version
-// number of scopeID (0 for its draft) in place of that scope's live
-// version. A brand or app scope stands for brandID or appID when they are
+// number of scopeID (0 for its draft, LiveVersion for the live one) in
+// place of that scope's live version. A brand or app scope stands for brandID or appID when they are
 // empty, and must equal them when not (else an *invalid.Error naming
 // "brand" or "app"); brandID and appID must be the tenant's.
 func (s *Service) Preview(ctx context.Context, tenantID, brandID, appID, locale, scopeID string, number int) (themes.Resolved, error) {
@@ -76,15 +80,21 @@ func (s *Service) Preview(ctx context.Context, tenantID, brandID, appID, locale,
 			}
 		}
 		var v Version
-		if number == 0 {
+		switch {
+		case number == LiveVersion:
+		case number == 0:
 			v, err = s.draft(ctx, tx, sc)
-		} else {
+		default:
 			v, err = s.version(ctx, tx, sc, number)
 		}
 		if err != nil {
 			return err
 		}
-		layers, err := s.layers(ctx, tx, tenantID, pageChain(tenantID, brandID, appID), map[string]themes.Document{sc.id: v.Document})
+		var over map[string]themes.Document
+		if number != LiveVersion {
+			over = map[string]themes.Document{sc.id: v.Document}
+		}
+		layers, err := s.layers(ctx, tx, tenantID, pageChain(tenantID, brandID, appID), over)
 		r = themes.Resolve(locale, layers...)
 		return err
 	})

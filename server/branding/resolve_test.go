@@ -137,6 +137,7 @@ func TestPreview(t *testing.T) {
 			{"shows the draft", "", 0, "#333333"},
 			{"shows an earlier version", brand, 1, "#111111"},
 			{"shows the live version", "", 2, "#222222"},
+			{"shows what is live", "", LiveVersion, "#222222"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				r, err := preview(tc.brand, "", brand, tc.number)

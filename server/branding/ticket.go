@@ -15,7 +15,8 @@ import (
 // previews to whoever holds it until it expires.
 type Ticket struct {
 	TenantID, ScopeID string
-	// Number is the version previewed; 0 for the draft.
+	// Number is the version previewed; 0 for the draft, LiveVersion for
+	// the live one.
 	Number int
 	// BrandID and AppID are the page's brand and app ("" for none).
 	BrandID, AppID string
@@ -78,7 +79,7 @@ func (s *Service) OpenTicket(token string) (Ticket, error) {
 	var tp ticketPayload
 	d := json.NewDecoder(bytes.NewReader(p))
 	d.DisallowUnknownFields()
-	if err := d.Decode(&tp); err != nil || tp.Tenant == "" || tp.Scope == "" || tp.Number < 0 {
+	if err := d.Decode(&tp); err != nil || tp.Tenant == "" || tp.Scope == "" || tp.Number < LiveVersion {
 		return Ticket{}, ErrTicket
 	}
 	t := Ticket{TenantID: tp.Tenant, ScopeID: tp.Scope, Number: tp.Number, BrandID: tp.Brand, AppID: tp.App,

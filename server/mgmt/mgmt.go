@@ -19,6 +19,7 @@ import (
 
 	emailtemplates "github.com/lintel-id/lintel/email-templates"
 	"github.com/lintel-id/lintel/internal/clock"
+	"github.com/lintel-id/lintel/server/branding"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor/phone"
@@ -97,6 +98,13 @@ type Deps struct {
 	DomainVerifier DomainVerifier
 	// Certificates, when set, shows each custom domain's certificate.
 	Certificates Certificates
+	// Branding, when set, serves the theme versions of tenants, brands
+	// and apps (drafts, publishing, rollback, resolved tokens) and theme
+	// assets.
+	Branding *branding.Service
+	// ThemePreviewer, when set with Branding, renders theme previews of
+	// screens and emails; without it those routes answer 501.
+	ThemePreviewer ThemePreviewer
 }
 
 // API is the management API.
@@ -166,6 +174,7 @@ func New(d Deps) (*API, error) {
 	a.registerPhone()
 	a.registerSessions()
 	a.registerTerms()
+	a.registerThemes()
 	return a, nil
 }
 

@@ -1,6 +1,7 @@
 package mgmt
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"strconv"
@@ -43,6 +44,9 @@ type Route struct {
 	// Optional marks a route that answers 501 when the server lacks the
 	// dependency it needs.
 	Optional bool
+	// MaxBody lifts the request body limit for the route (uploads); 0
+	// keeps maxBody.
+	MaxBody int64
 }
 
 // register adds an operation with its access rule.
@@ -55,7 +59,7 @@ func register[I, O any](a *API, r Route, tag, summary string, h func(context.Con
 		Description:   summary + ". Needs scope `" + string(r.Scope) + "`" + targetDoc(r) + ".",
 		Tags:          []string{tag},
 		Security:      []map[string][]string{{"bearer": {string(r.Scope)}}},
-		MaxBodyBytes:  maxBody,
+		MaxBodyBytes:  cmp.Or(r.MaxBody, maxBody),
 		DefaultStatus: r.Status,
 		Metadata:      map[string]any{routeKey: r},
 		Errors:        errorStatuses(r),

@@ -63,6 +63,12 @@ const (
 	// versions a user accepted is read with ScopeUsersRead.
 	ScopeTermsRead  Scope = "terms:read"
 	ScopeTermsWrite Scope = "terms:write"
+	// ScopeThemesRead reads the theme versions of the tenant, its brands
+	// and apps, their resolved tokens, previews and uploaded assets;
+	// ScopeThemesWrite saves and discards drafts, publishes (overriding
+	// the contrast check with a reason), rolls back and uploads assets.
+	ScopeThemesRead  Scope = "themes:read"
+	ScopeThemesWrite Scope = "themes:write"
 )
 
 // AllScopes lists every scope, in a stable order.
@@ -78,6 +84,7 @@ var AllScopes = []Scope{
 	ScopeMailRead, ScopeMailWrite,
 	ScopeSessionsRead, ScopeSessionsRevoke,
 	ScopeTermsRead, ScopeTermsWrite,
+	ScopeThemesRead, ScopeThemesWrite,
 }
 
 // Role is an admin role (DESIGN, Decisions): a named set of scopes.
