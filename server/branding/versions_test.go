@@ -16,21 +16,31 @@ import (
 func TestPublishRollbackSequence(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		scope := e.a.ID
-		v1 := e.saveAndPublish(t, scope, primary("#123456"))
+		// Each version brings its page colour, page text and email.
+		doc := func(color, n string) themes.Document {
+			d := primary(color)
+			d.Texts = map[string]map[string]string{"en": {"identify.title": "Welcome " + n}}
+			d.Emails = map[string]map[string]themes.EmailTemplate{"en": {"verify-email": {Subject: "Verify " + n, Text: n, HTML: "<p>" + n}}}
+			return d
+		}
+		shows := func(color, n string) {
+			t.Helper()
+			r := e.resolve(t, e.svc, "", "", "en")
+			if r.Tokens["color-primary"] != color || r.Texts["identify.title"] != "Welcome "+n || r.Emails["verify-email"].Subject != "Verify "+n {
+				t.Fatalf("resolved %s %q %+v, want %s of %s", r.Tokens["color-primary"], r.Texts["identify.title"], r.Emails["verify-email"], color, n)
+			}
+		}
+		v1 := e.saveAndPublish(t, scope, doc("#123456", "v1"))
 		if v1.Number != 1 || v1.State != StatePublished || !v1.Live || v1.PublishedAt == nil {
 			t.Fatalf("v1 = %+v", v1)
 		}
-		if got := e.resolve(t, e.svc, "", "", "").Tokens["color-primary"]; got != "#123456" {
-			t.Fatalf("after v1 primary = %q", got)
-		}
+		shows("#123456", "v1")
 		e.clk.Advance(time.Minute)
-		v2 := e.saveAndPublish(t, scope, primary("#654321"))
+		v2 := e.saveAndPublish(t, scope, doc("#654321", "v2"))
 		if v2.Number != 2 {
 			t.Fatalf("v2 number %d", v2.Number)
 		}
-		if got := e.resolve(t, e.svc, "", "", "").Tokens["color-primary"]; got != "#654321" {
-			t.Fatalf("after v2 primary = %q", got)
-		}
+		shows("#654321", "v2")
 		e.clk.Advance(time.Minute)
 		back := get(t, e, func(ctx context.Context, tx store.Tx) (Version, error) {
 			return e.svc.Rollback(ctx, tx, e.a.ID, scope, 1)
@@ -38,9 +48,7 @@ func TestPublishRollbackSequence(t *testing.T) {
 		if back.Number != 1 || !back.Live || !back.PublishedAt.Equal(e.clk.Now()) {
 			t.Fatalf("rollback = %+v", back)
 		}
-		if got := e.resolve(t, e.svc, "", "", "").Tokens["color-primary"]; got != "#123456" {
-			t.Fatalf("after rollback primary = %q, want v1's", got)
-		}
+		shows("#123456", "v1") // pages and emails of v1 again
 		list, next := versions(t, e, scope, tenant.Page{})
 		if got := states(list); got != "2:retired 1:published" || next != "" {
 			t.Fatalf("versions %s next %q", got, next)
