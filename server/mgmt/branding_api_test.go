@@ -127,7 +127,7 @@ func TestThemeVersionsThroughAPI(t *testing.T) {
 			if v.Number != 1 || v.State != "draft" || len(v.Contrast) == 0 || failing(v.Contrast) != 0 {
 				t.Fatalf("draft %+v", v)
 			}
-			tw.json(t, http.MethodPost, base+"/draft/publish", `{}`, http.StatusOK, &v)
+			tw.json(t, http.MethodPost, base+"/draft/publish", "", http.StatusOK, &v)
 			if !v.Live || v.State != "published" || v.PublishedAt == nil || v.ContrastOverride != nil {
 				t.Fatalf("published %+v", v)
 			}

@@ -49,13 +49,17 @@ func (a *API) registerThemeChanges(tag, base string) {
 		"Publish the scope's draft: it becomes live on every node at once and the previous version is retired. A draft whose colour pairs fail WCAG 2.2 AA (with the levels above it, in every locale it or they override) is refused with 422 listing them in contrast, unless override_contrast is set with a reason",
 		func(ctx context.Context, in *struct {
 			ThemeScopePath
-			Body publishBody
+			Body *publishBody // optional: no body publishes without override
 		}) (*Out[ThemeVersionView], error) {
+			body := publishBody{}
+			if in.Body != nil {
+				body = *in.Body
+			}
 			var out ThemeVersionView
 			err := a.themeChange(ctx, "theme.published", func(ctx context.Context, tx store.Tx, ev *events.Event) error {
 				actor := principal(ctx).Actor()
 				v, err := a.Branding.Publish(ctx, tx, principal(ctx).Target.ID, in.Scope, branding.PublishInput{
-					OverrideContrast: in.Body.OverrideContrast, Reason: in.Body.Reason, By: actor.Type + ":" + actor.ID,
+					OverrideContrast: body.OverrideContrast, Reason: body.Reason, By: actor.Type + ":" + actor.ID,
 				})
 				if err != nil {
 					return err
