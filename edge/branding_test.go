@@ -45,7 +45,7 @@ func newBrandedWorld(t *testing.T) *brandedWorld {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mail := &branding.Mail{Themes: svc, Tenants: c.Tenants, Store: c.Engine.Store, Templates: set, Logger: c.Logger}
+		mail := &branding.Mail{Themes: svc, Tenants: c.Tenants, Templates: set, Logger: c.Logger}
 		if c.Previewer, err = NewPreviewer(PreviewerDeps{Store: c.Engine.Store, Tenants: c.Tenants, Locales: c.Locales, Mail: mail}); err != nil {
 			t.Fatal(err)
 		}

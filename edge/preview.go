@@ -115,7 +115,11 @@ func (p *Previewer) Email(ctx context.Context, tenantID string, r themes.Resolve
 	if err != nil {
 		return "", "", "", err
 	}
-	set, err := p.d.Mail.Set(ctx, r, brand, base)
+	var set *emailtemplates.Set
+	err = p.d.Store.View(ctx, func(ctx context.Context, tx store.Tx) error {
+		set, err = p.d.Mail.Set(ctx, tx, r, brand, base)
+		return err
+	})
 	if err != nil {
 		return "", "", "", fmt.Errorf("edge: preview email %q: %w", kind, err)
 	}

@@ -97,10 +97,15 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 		defer domains.closeListeners()
 		certs = certificates{domains.manager}
 	}
+	previewer, err := edge.NewPreviewer(edge.PreviewerDeps{Store: st, Tenants: sys.tenants, Locales: sys.locales, Mail: sys.brandMail})
+	if err != nil {
+		return err
+	}
 	api, err := mgmt.New(mgmt.Deps{DomainVerifier: verifier, Certificates: certs, Store: st, Tenants: sys.tenants, Directory: sys.directory, Events: sys.events, Tokens: sys.tokens,
 		Consents: sys.oidc, Keys: sys.oidc, Grants: sys.oidc, OAuth: oauth, AuthServers: sys.authz, Preview: sys.previewer(public, defaultTenant),
 		Mail: sys.mailSettings, PhoneSettings: sys.phoneSettings, Policies: sys.policies, Sessions: sys.sessions, Clock: clk, Logger: log, Version: versionString(),
-		Terms: sys.terms, Outbox: sys.mail, Senders: sys.mailSettings, Templates: sys.emails})
+		Terms: sys.terms, Outbox: sys.mail, Senders: sys.mailSettings, Templates: sys.emails,
+		Branding: sys.branding, ThemePreviewer: previewer})
 	if err != nil {
 		return err
 	}
@@ -129,6 +134,7 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 		PublicURL: public, DefaultTenant: defaultTenant, Demo: demoCfg, Widget: dist.FS(),
 		PhoneSettings: sys.phoneSettings, Phones: sys.phones,
 		Limiter: sys.limits, Limits: edgeLimits(c), TrustedProxies: c.TrustedProxyPrefixes(),
+		Branding: sys.branding, Previewer: previewer,
 	})
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"github.com/lintel-id/lintel/internal/egress"
 	"github.com/lintel-id/lintel/internal/settings"
 	"github.com/lintel-id/lintel/locales"
+	"github.com/lintel-id/lintel/server/branding"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/engine"
 	"github.com/lintel-id/lintel/server/events"
@@ -69,6 +70,10 @@ type system struct {
 	terms    *terms.Service
 	// emails renders the built-in email templates.
 	emails *emailtemplates.Set
+	// branding keeps the tenants' themes (branding.go), and brandMail
+	// dresses a flow's emails in its brand's and app's.
+	branding  *branding.Service
+	brandMail *branding.Mail
 	// limits counts sign-in attempts, sends and the edge's requests: in
 	// Redis when redis.url is set (every node shares the budgets), else in
 	// process.
@@ -147,6 +152,10 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 		_ = st.Close()
 		return nil, err
 	}
+	if err := s.openBranding(c.Theme.Base); err != nil { // branding.go
+		_ = st.Close()
+		return nil, err
+	}
 	s.terms = terms.New(s.clock, s.events)
 	s.openPhones() // phone.go
 	keys, err := passkey.New(passkey.Deps{Clock: s.clock})
@@ -162,7 +171,7 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 	if s.engine, err = engine.New(engine.Deps{
 		Store: st, Secrets: s.secrets, OIDC: s.oidc, Directory: s.directory, Passwords: s.passwords,
 		Sessions: s.sessions, Events: s.events, Policies: s.policies, Terms: s.terms,
-		Mail: s.mail, Senders: s.mailSettings, Templates: s.emails, Limits: engineLimits{s.limits},
+		Mail: s.mail, Senders: s.mailSettings, Templates: s.emails, Branding: s.brandMail, Limits: engineLimits{s.limits},
 		Passkeys: keys, TOTP: otps, Codes: recoverycode.New(s.secrets.MAC), Sites: s.tenants, Phones: s.phones,
 		Text: s.text, Clock: s.clock, Logger: s.log,
 	}); err != nil {

@@ -129,9 +129,15 @@ func (s *Service) Asset(ctx context.Context, id string) (Asset, error) {
 	var a Asset
 	err := s.st.View(ctx, func(ctx context.Context, tx store.Tx) error {
 		var err error
-		a, err = scanAsset(tx.QueryRow(ctx, `SELECT `+assetCols+` FROM theme_assets WHERE id = ?`, id))
+		a, err = s.AssetIn(ctx, tx, id)
 		return err
 	})
+	return a, err
+}
+
+// AssetIn is Asset in the caller's transaction.
+func (s *Service) AssetIn(ctx context.Context, tx store.Tx, id string) (Asset, error) {
+	a, err := scanAsset(tx.QueryRow(ctx, `SELECT `+assetCols+` FROM theme_assets WHERE id = ?`, id))
 	if errors.Is(err, store.ErrNotFound) {
 		return Asset{}, notFound("asset %q", id)
 	}

@@ -67,7 +67,6 @@ func emailRadius(v string) string {
 type Mail struct {
 	Themes    *Service
 	Tenants   *tenant.Service
-	Store     store.Store
 	Templates *emailtemplates.Set
 	Logger    *slog.Logger
 
@@ -80,10 +79,10 @@ const maxSets = 1024
 
 // Emails returns the emails for a flow of tenantID on the site at base
 // (its base URL: the brand comes from its custom domain) for appID in
-// lang. It never fails: what cannot be read is logged and the built-in
-// set returned.
-func (m *Mail) Emails(ctx context.Context, tenantID, base, appID, lang string) *emailtemplates.Set {
-	set, err := m.emails(ctx, tenantID, base, appID, lang)
+// lang, reading in the caller's tx. It never fails: what cannot be read
+// is logged and the built-in set returned.
+func (m *Mail) Emails(ctx context.Context, tx store.Tx, tenantID, base, appID, lang string) *emailtemplates.Set {
+	set, err := m.emails(ctx, tx, tenantID, base, appID, lang)
 	if err != nil {
 		m.Logger.ErrorContext(ctx, "branding: the emails' theme", "err", err, "tenant", tenantID)
 		return m.Templates
@@ -91,13 +90,13 @@ func (m *Mail) Emails(ctx context.Context, tenantID, base, appID, lang string) *
 	return set
 }
 
-func (m *Mail) emails(ctx context.Context, tenantID, base, appID, lang string) (*emailtemplates.Set, error) {
+func (m *Mail) emails(ctx context.Context, tx store.Tx, tenantID, base, appID, lang string) (*emailtemplates.Set, error) {
 	u, err := url.Parse(base)
 	if err != nil || base == "" {
 		u = &url.URL{}
 	}
 	brandID, brand := "", ""
-	err = m.Store.View(ctx, func(ctx context.Context, tx store.Tx) error {
+	err = func() error {
 		t, err := m.Tenants.Tenant(ctx, tx, tenantID)
 		if err != nil {
 			return err
@@ -119,21 +118,21 @@ func (m *Mail) emails(ctx context.Context, tenantID, base, appID, lang string) (
 			brand = b.Name
 		}
 		return err
-	})
+	}()
 	if err != nil {
 		return nil, err
 	}
-	r, err := m.Themes.Resolve(ctx, tenantID, brandID, appID, lang)
+	r, err := m.Themes.ResolveIn(ctx, tx, tenantID, brandID, appID, lang)
 	if err != nil {
 		return nil, err
 	}
-	return m.Set(ctx, r, brand, base)
+	return m.Set(ctx, tx, r, brand, base)
 }
 
 // Set returns the built-in templates dressed in r: its theme, with the
 // logo linked from base (a site's base URL), and its email overrides.
-// Sets are kept per theme and base.
-func (m *Mail) Set(ctx context.Context, r themes.Resolved, brand, base string) (*emailtemplates.Set, error) {
+// Sets are kept per theme and base. It reads the logo in tx.
+func (m *Mail) Set(ctx context.Context, tx store.Tx, r themes.Resolved, brand, base string) (*emailtemplates.Set, error) {
 	key := r.Hash + " " + base + " " + brand
 	m.mu.Lock()
 	set, ok := m.sets[key]
@@ -143,7 +142,7 @@ func (m *Mail) Set(ctx context.Context, r themes.Resolved, brand, base string) (
 	}
 	logo, w, h := "", 0, 0
 	if id := r.Tokens["logo"]; id != "" && strings.HasPrefix(base, "https://") {
-		a, err := m.Themes.Asset(ctx, id)
+		a, err := m.Themes.AssetIn(ctx, tx, id)
 		if err != nil {
 			return nil, err
 		}

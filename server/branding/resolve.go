@@ -22,31 +22,35 @@ import (
 // resolves again only when a publish or rollback changed it, on any
 // node. The result is shared between callers: do not modify it.
 func (s *Service) Resolve(ctx context.Context, tenantID, brandID, appID, locale string) (themes.Resolved, error) {
+	var r themes.Resolved
+	err := s.st.View(ctx, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		r, err = s.ResolveIn(ctx, tx, tenantID, brandID, appID, locale)
+		return err
+	})
+	return r, err
+}
+
+// ResolveIn is Resolve in the caller's transaction (the engine renders a
+// flow's emails inside the flow's).
+func (s *Service) ResolveIn(ctx context.Context, tx store.Tx, tenantID, brandID, appID, locale string) (themes.Resolved, error) {
 	if len(locale) > themes.MaxLocaleTag {
 		return themes.Resolved{}, invalid.Field("locale", "must be a BCP 47 language tag of at most %d bytes", themes.MaxLocaleTag)
 	}
 	key := cacheKey{tenantID, brandID, appID, locale}
-	var r themes.Resolved
-	err := s.st.View(ctx, func(ctx context.Context, tx store.Tx) error {
-		gen, err := s.generation(ctx, tx, tenantID)
-		if err != nil {
-			return err
-		}
-		var ok bool
-		if r, ok = s.cache.get(key, gen); ok {
-			return nil
-		}
-		layers, err := s.layers(ctx, tx, tenantID, pageChain(tenantID, brandID, appID), nil)
-		if err != nil {
-			return err
-		}
-		r = themes.Resolve(locale, layers...)
-		s.cache.put(key, gen, r)
-		return nil
-	})
+	gen, err := s.generation(ctx, tx, tenantID)
 	if err != nil {
 		return themes.Resolved{}, fmt.Errorf("branding: resolve: %w", err)
 	}
+	if r, ok := s.cache.get(key, gen); ok {
+		return r, nil
+	}
+	layers, err := s.layers(ctx, tx, tenantID, pageChain(tenantID, brandID, appID), nil)
+	if err != nil {
+		return themes.Resolved{}, fmt.Errorf("branding: resolve: %w", err)
+	}
+	r := themes.Resolve(locale, layers...)
+	s.cache.put(key, gen, r)
 	return r, nil
 }
 

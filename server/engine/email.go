@@ -167,7 +167,7 @@ func (e *Engine) sendEmail(ctx context.Context, tx store.Tx, f *flow) (bool, err
 	if a := clientip.From(ctx); a.IsValid() {
 		ip = a.String()
 	}
-	kind, r, err := e.renderChallenge(ctx, f, code, link, expires.Sub(now), now, ip)
+	kind, r, err := e.renderChallenge(ctx, tx, f, code, link, expires.Sub(now), now, ip)
 	if err != nil {
 		return false, fmt.Errorf("engine: render %s email: %w", kind, err)
 	}
@@ -182,8 +182,8 @@ func (e *Engine) sendEmail(ctx context.Context, tx store.Tx, f *flow) (bool, err
 
 // renderChallenge renders the email of the flow's journey that carries a
 // code and a link: the sign-in email, or the recovery email.
-func (e *Engine) renderChallenge(ctx context.Context, f *flow, code, link string, ttl time.Duration, now time.Time, ip string) (string, emailtemplates.Rendered, error) {
-	set := e.templates(ctx, f, f.State.Locale)
+func (e *Engine) renderChallenge(ctx context.Context, tx store.Tx, f *flow, code, link string, ttl time.Duration, now time.Time, ip string) (string, emailtemplates.Rendered, error) {
+	set := e.templates(ctx, tx, f, f.State.Locale)
 	minutes := int((ttl + time.Minute - 1) / time.Minute)
 	requested := now.UTC().Format("2006-01-02 15:04 UTC")
 	if f.State.Journey == journeyChangeEmail {

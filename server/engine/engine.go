@@ -72,11 +72,12 @@ type Senders interface {
 
 // Branding gives the emails of a flow: those of the brand of the site it
 // runs on (base, the site's base URL) and of its app (appID, the client
-// ID), in language lang. It never fails: a look that cannot be read is
-// logged and the built-in set returned, for a theme must never stop a
-// sign-in email. It is safe for concurrent use.
+// ID), in language lang, reading in the flow's transaction tx. It never
+// fails: a look that cannot be read is logged and the built-in set
+// returned, for a theme must never stop a sign-in email. It is safe for
+// concurrent use.
 type Branding interface {
-	Emails(ctx context.Context, tenantID, base, appID, lang string) *emailtemplates.Set
+	Emails(ctx context.Context, tx store.Tx, tenantID, base, appID, lang string) *emailtemplates.Set
 }
 
 // Limit allows Rate events per Per for one key.

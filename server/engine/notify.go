@@ -34,7 +34,7 @@ func (e *Engine) notify(ctx context.Context, tx store.Tx, f *flow, u directory.U
 	if locale == "" {
 		locale = f.State.Locale
 	}
-	r, err := render(e.templates(ctx, f, locale), locale)
+	r, err := render(e.templates(ctx, tx, f, locale), locale)
 	if err != nil {
 		return fmt.Errorf("engine: render %s email: %w", kind, err)
 	}
@@ -49,9 +49,9 @@ func (e *Engine) notify(ctx context.Context, tx store.Tx, f *flow, u directory.U
 
 // templates returns the emails of the flow's brand and app in lang: the
 // branded set when the engine has Branding, else the built-in one.
-func (e *Engine) templates(ctx context.Context, f *flow, lang string) *emailtemplates.Set {
+func (e *Engine) templates(ctx context.Context, tx store.Tx, f *flow, lang string) *emailtemplates.Set {
 	if e.Branding == nil {
 		return e.Templates
 	}
-	return e.Branding.Emails(ctx, f.TenantID, f.State.Base, f.ClientID, lang)
+	return e.Branding.Emails(ctx, tx, f.TenantID, f.State.Base, f.ClientID, lang)
 }
