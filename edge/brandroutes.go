@@ -83,7 +83,6 @@ func previewHeaders(w http.ResponseWriter, styles []string) {
 	h := w.Header()
 	h.Set("Content-Security-Policy", "sandbox; default-src 'none'; style-src 'self' 'unsafe-inline'"+brand+"; img-src 'self' data:"+brand+"; font-src 'self'"+brand+"; form-action 'none'; frame-ancestors 'self'; base-uri 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "SAMEORIGIN")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-store")
 }

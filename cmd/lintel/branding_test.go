@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -268,7 +269,7 @@ func TestStudioAndBrandedPagesInChromium(t *testing.T) {
 	b.publish(t, b.appA, map[string]any{"tokens": map[string]string{"color-primary": "#0b6e4f", "color-link": "#0b6e4f", "radius": "2px",
 		"logo": b.uploadLogo(t, logoPNG(t, color.RGBA{0x0b, 0x6e, 0x4f, 0xff}))}})
 	b.publish(t, b.appB, map[string]any{"base": "dark", "tokens": map[string]string{"color-primary": "#ce93d8", "color-on-primary": "#1b1d24", "radius": "16px"}})
-	ctx := browsertest.Start(t, browsertest.Options{})
+	ctx := browsertest.Start(t, browsertest.Options{JavaScript: true})
 	for _, app := range []struct{ name, id string }{{"app-a", b.appA}, {"app-b", b.appB}} {
 		sum := sha256.Sum256([]byte(strings.Repeat("v", 43)))
 		q := url.Values{"client_id": {app.id}, "redirect_uri": {b.base + "/demo/callback"}, "response_type": {"code"}, "scope": {"openid"},
@@ -287,17 +288,52 @@ func TestStudioAndBrandedPagesInChromium(t *testing.T) {
 		browsertest.Screenshot(t, ctx, "branded-"+app.name)
 	}
 
+	// A designer's draft: the studio previews it.
+	call(t, http.MethodPut, b.api+"/themes/"+b.appA+"/draft", b.admin, map[string]any{"tokens": map[string]string{"color-primary": "#00695c", "radius": "12px"}}, http.StatusOK)
 	if err := chromedp.Do(ctx, chromedp.Navigate(b.base+"/studio"), chromedp.WaitReady(chromedp.CSS("body"))); err != nil {
 		t.Fatalf("studio: %v", err)
 	}
 	browsertest.Screenshot(t, ctx, "studio-signed-out")
 	studioSignIn(t, ctx, "demo", b.admin, b.appA)
 	browsertest.Screenshot(t, ctx, "studio")
-	frames, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#st-screens iframe").length + document.querySelectorAll("#st-emails iframe").length`))
-	if err != nil || frames < 10 {
-		t.Errorf("the studio shows %d previews (%v)", frames, err)
+	// The first previews, close up (a full-page picture leaves frames
+	// out of the viewport blank).
+	shot, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS("#st-preview")))
+	if err != nil {
+		t.Fatalf("preview picture: %v", err)
 	}
-}
+	if err := os.WriteFile(filepath.Join(t.ArtifactDir(), "studio-preview.png"), shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	srcs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#st-screens iframe, #st-emails iframe")].map(f => f.src)`))
+	if err != nil || len(srcs) < 10 {
+		t.Fatalf("the studio shows %d previews (%v)", len(srcs), err)
+	}
+	// Each frame shows the draft.
+	checked := 0
+	for _, src := range srcs {
+		if !strings.Contains(src, "/screens/identify?") && !strings.Contains(src, "/emails/passwordless?") {
+			continue
+		}
+		checked++
+		status, h, body := fetch(t, http.DefaultClient, mustRequest(t, src))
+		if status != http.StatusOK || !strings.Contains(strings.ToLower(body), "#00695c") || !strings.HasPrefix(h.Get("Content-Security-Policy"), "sandbox") {
+			t.Errorf("preview %s: %d %v\n%s", src, status, h, body)
+		}
+	}
+	if checked != 2 {
+		t.Errorf("the studio does not preview both the identify screen and the sign-in email: %q", srcs)
+	}
+	// The previews themselves, as the frames show them.
+	for _, src := range srcs {
+		if strings.Contains(src, "/screens/identify?") || strings.Contains(src, "/emails/passwordless?") {
+			if err := chromedp.Do(ctx, chromedp.Navigate(src), chromedp.WaitReady(chromedp.CSS("body"))); err != nil {
+				t.Fatal(err)
+			}
+			browsertest.Screenshot(t, ctx, "preview-"+map[bool]string{true: "identify", false: "passwordless"}[strings.Contains(src, "/screens/")])
+		}
+	}}
 
 // studioSignIn connects the studio to tenant with token, picks scope (a
 // tenant, brand or app ID) and waits for its previews to load.
@@ -306,21 +342,37 @@ func studioSignIn(t *testing.T, ctx context.Context, tenant, token, scope string
 	if err := chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS("#st-tenant"), tenant),
 		chromedp.SendKeys(chromedp.CSS("#st-token"), token),
-		chromedp.Submit(chromedp.CSS("#st-connect-form")),
-		chromedp.WaitVisible(chromedp.CSS("#st-work")),
-		chromedp.WaitReady(chromedp.CSS(`#st-scope-select option[value="`+scope+`"]`)),
+		chromedp.Click(chromedp.CSS(`#st-connect-form button[type="submit"]`)),
 	); err != nil {
 		t.Fatalf("studio: %v", err)
 	}
+	// wait polls the page for cond, failing with what the studio says.
+	wait := func(what, cond string) {
+		t.Helper()
+		for range 60 {
+			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
+			if err != nil {
+				t.Fatalf("studio: %s: %v", what, err)
+			}
+			if ok {
+				return
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		said, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("st-alert").textContent + " | " + document.getElementById("st-status").textContent`))
+		t.Fatalf("studio: %s did not happen; the studio says %q", what, said)
+	}
+	wait("connecting", `!document.getElementById("st-work").hidden && !!document.querySelector('#st-scope-select option[value="`+scope+`"]')`)
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const s = document.getElementById("st-scope-select"); s.value = `+strconv.Quote(scope)+`; return s.dispatchEvent(new Event("change")); })()`)); err != nil {
 		t.Fatalf("studio scope: %v", err)
 	}
-	if err := chromedp.Do(ctx,
-		chromedp.WaitReady(chromedp.CSS("#st-screens iframe")),
-		chromedp.WaitReady(chromedp.CSS("#st-emails iframe")),
-		chromedp.ScrollIntoView(chromedp.CSS("#st-preview")), // frames below the fold load lazily
-		chromedp.Sleep(2*time.Second),                        // the frames paint
-	); err != nil {
+	wait("previews", `document.querySelectorAll("#st-screens iframe").length > 0 && document.querySelectorAll("#st-emails iframe").length > 0`)
+	// Frames below the fold load lazily; the full-page picture wants them
+	// all.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelectorAll("iframe").forEach(f => f.loading = "eager"), true`)); err != nil {
+		t.Fatalf("studio frames: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Sleep(3*time.Second)); err != nil { // the frames paint
 		t.Fatalf("studio: %v", err)
 	}
 }
