@@ -333,7 +333,8 @@ func TestStudioAndBrandedPagesInChromium(t *testing.T) {
 			}
 			browsertest.Screenshot(t, ctx, "preview-"+map[bool]string{true: "identify", false: "passwordless"}[strings.Contains(src, "/screens/")])
 		}
-	}}
+	}
+}
 
 // studioSignIn connects the studio to tenant with token, picks scope (a
 // tenant, brand or app ID) and waits for its previews to load.

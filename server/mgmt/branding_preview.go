@@ -31,8 +31,9 @@ type ThemePreviewer interface {
 }
 
 // previewCSP keeps a previewed page from running scripts or reaching
-// out: it is a tenant's page shown inside the management studio.
-const previewCSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data: https:"
+// out: it is a tenant's page shown inside the management studio. It may
+// load Lintel's own stylesheet ('self'), which the page links to.
+const previewCSP = "sandbox; default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; font-src 'self'"
 
 // EdgePreviewPrefix is where the edge serves previews to ticket holders:
 // {prefix}{ticket}/screens/{name} and {prefix}{ticket}/emails/{kind}.
