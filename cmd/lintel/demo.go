@@ -110,8 +110,9 @@ Demo data created (shown once):
   sign in: %s/demo
   try: curl -H "Authorization: Bearer %s" %s/api/v1/mgmt/tenants
   API docs: %s/api/v1/mgmt/docs
+  theme studio: %s/studio (tenant demo, the admin token)
 
-`, d.tenant.Slug, d.tenant.ID, d.app.Name, d.app.ID, d.login, d.password, d.token, publicURL, d.token, publicURL, publicURL)
+`, d.tenant.Slug, d.tenant.ID, d.app.Name, d.app.ID, d.login, d.password, d.token, publicURL, d.token, publicURL, publicURL, publicURL)
 }
 
 // readablePassword makes a random password that is easy to type: 15
