@@ -33,7 +33,7 @@ type Branding interface {
 
 // AssetsPrefix is where brand assets (logos, favicons, backgrounds) are
 // served, on every host: pages and emails refer to them by ID.
-const AssetsPrefix = "/branding/assets/"
+const AssetsPrefix = branding.AssetsPath
 
 // assetURL is the path of a brand asset.
 func assetURL(id string) string { return AssetsPrefix + id }
@@ -111,28 +111,39 @@ func (c *looks) of(r themes.Resolved) (*look, error) {
 	return l, nil
 }
 
-// theme dresses p in the look of the site's brand and of app (a client
-// ID, "" for pages outside a flow) in p's language: tokens, logo,
-// favicon, page template and texts. Without Branding, or when the look
-// cannot be read (logged), the page keeps Lintel's own look: a theme
-// never stops a sign-in.
-func (s *siteHandlers) theme(ctx context.Context, p *pages.Page, l *locales.Localizer, appID string) {
+// look returns the published look of the request's site (its custom
+// domain's brand) and of app (a client ID, "" for none) in lang; false
+// without Branding, outside a site, or when the look cannot be read
+// (logged): a theme never stops a sign-in.
+func (s *siteHandlers) look(ctx context.Context, app, lang string) (*look, bool) {
 	site, ok := SiteFrom(ctx)
 	if s.branding == nil || !ok {
-		return
+		return nil, false
 	}
 	brandID := ""
 	if site.Domain != nil {
 		brandID = site.Domain.BrandID
 	}
-	r, err := s.branding.Resolve(ctx, site.Tenant.ID, brandID, appID, l.Lang())
+	r, err := s.branding.Resolve(ctx, site.Tenant.ID, brandID, app, lang)
 	if err != nil {
-		s.log.ErrorContext(ctx, "edge: resolve the page's theme", "err", err)
-		return
+		s.log.ErrorContext(ctx, "edge: resolve the theme", "err", err)
+		return nil, false
 	}
 	lk, err := s.looks.of(r)
 	if err != nil {
-		s.log.ErrorContext(ctx, "edge: render the page's theme", "err", err, "theme", r.Hash)
+		s.log.ErrorContext(ctx, "edge: render the theme", "err", err, "theme", r.Hash)
+		return nil, false
+	}
+	return lk, true
+}
+
+// theme dresses p in the look of the site's brand and of app (a client
+// ID, "" for pages outside a flow) in p's language: tokens, logo,
+// favicon, page template and texts. Without a look the page keeps
+// Lintel's own.
+func (s *siteHandlers) theme(ctx context.Context, p *pages.Page, l *locales.Localizer, appID string) {
+	lk, ok := s.look(ctx, appID, l.Lang())
+	if !ok {
 		return
 	}
 	p.Theme = lk.theme
@@ -150,30 +161,17 @@ func (s *siteHandlers) theme(ctx context.Context, p *pages.Page, l *locales.Loca
 // shadow root (hosted pages carry them inline). Any origin may load it,
 // as it may load the widget.
 func (s *siteHandlers) themeCSS(w http.ResponseWriter, r *http.Request) {
+	l := s.localizer(r)
+	if lang := r.URL.Query().Get("lang"); lang != "" {
+		l = s.localizerFor(lang, r)
+	}
+	appID := r.URL.Query().Get("client_id")
+	if len(appID) > 100 || strings.ContainsFunc(appID, func(c rune) bool { return c <= ' ' || c > '~' }) {
+		appID = ""
+	}
 	css := ""
-	if site, ok := SiteFrom(r.Context()); ok && s.branding != nil {
-		brandID := ""
-		if site.Domain != nil {
-			brandID = site.Domain.BrandID
-		}
-		l := s.localizer(r)
-		if lang := r.URL.Query().Get("lang"); lang != "" {
-			l = s.localizerFor(lang, r)
-		}
-		appID := r.URL.Query().Get("client_id")
-		if len(appID) > 100 || strings.ContainsFunc(appID, func(c rune) bool { return c <= ' ' || c > '~' }) {
-			appID = ""
-		}
-		res, err := s.branding.Resolve(r.Context(), site.Tenant.ID, brandID, appID, l.Lang())
-		if err == nil {
-			var lk *look
-			if lk, err = s.looks.of(res); err == nil {
-				css = lk.theme.CSS
-			}
-		}
-		if err != nil {
-			s.log.ErrorContext(r.Context(), "edge: the widget's theme", "err", err)
-		}
+	if lk, ok := s.look(r.Context(), appID, l.Lang()); ok {
+		css = lk.theme.CSS
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/css; charset=utf-8")

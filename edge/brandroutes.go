@@ -8,6 +8,7 @@ import (
 
 	"github.com/lintel-id/lintel/server/branding"
 	"github.com/lintel-id/lintel/server/store"
+	"github.com/lintel-id/lintel/themes"
 )
 
 // brandRoutes serve what every host shows of brands: their assets, and
@@ -87,34 +88,31 @@ func previewHeaders(w http.ResponseWriter, styles []string) {
 	h.Set("Cache-Control", "no-store")
 }
 
-// ticket opens the request's preview ticket and resolves the theme it
-// names in the locale asked for (?locale=, English by default).
-func (b *brandRoutes) ticket(w http.ResponseWriter, r *http.Request) (branding.Ticket, bool) {
+// resolve opens the request's preview ticket and resolves the theme it
+// names in the locale asked for (?locale=, English by default); false
+// when it answered the request itself (a bad ticket, a failure).
+func (b *brandRoutes) resolve(w http.ResponseWriter, r *http.Request) (branding.Ticket, themes.Resolved, bool) {
 	t, err := b.branding.OpenTicket(r.PathValue("ticket"))
 	if err != nil {
 		b.fail(w, r, http.StatusForbidden)
-		return t, false
+		return t, themes.Resolved{}, false
 	}
-	return t, true
-}
-
-func (b *brandRoutes) locale(r *http.Request) string {
-	l := r.URL.Query().Get("locale")
-	if len(l) > 35 {
-		return ""
+	locale := r.URL.Query().Get("locale")
+	if len(locale) > 35 {
+		locale = ""
 	}
-	return l
+	res, err := b.branding.Preview(r.Context(), t.TenantID, t.BrandID, t.AppID, locale, t.ScopeID, t.Number)
+	if err != nil {
+		b.previewFailed(w, r, err)
+		return t, res, false
+	}
+	return t, res, true
 }
 
 // screen is GET /branding/preview/{ticket}/screens/{name}.
 func (b *brandRoutes) screen(w http.ResponseWriter, r *http.Request) {
-	t, ok := b.ticket(w, r)
+	t, res, ok := b.resolve(w, r)
 	if !ok {
-		return
-	}
-	res, err := b.branding.Preview(r.Context(), t.TenantID, t.BrandID, t.AppID, b.locale(r), t.ScopeID, t.Number)
-	if err != nil {
-		b.previewFailed(w, r, err)
 		return
 	}
 	page, err := b.preview.Screen(r.Context(), t.TenantID, res, r.PathValue("name"))
@@ -130,13 +128,8 @@ func (b *brandRoutes) screen(w http.ResponseWriter, r *http.Request) {
 // email is GET /branding/preview/{ticket}/emails/{kind}: the HTML part,
 // as a mail client would show it.
 func (b *brandRoutes) email(w http.ResponseWriter, r *http.Request) {
-	t, ok := b.ticket(w, r)
+	t, res, ok := b.resolve(w, r)
 	if !ok {
-		return
-	}
-	res, err := b.branding.Preview(r.Context(), t.TenantID, t.BrandID, t.AppID, b.locale(r), t.ScopeID, t.Number)
-	if err != nil {
-		b.previewFailed(w, r, err)
 		return
 	}
 	_, html, _, err := b.preview.Email(r.Context(), t.TenantID, res, r.PathValue("kind"))
