@@ -216,7 +216,7 @@ func (s *siteHandlers) startFlow(w http.ResponseWriter, r *http.Request) {
 	l := s.locales.Localizer(s.locales.Match(req.UILocales, "", r.Header.Get("Accept-Language")))
 	res, err := s.engine.Start(r.Context(), engine.Begin{
 		Issuer: iss, Request: req, App: app, Origin: origin, Base: site.Base,
-		Session: sessionCookie(r, site), Locale: l.Lang(), Dir: l.Dir(),
+		Session: sessionCookie(r, site), Locale: l.Lang(), Dir: l.Dir(), LocaleFixed: s.uiLocalesChose(req.UILocales),
 	})
 	if err != nil {
 		s.log.ErrorContext(r.Context(), "edge: start flow", "err", err)

@@ -18,6 +18,14 @@ func (s *siteHandlers) localizer(r *http.Request) *locales.Localizer {
 	return s.locales.Localizer(tag)
 }
 
+// uiLocalesChose reports whether a ui_locales parameter names a language
+// the catalogs have: it then fixes a flow's language, which the person's
+// profile locale does not replace.
+func (s *siteHandlers) uiLocalesChose(uiLocales string) bool {
+	_, ok := s.locales.Lookup(uiLocales)
+	return ok
+}
+
 // localizerFor returns the localizer of a language a flow recorded.
 func (s *siteHandlers) localizerFor(lang string, r *http.Request) *locales.Localizer {
 	if lang != "" {

@@ -122,3 +122,17 @@ func truncate(s string) string {
 	}
 	return ""
 }
+
+// Lookup returns the catalog language that best serves tags (space-
+// separated BCP 47 tags, most preferred first, as ui_locales or a
+// profile locale), and whether any does. Unlike Match it does not fall
+// back to English: callers use it to tell whether a source chose the
+// language (ui_locales fixes a flow's language; a profile locale the
+// catalog lacks leaves the flow's as it is).
+func (c *Catalog) Lookup(tags string) (language.Tag, bool) {
+	i, ok := c.best(parseList(tags))
+	if !ok {
+		return language.Und, false
+	}
+	return c.langs[i], true
+}

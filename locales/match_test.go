@@ -111,3 +111,26 @@ func TestCatalogIsSafeForConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestLookup(t *testing.T) {
+	c := mustLoad(t, catalogFS(nil)) // en, ar, pt
+	cases := []struct {
+		tags string
+		want string
+		ok   bool
+	}{
+		{"ar", "ar", true},
+		{"pt-BR", "pt", true},
+		{"fr ar", "ar", true},
+		{"en-GB", "en", true},
+		{"fr", "und", false},
+		{"", "und", false},
+		{"!!!", "und", false},
+	}
+	for _, tc := range cases {
+		got, ok := c.Lookup(tc.tags)
+		if got.String() != tc.want || ok != tc.ok {
+			t.Errorf("Lookup(%q) = %s, %v; want %s, %v", tc.tags, got, ok, tc.want, tc.ok)
+		}
+	}
+}

@@ -173,7 +173,7 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 		Sessions: s.sessions, Events: s.events, Policies: s.policies, Terms: s.terms,
 		Mail: s.mail, Senders: s.mailSettings, Templates: s.emails, Branding: s.brandMail, Limits: engineLimits{s.limits},
 		Passkeys: keys, TOTP: otps, Codes: recoverycode.New(s.secrets.MAC), Sites: s.tenants, Phones: s.phones,
-		Text: s.text, Clock: s.clock, Logger: s.log,
+		Text: s.text, MatchLocale: s.matchLocale, Clock: s.clock, Logger: s.log,
 	}); err != nil {
 		_ = st.Close()
 		return nil, err
@@ -192,6 +192,16 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 		return nil, fmt.Errorf("system tenant: %w", err)
 	}
 	return s, nil
+}
+
+// matchLocale is the catalog language serving a profile locale, if any.
+func (s *system) matchLocale(profile string) (lang, dir string, ok bool) {
+	tag, ok := s.locales.Lookup(profile)
+	if !ok {
+		return "", "", false
+	}
+	l := s.locales.Localizer(tag)
+	return l.Lang(), l.Dir(), true
 }
 
 // text localizes a message for texts, calls and stored security

@@ -167,7 +167,7 @@ func (e *Engine) sendEmail(ctx context.Context, tx store.Tx, f *flow) (bool, err
 	if a := clientip.From(ctx); a.IsValid() {
 		ip = a.String()
 	}
-	kind, r, err := e.renderChallenge(ctx, tx, f, code, link, expires.Sub(now), now, ip)
+	kind, r, err := e.renderChallenge(ctx, tx, f, recipientLocale(f, u), code, link, expires.Sub(now), now, ip)
 	if err != nil {
 		return false, fmt.Errorf("engine: render %s email: %w", kind, err)
 	}
@@ -181,28 +181,28 @@ func (e *Engine) sendEmail(ctx context.Context, tx store.Tx, f *flow) (bool, err
 }
 
 // renderChallenge renders the email of the flow's journey that carries a
-// code and a link: the sign-in email, or the recovery email.
-func (e *Engine) renderChallenge(ctx context.Context, tx store.Tx, f *flow, code, link string, ttl time.Duration, now time.Time, ip string) (string, emailtemplates.Rendered, error) {
-	set := e.templates(ctx, tx, f, f.State.Locale)
+// code and a link: the sign-in email, or the recovery email, in lang.
+func (e *Engine) renderChallenge(ctx context.Context, tx store.Tx, f *flow, lang, code, link string, ttl time.Duration, now time.Time, ip string) (string, emailtemplates.Rendered, error) {
+	set := e.templates(ctx, tx, f, lang)
 	minutes := int((ttl + time.Minute - 1) / time.Minute)
 	requested := now.UTC().Format("2006-01-02 15:04 UTC")
 	if f.State.Journey == journeyChangeEmail {
-		r, err := set.EmailChange(f.State.Locale, emailtemplates.EmailChangeView{Code: code, Link: link, ExpiresMinutes: minutes})
+		r, err := set.EmailChange(lang, emailtemplates.EmailChangeView{Code: code, Link: link, ExpiresMinutes: minutes})
 		return "email-change", r, err
 	}
 	if f.State.Journey == journeyRegister {
-		r, err := set.VerifyEmail(f.State.Locale, emailtemplates.VerifyEmailView{
+		r, err := set.VerifyEmail(lang, emailtemplates.VerifyEmailView{
 			App: f.State.AppName, Code: code, Link: link, ExpiresMinutes: minutes,
 		})
 		return "verify-email", r, err
 	}
 	if f.State.Journey == journeyRecover {
-		r, err := set.Recovery(f.State.Locale, emailtemplates.RecoveryView{
+		r, err := set.Recovery(lang, emailtemplates.RecoveryView{
 			App: f.State.AppName, Code: code, Link: link, ExpiresMinutes: minutes, RequestedAt: requested, IP: ip,
 		})
 		return "recovery", r, err
 	}
-	r, err := set.Passwordless(f.State.Locale, emailtemplates.PasswordlessView{
+	r, err := set.Passwordless(lang, emailtemplates.PasswordlessView{
 		App: f.State.AppName, Code: code, Link: link, ExpiresMinutes: minutes, RequestedAt: requested, IP: ip,
 	})
 	return "passwordless", r, err

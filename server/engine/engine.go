@@ -130,7 +130,11 @@ type Deps struct {
 	// Text localizes a message ID with its parameters (name, value
 	// pairs): texts and calls with codes, and the security question a
 	// person's answer is stored under. Nil keeps IDs.
-	Text   func(locale, id string, params ...string) string
+	Text func(locale, id string, params ...string) string
+	// MatchLocale returns the catalog language (and its writing
+	// direction) that serves a profile locale, ok false when none does.
+	// Nil leaves flows in the language they started in.
+	MatchLocale func(profile string) (lang, dir string, ok bool)
 	Clock  clock.Clock
 	Logger *slog.Logger
 	// FlowTTL is how long a flow lives; zero means DefaultFlowTTL.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lintel-id/lintel/server/engine/wire"
 	"github.com/lintel-id/lintel/server/oidc"
+	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
 )
@@ -39,6 +40,9 @@ type Begin struct {
 	Locale string
 	// Dir is the writing direction of Locale ("ltr" or "rtl").
 	Dir string
+	// LocaleFixed tells that the ui_locales parameter chose Locale: the
+	// person's profile locale does not replace it once they sign in.
+	LocaleFixed bool
 	// Base is the site's base URL ("https://login.acme.com"), from the
 	// verified host the flow started on, never from request headers:
 	// links in mail point there.
@@ -72,6 +76,11 @@ type state struct {
 	AppName  string           `json:"app_name"`
 	Locale   string           `json:"locale,omitempty"`
 	Dir      string           `json:"dir,omitempty"`
+	// LocaleFixed: ui_locales chose Locale (Begin.LocaleFixed).
+	LocaleFixed bool `json:"locale_fixed,omitempty"`
+	// LocaleUser is the account whose profile locale was last applied
+	// to Locale, so that the profile is read once per account and flow.
+	LocaleUser string `json:"locale_user,omitempty"`
 	Login    string           `json:"login,omitempty"`
 	Messages []wire.Message   `json:"messages,omitempty"`
 	Redirect string           `json:"redirect,omitempty"`
@@ -169,6 +178,9 @@ func newSecret() string {
 }
 
 func (e *Engine) insert(ctx context.Context, tx store.Tx, f *flow) error {
+	if err := e.profileLocale(ctx, tx, f); err != nil {
+		return err
+	}
 	st, err := json.Marshal(f.State)
 	if err != nil {
 		return err
@@ -181,6 +193,9 @@ func (e *Engine) insert(ctx context.Context, tx store.Tx, f *flow) error {
 }
 
 func (e *Engine) update(ctx context.Context, tx store.Tx, f *flow) error {
+	if err := e.profileLocale(ctx, tx, f); err != nil {
+		return err
+	}
 	st, err := json.Marshal(f.State)
 	if err != nil {
 		return err
@@ -243,4 +258,39 @@ func (e *Engine) loadView(ctx context.Context, iss oidc.Issuer, id, secret, orig
 		return err
 	})
 	return f, err
+}
+
+// profileLocale switches the flow to the language of its account's
+// profile once the account is known (State.UserID: proven, or the
+// account a link or a session names), unless ui_locales chose the
+// language. Before that the profile is not read: a page whose language
+// followed a typed login would tell that the account exists. Every
+// path that sets UserID saves the flow, so insert and update call it.
+func (e *Engine) profileLocale(ctx context.Context, tx store.Tx, f *flow) error {
+	if e.MatchLocale == nil || f.State.LocaleFixed || f.State.UserID == "" || f.State.LocaleUser == f.State.UserID {
+		return nil
+	}
+	u, err := e.Directory.User(ctx, tx, f.TenantID, f.State.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("engine: read the profile locale: %w", err)
+	}
+	f.State.LocaleUser = u.ID
+	if lang, dir, ok := e.MatchLocale(u.Locale); ok {
+		f.State.Locale, f.State.Dir = lang, dir
+	}
+	return nil
+}
+
+// recipientLocale is the language of mail to u about flow f: u's profile
+// locale, else the flow's. The recipient is the account holder, who may
+// not be the person who asked (anyone can type a login), so the account's
+// own language comes before the request's.
+func recipientLocale(f *flow, u directory.User) string {
+	if u.Locale != "" {
+		return u.Locale
+	}
+	return f.State.Locale
 }

@@ -30,10 +30,7 @@ func (e *Engine) notify(ctx context.Context, tx store.Tx, f *flow, u directory.U
 	if err != nil {
 		return err
 	}
-	locale := u.Locale
-	if locale == "" {
-		locale = f.State.Locale
-	}
+	locale := recipientLocale(f, u)
 	r, err := render(e.templates(ctx, tx, f, locale), locale)
 	if err != nil {
 		return fmt.Errorf("engine: render %s email: %w", kind, err)

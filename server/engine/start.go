@@ -31,7 +31,7 @@ func (e *Engine) Start(ctx context.Context, b Begin) (Result, error) {
 	}
 	err := e.Store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
 		f.Step, f.Done = wire.StepIdentify, false
-		f.State = state{Issuer: b.Issuer, Request: b.Request, AppName: b.App.Name, Locale: b.Locale, Dir: b.Dir,
+		f.State = state{Issuer: b.Issuer, Request: b.Request, AppName: b.App.Name, Locale: b.Locale, Dir: b.Dir, LocaleFixed: b.LocaleFixed,
 			Login: b.Request.LoginHint, ThirdParty: b.App.ConsentRequired, Base: b.Base, ACR: requestedACR(b.Request.ACRValues)}
 		rec, err := e.Policies.Recovery(ctx, tx, f.TenantID)
 		if err != nil {
