@@ -37,6 +37,8 @@ func newCatalog(en *file, files []*file) *Catalog {
 			meta:    f.meta,
 			msgs:    f.msgs,
 			isolate: f.meta.Dir == "rtl",
+			status:  f.status,
+			except:  f.except,
 		})
 	}
 	// The first supported tag is the matcher's default: English.

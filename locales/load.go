@@ -23,10 +23,12 @@ const metaKey = "$meta"
 
 // meta is a catalog's "$meta" object.
 type meta struct {
-	Language          string `json:"language"`
-	Dir               string `json:"dir"`
-	Name              string `json:"name"`
-	MachineTranslated bool   `json:"machine_translated"`
+	Language string `json:"language"`
+	Dir      string `json:"dir"`
+	Name     string `json:"name"`
+	// MachineTranslated is read and ignored while the catalogs move to
+	// manifest.json, which now says who made each text.
+	MachineTranslated bool `json:"machine_translated"`
 }
 
 // message is one parsed catalog entry. A plain message keeps its text in
@@ -45,6 +47,10 @@ type file struct {
 	meta  meta
 	forms formSet // the plural categories the language needs
 	msgs  map[string]*message
+	// status is the language's in manifest.json, except the IDs whose
+	// status is the other one.
+	status Status
+	except map[string]bool
 }
 
 // Load parses and checks every catalog (every *.json file at the root of
@@ -66,6 +72,9 @@ func Load(fsys fs.FS) (*Catalog, error) {
 		en    *file
 	)
 	for _, name := range names {
+		if name == manifestFile {
+			continue
+		}
 		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, fmt.Errorf("locales: %w", err)
@@ -86,6 +95,7 @@ func Load(fsys fs.FS) (*Catalog, error) {
 		for _, f := range files {
 			compare(en, f, &ps) // en against itself checks its plural categories agree
 		}
+		readManifest(fsys, &ps).apply(en, files, &ps)
 	}
 	if err := ps.err(); err != nil {
 		return nil, err

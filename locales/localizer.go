@@ -13,6 +13,8 @@ type Localizer struct {
 	msgs    map[string]*message
 	isolate bool                // wrap parameter values in directional isolates
 	texts   map[string]template // a tenant's texts, before msgs (WithTexts)
+	status  Status              // the language's, in manifest.json
+	except  map[string]bool     // IDs whose status is the other one
 }
 
 // Tag returns the localizer's language, one of Catalog.Languages.
@@ -28,10 +30,6 @@ func (l *Localizer) Dir() string { return l.meta.Dir }
 // Name returns the language's name in itself ("English", "العربية"),
 // for language pickers.
 func (l *Localizer) Name() string { return l.meta.Name }
-
-// MachineTranslated reports whether the catalog says its texts were
-// machine translated and not yet reviewed by a person.
-func (l *Localizer) MachineTranslated() bool { return l.meta.MachineTranslated }
 
 // Has reports whether id is a message ID of the catalog.
 func (l *Localizer) Has(id string) bool {
