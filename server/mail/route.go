@@ -93,6 +93,9 @@ type RouterOptions struct {
 	// TLS, when set, is the base TLS configuration (tests pass RootCAs);
 	// its ServerName is set to each relay's host.
 	TLS *tls.Config
+	// Senders, when set, signs with DKIM every message whose From domain
+	// is a brand sender's of the message's tenant.
+	Senders *BrandSenders
 }
 
 // Router is the Sender of the outbox: it sends each message through its
@@ -126,6 +129,11 @@ func (r *Router) Send(ctx context.Context, m Message) error {
 	}
 	s := &SMTP{Host: relay.Host, Port: relay.Port, Username: relay.Username, Password: relay.Password,
 		TLS: relay.TLS, Timeout: r.opts.Timeout, TLSConfig: tc, Dial: r.dialer.DialContext}
+	if r.opts.Senders != nil {
+		if s.DKIM, err = r.opts.Senders.signer(ctx, m.TenantID, m.From); err != nil {
+			return err
+		}
+	}
 	return s.Send(ctx, m)
 }
 

@@ -203,6 +203,22 @@ func (s *Settings) From(ctx context.Context, tx store.Tx, tenantID string) (stri
 	return "", fmt.Errorf("mail: sender of %s: %w", tenantID, ErrNotConfigured)
 }
 
+// FromBrand returns the sender address for mail of the tenant's brand:
+// the brand's own (see BrandSenders) when it has one, else what From
+// returns.
+func (s *Settings) FromBrand(ctx context.Context, tx store.Tx, tenantID, brandID string) (string, error) {
+	var addr, name string
+	err := tx.QueryRow(ctx, `SELECT address, name FROM brand_senders WHERE brand_id = ? AND tenant_id = ?`, brandID, tenantID).
+		Scan(&addr, &name)
+	switch {
+	case err == nil:
+		return BrandSender{Address: addr, Name: name}.From(), nil
+	case !errors.Is(err, store.ErrNotFound):
+		return "", fmt.Errorf("mail: sender of brand %s: %w", brandID, err)
+	}
+	return s.From(ctx, tx, tenantID)
+}
+
 // binding is the row a tenant's sealed relay password belongs to.
 func binding(tenantID string) secrets.Binding {
 	return secrets.Binding{Tenant: tenantID, Purpose: passwordPurpose, Row: tenantID}
