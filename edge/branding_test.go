@@ -41,7 +41,7 @@ func newBrandedWorld(t *testing.T) *brandedWorld {
 		if err != nil {
 			t.Fatal(err)
 		}
-		set, err := emailtemplates.New()
+		set, err := emailtemplates.New(c.Locales)
 		if err != nil {
 			t.Fatal(err)
 		}

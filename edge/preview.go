@@ -5,9 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
-
-	"golang.org/x/text/language"
+	"slices"
 
 	"github.com/lintel-id/lintel/edge/pages"
 	emailtemplates "github.com/lintel-id/lintel/email-templates"
@@ -66,8 +64,8 @@ func (p *Previewer) Screens() []string {
 // Emails names every email kind.
 func (p *Previewer) Emails() []string {
 	var kinds []string
-	for _, k := range sampleEmails {
-		kinds = append(kinds, string(k.kind))
+	for _, k := range emailtemplates.Kinds() {
+		kinds = append(kinds, string(k))
 	}
 	return kinds
 }
@@ -100,15 +98,10 @@ func (p *Previewer) Screen(ctx context.Context, tenantID string, r themes.Resolv
 }
 
 // Email renders a sample email of kind with r, as tenantID's site would
-// send it in r's locale.
+// send it in r's locale: the kind's sample view (emailtemplates'
+// Set.Sample) with the site's theme, overrides and texts.
 func (p *Previewer) Email(ctx context.Context, tenantID string, r themes.Resolved, kind string) (subject, html, text string, err error) {
-	i := -1
-	for j, k := range sampleEmails {
-		if string(k.kind) == kind {
-			i = j
-		}
-	}
-	if i < 0 || p.d.Mail == nil {
+	if !slices.Contains(emailtemplates.Kinds(), emailtemplates.Kind(kind)) || p.d.Mail == nil {
 		return "", "", "", fmt.Errorf("edge: preview email %q: %w: %w", kind, ErrNoScreen, store.ErrNotFound)
 	}
 	brand, base, err := p.tenant(ctx, tenantID)
@@ -123,11 +116,7 @@ func (p *Previewer) Email(ctx context.Context, tenantID string, r themes.Resolve
 	if err != nil {
 		return "", "", "", fmt.Errorf("edge: preview email %q: %w", kind, err)
 	}
-	lang := "en"
-	if tag, err := language.Parse(r.Locale); err == nil {
-		lang = tag.String()
-	}
-	m, err := sampleEmails[i].render(set, lang, brand, base)
+	m, err := set.Sample(r.Locale, emailtemplates.Kind(kind))
 	if err != nil {
 		return "", "", "", fmt.Errorf("edge: preview email %q: %w", kind, err)
 	}
@@ -146,51 +135,4 @@ func (p *Previewer) tenant(ctx context.Context, tenantID string) (name, base str
 		return err
 	})
 	return name, base, err
-}
-
-// sampleEmail is one email kind with a sample view.
-type sampleEmail struct {
-	kind   emailtemplates.Kind
-	render func(s *emailtemplates.Set, lang, brand, base string) (emailtemplates.Rendered, error)
-}
-
-// sampleEmails has a sample of every kind, as a sign-in on the tenant's
-// site would send it. Links use https: an http base (a test instance)
-// shows an example host instead.
-var sampleEmails = []sampleEmail{
-	{emailtemplates.Passwordless, func(s *emailtemplates.Set, lang, brand, base string) (emailtemplates.Rendered, error) {
-		return s.Passwordless(lang, emailtemplates.PasswordlessView{Brand: brand, App: "Acme Shop", Code: "123456", Link: sampleLink(base, "/signin/email/sample"),
-			ExpiresMinutes: 10, RequestedAt: "2026-03-14 09:26 UTC", IP: "203.0.113.7"})
-	}},
-	{emailtemplates.Lockout, func(s *emailtemplates.Set, lang, brand, base string) (emailtemplates.Rendered, error) {
-		return s.Lockout(lang, emailtemplates.LockoutView{Brand: brand, App: "Acme Shop", Until: "2026-03-14 09:56 UTC", Minutes: 30, Attempts: 5})
-	}},
-	{emailtemplates.Activation, func(s *emailtemplates.Set, lang, brand, base string) (emailtemplates.Rendered, error) {
-		return s.Activation(lang, emailtemplates.ActivationView{Brand: brand, App: "Acme Shop", Link: sampleLink(base, "/activate/sample"), ExpiresHours: 72, Name: "Layla"})
-	}},
-	{emailtemplates.VerifyEmail, func(s *emailtemplates.Set, lang, brand, base string) (emailtemplates.Rendered, error) {
-		return s.VerifyEmail(lang, emailtemplates.VerifyEmailView{Brand: brand, App: "Acme Shop", Code: "482913", Link: sampleLink(base, "/verify-email/sample"), ExpiresMinutes: 15})
-	}},
-	{emailtemplates.Recovery, func(s *emailtemplates.Set, lang, brand, base string) (emailtemplates.Rendered, error) {
-		return s.Recovery(lang, emailtemplates.RecoveryView{Brand: brand, App: "Acme Shop", Code: "705162", Link: sampleLink(base, "/signin/email/sample"),
-			ExpiresMinutes: 10, RequestedAt: "2026-03-14 09:26 UTC", IP: "203.0.113.7"})
-	}},
-	{emailtemplates.Recovered, func(s *emailtemplates.Set, lang, brand, base string) (emailtemplates.Rendered, error) {
-		return s.Recovered(lang, emailtemplates.RecoveredView{Brand: brand, At: "2026-03-14 09:31 UTC", IP: "203.0.113.7"})
-	}},
-	{emailtemplates.EmailChange, func(s *emailtemplates.Set, lang, brand, base string) (emailtemplates.Rendered, error) {
-		return s.EmailChange(lang, emailtemplates.EmailChangeView{Brand: brand, App: "Acme Shop", Code: "319548", Link: sampleLink(base, "/signin/email/sample"), ExpiresMinutes: 30})
-	}},
-	{emailtemplates.EmailChanged, func(s *emailtemplates.Set, lang, brand, base string) (emailtemplates.Rendered, error) {
-		return s.EmailChanged(lang, emailtemplates.EmailChangedView{Brand: brand, NewAddress: "j•••@example.com", At: "2026-03-14 09:40 UTC"})
-	}},
-}
-
-// sampleLink is a link on the site at base, or on an example host when
-// base is not https (emails carry https links only).
-func sampleLink(base, path string) string {
-	if !strings.HasPrefix(base, "https://") {
-		base = "https://login.example.com"
-	}
-	return base + path
 }

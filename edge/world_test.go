@@ -172,15 +172,15 @@ func buildSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock, op
 	if err != nil {
 		t.Fatal(err)
 	}
-	tpl, err := emailtemplates.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.outbox, w.sink, w.passwords, w.policies, w.dir, w.events = mail.New(w.st, clk, mail.Options{}), mailtest.Start(t), pw, pol, dir, ev
 	cat, err := locales.Load(locales.FS())
 	if err != nil {
 		t.Fatal(err)
 	}
+	tpl, err := emailtemplates.New(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.outbox, w.sink, w.passwords, w.policies, w.dir, w.events = mail.New(w.st, clk, mail.Options{}), mailtest.Start(t), pw, pol, dir, ev
 	keys, err := passkey.New(passkey.Deps{Clock: clk})
 	if err != nil {
 		t.Fatal(err)

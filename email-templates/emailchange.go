@@ -5,6 +5,8 @@ package emailtemplates
 // link before it becomes the account's sign-in email. Strings are shown
 // as given (after cleaning, see the package doc); format numbers before.
 type EmailChangeView struct {
+	// Audience is who receives it, for conditions in templates.
+	Audience
 	// Brand is the product or company name shown: "Acme".
 	Brand string
 	// App is the app the change was asked for in: "Acme Shop". The
@@ -27,6 +29,8 @@ type EmailChangeView struct {
 // changed. It holds no link. Strings are shown as given (after
 // cleaning).
 type EmailChangedView struct {
+	// Audience is who receives it, for conditions in templates.
+	Audience
 	// Brand is the product or company name shown: "Acme".
 	Brand string
 	// NewAddress is the new address, masked by the caller:
@@ -44,6 +48,7 @@ type EmailChangedView struct {
 // EmailChange returns ErrBadLink before anything is rendered. The error
 // wraps ErrBadLink, ErrTooLarge, or a template execution error.
 func (s *Set) EmailChange(lang string, v EmailChangeView) (Rendered, error) {
+	v.Audience = cleanAudience(v.Audience)
 	if err := checkLink(v.Link); err != nil {
 		return Rendered{}, err
 	}
@@ -57,6 +62,7 @@ func (s *Set) EmailChange(lang string, v EmailChangeView) (Rendered, error) {
 // change was not theirs. The message holds no link. The error wraps
 // ErrTooLarge or a template execution error.
 func (s *Set) EmailChanged(lang string, v EmailChangedView) (Rendered, error) {
+	v.Audience = cleanAudience(v.Audience)
 	v.Brand, v.NewAddress, v.At = clean(v.Brand), clean(v.NewAddress), clean(v.At)
 	return s.render(lang, EmailChanged, v)
 }

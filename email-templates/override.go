@@ -3,10 +3,8 @@ package emailtemplates
 import (
 	"errors"
 	"fmt"
-	htmltemplate "html/template"
 	"maps"
 	"slices"
-	texttemplate "text/template"
 	tparse "text/template/parse"
 	"unicode/utf8"
 
@@ -27,63 +25,64 @@ type Overrides struct {
 	m map[string]map[Kind]*parts // a missing part is nil
 }
 
-// ErrUnknownKind is returned (wrapped) by ParseOverrides for an
-// override of a kind that is not one of the Kind values.
-var ErrUnknownKind = errors.New("unknown email kind")
-
 // maxOverrideLangs bounds the languages of one level's overrides, so
 // that checking them (which renders every sample) stays cheap.
 const maxOverrideLangs = 64
 
 // overrideFuncs are the only functions an override may call: the
-// comparisons and logic of text/template, len, and the package's plural
-// and isolate. Left out: call, printf (a width allocates before the
+// comparisons and logic of text/template, len, and the package's t,
+// plural, factor and isolate. Left out: call, printf (a width allocates before the
 // output bound), print and println (doubling a variable grows it
 // exponentially), html, js and urlquery (the same, and html/template
 // escapes by itself), index and slice (they fail on some values only).
 func overrideFuncs() []string {
-	return []string{"and", "or", "not", "eq", "ne", "lt", "le", "gt", "ge", "len", "plural", "isolate"}
+	return []string{"and", "or", "not", "eq", "ne", "lt", "le", "gt", "ge", "len", "t", "plural", "factor", "isolate"}
 }
 
 // ParseOverrides parses and checks a level's overrides: src maps a
-// language (a canonical BCP 47 tag: "ar", "en", "pt-BR") to a kind (a
-// Kind value: "passwordless") to its templates. A kind whose three
-// parts are empty is left out.
+// language (a canonical BCP 47 tag: "ar", "en", "pt-BR"; or "*", a
+// language-neutral override that serves every language after the
+// language-specific ones) to a kind (a Kind value: "passwordless") to
+// its templates. A kind whose three parts are empty is left out.
 //
 // Each part must be valid UTF-8 of at most MaxBodyLen bytes, parse, use
 // no action but output, variables, if, with and else (no define,
 // template, block or range), call no function but and, or, not, eq, ne,
-// lt, le, gt, ge, len, plural and isolate, and render every sample view
-// of its kind with DefaultTheme, a brand theme with a logo and a dark
-// theme, within MaxBodyLen, to something not blank. Moreover the
-// subject and the HTML <title> must not show the code, the link or the
-// new address; the HTML may hold no element, attribute or link that
-// runs, loads, tracks or submits (see checkHTML), and no image but the
-// theme's logo.
+// lt, le, gt, ge, len, t, plural, factor and isolate, and render every
+// sample view of its kind with DefaultTheme, a brand theme with a logo
+// and a dark theme, within MaxBodyLen, to something not blank: in its
+// language, or in every language of the set's catalog for "*" (so a t
+// of an ID the catalog lacks fails). Moreover the subject and the HTML
+// <title> must not show the code, the link or the new address; the HTML
+// may hold no element, attribute or link that runs, loads, tracks or
+// submits (see checkHTML), no image but the theme's logo, and CSS, in
+// style attributes and <style> elements alike, without url(), @import,
+// expression(), behavior, -moz-binding or escapes.
 //
 // Every problem is reported at once (errors.Join), each wrapping
 // ErrTemplate, ErrTooLarge, ErrUnknownKind or, for a language that is
-// not a canonical tag, ErrUnexpected.
-func ParseOverrides(src map[string]map[string]Override) (Overrides, error) {
+// neither a canonical tag nor "*", ErrUnexpected.
+func (s *Set) ParseOverrides(src map[string]map[string]Override) (Overrides, error) {
 	if len(src) > maxOverrideLangs {
 		return Overrides{}, fmt.Errorf("emailtemplates: %w: overrides in %d languages, at most %d", ErrTooLarge, len(src), maxOverrideLangs)
 	}
 	o := Overrides{m: map[string]map[Kind]*parts{}}
 	var errs []error
 	for _, lang := range slices.Sorted(maps.Keys(src)) {
-		tag, err := language.Parse(lang)
-		if len(lang) > maxLangLen || err != nil || tag == language.Und || tag.String() != lang {
-			errs = append(errs, fmt.Errorf("emailtemplates: %w: override language %q is not a canonical BCP 47 tag (ar, en, pt-BR)", ErrUnexpected, cut(lang, maxLangLen)))
-			continue
+		if lang != "*" {
+			tag, err := language.Parse(lang)
+			if len(lang) > maxLangLen || err != nil || tag == language.Und || tag.String() != lang {
+				errs = append(errs, fmt.Errorf("emailtemplates: %w: override language %q is not a canonical BCP 47 tag (ar, en, pt-BR) nor *", ErrUnexpected, cut(lang, maxLangLen)))
+				continue
+			}
 		}
-		funcs := funcMap(tag)
 		for _, kind := range slices.Sorted(maps.Keys(src[lang])) {
 			k := Kind(kind)
-			if !slices.Contains(kinds(), k) {
+			if !slices.Contains(Kinds(), k) {
 				errs = append(errs, fmt.Errorf("emailtemplates: %w: %q (override in %s)", ErrUnknownKind, cut(kind, maxLangLen), lang))
 				continue
 			}
-			p, err := parseOverride(lang, k, src[lang][kind], funcs)
+			p, err := s.parseOverride(lang, k, src[lang][kind])
 			switch {
 			case err != nil:
 				errs = append(errs, err)
@@ -104,14 +103,14 @@ func ParseOverrides(src map[string]map[string]Override) (Overrides, error) {
 // CheckOverride checks one kind's override in one language as
 // ParseOverrides does (package themes calls it when a tenant saves a
 // template).
-func CheckOverride(lang, kind string, o Override) error {
-	_, err := ParseOverrides(map[string]map[string]Override{lang: {kind: o}})
+func (s *Set) CheckOverride(lang, kind string, o Override) error {
+	_, err := s.ParseOverrides(map[string]map[string]Override{lang: {kind: o}})
 	return err
 }
 
 // parseOverride parses and checks the parts of one override; it
 // returns nil, nil when every part is empty.
-func parseOverride(lang string, k Kind, o Override, funcs texttemplate.FuncMap) (*parts, error) {
+func (s *Set) parseOverride(lang string, k Kind, o Override) (*parts, error) {
 	var p parts
 	var errs []error
 	for i, src := range [3]string{o.Subject, o.Text, o.HTML} {
@@ -127,14 +126,14 @@ func parseOverride(lang string, k Kind, o Override, funcs texttemplate.FuncMap) 
 		var err error
 		switch i {
 		case 0:
-			p.subject, err = texttemplate.New(name).Funcs(funcs).Parse(src)
+			p.subject, err = parseText(name, src)
 		case 1:
-			p.text, err = texttemplate.New(name).Funcs(funcs).Parse(src)
+			p.text, err = parseText(name, src)
 		case 2:
-			p.html, err = htmltemplate.New(name).Funcs(htmltemplate.FuncMap(funcs)).Parse(src)
+			p.html, err = parseHTML(name, "", src)
 		}
 		if err == nil {
-			err = checkOverride(k, i, name, p)
+			err = s.checkOverride(lang, k, i, name, p)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("emailtemplates: %w: %w", ErrTemplate, err))

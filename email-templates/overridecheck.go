@@ -9,10 +9,12 @@ import (
 )
 
 // checkOverride renders part i (0 subject, 1 text, 2 HTML) of the
-// override p, of kind k, with every sample view in every sample theme,
-// and checks what comes out: within MaxBodyLen, not blank, no secret in
-// the subject, and, for the HTML, what checkHTML checks.
-func checkOverride(k Kind, i int, name string, p parts) error {
+// override p, of kind k in language lang, with every sample view in
+// every sample theme (in every language of the catalog for "*"), and
+// checks what comes out: within MaxBodyLen, not blank, no secret in the
+// subject, and, for the HTML, what checkHTML checks, before its CSS is
+// inlined.
+func (s *Set) checkOverride(lang string, k Kind, i int, name string, p parts) error {
 	var t executor
 	switch i {
 	case 0:
@@ -22,25 +24,34 @@ func checkOverride(k Kind, i int, name string, p parts) error {
 	default:
 		t = p.html
 	}
-	for _, th := range sampleThemes() {
-		for _, v := range samples(k) {
-			out, err := execute(t, name, themed(v, th))
-			if err != nil {
-				return err
-			}
-			if i == 0 {
-				out = oneLine(out)
-			}
-			if strings.TrimSpace(out) == "" {
-				return fmt.Errorf("%s renders nothing for a sample view", name)
-			}
-			code, secrets := secretsOf(v)
-			switch {
-			case i == 0 && showsAny(out, secrets):
-				return fmt.Errorf("%s shows the code, the link or the new address: they belong in the bodies only", name)
-			case i == 2:
-				if problems := checkHTML(out, th.Logo, code, secrets); len(problems) > 0 {
-					return fmt.Errorf("%s: %s", name, strings.Join(problems[:min(len(problems), 5)], "; "))
+	langs := []string{lang}
+	if lang == "*" {
+		langs = s.Languages()
+	}
+	for _, l := range langs {
+		for _, th := range sampleThemes() {
+			for _, v := range samples(k) {
+				out, err := execute(t, name, withEnv(v, s.envTheme(l, lang, th)))
+				if err != nil {
+					return err
+				}
+				if i == 0 {
+					out = oneLine(out)
+				}
+				if strings.TrimSpace(out) == "" {
+					return fmt.Errorf("%s renders nothing for a sample view", name)
+				}
+				code, secrets := secretsOf(v)
+				switch {
+				case i == 0 && showsAny(out, secrets):
+					return fmt.Errorf("%s shows the code, the link or the new address: they belong in the bodies only", name)
+				case i == 2:
+					if problems := checkHTML(out, th.Logo, code, secrets); len(problems) > 0 {
+						return fmt.Errorf("%s: %s", name, strings.Join(problems[:min(len(problems), 5)], "; "))
+					}
+					if _, err := inline(out); err != nil {
+						return fmt.Errorf("%s: %w", name, err)
+					}
 				}
 			}
 		}
@@ -64,6 +75,10 @@ func secretsOf(v any) (code string, secrets []string) {
 		code, link = v.Code, v.Link
 	case ActivationView:
 		link = v.Link
+	case WelcomeView:
+		link = v.Link
+	case NewDeviceView:
+		link = v.Link
 	case EmailChangedView:
 		address = v.NewAddress
 	}
@@ -81,12 +96,13 @@ func showsAny(s string, secrets []string) bool {
 }
 
 // isEmailElement reports whether an override's HTML may hold element
-// name: layout and text. Anything else (script, style, link, iframe,
+// name: layout, text and style (whose CSS checkHTML checks). Anything
+// else (script, link, iframe,
 // object, embed, form and its controls, base, svg, math, media) is
 // refused.
 func isEmailElement(name string) bool {
 	switch name {
-	case "html", "head", "meta", "title", "body",
+	case "html", "head", "meta", "title", "style", "body",
 		"table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "colgroup", "col",
 		"div", "span", "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "a", "img",
 		"b", "strong", "i", "em", "u", "s", "small", "big", "sup", "sub", "strike", "tt", "font", "center",
@@ -124,7 +140,7 @@ func checkHTML(src, logo, code string, secrets []string) []string {
 		}
 	}
 	z := html.NewTokenizer(strings.NewReader(src))
-	inTitle := false
+	inTitle, inStyle := false, false
 	for {
 		switch z.Next() {
 		case html.ErrorToken:
@@ -137,9 +153,17 @@ func checkHTML(src, logo, code string, secrets []string) []string {
 			if inTitle && showsAny(string(z.Text()), secrets) {
 				add("the title shows the code, the link or the new address")
 			}
+			if inStyle {
+				if p := checkCSS(string(z.Text())); p != "" {
+					add(p)
+				}
+			}
 		case html.EndTagToken:
-			if name, _ := z.TagName(); string(name) == "title" {
+			switch name, _ := z.TagName(); string(name) {
+			case "title":
 				inTitle = false
+			case "style":
+				inStyle = false
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
 			tok := z.Token()
@@ -148,7 +172,7 @@ func checkHTML(src, logo, code string, secrets []string) []string {
 				add("<" + name + "> is not allowed")
 				continue
 			}
-			inTitle = name == "title"
+			inTitle, inStyle = name == "title", name == "style"
 			for _, a := range tok.Attr {
 				if p := checkAttr(name, a.Key, a.Val, logo, code); p != "" {
 					add(p)
@@ -172,17 +196,27 @@ func checkAttr(name, key, val, logo, code string) string {
 	case name == "meta" && key == "http-equiv":
 		return "<meta http-equiv> is not allowed"
 	case key == "style":
-		for _, bad := range []string{"url(", "@import", "expression(", "behavior", "-moz-binding", `\`} {
-			if strings.Contains(lower, bad) {
-				return "styles may not hold " + bad
-			}
-		}
+		return checkCSS(val)
 	case key == "href":
 		if !strings.HasPrefix(lower, "https://") && !strings.HasPrefix(lower, "mailto:") && !strings.HasPrefix(lower, "#") {
 			return "links must be https:, mailto: or #fragments"
 		}
 		if strings.TrimSpace(code) != "" && strings.Contains(val, code) {
 			return "the code must never be in a link"
+		}
+	}
+	return ""
+}
+
+// checkCSS returns what is wrong with css, the content of a style
+// attribute or element, or "": anything that loads (url(), @import),
+// runs (expression(), behavior, -moz-binding) or hides either behind a
+// CSS escape or a comment.
+func checkCSS(css string) string {
+	lower := strings.ToLower(css)
+	for _, bad := range []string{"url(", "@import", "expression(", "behavior", "-moz-binding", `\`, "/*", "@font-face", "image-set(", "image("} {
+		if strings.Contains(lower, bad) {
+			return "styles may not hold " + bad
 		}
 	}
 	return ""

@@ -6,6 +6,8 @@ package emailtemplates
 // (after cleaning, see the package doc); format numbers and times
 // before.
 type RecoveryView struct {
+	// Audience is who receives it, for conditions in templates.
+	Audience
 	// Brand is the product or company name shown: "Acme".
 	Brand string
 	// App is the app the recovery was asked for while signing in to:
@@ -32,6 +34,8 @@ type RecoveryView struct {
 // that an account was recovered, its password reset and every session
 // ended. It holds no link. Strings are shown as given (after cleaning).
 type RecoveredView struct {
+	// Audience is who receives it, for conditions in templates.
+	Audience
 	// Brand is the product or company name shown: "Acme".
 	Brand string
 	// At is when the account was recovered, preformatted in the
@@ -48,6 +52,7 @@ type RecoveredView struct {
 // anything is rendered. The error wraps ErrBadLink, ErrTooLarge, or a
 // template execution error.
 func (s *Set) Recovery(lang string, v RecoveryView) (Rendered, error) {
+	v.Audience = cleanAudience(v.Audience)
 	if err := checkLink(v.Link); err != nil {
 		return Rendered{}, err
 	}
@@ -62,6 +67,7 @@ func (s *Set) Recovery(lang string, v RecoveryView) (Rendered, error) {
 // not them. The message holds no link and no password. The error wraps
 // ErrTooLarge or a template execution error.
 func (s *Set) Recovered(lang string, v RecoveredView) (Rendered, error) {
+	v.Audience = cleanAudience(v.Audience)
 	v.Brand, v.At, v.IP = clean(v.Brand), clean(v.At), clean(v.IP)
 	return s.render(lang, Recovered, v)
 }

@@ -7,6 +7,8 @@ package emailtemplates
 // email). Strings are shown as given (after cleaning, see the package
 // doc); format numbers before.
 type ActivationView struct {
+	// Audience is who receives it, for conditions in templates.
+	Audience
 	// Brand is the product or company name shown: "Acme".
 	Brand string
 	// App is the app the account was made for: "Acme Shop"; "" leaves
@@ -31,6 +33,8 @@ type ActivationView struct {
 // there is no page waiting for a code). Strings are shown as given
 // (after cleaning); format numbers before.
 type VerifyEmailView struct {
+	// Audience is who receives it, for conditions in templates.
+	Audience
 	// Brand is the product or company name shown: "Acme".
 	Brand string
 	// App is the app the person registered with: "Acme Shop". The
@@ -60,6 +64,7 @@ type VerifyEmailView struct {
 // is rendered. The error wraps ErrBadLink, ErrTooLarge, or a template
 // execution error.
 func (s *Set) Activation(lang string, v ActivationView) (Rendered, error) {
+	v.Audience = cleanAudience(v.Audience)
 	if err := checkLink(v.Link); err != nil {
 		return Rendered{}, err
 	}
@@ -75,6 +80,7 @@ func (s *Set) Activation(lang string, v ActivationView) (Rendered, error) {
 // The error wraps ErrBadLink, ErrTooLarge, or a template execution
 // error.
 func (s *Set) VerifyEmail(lang string, v VerifyEmailView) (Rendered, error) {
+	v.Audience = cleanAudience(v.Audience)
 	if err := checkLink(v.Link); err != nil {
 		return Rendered{}, err
 	}

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/vanng822/go-premailer/premailer"
+	"golang.org/x/text/language"
 )
 
 // Output bounds, equal to the mail outbox's (server/mail), which refuses
@@ -30,18 +33,58 @@ type executor interface {
 	Execute(w io.Writer, data any) error
 }
 
-// render renders kind k in the language matching lang (an override's
-// or a built-in, see pick), with view, a cleaned view struct, and the
-// set's theme.
+// render renders kind k for lang with view, a cleaned view struct: the
+// templates pick chooses, in the environment of lang.
 func (s *Set) render(lang string, k Kind, view any) (Rendered, error) {
-	r, err := s.pick(lang, k).render(themed(view, s.theme))
+	p, e := s.pick(lang, k)
+	r, err := p.render(withEnv(view, e))
 	if err != nil {
 		return Rendered{}, fmt.Errorf("emailtemplates: %w", err)
 	}
 	return r, nil
 }
 
-// render renders the three parts with data, a view with its theme.
+// env returns the environment of an email in lang: the catalog's
+// localizer (with the set's texts), its language and direction, and the
+// set's theme. over is the language of the override that serves it:
+// "" or "*" for none or a language-neutral one; a language-specific
+// override sets .Locale, .Dir and plural's language to its own.
+func (s *Set) env(lang, over string) env {
+	l := s.localizer(lang)
+	e := env{Theme: s.theme, Locale: l.Lang(), Dir: l.Dir(), L: translator{l: l, tag: l.Tag()}}
+	if over == "" || over == "*" {
+		return e
+	}
+	tag, err := language.Parse(over)
+	if err != nil || tag == l.Tag() {
+		return e
+	}
+	e.Locale, e.L.tag = tag.String(), tag
+	if b, _ := tag.Base(); b != baseOf(l.Tag()) {
+		e.Dir = scriptDir(tag)
+	}
+	return e
+}
+
+// baseOf returns tag's base language.
+func baseOf(tag language.Tag) language.Base {
+	b, _ := tag.Base()
+	return b
+}
+
+// scriptDir returns the writing direction of tag's script: "rtl" for
+// the scripts written right to left, else "ltr".
+func scriptDir(tag language.Tag) string {
+	s, _ := tag.Script()
+	switch s.String() {
+	case "Adlm", "Arab", "Hebr", "Mand", "Mend", "Nkoo", "Rohg", "Samr", "Syrc", "Thaa":
+		return "rtl"
+	}
+	return "ltr"
+}
+
+// render renders the three parts with data, a view with its
+// environment, and inlines the HTML's CSS (inline).
 func (p *parts) render(data any) (Rendered, error) {
 	var r Rendered
 	for i, part := range []struct {
@@ -59,7 +102,35 @@ func (p *parts) render(data any) (Rendered, error) {
 		*part.dst = out
 	}
 	r.Subject = oneLine(r.Subject)
+	html, err := inline(r.HTML)
+	if err != nil {
+		return Rendered{}, fmt.Errorf("%s: %w", p.names[2], err)
+	}
+	r.HTML = html
 	return r, nil
+}
+
+// inline moves the rules of the HTML's <style> elements into the style
+// attributes of the elements they select (go-premailer), and drops the
+// classes they served, since many mail clients ignore <style>. Rules
+// that cannot be inlined (media queries, pseudo-classes) stay in one
+// <style> in <head>. The result is bounded like every part.
+func inline(src string) (string, error) {
+	if !strings.Contains(src, "<style") {
+		return src, nil
+	}
+	pm, err := premailer.NewPremailerFromString(src, premailer.NewOptions(premailer.WithRemoveClasses(true), premailer.WithCssToAttributes(false)))
+	if err != nil {
+		return "", fmt.Errorf("inlining CSS: %w", err)
+	}
+	out, err := pm.Transform()
+	if err != nil {
+		return "", fmt.Errorf("inlining CSS: %w", err)
+	}
+	if len(out) > MaxBodyLen {
+		return "", ErrTooLarge
+	}
+	return out, nil
 }
 
 // execute renders one template, named name, with data, within

@@ -1,21 +1,48 @@
 package emailtemplates
 
-// samples returns views of kind k that exercise every branch of the
-// built-in templates: Load renders each, so that a template naming an
-// unknown field, or calling a function wrongly, fails at load time.
+import (
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// samples returns views of kind k: first a typical one (what Sample
+// renders), then views that exercise every branch of the built-in
+// templates. Load renders each in every language, so that a template
+// naming an unknown field or message ID, or calling a function wrongly,
+// fails at load time; overrides are checked with them when saved.
 func samples(k Kind) []any {
+	eu := Audience{AppID: "shop", Profile: map[string]string{"region": "eu", "country": "DE"}}
 	var views []any
+	switch k {
+	case Passwordless:
+		views = append(views, PasswordlessView{Audience: eu, Brand: "Acme", App: "Acme Shop", Code: "123456", Link: "https://login.acme.example/magic?t=abc",
+			ExpiresMinutes: 10, RequestedAt: "2026-03-14 09:26 UTC", IP: "203.0.113.7"})
+	case Lockout:
+		views = append(views, LockoutView{Audience: eu, Brand: "Acme", App: "Acme Shop", Until: "2026-03-14 09:56 UTC", Minutes: 30, Attempts: 5})
+	case Activation:
+		views = append(views, ActivationView{Audience: eu, Brand: "Acme", App: "Acme Shop", Link: "https://login.acme.example/activate?t=abc", ExpiresHours: 72, Name: "Layla"})
+	case VerifyEmail:
+		views = append(views, VerifyEmailView{Audience: eu, Brand: "Acme", App: "Acme Shop", Code: "482913", Link: "https://login.acme.example/verify?t=abc", ExpiresMinutes: 15})
+	case Recovery:
+		views = append(views, RecoveryView{Audience: eu, Brand: "Acme", App: "Acme Shop", Code: "705162", Link: "https://login.acme.example/recover?t=abc",
+			ExpiresMinutes: 10, RequestedAt: "2026-03-14 09:26 UTC", IP: "203.0.113.7"})
+	case EmailChange:
+		views = append(views, EmailChangeView{Audience: eu, Brand: "Acme", App: "Acme Shop", Code: "319548", Link: "https://login.acme.example/email?t=abc", ExpiresMinutes: 30})
+	}
 	for _, n := range []int{1, 2, 3, 11, 100} {
 		switch k {
 		case Passwordless:
 			views = append(views,
 				PasswordlessView{Brand: "Acme", App: "Acme Shop", Code: "123456", Link: "https://login.acme.example/magic?t=abc",
 					ExpiresMinutes: n, RequestedAt: "2026-03-14 09:26 UTC", IP: "203.0.113.7"},
-				PasswordlessView{Brand: "Acme", ExpiresMinutes: n, Link: "https://login.acme.example/"})
+				PasswordlessView{Brand: "Acme", ExpiresMinutes: n, Link: "https://login.acme.example/", RequestedAt: "2026-03-14 09:26 UTC"},
+				PasswordlessView{Code: "123456", ExpiresMinutes: n, Link: "https://login.acme.example/", IP: "203.0.113.7"})
 		case Lockout:
 			views = append(views,
 				LockoutView{Brand: "Acme", App: "Acme Shop", Until: "2026-03-14 09:56 UTC", Minutes: n, Attempts: n},
-				LockoutView{Brand: "Acme", Minutes: n},
+				LockoutView{Brand: "Acme", Minutes: n, Attempts: n},
+				LockoutView{Brand: "Acme", App: "Acme Shop", Minutes: n},
 				LockoutView{Brand: "Acme", Until: "2026-03-14 09:56 UTC"},
 				LockoutView{})
 		case Activation:
@@ -43,30 +70,110 @@ func samples(k Kind) []any {
 	switch k {
 	case Recovered:
 		views = append(views,
-			RecoveredView{Brand: "Acme", At: "2026-03-14 09:26 UTC", IP: "203.0.113.7"},
+			RecoveredView{Audience: eu, Brand: "Acme", At: "2026-03-14 09:31 UTC", IP: "203.0.113.7"},
 			RecoveredView{At: "2026-03-14 09:26 UTC"},
 			RecoveredView{IP: "203.0.113.7"},
 			RecoveredView{})
 	case EmailChanged:
 		views = append(views,
-			EmailChangedView{Brand: "Acme", NewAddress: "j•••@example.com", At: "2026-03-14 09:26 UTC"},
+			EmailChangedView{Audience: eu, Brand: "Acme", NewAddress: "j•••@example.com", At: "2026-03-14 09:40 UTC"},
 			EmailChangedView{NewAddress: "j•••@example.com"},
 			EmailChangedView{})
+	case Welcome:
+		views = append(views,
+			WelcomeView{Audience: eu, Brand: "Acme", App: "Acme Shop", Name: "Layla", Login: "layla@example.com", Link: "https://shop.acme.example/"},
+			WelcomeView{Brand: "Acme", Login: "layla"},
+			WelcomeView{})
+	case PasswordChanged:
+		views = append(views,
+			PasswordChangedView{Audience: eu, Brand: "Acme", App: "Acme Shop", ChangedAt: "2026-03-14 09:26 UTC", IP: "203.0.113.7", Device: "Firefox on Linux"},
+			PasswordChangedView{Brand: "Acme", ChangedAt: "2026-03-14 09:26 UTC"},
+			PasswordChangedView{})
+	case FactorEnrolled:
+		views = append(views,
+			FactorEnrolledView{Audience: eu, Brand: "Acme", App: "Acme Shop", Factor: "passkey", Label: "My laptop", EnrolledAt: "2026-03-14 09:26 UTC",
+				IP: "203.0.113.7", Device: "Safari on macOS"},
+			FactorEnrolledView{Brand: "Acme", Factor: "totp"},
+			FactorEnrolledView{Factor: "unknown"},
+			FactorEnrolledView{})
+	case NewDevice:
+		views = append(views,
+			NewDeviceView{Audience: eu, Brand: "Acme", App: "Acme Shop", At: "2026-03-14 09:26 UTC", IP: "203.0.113.7", Device: "Chrome on Android",
+				Location: "Berlin, Germany", Link: "https://login.acme.example/security"},
+			NewDeviceView{Brand: "Acme", At: "2026-03-14 09:26 UTC"},
+			NewDeviceView{})
 	}
 	return views
 }
 
-// check renders p with every sample view of kind k in every sample
-// theme.
-func (p *parts) check(k Kind) error {
-	for _, t := range sampleThemes() {
-		for _, v := range samples(k) {
-			if _, err := p.render(themed(v, t)); err != nil {
-				return err
+// ErrUnknownKind is returned (wrapped) for a kind that is not one of
+// Kinds: by ParseOverrides for an override of such a kind, by Sample.
+var ErrUnknownKind = errors.New("unknown email kind")
+
+// Sample renders the first sample view of kind k (a typical email of
+// brand "Acme", app "Acme Shop", with example links, codes and times)
+// in the language matching lang, with the set's theme, overrides and
+// texts: what a preview shows. The error wraps ErrUnknownKind for a
+// kind that is not one of Kinds, else as the kind's method's.
+func (s *Set) Sample(lang string, k Kind) (Rendered, error) {
+	if !slices.Contains(Kinds(), k) {
+		return Rendered{}, fmt.Errorf("emailtemplates: %w: %q", ErrUnknownKind, cut(string(k), maxLangLen))
+	}
+	return s.send(lang, samples(k)[0])
+}
+
+// send renders view v, of any kind, with its kind's method, which
+// checks and cleans it.
+func (s *Set) send(lang string, v any) (Rendered, error) {
+	switch v := v.(type) {
+	case PasswordlessView:
+		return s.Passwordless(lang, v)
+	case LockoutView:
+		return s.Lockout(lang, v)
+	case ActivationView:
+		return s.Activation(lang, v)
+	case VerifyEmailView:
+		return s.VerifyEmail(lang, v)
+	case RecoveryView:
+		return s.Recovery(lang, v)
+	case RecoveredView:
+		return s.Recovered(lang, v)
+	case EmailChangeView:
+		return s.EmailChange(lang, v)
+	case EmailChangedView:
+		return s.EmailChanged(lang, v)
+	case WelcomeView:
+		return s.Welcome(lang, v)
+	case PasswordChangedView:
+		return s.PasswordChanged(lang, v)
+	case FactorEnrolledView:
+		return s.FactorEnrolled(lang, v)
+	case NewDeviceView:
+		return s.NewDevice(lang, v)
+	}
+	panic(fmt.Sprintf("emailtemplates: %T is not a view", v)) // a programming error: samples are views
+}
+
+// check renders p, the templates of kind k, with every sample view of k
+// in every sample theme and every language of the catalog.
+func (s *Set) check(k Kind, p *parts) error {
+	for _, lang := range s.Languages() {
+		for _, t := range sampleThemes() {
+			for _, v := range samples(k) {
+				if _, err := p.render(withEnv(v, s.envTheme(lang, "", t))); err != nil {
+					return err
+				}
 			}
 		}
 	}
 	return nil
+}
+
+// envTheme is s.env with theme t.
+func (s *Set) envTheme(lang, over string, t themeData) env {
+	e := s.env(lang, over)
+	e.Theme = t
+	return e
 }
 
 // sampleThemes are the themes templates are checked with: the default,

@@ -6,11 +6,12 @@ import (
 	htmltemplate "html/template"
 	"io/fs"
 	"path"
-	"slices"
 	"strings"
 	texttemplate "text/template"
 
 	"golang.org/x/text/language"
+
+	"github.com/lintel-id/lintel/locales"
 )
 
 // Kind names a message. Its value is the base name of the message's
@@ -48,30 +49,41 @@ const (
 	// account's email address was changed; rendered by
 	// Set.EmailChanged.
 	EmailChanged Kind = "email-changed"
+
+	// Welcome greets a person once their account exists; rendered by
+	// Set.Welcome.
+	Welcome Kind = "welcome"
+	// PasswordChanged tells a person their password was changed;
+	// rendered by Set.PasswordChanged.
+	PasswordChanged Kind = "password-changed"
+	// FactorEnrolled tells a person a sign-in method was added to their
+	// account; rendered by Set.FactorEnrolled.
+	FactorEnrolled Kind = "factor-enrolled"
+	// NewDevice tells a person their account was signed in to from a
+	// new device; rendered by Set.NewDevice.
+	NewDevice Kind = "new-device"
 )
 
-// kinds lists every Kind; each language must have all of them.
-func kinds() []Kind {
-	return []Kind{Passwordless, Lockout, Activation, VerifyEmail, Recovery, Recovered, EmailChange, EmailChanged}
+// Kinds returns every Kind, in a stable order: the ones with a code or
+// a link first, then the notices.
+func Kinds() []Kind {
+	return []Kind{Passwordless, Lockout, Activation, VerifyEmail, Recovery, Recovered, EmailChange, EmailChanged,
+		Welcome, PasswordChanged, FactorEnrolled, NewDevice}
 }
 
-// fallback is the language used when a request matches none, and the one
-// every set must have.
-const fallback = "en"
-
-// maxLangLen bounds the language tags Set methods parse; a longer one
-// falls back to English without being parsed.
+// maxLangLen bounds the language tags Set methods read; a longer one
+// falls back to English.
 const maxLangLen = 64
 
 // Errors Load returns, wrapped, one per problem (errors.Join); compare
 // with errors.Is.
 var (
-	// ErrMissing: a language lacks a template file, or the set lacks
-	// English, the fallback.
+	// ErrMissing: a kind lacks a template file, or there is no
+	// catalog.
 	ErrMissing = errors.New("missing template")
 	// ErrUnexpected: a file or directory that is not a template of a
-	// known kind, or a language directory whose name is not a canonical
-	// BCP 47 tag.
+	// known kind, or an override language that is neither a canonical
+	// BCP 47 tag nor "*".
 	ErrUnexpected = errors.New("unexpected file")
 	// ErrTemplate: a template does not parse, or fails to render sample
 	// views.
@@ -89,17 +101,19 @@ type Rendered struct {
 	HTML string
 }
 
-// Set is a parsed set of templates: every Kind in every language,
-// rendered with a theme and a level's overrides (With). It is safe for
-// concurrent use.
+// Set is a parsed set of templates: every Kind, language-neutral,
+// rendered in a person's language with the texts of a locales.Catalog,
+// a theme, a level's overrides and texts (With, WithTexts). It is safe
+// for concurrent use.
 type Set struct {
-	langs []string                   // sorted
-	msgs  map[string]map[Kind]*parts // by language, then kind
-	theme themeData                  // what templates see as .Theme
-	over  Overrides                  // tried before msgs; see pick
+	cat   *locales.Catalog
+	msgs  map[Kind]*parts               // the built-in templates
+	theme themeData                     // what templates see as .Theme
+	over  Overrides                     // tried before msgs; see pick
+	locs  map[string]*locales.Localizer // by catalog language: with a tenant's texts (WithTexts)
 }
 
-// parts are the three templates of one kind in one language.
+// parts are the three templates of one kind.
 type parts struct {
 	subject *texttemplate.Template
 	text    *texttemplate.Template
@@ -107,69 +121,46 @@ type parts struct {
 	names   [3]string // paths of subject, text and HTML, for errors
 }
 
-// New parses the built-in templates (FS). It fails if any language lacks
-// a kind's file; the built-in set is tested, so an error here means a
-// broken build.
-func New() (*Set, error) { return Load(FS()) }
+// dir is the directory of the built-in templates in FS.
+const dir = "templates"
 
-// Load parses a template set from fsys: one directory per language at
-// its root, named by its canonical BCP 47 tag (en, ar, pt-BR), holding
+// layoutFile holds the HTML layout every built-in HTML template fills in.
+const layoutFile = "layout.html"
+
+// New parses the built-in templates (FS) to render with cat's texts.
+// It fails if a kind lacks a file or a template calls t with an ID cat
+// lacks; the built-in set is tested against the embedded catalogs, so
+// an error here means a broken build, or an operator's catalogs that
+// lack IDs.
+func New(cat *locales.Catalog) (*Set, error) { return Load(FS(), cat) }
+
+// Load parses a template set from fsys: in its directory "templates",
 // for every Kind the files <kind>.subject.txt, <kind>.txt and
-// <kind>.html. Files at the root and names starting with "." are
-// ignored. English is required: it is the fallback.
+// <kind>.html, and layout.html, the HTML layout that every <kind>.html
+// fills in ({{define "title"}}, {{define "preheader"}},
+// {{define "content"}}). Names starting with "." are ignored.
 //
-// Load renders every template with sample views, so a template that
-// names an unknown field fails here rather than when a message is sent.
-// It refuses the set as a whole and reports every problem, each wrapping
-// ErrMissing, ErrUnexpected or ErrTemplate.
+// Templates are language-neutral: every text comes from cat through the
+// function t ({{t "mail.passwordless.subject" "app" .App}}). Load
+// renders every template with sample views in every language of cat, so
+// that a template that names an unknown field or message ID fails here
+// rather than when a message is sent. It refuses the set as a whole and
+// reports every problem, each wrapping ErrMissing, ErrUnexpected or
+// ErrTemplate.
 //
 // fsys is trusted like the binary (the built-in set, or an operator's
 // directory): the output bound holds for any template, but a template
 // can still spend CPU without output (range over a large integer).
-func Load(fsys fs.FS) (*Set, error) {
-	entries, err := fs.ReadDir(fsys, ".")
-	if err != nil {
-		return nil, fmt.Errorf("emailtemplates: %w", err)
+func Load(fsys fs.FS, cat *locales.Catalog) (*Set, error) {
+	if cat == nil {
+		return nil, fmt.Errorf("emailtemplates: %w: no message catalog", ErrMissing)
 	}
-	s := &Set{msgs: map[string]map[Kind]*parts{}, theme: DefaultTheme().data()}
-	var errs []error
-	for _, e := range entries {
-		name := e.Name()
-		if !e.IsDir() || strings.HasPrefix(name, ".") {
-			continue
-		}
-		tag, err := language.Parse(name)
-		if err != nil || tag.String() != name {
-			errs = append(errs, fmt.Errorf("emailtemplates: %w: %s/ is not named by a canonical BCP 47 language tag", ErrUnexpected, name))
-			continue
-		}
-		msgs, err := loadLanguage(fsys, tag)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		s.msgs[name] = msgs
-		s.langs = append(s.langs, name)
-	}
-	if !slices.ContainsFunc(entries, func(e fs.DirEntry) bool { return e.IsDir() && e.Name() == fallback }) {
-		errs = append(errs, fmt.Errorf("emailtemplates: %w: %s/, the fallback language", ErrMissing, fallback))
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	slices.Sort(s.langs)
-	return s, nil
-}
-
-// loadLanguage parses and checks the templates of one language.
-func loadLanguage(fsys fs.FS, tag language.Tag) (map[Kind]*parts, error) {
-	dir := tag.String()
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
-		return nil, fmt.Errorf("emailtemplates: %w", err)
+		return nil, fmt.Errorf("emailtemplates: %w: %w", ErrMissing, err)
 	}
-	want := map[string]bool{}
-	for _, k := range kinds() {
+	want := map[string]bool{layoutFile: true}
+	for _, k := range Kinds() {
 		for _, f := range fileNames(k) {
 			want[f] = true
 		}
@@ -183,21 +174,31 @@ func loadLanguage(fsys fs.FS, tag language.Tag) (map[Kind]*parts, error) {
 			errs = append(errs, fmt.Errorf("emailtemplates: %w: %s", ErrUnexpected, path.Join(dir, e.Name())))
 		}
 	}
-	funcs := funcMap(tag)
-	msgs := map[Kind]*parts{}
-	for _, k := range kinds() {
-		p, err := parse(fsys, dir, k, funcs)
+	layout, err := fs.ReadFile(fsys, path.Join(dir, layoutFile))
+	if err != nil {
+		return nil, errors.Join(append(errs, fmt.Errorf("emailtemplates: %w: %w", ErrMissing, err))...)
+	}
+	s := &Set{cat: cat, msgs: map[Kind]*parts{}, theme: DefaultTheme().data()}
+	for _, k := range Kinds() {
+		p, err := parse(fsys, k, string(layout))
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		if err := p.check(k); err != nil {
-			errs = append(errs, fmt.Errorf("emailtemplates: %w: %w", ErrTemplate, err))
-			continue
-		}
-		msgs[k] = p
+		s.msgs[k] = p
 	}
-	return msgs, errors.Join(errs...)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	for _, k := range Kinds() {
+		if err := s.check(k, s.msgs[k]); err != nil {
+			errs = append(errs, fmt.Errorf("emailtemplates: %w: %w", ErrTemplate, err))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return s, nil
 }
 
 // fileNames are the subject, text and HTML template files of k.
@@ -205,11 +206,11 @@ func fileNames(k Kind) [3]string {
 	return [3]string{string(k) + ".subject.txt", string(k) + ".txt", string(k) + ".html"}
 }
 
-// parse reads and parses the subject, text and HTML templates of kind k
-// in directory dir. Templates are named by their path ("ar/lockout.txt"),
-// which execution errors quote. It reports every missing or malformed
-// file.
-func parse(fsys fs.FS, dir string, k Kind, funcs texttemplate.FuncMap) (*parts, error) {
+// parse reads and parses the subject, text and HTML templates of kind
+// k, the HTML with layout. Templates are named by their path
+// ("templates/lockout.txt"), which execution errors quote. It reports
+// every missing or malformed file.
+func parse(fsys fs.FS, k Kind, layout string) (*parts, error) {
 	var p parts
 	var errs []error
 	for i, f := range fileNames(k) {
@@ -226,11 +227,11 @@ func parse(fsys fs.FS, dir string, k Kind, funcs texttemplate.FuncMap) (*parts, 
 		}
 		switch i {
 		case 0:
-			p.subject, err = texttemplate.New(name).Funcs(funcs).Parse(string(b))
+			p.subject, err = parseText(name, string(b))
 		case 1:
-			p.text, err = texttemplate.New(name).Funcs(funcs).Parse(string(b))
+			p.text, err = parseText(name, string(b))
 		case 2:
-			p.html, err = htmltemplate.New(name).Funcs(htmltemplate.FuncMap(funcs)).Parse(string(b))
+			p.html, err = parseHTML(name, layout, string(b))
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("emailtemplates: %w: %w", ErrTemplate, err))
@@ -239,26 +240,71 @@ func parse(fsys fs.FS, dir string, k Kind, funcs texttemplate.FuncMap) (*parts, 
 	return &p, errors.Join(errs...)
 }
 
-// Languages returns the set's languages, sorted: ["ar", "en"] for the
-// built-in set.
-func (s *Set) Languages() []string { return slices.Clone(s.langs) }
-
-// match returns the set's language for lang, a BCP 47 tag (the person's
-// chosen locale): the tag itself if the set has it, else its shorter
-// prefixes (ar-EG to ar, pt-BR-x-y to pt-BR to pt), else English. A
-// malformed, empty or overlong tag gives English.
-func (s *Set) match(lang string) string {
-	for _, t := range candidates(lang) {
-		if _, ok := s.msgs[t]; ok {
-			return t
-		}
+// parseText parses a text/template with the package's functions, t,
+// plural and factor bound to the data (see bind). A missing profile
+// attribute reads as "".
+func parseText(name, src string) (*texttemplate.Template, error) {
+	t, err := texttemplate.New(name).Option("missingkey=zero").Funcs(funcMap()).Parse(src)
+	if err != nil {
+		return nil, err
 	}
-	return fallback
+	for _, tt := range t.Templates() {
+		bind(tt.Tree)
+	}
+	return t, nil
 }
 
-// candidates returns the languages that may serve lang, most specific
-// first: its canonical form, then its shorter prefixes (pt-BR-x-y,
-// pt-BR, pt). A malformed, empty or overlong tag has none.
+// parseHTML parses an html/template: src alone when layout is "" (an
+// override), else layout, the root, with src's definitions.
+func parseHTML(name, layout, src string) (*htmltemplate.Template, error) {
+	t := htmltemplate.New(name).Option("missingkey=zero").Funcs(htmltemplate.FuncMap(funcMap()))
+	if layout != "" {
+		var err error
+		if t, err = t.Parse(layout); err != nil {
+			return nil, fmt.Errorf("%s: %w", layoutFile, err)
+		}
+	}
+	t, err := t.Parse(src)
+	if err != nil {
+		return nil, err
+	}
+	for _, tt := range t.Templates() {
+		if tt.Tree != nil {
+			bind(tt.Tree)
+		}
+	}
+	return t, nil
+}
+
+// Languages returns the languages the set renders in: its catalog's,
+// English first, as BCP 47 tags.
+func (s *Set) Languages() []string {
+	var ls []string
+	for _, t := range s.cat.Languages() {
+		ls = append(ls, t.String())
+	}
+	return ls
+}
+
+// localizer returns the localizer for lang, a BCP 47 tag (the person's
+// chosen locale): the catalog's best match (pt-BR gets pt when there is
+// no pt-BR, an unknown or malformed tag English), with the set's texts
+// for that language (WithTexts).
+func (s *Set) localizer(lang string) *locales.Localizer {
+	if len(lang) > maxLangLen {
+		lang = ""
+	}
+	tag := s.cat.Match(lang, "", "")
+	if l, ok := s.locs[tag.String()]; ok {
+		return l
+	}
+	return s.cat.Localizer(tag)
+}
+
+// candidates returns the languages an override may be stored under to
+// serve lang, most specific first: its canonical form, then its shorter
+// prefixes (pt-BR-x-y, pt-BR, pt). A malformed, empty or overlong tag
+// has none.
 func candidates(lang string) []string {
 	if len(lang) > maxLangLen {
 		return nil

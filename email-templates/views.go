@@ -13,6 +13,8 @@ import (
 // is shown as given (after cleaning, see the package doc): format
 // numbers and times before.
 type PasswordlessView struct {
+	// Audience is who receives it, for conditions in templates.
+	Audience
 	// Brand is the product or company name shown: "Acme".
 	Brand string
 	// App is the name of the app being signed in to: "Acme Shop". The
@@ -40,6 +42,8 @@ type PasswordlessView struct {
 // account was locked after failed sign-in attempts. Strings are shown as
 // given (after cleaning); format numbers and times before.
 type LockoutView struct {
+	// Audience is who receives it, for conditions in templates.
+	Audience
 	// Brand is the product or company name shown: "Acme".
 	Brand string
 	// App is the app the attempts were made on: "Acme Shop"; "" leaves it
@@ -77,6 +81,7 @@ var ErrBadLink = errors.New("link is not an absolute https URL")
 //
 // The error wraps ErrBadLink, ErrTooLarge, or a template execution error.
 func (s *Set) Passwordless(lang string, v PasswordlessView) (Rendered, error) {
+	v.Audience = cleanAudience(v.Audience)
 	if err := checkLink(v.Link); err != nil {
 		return Rendered{}, err
 	}
@@ -89,6 +94,7 @@ func (s *Set) Passwordless(lang string, v PasswordlessView) (Rendered, error) {
 // lang (as for Passwordless). The message holds no link and no password.
 // The error wraps ErrTooLarge or a template execution error.
 func (s *Set) Lockout(lang string, v LockoutView) (Rendered, error) {
+	v.Audience = cleanAudience(v.Audience)
 	v.Brand, v.App, v.Until = clean(v.Brand), clean(v.App), clean(v.Until)
 	return s.render(lang, Lockout, v)
 }

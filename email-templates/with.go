@@ -1,5 +1,11 @@
 package emailtemplates
 
+import (
+	"maps"
+
+	"github.com/lintel-id/lintel/locales"
+)
+
 // With returns a view of s that renders with theme t and a level's
 // overrides o: every method of the returned Set (Passwordless, Lockout…)
 // renders as s would, but with t's colours, font, radius and logo, and
@@ -10,34 +16,54 @@ package emailtemplates
 // A value of t that Validate refuses is replaced by DefaultTheme's (a
 // bad Logo by no logo), field by field, so that a bad token never
 // reaches a style attribute nor stops an email. With on a view replaces
-// its theme and overrides; it does not stack them. New and Load return
-// sets with DefaultTheme and no overrides.
+// its theme and overrides; it does not stack them, and keeps its texts
+// (WithTexts). New and Load return sets with DefaultTheme, no overrides
+// and no texts.
 func (s *Set) With(t Theme, o Overrides) *Set {
-	return &Set{langs: s.langs, msgs: s.msgs, theme: t.data(), over: o}
+	c := *s
+	c.theme, c.over = t.data(), o
+	return &c
 }
 
-// pick returns the templates of kind k for lang: an override's when the
-// overrides have k in a language at least as specific as the best
-// built-in one (for "ar-EG": an "ar-EG" override, else built-in
-// "ar-EG", else an "ar" override, else built-in "ar", else the English
-// override, else built-in English). So an override in a language the
-// set lacks ("fr") serves "fr" and "fr-CA" requests, which built-ins
-// serve in English. The parts an override leaves out come from the
-// built-in templates of the best built-in language.
-func (s *Set) pick(lang string, k Kind) *parts {
-	base := s.msgs[s.match(lang)][k]
+// WithTexts returns a view of s whose emails in lang use texts (message
+// ID → a tenant's wording, checked with locales.Catalog.CheckText, as
+// themes.Resolved.Texts holds them for a locale) in place of the
+// catalog's messages, as pages do. lang is matched to a catalog
+// language as the Set methods match theirs ("pt-BR" texts serve the
+// emails the catalog's "pt" renders); emails in other languages are
+// unchanged. Texts lie over those s has for that language already. IDs
+// the catalog lacks and texts that do not parse are ignored (see
+// locales.Localizer.WithTexts). s itself is unchanged.
+func (s *Set) WithTexts(lang string, texts map[string]string) *Set {
+	if len(texts) == 0 {
+		return s
+	}
+	l := s.localizer(lang)
+	c := *s
+	c.locs = make(map[string]*locales.Localizer, len(s.locs)+1)
+	maps.Copy(c.locs, s.locs)
+	c.locs[l.Lang()] = l.WithTexts(texts)
+	return &c
+}
+
+// pick returns the templates of kind k for lang and the environment
+// they render in. The first of these serves: an override in lang or a
+// shorter prefix of it ("ar-EG", then "ar"), an override in the catalog
+// language that serves lang ("en" for "fr" when the catalog has no
+// French: the email is in English), a language-neutral override ("*"),
+// the built-in templates. The parts an override leaves out come from
+// the built-in templates.
+func (s *Set) pick(lang string, k Kind) (*parts, env) {
+	base := s.msgs[k]
 	if len(s.over.m) == 0 {
-		return base
+		return base, s.env(lang, "")
 	}
-	for _, t := range append(candidates(lang), fallback) {
+	for _, t := range append(candidates(lang), s.localizer(lang).Lang(), "*") {
 		if o := s.over.m[t][k]; o != nil {
-			return o.over(base)
-		}
-		if _, ok := s.msgs[t]; ok {
-			return base
+			return o.over(base), s.env(lang, t)
 		}
 	}
-	return base
+	return base, s.env(lang, "")
 }
 
 // over returns base with the parts o has replaced by o's.

@@ -18,7 +18,7 @@ func (s *system) openBranding(base string) error {
 		Checks: themes.Checks{
 			Text: s.locales.CheckText,
 			Email: func(lang, kind string, t themes.EmailTemplate) error {
-				return emailtemplates.CheckOverride(lang, kind, emailtemplates.Override{Subject: t.Subject, Text: t.Text, HTML: t.HTML})
+				return s.emails.CheckOverride(lang, kind, emailtemplates.Override{Subject: t.Subject, Text: t.Text, HTML: t.HTML})
 			},
 			PageTemplate: pagetemplate.Check,
 		},

@@ -144,7 +144,7 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 		_ = st.Close()
 		return nil, err
 	}
-	if s.emails, err = emailtemplates.New(); err != nil {
+	if s.emails, err = emailtemplates.New(s.locales); err != nil {
 		_ = st.Close()
 		return nil, err
 	}

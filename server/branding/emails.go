@@ -130,7 +130,8 @@ func (m *Mail) emails(ctx context.Context, tx store.Tx, tenantID, base, appID, l
 }
 
 // Set returns the built-in templates dressed in r: its theme, with the
-// logo linked from base (a site's base URL), and its email overrides.
+// logo linked from base (a site's base URL), its email overrides and its
+// texts (r.Texts reword the emails in r's locale).
 // Sets are kept per theme and base. It reads the logo in tx.
 func (m *Mail) Set(ctx context.Context, tx store.Tx, r themes.Resolved, brand, base string) (*emailtemplates.Set, error) {
 	key := r.Hash + " " + base + " " + brand
@@ -166,11 +167,14 @@ func (m *Mail) Set(ctx context.Context, tx store.Tx, r themes.Resolved, brand, b
 		}
 		src[lang][kind] = emailtemplates.Override{Subject: t.Subject, Text: t.Text, HTML: t.HTML}
 	}
-	o, err := emailtemplates.ParseOverrides(src)
+	o, err := m.Templates.ParseOverrides(src)
 	if err != nil {
 		return nil, err
 	}
-	set = m.Templates.With(th, o)
+	// The texts reword the emails as they reword the pages; they are the
+	// locale's, which r.Hash covers, so a set cached for one locale's
+	// texts never serves another's.
+	set = m.Templates.With(th, o).WithTexts(lang, r.Texts)
 	m.mu.Lock()
 	if m.sets == nil || len(m.sets) >= maxSets {
 		m.sets = map[string]*emailtemplates.Set{}

@@ -128,17 +128,17 @@ func newEnv(t *testing.T, open storetest.Opener) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tpl, err := emailtemplates.New()
+	cat, err := locales.Load(locales.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := emailtemplates.New(cat)
 	if err != nil {
 		t.Fatal(err)
 	}
 	outbox := mail.New(st, clk, mail.Options{})
 	limits := &countingLimiter{}
 	gateway := newSMSGateway(t)
-	cat, err := locales.Load(locales.FS())
-	if err != nil {
-		t.Fatal(err)
-	}
 	keys, err := passkey.New(passkey.Deps{Clock: clk})
 	if err != nil {
 		t.Fatal(err)

@@ -22,6 +22,7 @@ import (
 	"github.com/lintel-id/lintel/internal/acmetest"
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/internal/egress"
+	"github.com/lintel-id/lintel/locales"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor"
@@ -142,7 +143,11 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 	w.phone = phone.NewSettings(w.st, w.sec, w.clock, phone.SettingsOptions{})
 	w.terms = terms.New(w.clock, w.events)
 	w.outbox = mail.New(w.st, w.clock, mail.Options{})
-	tpl, err := emailtemplates.New()
+	cat, err := locales.Load(locales.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := emailtemplates.New(cat)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,54 @@
+package emailtemplates
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/lintel-id/lintel/locales"
+)
+
+// catalog loads the embedded catalogs once per test binary.
+var catalog = sync.OnceValues(func() (*locales.Catalog, error) { return locales.Load(locales.FS()) })
+
+// mustCatalog returns the embedded catalogs.
+func mustCatalog(t testing.TB) *locales.Catalog {
+	t.Helper()
+	cat, err := catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
+}
+
+// mustNew returns the built-in set with the embedded catalogs.
+func mustNew(t testing.TB) *Set {
+	t.Helper()
+	s, err := New(mustCatalog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestEveryKindRendersEveryLanguage(t *testing.T) {
+	s := mustNew(t)
+	for _, lang := range s.Languages() {
+		for _, k := range Kinds() {
+			for i, v := range samples(k) {
+				r, err := s.send(lang, v)
+				if err != nil {
+					t.Fatalf("%s %s sample %d: %v", k, lang, i, err)
+				}
+				for _, part := range []string{r.Subject, r.Text, r.HTML} {
+					if strings.Contains(part, "mail.") || strings.TrimSpace(part) == "" {
+						t.Errorf("%s %s sample %d: a part is blank or shows a message ID:\n%s", k, lang, i, part)
+					}
+				}
+				if strings.Contains(r.HTML, "class=") || strings.Contains(r.HTML, "<style") {
+					t.Errorf("%s %s: CSS left to inline:\n%s", k, lang, r.HTML)
+				}
+			}
+		}
+	}
+}
