@@ -8,8 +8,19 @@ import (
 	"github.com/lintel-id/lintel/locales"
 )
 
-// catalog loads the embedded catalogs once per test binary.
-var catalog = sync.OnceValues(func() (*locales.Catalog, error) { return locales.Load(locales.FS()) })
+// catalog loads the embedded catalogs once per test binary, and
+// builtin the built-in set with them: both are immutable, and loading
+// them for every test would cost seconds.
+var (
+	catalog = sync.OnceValues(func() (*locales.Catalog, error) { return locales.Load(locales.FS()) })
+	builtin = sync.OnceValues(func() (*Set, error) {
+		cat, err := catalog()
+		if err != nil {
+			return nil, err
+		}
+		return New(cat)
+	})
+)
 
 // mustCatalog returns the embedded catalogs.
 func mustCatalog(t testing.TB) *locales.Catalog {
@@ -24,7 +35,7 @@ func mustCatalog(t testing.TB) *locales.Catalog {
 // mustNew returns the built-in set with the embedded catalogs.
 func mustNew(t testing.TB) *Set {
 	t.Helper()
-	s, err := New(mustCatalog(t))
+	s, err := builtin()
 	if err != nil {
 		t.Fatal(err)
 	}

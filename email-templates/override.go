@@ -118,7 +118,7 @@ func (s *Set) parseOverride(lang string, k Kind, o Override) (*parts, error) {
 			continue
 		}
 		name := "override " + lang + "/" + fileNames(k)[i]
-		p.names[i] = name
+		p.names[i], p.langs[i] = name, lang
 		if err := restrict(name, src); err != nil {
 			errs = append(errs, err)
 			continue
@@ -126,11 +126,11 @@ func (s *Set) parseOverride(lang string, k Kind, o Override) (*parts, error) {
 		var err error
 		switch i {
 		case 0:
-			p.subject, err = parseText(name, src)
+			p.subject, err = parseTextTemplate(name, src)
 		case 1:
-			p.text, err = parseText(name, src)
+			p.text, err = parseTextTemplate(name, src)
 		case 2:
-			p.html, err = parseHTML(name, "", src)
+			p.html, err = parseHTMLTemplate(name, "", src)
 		}
 		if err == nil {
 			err = s.checkOverride(lang, k, i, name, p)

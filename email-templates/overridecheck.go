@@ -13,7 +13,7 @@ import (
 // every sample theme (in every language of the catalog for "*"), and
 // checks what comes out: within MaxBodyLen, not blank, no secret in the
 // subject, and, for the HTML, what checkHTML checks, before its CSS is
-// inlined.
+// inlined (which is tried once).
 func (s *Set) checkOverride(lang string, k Kind, i int, name string, p parts) error {
 	var t executor
 	switch i {
@@ -28,9 +28,9 @@ func (s *Set) checkOverride(lang string, k Kind, i int, name string, p parts) er
 	if lang == "*" {
 		langs = s.Languages()
 	}
-	for _, l := range langs {
-		for _, th := range sampleThemes() {
-			for _, v := range samples(k) {
+	for li, l := range langs {
+		for ti, th := range sampleThemes() {
+			for vi, v := range samples(k) {
 				out, err := execute(t, name, withEnv(v, s.envTheme(l, lang, th)))
 				if err != nil {
 					return err
@@ -49,8 +49,10 @@ func (s *Set) checkOverride(lang string, k Kind, i int, name string, p parts) er
 					if problems := checkHTML(out, th.Logo, code, secrets); len(problems) > 0 {
 						return fmt.Errorf("%s: %s", name, strings.Join(problems[:min(len(problems), 5)], "; "))
 					}
-					if _, err := inline(out); err != nil {
-						return fmt.Errorf("%s: %w", name, err)
+					if li == 0 && ti == 0 && vi == 0 {
+						if _, err := inline(out); err != nil {
+							return fmt.Errorf("%s: %w", name, err)
+						}
 					}
 				}
 			}

@@ -34,21 +34,23 @@ type executor interface {
 }
 
 // render renders kind k for lang with view, a cleaned view struct: the
-// templates pick chooses, in the environment of lang.
+// templates pick chooses, each part in its environment (see env).
 func (s *Set) render(lang string, k Kind, view any) (Rendered, error) {
-	p, e := s.pick(lang, k)
-	r, err := p.render(withEnv(view, e))
+	r, err := s.pick(lang, k).render(view, func(over string) env { return s.env(lang, over) })
 	if err != nil {
 		return Rendered{}, fmt.Errorf("emailtemplates: %w", err)
 	}
 	return r, nil
 }
 
-// env returns the environment of an email in lang: the catalog's
-// localizer (with the set's texts), its language and direction, and the
-// set's theme. over is the language of the override that serves it:
-// "" or "*" for none or a language-neutral one; a language-specific
-// override sets .Locale, .Dir and plural's language to its own.
+// env returns the environment of a part of an email in lang: the
+// catalog's localizer (with the set's texts), its language and
+// direction, and the set's theme. over is the language of the override
+// the part comes from: "" for a built-in part, "*" for a
+// language-neutral override; a language-specific override's part sees
+// its own language as .Locale and .Dir and in plural (t still renders
+// the catalog's language: an override in a language the catalog lacks
+// writes its own texts).
 func (s *Set) env(lang, over string) env {
 	l := s.localizer(lang)
 	e := env{Theme: s.theme, Locale: l.Lang(), Dir: l.Dir(), L: translator{l: l, tag: l.Tag()}}
@@ -83,9 +85,25 @@ func scriptDir(tag language.Tag) string {
 	return "ltr"
 }
 
-// render renders the three parts with data, a view with its
-// environment, and inlines the HTML's CSS (inline).
-func (p *parts) render(data any) (Rendered, error) {
+// render renders the three parts with view, each in the environment
+// envFor returns for the language of the override it comes from, and
+// inlines the HTML's CSS (inline).
+func (p *parts) render(view any, envFor func(over string) env) (Rendered, error) {
+	r, err := p.execute(view, envFor)
+	if err != nil {
+		return Rendered{}, err
+	}
+	html, err := inline(r.HTML)
+	if err != nil {
+		return Rendered{}, fmt.Errorf("%s: %w", p.names[2], err)
+	}
+	r.HTML = html
+	return r, nil
+}
+
+// execute renders the three parts as render does, but leaves the HTML's
+// CSS as it is.
+func (p *parts) execute(view any, envFor func(over string) env) (Rendered, error) {
 	var r Rendered
 	for i, part := range []struct {
 		t   executor
@@ -95,18 +113,13 @@ func (p *parts) render(data any) (Rendered, error) {
 		{p.text, &r.Text},
 		{p.html, &r.HTML},
 	} {
-		out, err := execute(part.t, p.names[i], data)
+		out, err := execute(part.t, p.names[i], withEnv(view, envFor(p.langs[i])))
 		if err != nil {
 			return Rendered{}, err
 		}
 		*part.dst = out
 	}
 	r.Subject = oneLine(r.Subject)
-	html, err := inline(r.HTML)
-	if err != nil {
-		return Rendered{}, fmt.Errorf("%s: %w", p.names[2], err)
-	}
-	r.HTML = html
 	return r, nil
 }
 

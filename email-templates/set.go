@@ -119,6 +119,7 @@ type parts struct {
 	text    *texttemplate.Template
 	html    *htmltemplate.Template
 	names   [3]string // paths of subject, text and HTML, for errors
+	langs   [3]string // the language of the override each part comes from ("*" for every one); "" for a built-in part
 }
 
 // dir is the directory of the built-in templates in FS.
@@ -227,11 +228,11 @@ func parse(fsys fs.FS, k Kind, layout string) (*parts, error) {
 		}
 		switch i {
 		case 0:
-			p.subject, err = parseText(name, string(b))
+			p.subject, err = parseTextTemplate(name, string(b))
 		case 1:
-			p.text, err = parseText(name, string(b))
+			p.text, err = parseTextTemplate(name, string(b))
 		case 2:
-			p.html, err = parseHTML(name, layout, string(b))
+			p.html, err = parseHTMLTemplate(name, layout, string(b))
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("emailtemplates: %w: %w", ErrTemplate, err))
@@ -240,10 +241,10 @@ func parse(fsys fs.FS, k Kind, layout string) (*parts, error) {
 	return &p, errors.Join(errs...)
 }
 
-// parseText parses a text/template with the package's functions, t,
+// parseTextTemplate parses a text/template with the package's functions, t,
 // plural and factor bound to the data (see bind). A missing profile
 // attribute reads as "".
-func parseText(name, src string) (*texttemplate.Template, error) {
+func parseTextTemplate(name, src string) (*texttemplate.Template, error) {
 	t, err := texttemplate.New(name).Option("missingkey=zero").Funcs(funcMap()).Parse(src)
 	if err != nil {
 		return nil, err
@@ -254,9 +255,9 @@ func parseText(name, src string) (*texttemplate.Template, error) {
 	return t, nil
 }
 
-// parseHTML parses an html/template: src alone when layout is "" (an
+// parseHTMLTemplate parses an html/template: src alone when layout is "" (an
 // override), else layout, the root, with src's definitions.
-func parseHTML(name, layout, src string) (*htmltemplate.Template, error) {
+func parseHTMLTemplate(name, layout, src string) (*htmltemplate.Template, error) {
 	t := htmltemplate.New(name).Option("missingkey=zero").Funcs(htmltemplate.FuncMap(funcMap()))
 	if layout != "" {
 		var err error

@@ -46,37 +46,37 @@ func (s *Set) WithTexts(lang string, texts map[string]string) *Set {
 	return &c
 }
 
-// pick returns the templates of kind k for lang and the environment
-// they render in. The first of these serves: an override in lang or a
+// pick returns the templates of kind k for lang. The first of these
+// serves: an override in lang or a
 // shorter prefix of it ("ar-EG", then "ar"), an override in the catalog
 // language that serves lang ("en" for "fr" when the catalog has no
 // French: the email is in English), a language-neutral override ("*"),
 // the built-in templates. The parts an override leaves out come from
 // the built-in templates.
-func (s *Set) pick(lang string, k Kind) (*parts, env) {
+func (s *Set) pick(lang string, k Kind) *parts {
 	base := s.msgs[k]
 	if len(s.over.m) == 0 {
-		return base, s.env(lang, "")
+		return base
 	}
 	for _, t := range append(candidates(lang), s.localizer(lang).Lang(), "*") {
 		if o := s.over.m[t][k]; o != nil {
-			return o.over(base), s.env(lang, t)
+			return o.over(base)
 		}
 	}
-	return base, s.env(lang, "")
+	return base
 }
 
 // over returns base with the parts o has replaced by o's.
 func (o *parts) over(base *parts) *parts {
 	p := *base
 	if o.subject != nil {
-		p.subject, p.names[0] = o.subject, o.names[0]
+		p.subject, p.names[0], p.langs[0] = o.subject, o.names[0], o.langs[0]
 	}
 	if o.text != nil {
-		p.text, p.names[1] = o.text, o.names[1]
+		p.text, p.names[1], p.langs[1] = o.text, o.names[1], o.langs[1]
 	}
 	if o.html != nil {
-		p.html, p.names[2] = o.html, o.names[2]
+		p.html, p.names[2], p.langs[2] = o.html, o.names[2], o.langs[2]
 	}
 	return &p
 }
