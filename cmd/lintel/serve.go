@@ -103,7 +103,7 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 	}
 	api, err := mgmt.New(mgmt.Deps{DomainVerifier: verifier, Certificates: certs, Store: st, Tenants: sys.tenants, Directory: sys.directory, Events: sys.events, Tokens: sys.tokens,
 		Consents: sys.oidc, Keys: sys.oidc, Grants: sys.oidc, OAuth: oauth, AuthServers: sys.authz, Preview: sys.previewer(public, defaultTenant),
-		Mail: sys.mailSettings, PhoneSettings: sys.phoneSettings, Policies: sys.policies, Sessions: sys.sessions, Clock: clk, Logger: log, Version: versionString(),
+		Mail: sys.mailSettings, BrandSenders: sys.brandSenders, PhoneSettings: sys.phoneSettings, Policies: sys.policies, Sessions: sys.sessions, Clock: clk, Logger: log, Version: versionString(),
 		Terms: sys.terms, Outbox: sys.mail, Senders: sys.mailSettings, Templates: sys.emails,
 		Branding: sys.branding, ThemePreviewer: previewer})
 	if err != nil {

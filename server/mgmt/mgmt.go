@@ -73,6 +73,10 @@ type Deps struct {
 	Policies *policy.Service
 	// Mail, when set, serves the tenants' SMTP relays.
 	Mail *mail.Settings
+	// BrandSenders, when set, serves the brands' sender addresses, their
+	// DKIM keys and DNS records; when nil and Mail is set, New makes one
+	// over Mail that looks records up with the system resolver.
+	BrandSenders *mail.BrandSenders
 	// PhoneSettings, when set, serves the tenants' SMS and voice
 	// providers, channels, country allowlists and caps.
 	PhoneSettings *phone.Settings
@@ -123,6 +127,9 @@ func New(d Deps) (*API, error) {
 	if d.Version == "" {
 		d.Version = "dev"
 	}
+	if d.BrandSenders == nil && d.Mail != nil {
+		d.BrandSenders = mail.NewBrandSenders(d.Mail, mail.BrandSendersOptions{Logger: d.Logger})
+	}
 	a := &API{Deps: d, mux: http.NewServeMux()}
 	cfg := huma.Config{
 		OpenAPI: &huma.OpenAPI{
@@ -171,6 +178,7 @@ func New(d Deps) (*API, error) {
 	a.registerPolicies()
 	a.registerUserPassword()
 	a.registerMail()
+	a.registerBrandSender()
 	a.registerPhone()
 	a.registerSessions()
 	a.registerTerms()
