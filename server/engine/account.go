@@ -31,7 +31,9 @@ type Factor struct {
 	// ID is the credential's.
 	ID string
 	// Kind is the factor: passkey, totp, sms (a phone, also for voice),
-	// recovery_code, security_answer.
+	// recovery_code, security_answer; password for the password, which
+	// the page changes (StartEnroll with FactorPassword) but never
+	// renames or removes.
 	Kind string
 	// Label is the person's name for it, a security question, or "".
 	Label string
@@ -55,20 +57,30 @@ var accountKinds = map[string]string{
 // the page's order.
 var Enrollable = []string{factorPasskey, factorTOTP, factorSMS, factorAnswer, factorRecoveryCode}
 
+// FactorPassword is the factor StartEnroll takes to change (or set) the
+// person's password.
+const FactorPassword = factorPassword
+
 // signedIn is the live session's person, or ErrNoSession.
 func (e *Engine) signedIn(ctx context.Context, tx store.Tx, tenantID, cookie string) (directory.User, error) {
+	_, u, err := e.signedInSession(ctx, tx, tenantID, cookie)
+	return u, err
+}
+
+// signedInSession is the live session and its person, or ErrNoSession.
+func (e *Engine) signedInSession(ctx context.Context, tx store.Tx, tenantID, cookie string) (session.Session, directory.User, error) {
 	s, err := e.Sessions.Lookup(ctx, tx, tenantID, cookie)
 	if errors.Is(err, session.ErrNoSession) {
-		return directory.User{}, ErrNoSession
+		return session.Session{}, directory.User{}, ErrNoSession
 	}
 	if err != nil {
-		return directory.User{}, err
+		return session.Session{}, directory.User{}, err
 	}
 	u, err := e.Directory.User(ctx, tx, tenantID, s.UserID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !u.Status.CanSignIn()) {
-		return directory.User{}, ErrNoSession
+		return session.Session{}, directory.User{}, ErrNoSession
 	}
-	return u, err
+	return s, u, err
 }
 
 // Factors lists the factors of the browser's signed-in person (set-ups
@@ -88,6 +100,10 @@ func (e *Engine) Factors(ctx context.Context, tenantID, cookie string) ([]Factor
 			return err
 		}
 		for _, c := range creds {
+			if c.Type == directory.CredentialPassword {
+				out = append(out, Factor{ID: c.ID, Kind: factorPassword, CreatedAt: c.CreatedAt})
+				continue
+			}
 			kind, ok := accountKinds[c.Type]
 			if !ok || !c.Verified {
 				continue
@@ -173,26 +189,35 @@ type EnrollBegin struct {
 
 // StartEnroll starts setting up a factor for the browser's signed-in
 // person: a flow at its enrollment step (new recovery codes are shown at
-// once and replace the old ones), ending back at SecurityPath. Without a
-// live session it is ErrNoSession; a factor not in Enrollable is
-// ErrUnknownAction.
+// once and replace the old ones, and the person is told by mail), ending
+// back at SecurityPath. FactorPassword changes the password (see
+// changePassword), ending at SecurityPath?done=password. Without a live
+// session it is ErrNoSession; a factor not in Enrollable nor
+// FactorPassword is ErrUnknownAction.
 func (e *Engine) StartEnroll(ctx context.Context, b EnrollBegin) (Result, error) {
-	if !slices.Contains(Enrollable, b.Factor) {
+	if !slices.Contains(Enrollable, b.Factor) && b.Factor != FactorPassword {
 		return Result{}, ErrUnknownAction
 	}
 	secret := newSecret()
 	f := &flow{ID: newHandle(), TenantID: b.Issuer.TenantID, Origin: b.Origin, SecretMAC: e.Secrets.MAC(secretPurpose, []byte(secret)),
 		ExpiresAt: e.Clock.Now().Add(e.FlowTTL)}
 	err := e.Store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
-		u, err := e.signedIn(ctx, tx, f.TenantID, b.Session)
+		s, u, err := e.signedInSession(ctx, tx, f.TenantID, b.Session)
 		if err != nil {
 			return err
 		}
 		f.State = state{Issuer: b.Issuer, Locale: b.Locale, Dir: b.Dir, Login: u.Login, Base: b.Base, Journey: journeyEnroll,
 			UserID: u.ID, Return: b.Base + SecurityPath}
-		if b.Factor == factorRecoveryCode {
-			err = e.newCodes(ctx, tx, f, u.ID)
-		} else {
+		switch b.Factor {
+		case factorPassword:
+			err = e.startPasswordChange(ctx, tx, f, s, u)
+		case factorRecoveryCode:
+			// The new codes work at once, whether or not the person goes
+			// on from the page that shows them.
+			if err = e.newCodes(ctx, tx, f, u.ID); err == nil {
+				err = e.factorEnrolled(ctx, tx, f, factorRecoveryCode, "")
+			}
+		default:
 			err = e.enroll(ctx, tx, f, u, b.Factor)
 		}
 		if err != nil {

@@ -120,6 +120,14 @@ func (e *Engine) Activate(ctx context.Context, b ActivateBegin) (Result, error) 
 		if err := e.event(ctx, tx, f, "user.activated", events.Success, u.ID, map[string]any{"app": f.ClientID}); err != nil {
 			return err
 		}
+		f.State.NewAccount = true
+		link := ""
+		if b.App != nil {
+			link = b.App.InitiateLoginURI
+		}
+		if err := e.welcome(ctx, tx, f, u, link); err != nil {
+			return err
+		}
 		return e.insert(ctx, tx, f)
 	})
 	if errors.Is(err, ErrActivationInvalid) {

@@ -73,6 +73,8 @@ func (e *Engine) Continue(ctx context.Context, iss oidc.Issuer, id, secret, orig
 		err = e.sendRecovery(ctx, f, req)
 	case f.Step == StepChallengeAnswer && req.Action == ActionVerify:
 		res.SetSession, err = e.verifyAnswer(ctx, f, req, sessionCookie)
+	case f.Step == StepEnrollPassword && req.Action == ActionSetPassword && f.State.Journey == journeyEnroll:
+		err = e.changePassword(ctx, f, req)
 	case f.Step == StepEnrollPassword && req.Action == ActionSetPassword && (f.State.Journey == journeyRecover || f.State.Journey == journeyActivate):
 		res.SetSession, err = e.newPassword(ctx, f, req)
 	case f.Step == StepEnrollPassword && req.Action == ActionSkip && f.State.Journey == journeyActivate:
@@ -134,7 +136,7 @@ func (e *Engine) startOver(ctx context.Context, f *flow) error {
 		f.Step, f.Attempts = wire.StepIdentify, 0
 		st := f.State
 		f.State = state{Issuer: st.Issuer, Request: st.Request, AppName: st.AppName, Locale: st.Locale, Dir: st.Dir,
-			ThirdParty: st.ThirdParty, Base: st.Base, CanRegister: st.CanRegister, CanRecover: st.CanRecover, ACR: st.ACR}
+			ThirdParty: st.ThirdParty, Base: st.Base, CanRegister: st.CanRegister, CanRecover: st.CanRecover, ACR: st.ACR, Device: st.Device, AppLogin: st.AppLogin}
 		if err := e.offerPasskey(ctx, tx, f); err != nil {
 			return err
 		}

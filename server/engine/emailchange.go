@@ -126,8 +126,8 @@ func (e *Engine) emailChanged(ctx context.Context, tx store.Tx, f *flow) error {
 	}
 	if old.Email != "" {
 		masked, at := directory.MaskEmail(u.Email), e.Clock.Now().UTC().Format("2006-01-02 15:04 UTC")
-		if err := e.notify(ctx, tx, f, old, "email-changed", func(s *emailtemplates.Set, lang string) (emailtemplates.Rendered, error) {
-			return s.EmailChanged(lang, emailtemplates.EmailChangedView{NewAddress: masked, At: at})
+		if err := e.notify(ctx, tx, f, old, "email-changed", func(s *emailtemplates.Set, lang string, a emailtemplates.Audience) (emailtemplates.Rendered, error) {
+			return s.EmailChanged(lang, emailtemplates.EmailChangedView{Audience: a, NewAddress: masked, At: at})
 		}); err != nil {
 			return err
 		}

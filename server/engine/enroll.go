@@ -162,6 +162,17 @@ func (e *Engine) afterEnroll(ctx context.Context, tx store.Tx, f *flow, factor, 
 	if err := e.event(ctx, tx, f, "user.factor.enrolled", events.Success, f.State.UserID, ev); err != nil {
 		return nil, err
 	}
+	cred := ""
+	if f.State.Factor != nil {
+		cred = f.State.Factor.CredentialID
+	}
+	label, err := e.enrolledLabel(ctx, tx, f, factor, cred)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.factorEnrolled(ctx, tx, f, factor, label); err != nil {
+		return nil, err
+	}
 	f.State.Factor, f.State.Messages, f.Attempts = nil, nil, 0
 	if factor != factorAnswer {
 		shown, err := e.offerCodes(ctx, tx, f)

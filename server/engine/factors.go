@@ -86,6 +86,9 @@ func (e *Engine) conclude(ctx context.Context, tx store.Tx, f *flow, sessionCook
 	if err := e.Directory.RecordSignIn(ctx, tx, f.TenantID, u.ID); err != nil {
 		return nil, err
 	}
+	if err := e.seenDevice(ctx, tx, f, u); err != nil {
+		return nil, err
+	}
 	if err := e.Policies.ClearFailures(ctx, tx, f.TenantID, u.ID); err != nil {
 		return nil, err
 	}

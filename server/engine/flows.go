@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/engine/wire"
 	"github.com/lintel-id/lintel/server/oidc"
-	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
 )
@@ -47,6 +47,11 @@ type Begin struct {
 	// verified host the flow started on, never from request headers:
 	// links in mail point there.
 	Base string
+	// Device is the browser's device ID (the edge's long-lived device
+	// cookie), "" when it has none: a sign-in from a device the account
+	// has not been used on is mailed to its holder. Only its keyed hash
+	// is kept.
+	Device string
 }
 
 // SessionCookie is a session cookie the caller must set.
@@ -71,19 +76,19 @@ type Result struct {
 
 // state is what the server keeps about a flow, as JSON in flows.state.
 type state struct {
-	Issuer   oidc.Issuer      `json:"issuer"`
-	Request  oidc.AuthRequest `json:"request"`
-	AppName  string           `json:"app_name"`
-	Locale   string           `json:"locale,omitempty"`
-	Dir      string           `json:"dir,omitempty"`
+	Issuer  oidc.Issuer      `json:"issuer"`
+	Request oidc.AuthRequest `json:"request"`
+	AppName string           `json:"app_name"`
+	Locale  string           `json:"locale,omitempty"`
+	Dir     string           `json:"dir,omitempty"`
 	// LocaleFixed: ui_locales chose Locale (Begin.LocaleFixed).
 	LocaleFixed bool `json:"locale_fixed,omitempty"`
 	// LocaleUser is the account whose profile locale was last applied
 	// to Locale, so that the profile is read once per account and flow.
-	LocaleUser string `json:"locale_user,omitempty"`
-	Login    string           `json:"login,omitempty"`
-	Messages []wire.Message   `json:"messages,omitempty"`
-	Redirect string           `json:"redirect,omitempty"`
+	LocaleUser string         `json:"locale_user,omitempty"`
+	Login      string         `json:"login,omitempty"`
+	Messages   []wire.Message `json:"messages,omitempty"`
+	Redirect   string         `json:"redirect,omitempty"`
 	// ThirdParty is the app's ConsentRequired when the flow started.
 	ThirdParty bool `json:"third_party,omitempty"`
 	// Grant is the authenticated sign-in waiting at the consent step:
@@ -150,6 +155,20 @@ type state struct {
 	// its credential.
 	Question string `json:"question,omitempty"`
 	AnswerID string `json:"answer_id,omitempty"`
+	// Device is the keyed hash of the browser's device ID (see
+	// Begin.Device and deviceMAC), "" when unknown.
+	Device string `json:"device,omitempty"`
+	// NewAccount says the flow made or activated the account: the
+	// welcome covers what it sets up, so no factor-enrolled notice goes.
+	NewAccount bool `json:"new_account,omitempty"`
+	// AppLogin is the app's initiate_login_uri when the flow started,
+	// the link of the welcome a registration sends.
+	AppLogin string `json:"app_login,omitempty"`
+	// AskCurrent says a password change asks for the current password
+	// (see StartEnroll); KeepSession is the session it was started from,
+	// which stays signed in when the others are signed out.
+	AskCurrent  bool   `json:"ask_current,omitempty"`
+	KeepSession string `json:"keep_session,omitempty"`
 }
 
 // flow is one row of the flows table.

@@ -110,7 +110,8 @@ func (e *Engine) countFailure(ctx context.Context, tx store.Tx, f *flow, u direc
 		v.Until = until.UTC().Format("2006-01-02 15:04 UTC")
 		v.Minutes = int(until.Sub(e.Clock.Now()).Round(time.Minute) / time.Minute)
 	}
-	return e.notify(ctx, tx, f, u, "lockout", func(s *emailtemplates.Set, lang string) (emailtemplates.Rendered, error) {
+	return e.notify(ctx, tx, f, u, "lockout", func(s *emailtemplates.Set, lang string, a emailtemplates.Audience) (emailtemplates.Rendered, error) {
+		v.Audience = a
 		return s.Lockout(lang, v)
 	})
 }

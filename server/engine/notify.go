@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	emailtemplates "github.com/lintel-id/lintel/email-templates"
+	"github.com/lintel-id/lintel/internal/clientip"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/mail"
@@ -14,11 +15,11 @@ import (
 
 // notify queues a notice of kind ("lockout", "recovered", …) for u in tx,
 // rendered by render with the flow's brand and app's emails in u's
-// language (else the flow's), and records that
-// it was sent. A person without an address gets nothing; a tenant that
+// language (else the flow's) for u's audience (see audience), and
+// records that it was sent. A person without an address gets nothing; a tenant that
 // cannot send mail gets a warning in the log and no mail, and the change
 // that caused the notice goes on: a notice never blocks it.
-func (e *Engine) notify(ctx context.Context, tx store.Tx, f *flow, u directory.User, kind string, render func(s *emailtemplates.Set, lang string) (emailtemplates.Rendered, error)) error {
+func (e *Engine) notify(ctx context.Context, tx store.Tx, f *flow, u directory.User, kind string, render func(s *emailtemplates.Set, lang string, a emailtemplates.Audience) (emailtemplates.Rendered, error)) error {
 	if u.Email == "" {
 		return nil
 	}
@@ -31,7 +32,7 @@ func (e *Engine) notify(ctx context.Context, tx store.Tx, f *flow, u directory.U
 		return err
 	}
 	locale := recipientLocale(f, u)
-	r, err := render(e.templates(ctx, tx, f, locale), locale)
+	r, err := render(e.templates(ctx, tx, f, locale), locale, audience(f, u, locale))
 	if err != nil {
 		return fmt.Errorf("engine: render %s email: %w", kind, err)
 	}
@@ -42,6 +43,33 @@ func (e *Engine) notify(ctx context.Context, tx store.Tx, f *flow, u directory.U
 		return fmt.Errorf("engine: queue %s email: %w", kind, err)
 	}
 	return e.event(ctx, tx, f, "user.email.sent", events.Success, u.ID, map[string]any{"kind": kind})
+}
+
+// audience is what templates may branch on for mail to u about flow f:
+// the flow's app and u's profile attributes that are strings, with
+// "locale" the language the mail is written in.
+func audience(f *flow, u directory.User, locale string) emailtemplates.Audience {
+	p := map[string]string{}
+	for k, v := range u.Profile {
+		if s, ok := v.(string); ok {
+			p[k] = s
+		}
+	}
+	p["locale"] = locale
+	return emailtemplates.Audience{AppID: f.ClientID, Profile: p}
+}
+
+// noticeTime is now as notices show it: UTC, to the minute.
+func (e *Engine) noticeTime() string {
+	return e.Clock.Now().UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// noticeIP is the client address a notice names, "" when unknown.
+func noticeIP(ctx context.Context) string {
+	if a := clientip.From(ctx); a.IsValid() {
+		return a.String()
+	}
+	return ""
 }
 
 // templates returns the emails of the flow's brand and app in lang: the

@@ -308,8 +308,8 @@ func (e *Engine) recovered(ctx context.Context, tx store.Tx, f *flow, hash strin
 			ip = a.String()
 		}
 		at := e.Clock.Now().UTC().Format("2006-01-02 15:04 UTC")
-		if err := e.notify(ctx, tx, f, u, "recovered", func(s *emailtemplates.Set, lang string) (emailtemplates.Rendered, error) {
-			return s.Recovered(lang, emailtemplates.RecoveredView{At: at, IP: ip})
+		if err := e.notify(ctx, tx, f, u, "recovered", func(s *emailtemplates.Set, lang string, a emailtemplates.Audience) (emailtemplates.Rendered, error) {
+			return s.Recovered(lang, emailtemplates.RecoveredView{Audience: a, At: at, IP: ip})
 		}); err != nil {
 			return nil, err
 		}

@@ -362,10 +362,14 @@ func (e *Engine) createRegistered(ctx context.Context, tx store.Tx, f *flow, ver
 		return nil, err
 	}
 	if !verified {
+		// The welcome waits for the address to be proven (VerifyEmailLink).
 		if err := e.sendVerification(ctx, tx, f, u); err != nil {
 			return nil, err
 		}
+	} else if err := e.welcome(ctx, tx, f, u, f.State.AppLogin); err != nil {
+		return nil, err
 	}
 	f.State.Journey, f.State.Pending, f.State.Ask, f.State.UserID = "", nil, nil, u.ID
+	f.State.NewAccount = true
 	return e.proved(ctx, tx, f, factor, sessionCookie)
 }

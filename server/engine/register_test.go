@@ -288,8 +288,8 @@ func testRegisterVerifyAfter(t *testing.T, v *env) {
 	if u := v.user(t, "lin@example.com"); u.EmailVerified {
 		t.Fatal("verified without mail")
 	}
-	if ms := v.delivered(t); len(ms) != 1 {
-		t.Fatalf("%d mails, want only the first registration's", len(ms))
+	if ms := v.delivered(t); len(ms) != 2 || !strings.Contains(ms[1].Text, "Welcome") {
+		t.Fatalf("%d mails, want only the first registration's (its link, then its welcome once the link was used)", len(ms))
 	}
 }
 

@@ -32,7 +32,8 @@ func (e *Engine) Start(ctx context.Context, b Begin) (Result, error) {
 	err := e.Store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
 		f.Step, f.Done = wire.StepIdentify, false
 		f.State = state{Issuer: b.Issuer, Request: b.Request, AppName: b.App.Name, Locale: b.Locale, Dir: b.Dir, LocaleFixed: b.LocaleFixed,
-			Login: b.Request.LoginHint, ThirdParty: b.App.ConsentRequired, Base: b.Base, ACR: requestedACR(b.Request.ACRValues)}
+			Login: b.Request.LoginHint, ThirdParty: b.App.ConsentRequired, Base: b.Base, ACR: requestedACR(b.Request.ACRValues),
+			Device: e.deviceMAC(b.Device), AppLogin: b.App.InitiateLoginURI}
 		rec, err := e.Policies.Recovery(ctx, tx, f.TenantID)
 		if err != nil {
 			return err
@@ -72,6 +73,9 @@ func (e *Engine) Start(ctx context.Context, b Begin) (Result, error) {
 			}
 			g := grantOf(s)
 			g.ACR = answeredACR(sessionACR(s.AMR), f.State.ACR)
+			if err := e.seenDevice(ctx, tx, f, u); err != nil {
+				return err
+			}
 			if err := e.afterSignIn(ctx, tx, f, u, u.SignInCount, g); err != nil {
 				return err
 			}

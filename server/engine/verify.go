@@ -40,9 +40,9 @@ func (e *Engine) sendVerification(ctx context.Context, tx store.Tx, f *flow, u d
 		return err
 	}
 	link := f.State.Base + directory.VerifyEmailPath + url.PathEscape(token)
-	return e.notify(ctx, tx, f, u, kindVerifyEmail, func(s *emailtemplates.Set, lang string) (emailtemplates.Rendered, error) {
+	return e.notify(ctx, tx, f, u, kindVerifyEmail, func(s *emailtemplates.Set, lang string, a emailtemplates.Audience) (emailtemplates.Rendered, error) {
 		return s.VerifyEmail(lang, emailtemplates.VerifyEmailView{
-			App: f.State.AppName, Link: link, ExpiresHours: int(verifyEmailTTL / time.Hour),
+			Audience: a, App: f.State.AppName, Link: link, ExpiresHours: int(verifyEmailTTL / time.Hour),
 		})
 	})
 }
@@ -71,10 +71,18 @@ func (e *Engine) EmailVerificationLink(ctx context.Context, tenantID, token stri
 // the account's address becomes verified (see directory.VerifyEmail). It
 // signs nobody in: the link proves the address, not who opened it. Any
 // problem with the token is ErrVerificationInvalid, and changes nothing.
+//
+// Only a registration with verification "after" makes these tokens, and
+// each is used once: the account now exists with its address proven, so
+// its welcome goes now, in the tenant's default look (no flow tells the
+// brand or the app any more), without a link.
 func (e *Engine) VerifyEmailLink(ctx context.Context, tenantID, token string) error {
 	err := e.Store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
-		_, err := e.Directory.VerifyEmail(ctx, tx, tenantID, token)
-		return err
+		u, err := e.Directory.VerifyEmail(ctx, tx, tenantID, token)
+		if err != nil {
+			return err
+		}
+		return e.welcome(ctx, tx, &flow{TenantID: tenantID}, u, "")
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return ErrVerificationInvalid

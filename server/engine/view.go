@@ -173,7 +173,7 @@ var MessageIDs = []string{
 	MsgActionCreatePasskey, MsgPasskeyIntro, MsgPasskeyFailed, MsgEnrollPasskeyIntro, MsgTOTPIntro, MsgEnrollTOTPIntro, MsgTOTPKeyLabel,
 	MsgRecoveryCodeIntro, MsgRecoveryCodeLabel, MsgRecoveryCodesIntro, MsgRecoveryCodesLabel, MsgCodeUsed, MsgPhoneSent, MsgVoiceSent,
 	MsgEnrollPhoneIntro, MsgPhoneLabel, MsgPhoneInvalid, MsgPhoneCountry, MsgPhoneUnavailable, MsgEnrollAnswerIntro, MsgQuestionLabel,
-	MsgAnswerTooShort, MsgNewAnswerLabel, MsgEnrollOptional,
+	MsgAnswerTooShort, MsgNewAnswerLabel, MsgEnrollOptional, MsgCurrentPasswordLabel, MsgChangePasswordIntro,
 	authenticatorLabel(factorPassword), authenticatorLabel(factorEmail), authenticatorLabel(factorPasskey), authenticatorLabel(factorTOTP),
 	authenticatorLabel(factorSMS), authenticatorLabel(factorVoice), authenticatorLabel(factorRecoveryCode), authenticatorLabel(factorAnswer),
 	Questions[0], Questions[1], Questions[2], Questions[3], Questions[4], Questions[5],
@@ -332,13 +332,22 @@ func (e *Engine) view(ctx context.Context, f *flow) wire.Flow {
 	case StepEnrollPassword:
 		v.Context.UserHint = f.State.Login
 		intro := MsgNewPasswordIntro
-		if f.State.Journey == journeyActivate {
+		switch f.State.Journey {
+		case journeyActivate:
 			intro = MsgActivatedIntro
 			if f.State.CanSkip {
 				intro = MsgActivatedIntroSkip
 			}
+		case journeyEnroll:
+			intro = MsgChangePasswordIntro
 		}
 		v.Messages = append(v.Messages, wire.Message{ID: intro, Level: wire.LevelInfo})
+		if f.State.Journey == journeyEnroll && f.State.AskCurrent {
+			v.Fields = append(v.Fields, wire.Field{
+				Name: FieldPassword, Type: wire.FieldPassword, Label: MsgCurrentPasswordLabel, Required: true, Secret: true,
+				Constraints: wire.Constraints{MaxLength: 1024, Autocomplete: "current-password"},
+			})
+		}
 		v.Fields = append(v.Fields, wire.Field{
 			Name: FieldNewPassword, Type: wire.FieldPassword, Label: MsgNewPasswordLabel, Required: true, Secret: true,
 			Constraints: wire.Constraints{MaxLength: 1024, Autocomplete: "new-password"},
@@ -346,6 +355,9 @@ func (e *Engine) view(ctx context.Context, f *flow) wire.Flow {
 		v.Actions = append(v.Actions, wire.Action{Name: ActionSetPassword, Method: "POST", Href: href, Label: MsgActionSetPassword, Primary: true})
 		if f.State.Journey == journeyActivate && f.State.CanSkip {
 			v.Actions = append(v.Actions, wire.Action{Name: ActionSkip, Method: "POST", Href: href, Label: MsgActionSkipPassword})
+		}
+		if f.State.Journey == journeyEnroll {
+			v.Actions = append(v.Actions, wire.Action{Name: ActionCancel, Method: "POST", Href: href, Label: MsgActionCancel})
 		}
 	case wire.StepChallengePassword:
 		v.Context.UserHint = f.State.Login
