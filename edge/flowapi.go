@@ -217,6 +217,7 @@ func (s *siteHandlers) startFlow(w http.ResponseWriter, r *http.Request) {
 	res, err := s.engine.Start(r.Context(), engine.Begin{
 		Issuer: iss, Request: req, App: app, Origin: origin, Base: site.Base,
 		Session: sessionCookie(r, site), Locale: l.Lang(), Dir: l.Dir(), LocaleFixed: s.uiLocalesChose(req.UILocales),
+		Device: knownDeviceID(w, r, site),
 	})
 	if err != nil {
 		s.log.ErrorContext(r.Context(), "edge: start flow", "err", err)

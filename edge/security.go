@@ -12,7 +12,8 @@ import (
 )
 
 // Notices the security page shows after a change (?done=…).
-var securityNotices = map[string]string{"renamed": "security.renamed", "removed": "security.removed", "label": "error.factor_label"}
+var securityNotices = map[string]string{"renamed": "security.renamed", "removed": "security.removed", "label": "error.factor_label",
+	engine.DonePassword: "security.password_changed"}
 
 // securityPage lists the signed-in person's factors with forms to rename
 // and remove them and to set up more; without a session it says to sign
@@ -27,14 +28,20 @@ func (s *siteHandlers) securityPage(w http.ResponseWriter, r *http.Request) {
 	v := pages.Security{Login: login, Add: engine.Enrollable, Action: securityURL(l.Lang(), ""),
 		Notice: securityNotices[r.URL.Query().Get("done")]}
 	for _, f := range factors {
+		if f.Kind == engine.FactorPassword {
+			// Changed, never listed: it has no name and cannot be removed.
+			v.Password = true
+			continue
+		}
 		v.Factors = append(v.Factors, pages.SecurityFactor{ID: f.ID, Kind: f.Kind, Label: f.Label, Detail: f.Detail,
 			Remaining: f.Remaining, Added: f.CreatedAt, LastUsed: f.LastUsed})
 	}
 	s.render(w, r, http.StatusOK, pages.SecurityPage(s.page(r.Context(), l, "security.title"), v))
 }
 
-// securityPost renames or removes a factor, or starts setting one up,
-// then goes back to the page (or on to the enrollment's first step).
+// securityPost renames or removes a factor, or starts setting one up or
+// changing the password (factor=password), then goes back to the page (or
+// on to the enrollment's first step).
 func (s *siteHandlers) securityPost(w http.ResponseWriter, r *http.Request) {
 	site, _ := SiteFrom(r.Context())
 	cookie := sessionCookie(r, site)

@@ -92,6 +92,7 @@ func (s *siteHandlers) authorize(w http.ResponseWriter, r *http.Request) {
 	res, err := s.engine.Start(r.Context(), engine.Begin{
 		Issuer: iss, Request: req, App: app, Origin: site.Base, Base: site.Base,
 		Session: sessionCookie(r, site), Locale: l.Lang(), Dir: l.Dir(), LocaleFixed: s.uiLocalesChose(req.UILocales),
+		Device: hostedDeviceID(w, r, site),
 	})
 	if err != nil {
 		s.log.ErrorContext(r.Context(), "edge: start flow", "err", err)
@@ -117,6 +118,9 @@ func (s *siteHandlers) signinPage(w http.ResponseWriter, r *http.Request) {
 		s.flowError(w, r, err)
 		return
 	}
+	// A browser that lost its device cookie since the flow started gets
+	// one for its next sign-in.
+	_, _ = deviceID(w, r, site)
 	s.showFlow(w, r, res, secret)
 }
 
