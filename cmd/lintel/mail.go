@@ -31,7 +31,14 @@ func (s *system) openMail(c settings.Config) error {
 		return fmt.Errorf("mail settings: %w", err)
 	}
 	s.mail = mail.New(s.store, s.clock, mail.Options{Logger: s.log})
-	s.mailSender = mail.NewRouter(s.mailSettings, s.egress, mail.RouterOptions{})
+	// Brands' senders sign their mail with DKIM; their records are looked
+	// up through dns.resolver, as the custom domains' are.
+	senderOpts := mail.BrandSendersOptions{Logger: s.log}
+	if r := dnsResolver(c); r != nil {
+		senderOpts.Resolver = r
+	}
+	s.brandSenders = mail.NewBrandSenders(s.mailSettings, senderOpts)
+	s.mailSender = mail.NewRouter(s.mailSettings, s.egress, mail.RouterOptions{Senders: s.brandSenders})
 	s.mailRetention = c.MailRetention()
 	return nil
 }

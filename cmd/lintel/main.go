@@ -52,7 +52,7 @@ unknown LINTEL_* variables stop the command with a message naming them.`,
 	root.SetErr(stderr)
 	root.SetArgs(args)
 	root.AddCommand(e.serveCommand(), e.migrateCommand(), e.secretsCommand(), e.adminCommand(), e.versionCommand())
-	root.AddCommand(e.policyCommand())
+	root.AddCommand(e.policyCommand(), e.emailCommand())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(stderr, "lintel: %v\n", err)
 		if errors.Is(err, context.Canceled) {

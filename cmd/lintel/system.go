@@ -132,14 +132,6 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 		_ = st.Close()
 		return nil, err
 	}
-	// Brands' senders sign their mail with DKIM; their records are looked
-	// up through dns.resolver, as the custom domains' are.
-	senderOpts := mail.BrandSendersOptions{Logger: s.log}
-	if r := dnsResolver(c); r != nil {
-		senderOpts.Resolver = r
-	}
-	s.brandSenders = mail.NewBrandSenders(s.mailSettings, senderOpts)
-	s.mailSender = mail.NewRouter(s.mailSettings, s.egress, mail.RouterOptions{Senders: s.brandSenders})
 	if s.locales, err = locales.Load(locales.FS()); err != nil {
 		_ = st.Close()
 		return nil, err
