@@ -14,7 +14,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	tag := cat.Match("", "", "fr-CA, ar-EG;q=0.8, en;q=0.5")
+	tag := cat.Match("", "", "sw-KE, ar-EG;q=0.8, en;q=0.5")
 	l := cat.Localizer(tag)
 	fmt.Println(l.Lang(), l.Dir())
 

@@ -26,9 +26,6 @@ type meta struct {
 	Language string `json:"language"`
 	Dir      string `json:"dir"`
 	Name     string `json:"name"`
-	// MachineTranslated is read and ignored while the catalogs move to
-	// manifest.json, which now says who made each text.
-	MachineTranslated bool `json:"machine_translated"`
 }
 
 // message is one parsed catalog entry. A plain message keeps its text in

@@ -9,8 +9,8 @@ import (
 )
 
 func TestMatch(t *testing.T) {
-	embedded := mustLoad(t, FS())         // en, ar
-	withPT := mustLoad(t, catalogFS(nil)) // en, ar, pt
+	embedded := mustLoad(t, catalogFS(map[string]string{"pt.json": ""})) // en, ar
+	withPT := mustLoad(t, catalogFS(nil))                                // en, ar, pt
 	cases := []struct {
 		name                string
 		c                   *Catalog
@@ -76,7 +76,7 @@ func TestLocalizerFallsBackLikeMatch(t *testing.T) {
 		{"ar-EG", "ar", "rtl", "تسجيل الدخول إلى \u2068Acme\u2069", "العربية"},
 		{"en", "en", "ltr", "Sign in to Acme", "English"},
 		{"en-AU", "en", "ltr", "Sign in to Acme", "English"},
-		{"fr", "en", "ltr", "Sign in to Acme", "English"},
+		{"sw", "en", "ltr", "Sign in to Acme", "English"},
 		{"und", "en", "ltr", "Sign in to Acme", "English"},
 	}
 	for _, tc := range cases {
@@ -131,6 +131,33 @@ func TestLookup(t *testing.T) {
 		got, ok := c.Lookup(tc.tags)
 		if got.String() != tc.want || ok != tc.ok {
 			t.Errorf("Lookup(%q) = %s, %v; want %s, %v", tc.tags, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestMatchEmbedded: the shipped languages serve their regional and
+// script variants.
+func TestMatchEmbedded(t *testing.T) {
+	c := mustLoad(t, FS())
+	for _, tc := range []struct{ accept, want string }{
+		{"zh-TW", "zh-Hant"},
+		{"zh-HK", "zh-Hant"},
+		{"zh-CN", "zh"},
+		{"zh-Hans-SG", "zh"},
+		{"pt-BR", "pt"},
+		{"pt-PT", "pt"},
+		{"no", "nb"},
+		{"nb-NO", "nb"},
+		{"fa-IR", "fa"},
+		{"he-IL", "he"},
+		{"es-MX", "es"},
+		{"fr-CA", "fr"},
+		{"de-AT", "de"},
+		{"sw, de;q=0.5", "de"},
+		{"sw", "en"},
+	} {
+		if got := c.Match("", "", tc.accept); got.String() != tc.want {
+			t.Errorf("Match(Accept-Language %q) = %s, want %s", tc.accept, got, tc.want)
 		}
 	}
 }
