@@ -86,7 +86,9 @@ type siteWorld struct {
 // fixedSender is a tenant mail configuration with one from address.
 type fixedSender string
 
-func (f fixedSender) From(context.Context, store.Tx, string) (string, error) { return string(f), nil }
+func (f fixedSender) FromBrand(context.Context, store.Tx, string, string) (string, error) {
+	return string(f), nil
+}
 
 // limiter adapts edge/ratelimit to the engine, as cmd/lintel does.
 type limiter struct{ l ratelimit.Limiter }

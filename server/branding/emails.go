@@ -91,34 +91,7 @@ func (m *Mail) Emails(ctx context.Context, tx store.Tx, tenantID, base, appID, l
 }
 
 func (m *Mail) emails(ctx context.Context, tx store.Tx, tenantID, base, appID, lang string) (*emailtemplates.Set, error) {
-	u, err := url.Parse(base)
-	if err != nil || base == "" {
-		u = &url.URL{}
-	}
-	brandID, brand := "", ""
-	err = func() error {
-		t, err := m.Tenants.Tenant(ctx, tx, tenantID)
-		if err != nil {
-			return err
-		}
-		brand = t.Name
-		if u.Hostname() == "" {
-			return nil
-		}
-		d, err := m.Tenants.DomainByHost(ctx, tx, u.Hostname())
-		if errors.Is(err, store.ErrNotFound) || (err == nil && (d.TenantID != tenantID || d.BrandID == "")) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		brandID = d.BrandID
-		b, err := m.Tenants.Brand(ctx, tx, tenantID, brandID)
-		if err == nil {
-			brand = b.Name
-		}
-		return err
-	}()
+	brandID, brand, err := m.site(ctx, tx, tenantID, base)
 	if err != nil {
 		return nil, err
 	}
@@ -127,6 +100,44 @@ func (m *Mail) emails(ctx context.Context, tx store.Tx, tenantID, base, appID, l
 		return nil, err
 	}
 	return m.Set(ctx, tx, r, brand, base)
+}
+
+// Brand returns the ID of the tenant's brand whose custom domain base (a
+// site's base URL) is on, "" when it is on none. It never fails: what
+// cannot be read is logged and "" returned, so the tenant's sender
+// serves rather than none.
+func (m *Mail) Brand(ctx context.Context, tx store.Tx, tenantID, base string) string {
+	brandID, _, err := m.site(ctx, tx, tenantID, base)
+	if err != nil {
+		m.Logger.ErrorContext(ctx, "branding: the site's brand", "err", err, "tenant", tenantID)
+		return ""
+	}
+	return brandID
+}
+
+// site returns the brand of the site at base: its ID ("" for none) and
+// the name mail shows (the brand's, else the tenant's).
+func (m *Mail) site(ctx context.Context, tx store.Tx, tenantID, base string) (brandID, name string, err error) {
+	t, err := m.Tenants.Tenant(ctx, tx, tenantID)
+	if err != nil {
+		return "", "", err
+	}
+	u, err := url.Parse(base)
+	if err != nil || u.Hostname() == "" {
+		return "", t.Name, nil
+	}
+	d, err := m.Tenants.DomainByHost(ctx, tx, u.Hostname())
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (d.TenantID != tenantID || d.BrandID == "")) {
+		return "", t.Name, nil
+	}
+	if err != nil {
+		return "", "", err
+	}
+	b, err := m.Tenants.Brand(ctx, tx, tenantID, d.BrandID)
+	if err != nil {
+		return "", "", err
+	}
+	return b.ID, b.Name, nil
 }
 
 // Set returns the built-in templates dressed in r: its theme, with the

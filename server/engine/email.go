@@ -106,7 +106,7 @@ func (e *Engine) sendEmail(ctx context.Context, tx store.Tx, f *flow) (bool, err
 	if limited, err := e.limited(ctx, tx, f, opSend); err != nil || limited {
 		return false, err
 	}
-	from, err := e.Senders.From(ctx, tx, f.TenantID)
+	from, err := e.sender(ctx, tx, f)
 	if errors.Is(err, mail.ErrNotConfigured) {
 		e.Logger.WarnContext(ctx, "engine: email sign-in offered but the tenant cannot send mail", "tenant", f.TenantID)
 		f.State.Messages = []wire.Message{{ID: MsgEmailUnavailable, Level: wire.LevelError}}

@@ -64,10 +64,12 @@ type Mailer interface {
 	Enqueue(ctx context.Context, tx store.Tx, m mail.Message) (string, error)
 }
 
-// Senders tells the address a tenant's mail comes from; an error wrapping
-// mail.ErrNotConfigured means the tenant cannot send mail.
+// Senders tells the address a tenant's mail comes from: a brand's own
+// sender when brandID ("" for none) has one, else the tenant's. An error
+// wrapping mail.ErrNotConfigured means the tenant cannot send mail.
+// *mail.Settings implements it.
 type Senders interface {
-	From(ctx context.Context, tx store.Tx, tenantID string) (string, error)
+	FromBrand(ctx context.Context, tx store.Tx, tenantID, brandID string) (string, error)
 }
 
 // Branding gives the emails of a flow: those of the brand of the site it
@@ -76,8 +78,12 @@ type Senders interface {
 // fails: a look that cannot be read is logged and the built-in set
 // returned, for a theme must never stop a sign-in email. It is safe for
 // concurrent use.
+//
+// Brand returns the ID of the brand whose site base is ("" for none), for
+// the brand's own sender address; like Emails it never fails.
 type Branding interface {
 	Emails(ctx context.Context, tx store.Tx, tenantID, base, appID, lang string) *emailtemplates.Set
+	Brand(ctx context.Context, tx store.Tx, tenantID, base string) string
 }
 
 // Limit allows Rate events per Per for one key.

@@ -71,7 +71,9 @@ const sender = "Acme <no-reply@acme.example>"
 // fixedSender is a tenant mail configuration with one from address.
 type fixedSender string
 
-func (f fixedSender) From(context.Context, store.Tx, string) (string, error) { return string(f), nil }
+func (f fixedSender) FromBrand(context.Context, store.Tx, string, string) (string, error) {
+	return string(f), nil
+}
 
 // countingLimiter allows everything unless a key is listed in deny; it
 // records every key it is asked about.

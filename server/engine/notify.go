@@ -23,7 +23,7 @@ func (e *Engine) notify(ctx context.Context, tx store.Tx, f *flow, u directory.U
 	if u.Email == "" {
 		return nil
 	}
-	from, err := e.Senders.From(ctx, tx, f.TenantID)
+	from, err := e.sender(ctx, tx, f)
 	if errors.Is(err, mail.ErrNotConfigured) {
 		e.Logger.WarnContext(ctx, "engine: notice not sent: the tenant cannot send mail", "tenant", f.TenantID, "kind", kind)
 		return nil
@@ -79,4 +79,14 @@ func (e *Engine) templates(ctx context.Context, tx store.Tx, f *flow, lang strin
 		return e.Templates
 	}
 	return e.Branding.Emails(ctx, tx, f.TenantID, f.State.Base, f.ClientID, lang)
+}
+
+// sender is the address the flow's mail comes from: the sender of the
+// brand of the site the flow runs on, else the tenant's.
+func (e *Engine) sender(ctx context.Context, tx store.Tx, f *flow) (string, error) {
+	brandID := ""
+	if e.Branding != nil {
+		brandID = e.Branding.Brand(ctx, tx, f.TenantID, f.State.Base)
+	}
+	return e.Senders.FromBrand(ctx, tx, f.TenantID, brandID)
 }

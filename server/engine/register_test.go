@@ -296,7 +296,7 @@ func testRegisterVerifyAfter(t *testing.T, v *env) {
 // unconfigured is a tenant mail configuration that cannot send.
 type unconfigured struct{}
 
-func (unconfigured) From(context.Context, store.Tx, string) (string, error) {
+func (unconfigured) FromBrand(context.Context, store.Tx, string, string) (string, error) {
 	return "", mail.ErrNotConfigured
 }
 
