@@ -101,9 +101,18 @@ func fetch(t *testing.T, c *http.Client, req *http.Request) (int, http.Header, s
 // signInPage starts a sign-in at app and returns the page's URL and HTML.
 func (b *brandedInstance) signInPage(t *testing.T, c *http.Client, app string) (string, string) {
 	t.Helper()
+	return b.signInPageWith(t, c, app, nil)
+}
+
+// signInPageWith is signInPage with more authorization parameters.
+func (b *brandedInstance) signInPageWith(t *testing.T, c *http.Client, app string, extra url.Values) (string, string) {
+	t.Helper()
 	sum := sha256.Sum256([]byte(strings.Repeat("v", 43)))
 	q := url.Values{"client_id": {app}, "redirect_uri": {b.base + "/demo/callback"}, "response_type": {"code"}, "scope": {"openid"},
 		"state": {"st"}, "nonce": {"n"}, "code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}
+	for k, v := range extra {
+		q[k] = v
+	}
 	req, _ := http.NewRequest(http.MethodGet, b.base+"/oauth2/default/v1/authorize?"+q.Encode(), nil)
 	status, h, _ := fetch(t, c, req)
 	if status != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/signin/") {
