@@ -122,13 +122,13 @@ func TestLanguageNeutralOverride(t *testing.T) {
 // catalog's.
 func TestOverrideLanguageEnvironment(t *testing.T) {
 	o := overrides(t, map[string]map[string]Override{
-		"he": {"lockout": {Subject: "{{.Locale}} {{.Dir}}", HTML: `<html lang="{{.Locale}}" dir="{{.Dir}}"><p>{{plural .Minutes}}</p></html>`}},
+		"yi": {"lockout": {Subject: "{{.Locale}} {{.Dir}}", HTML: `<html lang="{{.Locale}}" dir="{{.Dir}}"><p>{{plural .Minutes}}</p></html>`}},
 	})
-	r, err := mustNew(t).With(DefaultTheme(), o).Lockout("he-IL", sampleLockout())
+	r, err := mustNew(t).With(DefaultTheme(), o).Lockout("yi-US", sampleLockout())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Subject != "he rtl" || !strings.Contains(r.HTML, `lang="he" dir="rtl"`) || !strings.HasPrefix(r.Text, "Your account is locked") {
+	if r.Subject != "yi rtl" || !strings.Contains(r.HTML, `lang="yi" dir="rtl"`) || !strings.HasPrefix(r.Text, "Your account is locked") {
 		t.Errorf("%+v", r)
 	}
 }

@@ -141,6 +141,9 @@ func TestHTMLIsEmailFriendly(t *testing.T) {
 		for _, lang := range s.Languages() {
 			for _, k := range Kinds() {
 				for i, v := range samples(k) {
+					if i > 0 && !everySample(lang) {
+						break
+					}
 					r, err := renderView(s, lang, v)
 					if err != nil {
 						t.Fatal(err)

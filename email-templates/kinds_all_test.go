@@ -1,6 +1,7 @@
 package emailtemplates
 
 import (
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -42,6 +43,10 @@ func mustNew(t testing.TB) *Set {
 	return s
 }
 
+// messageID matches a mail message ID, which a part shows when a
+// message is missing.
+var messageID = regexp.MustCompile(`\bmail\.[a-z_]+\.[a-z_]+`)
+
 func TestEveryKindRendersEveryLanguage(t *testing.T) {
 	s := mustNew(t)
 	for _, lang := range s.Languages() {
@@ -52,7 +57,7 @@ func TestEveryKindRendersEveryLanguage(t *testing.T) {
 					t.Fatalf("%s %s sample %d: %v", k, lang, i, err)
 				}
 				for _, part := range []string{r.Subject, r.Text, r.HTML} {
-					if strings.Contains(part, "mail.") || strings.TrimSpace(part) == "" {
+					if messageID.MatchString(part) || strings.TrimSpace(part) == "" {
 						t.Errorf("%s %s sample %d: a part is blank or shows a message ID:\n%s", k, lang, i, part)
 					}
 				}

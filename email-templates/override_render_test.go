@@ -13,9 +13,9 @@ func TestOverridesRender(t *testing.T) {
 	base := mustNew(t)
 	o := overrides(t, map[string]map[string]Override{
 		"ar": {"lockout": {Subject: "AR lockout override"}},
-		"fr": {"lockout": {Subject: "Compte bloqué", Text: "Compte {{plural .Minutes}}"}},
+		"hy": {"lockout": {Subject: "Հաշիվը արգելափակված է", Text: "Compte {{plural .Minutes}}"}},
 		"en": {"recovered": {HTML: "<p>EN recovered override</p>"}},
-		"pt": {"lockout": {Subject: "", Text: "", HTML: ""}}, // empty: left out
+		"sw": {"lockout": {Subject: "", Text: "", HTML: ""}}, // empty: left out
 	})
 	s := base.With(DefaultTheme(), o)
 	builtin := func(lang string, k Kind) Rendered {
@@ -30,22 +30,26 @@ func TestOverridesRender(t *testing.T) {
 		kind       Kind
 		subject    string // "" for the built-in one in lang
 		text, html string // "" for the built-in ones in builtin
-		builtin    string // the built-in language for the other parts
+		builtin    string // the built-in language for the other parts; "" for the catalog's match
 	}{
 		{"uses an ar override for ar-EG", "ar-EG", Lockout, "AR lockout override", "", "", "ar"},
-		{"uses an fr override although the set lacks French", "fr", Lockout, "Compte bloqué", "Compte other", "", "en"},
-		{"uses an fr override for fr-CA, with French plurals", "fr-CA", Lockout, "Compte bloqué", "Compte other", "", "en"},
-		{"uses the English override for a language without templates", "de", Recovered, "", "", "<p>EN recovered override</p>", "en"},
+		{"uses an hy override although the catalog lacks Armenian", "hy", Lockout, "Հաշիվը արգելափակված է", "Compte other", "", ""},
+		{"uses an hy override for hy-AM, with Armenian plurals", "hy-AM", Lockout, "Հաշիվը արգելափակված է", "Compte other", "", ""},
+		{"uses the English override for a language the catalog serves in English", "x-klingon", Recovered, "", "", "<p>EN recovered override</p>", "en"},
 		{"prefers a built-in language to the English override", "ar", Recovered, "", "", "", "ar"},
 		{"keeps other kinds built in", "ar", Passwordless, "", "", "", "ar"},
-		{"leaves out an empty override", "pt", Lockout, "", "", "", "en"},
+		{"leaves out an empty override", "sw", Lockout, "", "", "", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r, err := renderView(s, c.lang, sampleView(c.kind))
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := builtin(c.builtin, c.kind)
+			lang := c.builtin
+			if lang == "" {
+				lang = base.localizer(c.lang).Lang()
+			}
+			want := builtin(lang, c.kind)
 			if c.subject != "" {
 				want.Subject = c.subject
 			}
@@ -60,15 +64,15 @@ func TestOverridesRender(t *testing.T) {
 			}
 		})
 	}
-	if _, ok := o.m["pt"]; ok {
+	if _, ok := o.m["sw"]; ok {
 		t.Error("an override with every part empty was kept")
 	}
-	// French counts 0 as "one", English as "other": plural follows the
-	// override's language.
+	// Armenian counts 0 as "one", English as "other": plural follows
+	// the override's language.
 	v := sampleLockout()
 	v.Minutes = 0
-	if r, err := s.Lockout("fr", v); err != nil || r.Text != "Compte one" {
-		t.Errorf("fr plural of 0: %q, %v", r.Text, err)
+	if r, err := s.Lockout("hy", v); err != nil || r.Text != "Compte one" {
+		t.Errorf("hy plural of 0: %q, %v", r.Text, err)
 	}
 }
 

@@ -70,6 +70,9 @@ func TestThemesChangeOnlyTheHTML(t *testing.T) {
 		for _, lang := range s.Languages() {
 			for _, k := range Kinds() {
 				for i, v := range samples(k) {
+					if i > 0 && !everySample(lang) {
+						break
+					}
 					want, err := renderView(base, lang, v)
 					if err != nil {
 						t.Fatal(err)
