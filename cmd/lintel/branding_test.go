@@ -43,6 +43,10 @@ type brandedInstance struct {
 	demoTenantID string
 }
 
+// demoOutput reads what `serve --demo` prints: the demo tenant's ID, its
+// app's client ID, the user's login and password, an admin token.
+var demoOutput = regexp.MustCompile(`(?s)tenant\s+demo \((\S+)\).*client_id (\S+)\s+user\s+(\S+), password (\S+)\s+admin token[^\n]*\n\s+(\S+)`)
+
 func startBranded(t *testing.T) *brandedInstance {
 	t.Helper()
 	sink := mailtest.Start(t)
@@ -52,7 +56,7 @@ func startBranded(t *testing.T) *brandedInstance {
 		"LINTEL_MAIL_SMTP_HOST=127.0.0.1", "LINTEL_MAIL_SMTP_PORT=" + strconv.Itoa(sink.Port), "LINTEL_MAIL_SMTP_TLS=none",
 		"LINTEL_MAIL_FROM=Lintel <no-reply@lintel.example>", "LINTEL_EGRESS_ALLOW=127.0.0.0/8"}
 	s := startCommand(t, exec.Command(binary, "serve", "--demo", "--addr", fmt.Sprintf("127.0.0.1:%d", port)), env)
-	m := regexp.MustCompile(`(?s)tenant\s+demo \((\S+)\).*client_id (\S+)\s+user\s+(\S+), password (\S+)\s+admin token[^\n]*\n\s+(\S+)`).FindStringSubmatch(s.output)
+	m := demoOutput.FindStringSubmatch(s.output)
 	if m == nil {
 		t.Fatalf("no demo data in the output:\n%s", s.output)
 	}

@@ -61,7 +61,10 @@ Kinds: ` + strings.Join(emailKinds(), ", ") + `.`,
 				kinds = []string{args[0]}
 			}
 			return e.withSystem(cmd, func(ctx context.Context, s *system) error {
-				return e.previewEmails(ctx, s, tenantRef, brandRef, appRef, tag.String(), out, kinds)
+				// Files are named after the language the catalog serves:
+				// ar-EG is written in ar.
+				lang := s.locales.Match(tag.String(), "", "").String()
+				return e.previewEmails(ctx, s, tenantRef, brandRef, appRef, lang, out, kinds)
 			})
 		},
 	}
