@@ -201,7 +201,7 @@ func (w *siteWorld) wantEmailChanged(t *testing.T, c *http.Client) {
 		t.Fatalf("%d notices of the change, want 1", len(notices))
 	}
 	n := notices[0]
-	if len(n.To) != 1 || n.To[0] != alice || n.Subject != "The email address of your account was changed" ||
+	if len(n.To) != 1 || n.To[0] != alice || n.Subject != "Your email address was changed" ||
 		!strings.Contains(n.Text, "a•••@example.com") || strings.Contains(n.Text, aliceNew) || strings.Contains(n.Text, "https://") {
 		t.Fatalf("notice to %v: %q\n%s", n.To, n.Subject, n.Text)
 	}
