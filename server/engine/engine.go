@@ -141,8 +141,8 @@ type Deps struct {
 	// direction) that serves a profile locale, ok false when none does.
 	// Nil leaves flows in the language they started in.
 	MatchLocale func(profile string) (lang, dir string, ok bool)
-	Clock  clock.Clock
-	Logger *slog.Logger
+	Clock       clock.Clock
+	Logger      *slog.Logger
 	// FlowTTL is how long a flow lives; zero means DefaultFlowTTL.
 	FlowTTL time.Duration
 }
