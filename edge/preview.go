@@ -116,7 +116,7 @@ func (p *Previewer) Email(ctx context.Context, tenantID string, r themes.Resolve
 	if err != nil {
 		return "", "", "", fmt.Errorf("edge: preview email %q: %w", kind, err)
 	}
-	m, err := set.Sample(r.Locale, emailtemplates.Kind(kind))
+	m, err := set.SampleFor(r.Locale, emailtemplates.Kind(kind), emailtemplates.Site{Brand: brand, Base: base})
 	if err != nil {
 		return "", "", "", fmt.Errorf("edge: preview email %q: %w", kind, err)
 	}

@@ -3,7 +3,9 @@ package emailtemplates
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
+	"strings"
 )
 
 // samples returns views of kind k: first a typical one (what Sample
@@ -116,11 +118,42 @@ var ErrUnknownKind = errors.New("unknown email kind")
 // texts: what a preview shows. The error wraps ErrUnknownKind for a
 // kind that is not one of Kinds, else as the kind's method's.
 func (s *Set) Sample(lang string, k Kind) (Rendered, error) {
+	return s.SampleFor(lang, k, Site{})
+}
+
+// Site is whose sample a preview shows: the brand's name, the app's, and
+// the base URL of the brand's site ("https://login.acme.com"), which
+// sample links start with. Empty fields keep the sample's.
+type Site struct {
+	Brand, App, Base string
+}
+
+// SampleFor is Sample as site would send it: its brand's and app's
+// names, its links on site.Base (only an https base: a link must be
+// https).
+func (s *Set) SampleFor(lang string, k Kind, site Site) (Rendered, error) {
 	if !slices.Contains(Kinds(), k) {
 		return Rendered{}, fmt.Errorf("emailtemplates: %w: %q", ErrUnknownKind, cut(string(k), maxLangLen))
 	}
-	return s.send(lang, samples(k)[0])
+	v := reflect.New(reflect.TypeOf(samples(k)[0])).Elem()
+	v.Set(reflect.ValueOf(samples(k)[0]))
+	if f := v.FieldByName("Brand"); site.Brand != "" && f.IsValid() {
+		f.SetString(site.Brand)
+	}
+	if f := v.FieldByName("App"); site.App != "" && f.IsValid() {
+		f.SetString(site.App)
+	}
+	if f := v.FieldByName("Link"); f.IsValid() && strings.HasPrefix(site.Base, "https://") {
+		if rest, ok := strings.CutPrefix(f.String(), sampleBase); ok {
+			f.SetString(strings.TrimSuffix(site.Base, "/") + rest)
+		}
+	}
+	return s.send(lang, v.Interface())
 }
+
+// sampleBase is where the sample links point, before SampleFor moves
+// them to a site.
+const sampleBase = "https://login.acme.example"
 
 // send renders view v, of any kind, with its kind's method, which
 // checks and cleans it.

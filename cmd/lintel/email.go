@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/text/language"
 
-	"github.com/lintel-id/lintel/edge"
 	emailtemplates "github.com/lintel-id/lintel/email-templates"
 	"github.com/lintel-id/lintel/internal/settings"
 	"github.com/lintel-id/lintel/server/store"
@@ -89,47 +88,69 @@ func emailKinds() []string {
 }
 
 // previewEmails renders kinds as the brand and app of the tenant send
-// them in lang, and writes them into dir.
+// them in lang, and writes them into dir. It dresses the built-in
+// templates as flows do (branding.Mail) and renders each kind's sample
+// with the brand's name and links on the tenant's site.
 func (e *env) previewEmails(ctx context.Context, s *system, tenantRef, brandRef, appRef, lang, dir string, kinds []string) error {
-	p, err := edge.NewPreviewer(edge.PreviewerDeps{Store: s.store, Tenants: s.tenants, Locales: s.locales, Mail: s.brandMail})
-	if err != nil {
-		return err
-	}
-	var t tenant.Tenant
-	var brandID, appID string
-	err = s.store.View(ctx, func(ctx context.Context, tx store.Tx) error {
-		if t, err = s.tenants.Tenant(ctx, tx, tenantRef); err != nil {
+	var set *emailtemplates.Set
+	var site emailtemplates.Site
+	err := s.store.View(ctx, func(ctx context.Context, tx store.Tx) error {
+		t, err := s.tenants.Tenant(ctx, tx, tenantRef)
+		if err != nil {
 			return fmt.Errorf("tenant %q: %w", tenantRef, err)
 		}
-		if brandID, err = findBrand(ctx, tx, s.tenants, t.ID, brandRef); err != nil {
+		site.Brand = t.Name
+		brandID, err := findBrand(ctx, tx, s.tenants, t.ID, brandRef)
+		if err != nil {
 			return err
 		}
-		appID, err = findApp(ctx, tx, s.tenants, t.ID, appRef)
+		if brandID != "" {
+			b, err := s.tenants.Brand(ctx, tx, t.ID, brandID)
+			if err != nil {
+				return err
+			}
+			site.Brand = b.Name
+		}
+		appID, err := findApp(ctx, tx, s.tenants, t.ID, appRef)
+		if err != nil {
+			return err
+		}
+		if appID != "" {
+			a, err := s.tenants.App(ctx, tx, t.ID, appID)
+			if err != nil {
+				return err
+			}
+			site.App = a.Name
+		}
+		if site.Base, err = s.tenants.SiteBase(ctx, tx, t.ID); err != nil {
+			return fmt.Errorf("the tenant's site: %w", err)
+		}
+		r, err := s.branding.ResolveIn(ctx, tx, t.ID, brandID, appID, lang)
+		if err != nil {
+			return fmt.Errorf("the theme: %w", err)
+		}
+		set, err = s.brandMail.Set(ctx, tx, r, site.Brand, site.Base)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("email preview: %w", err)
 	}
-	r, err := s.branding.Resolve(ctx, t.ID, brandID, appID, lang)
-	if err != nil {
-		return fmt.Errorf("email preview: the theme: %w", err)
-	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("email preview: %w", err)
 	}
 	for _, kind := range kinds {
-		subject, html, text, err := p.Email(ctx, t.ID, r, kind)
+		m, err := set.SampleFor(lang, emailtemplates.Kind(kind), site)
 		if err != nil {
 			return fmt.Errorf("email preview: %w", err)
 		}
 		base := filepath.Join(dir, kind+"."+lang)
-		if err := os.WriteFile(base+".html", []byte(html), 0o644); err != nil {
+		if err := os.WriteFile(base+".html", []byte(m.HTML), 0o644); err != nil {
 			return fmt.Errorf("email preview: %w", err)
 		}
-		if err := os.WriteFile(base+".txt", []byte(text), 0o644); err != nil {
+		if err := os.WriteFile(base+".txt", []byte(m.Text), 0o644); err != nil {
 			return fmt.Errorf("email preview: %w", err)
 		}
-		fmt.Fprintf(e.stdout, "%s\t%s\t%s.html\t%s.txt\n", kind, subject, base, base)
+		fmt.Fprintf(e.stdout, "%s\t%s\t%s.html\t%s.txt\n", kind, m.Subject, base, base)
 	}
 	return nil
 }

@@ -49,6 +49,9 @@ func TestEmailPreviewWritesFiles(t *testing.T) {
 		if kind == "passwordless" && !strings.Contains(string(html), "#7a1f5c") {
 			t.Errorf("passwordless: the app's primary colour is missing")
 		}
+		if strings.Contains(string(text), "Acme") {
+			t.Errorf("%s shows the sample's names, not the demo's:\n%s", kind, text)
+		}
 	}
 
 	_, stderr, code = lintel(t, env, "email", "preview", "welcome", "--tenant", "demo", "--locale", "de", "--out", out)
