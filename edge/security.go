@@ -20,12 +20,14 @@ var securityNotices = map[string]string{"renamed": "security.renamed", "removed"
 // in first.
 func (s *siteHandlers) securityPage(w http.ResponseWriter, r *http.Request) {
 	site, _ := SiteFrom(r.Context())
-	factors, login, err := s.engine.Factors(r.Context(), site.Tenant.ID, sessionCookie(r, site))
+	factors, acct, err := s.engine.Factors(r.Context(), site.Tenant.ID, sessionCookie(r, site))
 	if s.accountError(w, r, err) {
 		return
 	}
-	l := s.localizer(r)
-	v := pages.Security{Login: login, Add: engine.Enrollable, Action: securityURL(l.Lang(), ""),
+	// The person is known: their profile's language, unless ui_locales
+	// asks for another.
+	l := s.locales.Localizer(s.locales.Match(r.URL.Query().Get("ui_locales"), acct.Locale, r.Header.Get("Accept-Language")))
+	v := pages.Security{Login: acct.Login, Add: engine.Enrollable, Action: securityURL(l.Lang(), ""),
 		Notice: securityNotices[r.URL.Query().Get("done")]}
 	for _, f := range factors {
 		if f.Kind == engine.FactorPassword {

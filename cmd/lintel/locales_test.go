@@ -45,9 +45,10 @@ func TestProfileLanguageAndUILocales(t *testing.T) {
 	// A third-party app: its consent page comes after the password.
 	call(t, http.MethodPatch, b.api+"/apps/"+b.appB, b.admin, map[string]any{"consent_required": true}, http.StatusOK)
 
+	var c *http.Client
 	signIn := func(extra url.Values) (before, after string) {
 		t.Helper()
-		c := browserClient(t)
+		c = browserClient(t)
 		page, body := b.signInPageWith(t, c, b.appB, extra)
 		pw := b.act(t, c, page, body, engine.ActionNext, "login", b.login)
 		return pw, b.act(t, c, page, pw, engine.ActionSignIn, "password", b.pass)
@@ -58,6 +59,10 @@ func TestProfileLanguageAndUILocales(t *testing.T) {
 	}
 	if !strings.Contains(consent, `<html lang="de" dir="ltr"`) || !strings.Contains(consent, html.EscapeString(de.Text("consent.title"))) {
 		t.Errorf("the consent page after sign-in is not German:\n%.2000s", consent)
+	}
+	// The account pages know the person too.
+	if _, _, security := fetch(t, c, mustRequest(t, b.base+"/account/security")); !strings.Contains(security, `<html lang="de" dir="ltr"`) {
+		t.Errorf("the account's sign-in methods page is not German:\n%.300s", security)
 	}
 	if _, consent := signIn(url.Values{"ui_locales": {"en"}}); !strings.Contains(consent, `<html lang="en" dir="ltr"`) {
 		t.Errorf("ui_locales=en did not keep the flow English:\n%.300s", consent)

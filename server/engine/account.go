@@ -83,18 +83,28 @@ func (e *Engine) signedInSession(ctx context.Context, tx store.Tx, tenantID, coo
 	return s, u, err
 }
 
+// Account is who the browser's signed-in person is, for the account
+// pages.
+type Account struct {
+	// Login is what they sign in with.
+	Login string
+	// Locale is their profile's language ("" when unset): the account
+	// pages speak it unless ui_locales asks otherwise.
+	Locale string
+}
+
 // Factors lists the factors of the browser's signed-in person (set-ups
-// left unfinished are not shown), oldest first, with their login. Without
-// a live session it is ErrNoSession.
-func (e *Engine) Factors(ctx context.Context, tenantID, cookie string) ([]Factor, string, error) {
+// left unfinished are not shown), oldest first, with who they are.
+// Without a live session it is ErrNoSession.
+func (e *Engine) Factors(ctx context.Context, tenantID, cookie string) ([]Factor, Account, error) {
 	var out []Factor
-	var login string
+	var acct Account
 	err := e.Store.View(ctx, func(ctx context.Context, tx store.Tx) error {
 		u, err := e.signedIn(ctx, tx, tenantID, cookie)
 		if err != nil {
 			return err
 		}
-		login = u.Login
+		acct = Account{Login: u.Login, Locale: u.Locale}
 		creds, err := e.Directory.Credentials(ctx, tx, tenantID, u.ID)
 		if err != nil {
 			return err
@@ -125,7 +135,7 @@ func (e *Engine) Factors(ctx context.Context, tenantID, cookie string) ([]Factor
 		}
 		return nil
 	})
-	return out, login, err
+	return out, acct, err
 }
 
 // RenameFactor names one of the signed-in person's factors (a passkey:
