@@ -35,7 +35,9 @@ type Document struct {
 	Locales map[string]Tokens `json:"locales,omitempty"`
 	// Texts maps a BCP 47 tag to message ID to text.
 	Texts map[string]map[string]string `json:"texts,omitempty"`
-	// Emails maps a BCP 47 tag to email kind to template.
+	// Emails maps a BCP 47 tag, or AllLanguages, to email kind to
+	// template. An AllLanguages template serves every language for which
+	// the cascade holds no language-specific one (see Resolve).
 	Emails map[string]map[string]EmailTemplate `json:"emails,omitempty"`
 	// PageTemplate is HTML with <lintel-slot> markers.
 	PageTemplate string `json:"page_template,omitempty"`
@@ -46,6 +48,11 @@ type Document struct {
 	// scripts from.
 	ScriptOrigins []string `json:"script_origins,omitempty"`
 }
+
+// AllLanguages is the key of Document.Emails whose templates are
+// language-neutral: they serve every language (their texts come from the
+// message catalog through the templates' t function).
+const AllLanguages = "*"
 
 // Bounds of a Document, so one tenant cannot make every page render or
 // every stored version expensive.
@@ -75,7 +82,8 @@ const (
 type Checks struct {
 	// Text checks a message ID and its text in lang.
 	Text func(lang, id, text string) error
-	// Email checks an email kind and its template in lang.
+	// Email checks an email kind and its template in lang, a BCP 47
+	// tag or AllLanguages.
 	Email func(lang, kind string, t EmailTemplate) error
 	// PageTemplate checks the page template with the origins it may use.
 	PageTemplate func(src string, styleOrigins, scriptOrigins []string) error
@@ -92,7 +100,7 @@ func (d Document) Validate(c Checks) error {
 		errs = append(errs, problem("base", ErrValue, "must be empty or one of %s", strings.Join(builtinNames, ", ")))
 	}
 	errs = append(errs, d.Tokens.problems("tokens")...)
-	errs = append(errs, localeKeys("locales", slices.Collect(maps.Keys(d.Locales)))...)
+	errs = append(errs, localeKeys("locales", slices.Collect(maps.Keys(d.Locales)), false)...)
 	for _, lang := range slices.Sorted(maps.Keys(d.Locales)) {
 		errs = append(errs, d.Locales[lang].problems("locales."+fieldName(lang))...)
 	}
@@ -112,7 +120,7 @@ func (d Document) Validate(c Checks) error {
 
 func (d Document) textProblems(c Checks) []error {
 	var errs []error
-	errs = append(errs, localeKeys("texts", slices.Collect(maps.Keys(d.Texts)))...)
+	errs = append(errs, localeKeys("texts", slices.Collect(maps.Keys(d.Texts)), false)...)
 	for _, lang := range slices.Sorted(maps.Keys(d.Texts)) {
 		texts, f := d.Texts[lang], "texts."+fieldName(lang)
 		if len(texts) > MaxTextsPerLocale {
@@ -136,7 +144,7 @@ func (d Document) textProblems(c Checks) []error {
 
 func (d Document) emailProblems(c Checks) []error {
 	var errs []error
-	errs = append(errs, localeKeys("emails", slices.Collect(maps.Keys(d.Emails)))...)
+	errs = append(errs, localeKeys("emails", slices.Collect(maps.Keys(d.Emails)), true)...)
 	for _, lang := range slices.Sorted(maps.Keys(d.Emails)) {
 		kinds, f := d.Emails[lang], "emails."+fieldName(lang)
 		if len(kinds) > MaxEmailKinds {
@@ -161,23 +169,31 @@ func (d Document) emailProblems(c Checks) []error {
 	return errs
 }
 
-// localeKeys checks the keys of one of a Document's per-locale maps.
-func localeKeys(field string, keys []string) []error {
+// localeKeys checks the keys of one of a Document's per-locale maps;
+// AllLanguages is one when allowAll (it counts towards MaxLocales).
+func localeKeys(field string, keys []string, allowAll bool) []error {
 	if len(keys) > MaxLocales {
 		return []error{problem(field, ErrValue, "must hold at most %d locales, not %d", MaxLocales, len(keys))}
+	}
+	or := ""
+	if allowAll {
+		or = ", or " + AllLanguages + " for every language"
 	}
 	var errs []error
 	slices.Sort(keys)
 	for _, k := range keys {
 		f := field + "." + fieldName(k)
+		if allowAll && k == AllLanguages {
+			continue
+		}
 		if len(k) > MaxLocaleTag {
-			errs = append(errs, problem(f, ErrValue, "must be a BCP 47 language tag of at most %d bytes", MaxLocaleTag))
+			errs = append(errs, problem(f, ErrValue, "must be a BCP 47 language tag of at most %d bytes%s", MaxLocaleTag, or))
 			continue
 		}
 		tag, err := language.Parse(k)
 		switch {
 		case err != nil || tag == language.Und:
-			errs = append(errs, problem(f, ErrValue, "must be a BCP 47 language tag such as en or pt-BR"))
+			errs = append(errs, problem(f, ErrValue, "must be a BCP 47 language tag such as en or pt-BR%s", or))
 		case tag.String() != k:
 			errs = append(errs, problem(f, ErrValue, "must be written in canonical form, %s", tag.String()))
 		}

@@ -41,6 +41,14 @@ func TestDocumentValidate(t *testing.T) {
 			StyleOrigins:  []string{"https://cdn.acme.com", "https://fonts.example:8443"},
 			ScriptOrigins: []string{"https://[2001:db8::1]"},
 		}, ""},
+		{"accepts language-neutral emails", Document{Emails: map[string]map[string]EmailTemplate{
+			"*": {"welcome": {HTML: `<p>{{t "mail.welcome.heading"}}</p>`}}, "de": {"welcome": {Subject: "s"}}}}, ""},
+		{"refuses * as a locale of tokens", Document{Locales: map[string]Tokens{"*": {"radius": "2px"}}}, "locales.*"},
+		{"refuses * as a locale of texts", Document{Texts: map[string]map[string]string{"*": {"a.b": "c"}}}, "texts.*"},
+		{"refuses other wildcards as an email key", Document{Emails: map[string]map[string]EmailTemplate{
+			"**": {}, "en-*": {}, "pt-br": {}}}, "emails.** emails.en-* emails.pt-br"},
+		{"refuses a long language-neutral email part", Document{Emails: map[string]map[string]EmailTemplate{
+			"*": {"welcome": {Text: strings.Repeat("x", MaxEmailPart+1)}}}}, "emails.*.welcome.text"},
 		{"refuses an unknown base", Document{Base: "sepia"}, "base"},
 		{"refuses a token", Document{Tokens: Tokens{"color-primary": "red"}}, "tokens.color-primary"},
 		{"refuses a locale's token", Document{Locales: map[string]Tokens{"ar": {"font-family": "x;y"}}}, "locales.ar.font-family"},
@@ -106,12 +114,13 @@ var errBadID = errors.New("unknown message ID")
 
 func TestDocumentValidateRunsChecks(t *testing.T) {
 	doc := Document{
-		Texts:        map[string]map[string]string{"en": {"identify.title": "ok", "no.such": "x"}},
-		Emails:       map[string]map[string]EmailTemplate{"de": {"passwordless": {HTML: "{{"}}},
+		Texts: map[string]map[string]string{"en": {"identify.title": "ok", "no.such": "x"}},
+		Emails: map[string]map[string]EmailTemplate{"de": {"passwordless": {HTML: "{{"}},
+			"*": {"welcome": {Subject: "ok"}, "lockout": {Text: "{{"}}},
 		PageTemplate: "<html>",
 		StyleOrigins: []string{"https://cdn.acme.com"},
 	}
-	var sawOrigins []string
+	var sawOrigins, sawEmails []string
 	c := Checks{
 		Text: func(lang, id, text string) error {
 			if id == "no.such" {
@@ -120,7 +129,14 @@ func TestDocumentValidateRunsChecks(t *testing.T) {
 			return nil
 		},
 		Email: func(lang, kind string, t EmailTemplate) error {
-			return invalid.Field("html", "does not parse")
+			sawEmails = append(sawEmails, lang+"/"+kind)
+			switch {
+			case t.HTML == "{{":
+				return invalid.Field("html", "does not parse")
+			case t.Text == "{{":
+				return invalid.Field("text", "does not parse")
+			}
+			return nil
 		},
 		PageTemplate: func(src string, style, script []string) error {
 			sawOrigins = style
@@ -128,9 +144,12 @@ func TestDocumentValidateRunsChecks(t *testing.T) {
 		},
 	}
 	err := doc.Validate(c)
-	want := "texts.en.no.such emails.de.passwordless.html page_template page_template[3]"
+	want := "texts.en.no.such emails.*.lockout.text emails.de.passwordless.html page_template page_template[3]"
 	if got := fields(err); got != want {
 		t.Fatalf("fields %q, want %q", got, want)
+	}
+	if got := strings.Join(sawEmails, " "); got != "*/lockout */welcome de/passwordless" {
+		t.Errorf("Email check called for %s", got)
 	}
 	if !errors.Is(err, errBadID) {
 		t.Error("the Text check's error is hidden from errors.Is")
@@ -139,8 +158,8 @@ func TestDocumentValidateRunsChecks(t *testing.T) {
 		t.Errorf("PageTemplate check got origins %v", sawOrigins)
 	}
 	all := invalid.All(err)
-	if all[0].Reason != "unknown message ID: no.such" || all[1].Reason != "does not parse" {
-		t.Errorf("reasons %q, %q", all[0].Reason, all[1].Reason)
+	if all[0].Reason != "unknown message ID: no.such" || all[1].Reason != "does not parse" || all[2].Reason != "does not parse" {
+		t.Errorf("reasons %q, %q, %q", all[0].Reason, all[1].Reason, all[2].Reason)
 	}
 }
 

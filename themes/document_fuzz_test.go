@@ -16,6 +16,7 @@ func FuzzDocument(f *testing.F) {
 	f.Add(`{"locales":{"pt-BR":{"radius":"2px"},"pt":{"space":"1rem"}},"texts":{"en":{"a":"b"}}}`)
 	f.Add(`{"style_origins":["https://a.com:8443"],"page_template":"<x>"}`)
 	f.Add(`{"emails":{"en":{"welcome":{"subject":"s","html":"<p>"}}}}`)
+	f.Add(`{"emails":{"*":{"welcome":{"subject":"s"}},"de":{"welcome":{"text":"t"}}},"texts":{"*":{"a":"b"}}}`)
 	f.Fuzz(func(t *testing.T, src string) {
 		var d Document
 		if json.Unmarshal([]byte(src), &d) != nil {

@@ -23,6 +23,10 @@ type Resolved struct {
 	Texts map[string]string
 	// Emails maps email kind to template, for the locale.
 	Emails map[string]EmailTemplate
+	// EmailsAll maps email kind to language-neutral template (the
+	// levels' Emails[AllLanguages]); one serves the locale where Emails
+	// lacks its kind.
+	EmailsAll map[string]EmailTemplate
 	// PageTemplate is the last level's page template, "" for Lintel's.
 	PageTemplate string
 	// StyleOrigins and ScriptOrigins belong to the level whose
@@ -47,13 +51,24 @@ type Resolved struct {
 // layers winning. PageTemplate and its origins come from the last layer
 // that sets one.
 //
+// EmailsAll merges each layer's Emails[AllLanguages] per kind, later
+// layers winning, and a layer's language-neutral template of a kind
+// also drops the layers above's templates of that kind for the locale
+// from Emails: the more specific level wins whatever its language key
+// (an app's "*" welcome beats its tenant's "de" welcome). Within one
+// layer, its template for the locale beats its "*" one, as Emails is
+// served before EmailsAll. Templates merge whole: a later layer's
+// template replaces an earlier one's of its kind, even the parts it
+// leaves empty (they become the built-in ones).
+//
 // A layer's entry for the locale is found by its key, compared without
 // regard to case: first the locale's base language ("pt" for "pt-BR"),
 // then the exact tag on top of it, so an exact entry needs to hold only
 // what differs from its language's. Resolve expects validated layers;
 // it never fails.
 func Resolve(locale string, layers ...Document) Resolved {
-	r := Resolved{Base: DefaultBase, Locale: locale, Texts: map[string]string{}, Emails: map[string]EmailTemplate{}}
+	r := Resolved{Base: DefaultBase, Locale: locale, Texts: map[string]string{}, Emails: map[string]EmailTemplate{},
+		EmailsAll: map[string]EmailTemplate{}}
 	for _, l := range layers {
 		if l.Base != "" {
 			r.Base = l.Base
@@ -76,6 +91,10 @@ func Resolve(locale string, layers ...Document) Resolved {
 	}
 	r.Tokens = r.Tokens.Normalize()
 	for _, l := range layers {
+		for kind, t := range l.Emails[AllLanguages] {
+			r.EmailsAll[kind] = t
+			delete(r.Emails, kind)
+		}
 		for _, k := range keys {
 			maps.Copy(r.Texts, entry(l.Texts, k))
 			maps.Copy(r.Emails, entry(l.Emails, k))
@@ -98,9 +117,10 @@ func Resolve(locale string, layers ...Document) Resolved {
 }
 
 // localeKeysFor returns the keys that match locale, least specific
-// first: its base language, then the tag itself; none for "".
+// first: its base language, then the tag itself; none for "" and for
+// AllLanguages (no language: its entries are EmailsAll, not Emails).
 func localeKeysFor(locale string) []string {
-	if locale == "" {
+	if locale == "" || locale == AllLanguages {
 		return nil
 	}
 	lang, _, _ := strings.Cut(locale, "-")

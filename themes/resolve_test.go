@@ -120,6 +120,9 @@ func TestResolveHash(t *testing.T) {
 		{"a token", Resolve("ar", instance, tenant, brand, app, Document{Tokens: Tokens{"space": "5px"}})},
 		{"a text", Resolve("ar", instance, tenant, brand, app, Document{Texts: map[string]map[string]string{"ar": {"x": "y"}}})},
 		{"an email", Resolve("ar", instance, tenant, brand, app, Document{Emails: map[string]map[string]EmailTemplate{"ar": {"x": {}}}})},
+		{"a language-neutral email", Resolve("ar", instance, tenant, brand, app, Document{Emails: map[string]map[string]EmailTemplate{"*": {"x": {}}}})},
+		{"a language-neutral email's part", Resolve("ar", instance, tenant, brand, app,
+			Document{Emails: map[string]map[string]EmailTemplate{"*": {"x": {Subject: "s"}}}})},
 		{"the page template", Resolve("ar", instance, tenant, brand, app, Document{PageTemplate: "p"})},
 		{"the base", Resolve("ar", instance, tenant, brand, app, Document{Base: "high-contrast"})},
 		{"the order of levels", Resolve("ar", app, brand, tenant, instance)},
@@ -128,6 +131,55 @@ func TestResolveHash(t *testing.T) {
 		if d.r.Hash == h {
 			t.Errorf("%s: hash unchanged", d.name)
 		}
+	}
+}
+
+// Language-neutral ("*") email templates merge per kind like the
+// locale's; a level's "*" template of a kind beats the levels above's
+// templates of that kind in any language, and loses to its own level's
+// template for the locale (which the email templates serve first).
+func TestResolveLanguageNeutralEmails(t *testing.T) {
+	et := func(s string) EmailTemplate { return EmailTemplate{Subject: s} }
+	doc := func(emails map[string]map[string]EmailTemplate) Document { return Document{Emails: emails} }
+	tenantAll := doc(map[string]map[string]EmailTemplate{"*": {"welcome": et("tenant *"), "lockout": et("tenant * lockout")}})
+	tenantDE := doc(map[string]map[string]EmailTemplate{"de": {"welcome": et("tenant de")}})
+	tenantBoth := doc(map[string]map[string]EmailTemplate{"*": {"welcome": et("tenant *")}, "de": {"welcome": et("tenant de")}})
+	appAll := doc(map[string]map[string]EmailTemplate{"*": {"welcome": et("app *")}})
+	appDE := doc(map[string]map[string]EmailTemplate{"de-AT": {"welcome": et("app de-AT")}})
+	tests := []struct {
+		name      string
+		locale    string
+		layers    []Document
+		emails    string // Resolved.Emails
+		emailsAll string // Resolved.EmailsAll
+	}{
+		{"a level's * templates are carried", "de", []Document{tenantAll},
+			"map[]", "map[lockout:{tenant * lockout  } welcome:{tenant *  }]"},
+		{"they are carried without a locale", "", []Document{tenantAll},
+			"map[]", "map[lockout:{tenant * lockout  } welcome:{tenant *  }]"},
+		{"a later level's * template replaces an earlier one's", "ar", []Document{tenantAll, appAll},
+			"map[]", "map[lockout:{tenant * lockout  } welcome:{app *  }]"},
+		{"a later level's * template beats an earlier level's language", "de", []Document{tenantDE, appAll},
+			"map[]", "map[welcome:{app *  }]"},
+		{"a later level's language beats an earlier level's *", "de-AT", []Document{tenantAll, appDE},
+			"map[welcome:{app de-AT  }]", "map[lockout:{tenant * lockout  } welcome:{tenant *  }]"},
+		{"within a level both stay: the language serves first", "de", []Document{tenantBoth},
+			"map[welcome:{tenant de  }]", "map[welcome:{tenant *  }]"},
+		{"a later level's * drops both of an earlier level's", "de", []Document{tenantBoth, appAll},
+			"map[]", "map[welcome:{app *  }]"},
+		{"a * locale reads no language's entries", "*", []Document{tenantBoth},
+			"map[]", "map[welcome:{tenant *  }]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Resolve(tt.locale, tt.layers...)
+			if got := fmt.Sprint(r.Emails); got != tt.emails {
+				t.Errorf("emails %s, want %s", got, tt.emails)
+			}
+			if got := fmt.Sprint(r.EmailsAll); got != tt.emailsAll {
+				t.Errorf("language-neutral emails %s, want %s", got, tt.emailsAll)
+			}
+		})
 	}
 }
 
