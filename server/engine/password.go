@@ -89,19 +89,9 @@ func (e *Engine) changePassword(ctx context.Context, f *flow, req wire.ContinueR
 		}
 		f.State.AskCurrent = false // proven in this flow: a refused new password does not ask it again
 	}
-	var hash string
-	var refused []wire.Message
-	err := e.Store.View(ctx, func(ctx context.Context, tx store.Tx) error {
-		pol, err := e.Policies.Password(ctx, tx, f.TenantID)
-		if err != nil {
-			return err
-		}
-		hash, err = e.Policies.HashPassword(ctx, tx, f.TenantID, f.State.UserID, pw)
-		refused, err = passwordMessages(err, pol, FieldNewPassword)
-		return err
-	})
+	hash, refused, err := e.hashNewPassword(ctx, f, pw)
 	if err != nil {
-		return fmt.Errorf("engine: new password: %w", err)
+		return err
 	}
 	if refused != nil {
 		f.State.Messages = refused

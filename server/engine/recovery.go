@@ -214,19 +214,9 @@ func (e *Engine) newPassword(ctx context.Context, f *flow, req wire.ContinueRequ
 		f.State.Messages = []wire.Message{{ID: MsgFieldRequired, Level: wire.LevelError, Field: FieldNewPassword}}
 		return nil, e.save(ctx, f)
 	}
-	var hash string
-	var refused []wire.Message
-	err := e.Store.View(ctx, func(ctx context.Context, tx store.Tx) error {
-		pol, err := e.Policies.Password(ctx, tx, f.TenantID)
-		if err != nil {
-			return err
-		}
-		hash, err = e.Policies.HashPassword(ctx, tx, f.TenantID, f.State.UserID, pw)
-		refused, err = passwordMessages(err, pol, FieldNewPassword)
-		return err
-	})
+	hash, refused, err := e.hashNewPassword(ctx, f, pw)
 	if err != nil {
-		return nil, fmt.Errorf("engine: new password: %w", err)
+		return nil, err
 	}
 	if refused != nil {
 		f.State.Messages = refused
@@ -346,4 +336,23 @@ func passwordMessages(err error, pol policy.PasswordPolicy, field string) ([]wir
 		out = []wire.Message{{ID: MsgPasswordRefused, Level: wire.LevelError, Field: field}}
 	}
 	return out, nil
+}
+
+// hashNewPassword checks pw against the tenant's password policy for the
+// flow's account (length, blocklist, history) and hashes it; a refusal
+// comes back as the messages to show on the new-password field.
+func (e *Engine) hashNewPassword(ctx context.Context, f *flow, pw string) (hash string, refused []wire.Message, err error) {
+	err = e.Store.View(ctx, func(ctx context.Context, tx store.Tx) error {
+		pol, err := e.Policies.Password(ctx, tx, f.TenantID)
+		if err != nil {
+			return err
+		}
+		hash, err = e.Policies.HashPassword(ctx, tx, f.TenantID, f.State.UserID, pw)
+		refused, err = passwordMessages(err, pol, FieldNewPassword)
+		return err
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("engine: new password: %w", err)
+	}
+	return hash, refused, nil
 }
