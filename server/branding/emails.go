@@ -141,8 +141,9 @@ func (m *Mail) site(ctx context.Context, tx store.Tx, tenantID, base string) (br
 }
 
 // Set returns the built-in templates dressed in r: its theme, with the
-// logo linked from base (a site's base URL), its email overrides and its
-// texts (r.Texts reword the emails in r's locale).
+// logo linked from base (a site's base URL), its email overrides (r.Emails
+// in r's locale, r.EmailsAll in every language) and its texts (r.Texts
+// reword the emails in r's locale).
 // Sets are kept per theme and base. It reads the logo in tx.
 func (m *Mail) Set(ctx context.Context, tx store.Tx, r themes.Resolved, brand, base string) (*emailtemplates.Set, error) {
 	key := r.Hash + " " + base + " " + brand
@@ -172,11 +173,16 @@ func (m *Mail) Set(ctx context.Context, tx store.Tx, r themes.Resolved, brand, b
 	if tag, err := language.Parse(r.Locale); err == nil {
 		lang = tag.String()
 	}
-	for kind, t := range r.Emails {
-		if src[lang] == nil {
-			src[lang] = map[string]emailtemplates.Override{}
+	// The language-neutral templates go under "*": the set serves them
+	// where the locale has none of their kind (Resolve already dropped
+	// the locale's templates that a more specific level's "*" beats).
+	for key, byKind := range map[string]map[string]themes.EmailTemplate{lang: r.Emails, themes.AllLanguages: r.EmailsAll} {
+		for kind, t := range byKind {
+			if src[key] == nil {
+				src[key] = map[string]emailtemplates.Override{}
+			}
+			src[key][kind] = emailtemplates.Override{Subject: t.Subject, Text: t.Text, HTML: t.HTML}
 		}
-		src[lang][kind] = emailtemplates.Override{Subject: t.Subject, Text: t.Text, HTML: t.HTML}
 	}
 	o, err := m.Templates.ParseOverrides(src)
 	if err != nil {
