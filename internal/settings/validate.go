@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lintel-id/lintel/internal/dnsname"
 	"github.com/lintel-id/lintel/internal/egress"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/themes"
@@ -296,22 +297,7 @@ func badMailHost(host string) string {
 		}
 		return ""
 	}
-	name := strings.TrimSuffix(host, ".")
-	if name == "" || len(name) > 253 {
-		return "must be a DNS name or an IP address"
-	}
-	labels := strings.Split(name, ".")
-	for _, l := range labels {
-		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return "must be a DNS name or an IP address"
-		}
-		for _, r := range l {
-			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
-				return "must be a DNS name or an IP address"
-			}
-		}
-	}
-	if _, err := strconv.Atoi(labels[len(labels)-1]); err == nil {
+	if !dnsname.Host(strings.TrimSuffix(host, ".")) {
 		return "must be a DNS name or an IP address"
 	}
 	return ""

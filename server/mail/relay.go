@@ -4,9 +4,9 @@ import (
 	"errors"
 	"net/mail"
 	"net/netip"
-	"strconv"
 	"strings"
 
+	"github.com/lintel-id/lintel/internal/dnsname"
 	"github.com/lintel-id/lintel/internal/egress"
 	"github.com/lintel-id/lintel/internal/invalid"
 )
@@ -105,23 +105,7 @@ func validHost(host string) bool {
 	if a, err := netip.ParseAddr(host); err == nil {
 		return a.Zone() == ""
 	}
-	if len(host) > 253 {
-		return false
-	}
-	labels := strings.Split(host, ".")
-	for _, l := range labels {
-		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(l); i++ {
-			c := l[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return false
-			}
-		}
-	}
-	_, err := strconv.Atoi(labels[len(labels)-1])
-	return err != nil
+	return dnsname.Host(host)
 }
 
 // loopback reports whether host is localhost or a loopback address.

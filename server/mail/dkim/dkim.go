@@ -29,6 +29,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lintel-id/lintel/internal/dnsname"
 )
 
 // Headers are the header fields a signature covers, in the order of h=.
@@ -95,10 +97,10 @@ func (s *Signer) Sign(msg []byte) (string, error) {
 		return "", fmt.Errorf("%w: RSA key of %d bits, want at least %d", ErrKey, k.N.BitLen(), MinRSABits)
 	}
 	domain := strings.ToLower(strings.TrimSuffix(s.Domain, "."))
-	if !validName(domain) || !strings.Contains(domain, ".") {
+	if !dnsname.Valid(domain) || !strings.Contains(domain, ".") {
 		return "", fmt.Errorf("%w: domain must be a DNS name", ErrConfig)
 	}
-	if !validName(s.Selector) {
+	if !dnsname.Valid(s.Selector) {
 		return "", fmt.Errorf("%w: selector must be DNS labels", ErrConfig)
 	}
 	fields, body, err := split(msg)
@@ -220,24 +222,4 @@ func Record(pub crypto.PublicKey) (string, error) {
 		return "v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(k), nil
 	}
 	return "", fmt.Errorf("%w: %T (want RSA or Ed25519)", ErrKey, pub)
-}
-
-// validName reports whether s is one or more DNS labels of letters,
-// digits and hyphens (not at a label's ends), at most 253 bytes.
-func validName(s string) bool {
-	if s == "" || len(s) > 253 {
-		return false
-	}
-	for _, l := range strings.Split(s, ".") {
-		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(l); i++ {
-			c := l[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return false
-			}
-		}
-	}
-	return true
 }
