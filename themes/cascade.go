@@ -15,12 +15,13 @@ import (
 	"golang.org/x/text/language"
 )
 
-// EmailTemplate is one email's templates for one locale. Its syntax is
-// checked by the caller's Checks.Email, not here.
+// EmailTemplate is one email's templates for one locale (or for every
+// language). Its syntax is checked by the caller's Checks.Email, not
+// here. An empty part keeps the built-in one, so each may be left out.
 type EmailTemplate struct {
-	Subject string `json:"subject"`
-	Text    string `json:"text"`
-	HTML    string `json:"html"`
+	Subject string `json:"subject,omitempty"`
+	Text    string `json:"text,omitempty"`
+	HTML    string `json:"html,omitempty"`
 }
 
 // Document is one level of the branding cascade (instance, tenant,

@@ -9,6 +9,7 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,6 +19,8 @@ import (
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
 
+	emailtemplates "github.com/lintel-id/lintel/email-templates"
+	"github.com/lintel-id/lintel/locales"
 	"github.com/lintel-id/lintel/server/branding"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/store/storetest"
@@ -413,6 +416,66 @@ func TestThemePreviewThroughAPI(t *testing.T) {
 	without := newThemeWorld(t, storetest.SQLite(), nil)
 	if status, _, body := without.call(t, http.MethodGet, without.themePath(without.a.ID)+"/preview", RoleTenantAdmin, "", nil, nil); status != http.StatusNotImplemented {
 		t.Fatalf("without a previewer: %d %s", status, body)
+	}
+}
+
+// mailPreviewer renders emails as the edge's previewer does: the
+// resolved theme's overrides through branding.Mail, a kind's sample view.
+type mailPreviewer struct {
+	fakeThemePreviewer
+	mail *branding.Mail
+}
+
+func (mailPreviewer) Emails() []string { return []string{"welcome"} }
+func (p mailPreviewer) Email(ctx context.Context, tenantID string, r themes.Resolved, kind string) (string, string, string, error) {
+	set, err := p.mail.Set(ctx, nil, r, "Acme", "https://login.acme.example")
+	if err != nil {
+		return "", "", "", err
+	}
+	m, err := set.SampleFor(r.Locale, emailtemplates.Kind(kind), emailtemplates.Site{Brand: "Acme"})
+	return m.Subject, m.HTML, m.Text, err
+}
+
+// A language-neutral ("*") email override is saved as the draft, comes
+// back as saved, is published and renders in every language a preview
+// asks for, its t texts in that language.
+func TestLanguageNeutralEmailThroughAPI(t *testing.T) {
+	cat, err := locales.Load(locales.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := emailtemplates.New(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mail := &branding.Mail{Templates: set, Logger: slog.New(slog.DiscardHandler)}
+	tw := newThemeWorld(t, storetest.SQLite(), mailPreviewer{mail: mail})
+	mail.Themes = tw.branding
+	base := tw.themePath(tw.a.ID)
+	doc := `{"emails":{"*":{"welcome":{"text":"{{t \"mail.welcome.heading\"}} (*) {{.Link}}\n"}},` +
+		`"fr":{"welcome":{"text":"Bienvenue chez nous {{.Link}}\n"}}}}`
+	tw.json(t, http.MethodPut, base+"/draft", doc, http.StatusOK, nil)
+	var theme ThemeView
+	tw.json(t, http.MethodGet, base, "", http.StatusOK, &theme)
+	if theme.Draft == nil || theme.Draft.Document == nil || theme.Draft.Document.Emails["*"]["welcome"].Text == "" {
+		t.Fatalf("draft %+v", theme.Draft)
+	}
+	tw.json(t, http.MethodPost, base+"/draft/publish", "", http.StatusOK, nil)
+	for _, c := range []struct{ locale, want string }{
+		{"de", "Willkommen (*) https://"},
+		{"en", "Welcome (*) https://"},
+		{"ar", "مرحبًا بك (*) https://"},
+		{"fr", "Bienvenue chez nous https://"},
+	} {
+		var em EmailPreviewView
+		tw.json(t, http.MethodGet, base+"/preview/emails/welcome?version=live&locale="+c.locale, "", http.StatusOK, &em)
+		if !strings.HasPrefix(em.Text, c.want) || em.Subject == "" || em.HTML == "" {
+			t.Errorf("%s: %+v", c.locale, em)
+		}
+	}
+	// Other keys that are no canonical language tag stay refused.
+	for _, key := range []string{"**", "pt-br", "*-DE"} {
+		tw.json(t, http.MethodPut, base+"/draft", `{"emails":{"`+key+`":{"welcome":{"text":"x"}}}}`, http.StatusUnprocessableEntity, nil)
 	}
 }
 
