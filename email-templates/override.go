@@ -236,32 +236,3 @@ func refusedBranch(b *tparse.BranchNode) string {
 	}
 	return ""
 }
-
-// Over returns o laid over parent, as the branding cascade does
-// (instance, tenant, brand, app): for each language and kind, each part
-// o has replaces parent's, and the parts o lacks stay parent's (and,
-// where parent lacks them too, the built-in ones). o and parent are
-// unchanged.
-func (o Overrides) Over(parent Overrides) Overrides {
-	if len(o.m) == 0 {
-		return parent
-	}
-	if len(parent.m) == 0 {
-		return o
-	}
-	m := map[string]map[Kind]*parts{}
-	for _, src := range []Overrides{parent, o} {
-		for lang, byKind := range src.m {
-			if m[lang] == nil {
-				m[lang] = map[Kind]*parts{}
-			}
-			for k, p := range byKind {
-				if below := m[lang][k]; below != nil {
-					p = p.over(below)
-				}
-				m[lang][k] = p
-			}
-		}
-	}
-	return Overrides{m: m}
-}
