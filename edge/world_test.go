@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -174,11 +175,7 @@ func buildSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock, op
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, err := locales.Load(locales.FS())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, err := emailtemplates.New(cat)
+	cat, tpl, err := builtinTexts()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -407,3 +404,29 @@ func (w *siteWorld) signIn(t *testing.T, c *http.Client, authorize, login, passw
 	t.Fatalf("sign-in did not end")
 	return "", nil
 }
+
+// builtinTexts returns the embedded catalogs and the built-in emails
+// every test world shares: both are immutable and safe for concurrent
+// use, and building them for each world cost about a second under the
+// race detector.
+func builtinTexts() (*locales.Catalog, *emailtemplates.Set, error) {
+	b, err := sharedTexts()
+	return b.cat, b.tpl, err
+}
+
+// sharedTexts builds builtinTexts' values once.
+var sharedTexts = sync.OnceValues(func() (struct {
+	cat *locales.Catalog
+	tpl *emailtemplates.Set
+}, error) {
+	var b struct {
+		cat *locales.Catalog
+		tpl *emailtemplates.Set
+	}
+	var err error
+	if b.cat, err = locales.Load(locales.FS()); err != nil {
+		return b, err
+	}
+	b.tpl, err = emailtemplates.New(b.cat)
+	return b, err
+})

@@ -143,9 +143,11 @@ func New(cat *locales.Catalog) (*Set, error) { return Load(FS(), cat) }
 //
 // Templates are language-neutral: every text comes from cat through the
 // function t ({{t "mail.passwordless.subject" "app" .App}}). Load
-// renders every template with sample views in every language of cat, so
-// that a template that names an unknown field or message ID fails here
-// rather than when a message is sent. It refuses the set as a whole and
+// renders every template with sample views in English and in a
+// right-to-left language of cat, so that a template that names an
+// unknown field or message ID fails here rather than when a message is
+// sent (every language has the same IDs and parameters: package locales
+// checks it). It refuses the set as a whole and
 // reports every problem, each wrapping ErrMissing, ErrUnexpected or
 // ErrTemplate.
 //

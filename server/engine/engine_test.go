@@ -130,11 +130,7 @@ func newEnv(t *testing.T, open storetest.Opener) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, err := locales.Load(locales.FS())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, err := emailtemplates.New(cat)
+	cat, tpl, err := builtinTexts()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,3 +276,29 @@ func (v *env) signIn(t *testing.T) Result {
 	}
 	return done
 }
+
+// builtinTexts returns the embedded catalogs and the built-in emails
+// every test world shares: both are immutable and safe for concurrent
+// use, and building them for each world cost about a second under the
+// race detector.
+func builtinTexts() (*locales.Catalog, *emailtemplates.Set, error) {
+	b, err := sharedTexts()
+	return b.cat, b.tpl, err
+}
+
+// sharedTexts builds builtinTexts' values once.
+var sharedTexts = sync.OnceValues(func() (struct {
+	cat *locales.Catalog
+	tpl *emailtemplates.Set
+}, error) {
+	var b struct {
+		cat *locales.Catalog
+		tpl *emailtemplates.Set
+	}
+	var err error
+	if b.cat, err = locales.Load(locales.FS()); err != nil {
+		return b, err
+	}
+	b.tpl, err = emailtemplates.New(b.cat)
+	return b, err
+})

@@ -143,11 +143,7 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 	w.phone = phone.NewSettings(w.st, w.sec, w.clock, phone.SettingsOptions{})
 	w.terms = terms.New(w.clock, w.events)
 	w.outbox = mail.New(w.st, w.clock, mail.Options{})
-	cat, err := locales.Load(locales.FS())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, err := emailtemplates.New(cat)
+	_, tpl, err := builtinTexts()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,3 +334,29 @@ func (w *world) do(t testing.TB, method, path, token, body string) (int, http.He
 	}
 	return resp.StatusCode, resp.Header, string(b)
 }
+
+// builtinTexts returns the embedded catalogs and the built-in emails
+// every test world shares: both are immutable and safe for concurrent
+// use, and building them for each world cost about a second under the
+// race detector.
+func builtinTexts() (*locales.Catalog, *emailtemplates.Set, error) {
+	b, err := sharedTexts()
+	return b.cat, b.tpl, err
+}
+
+// sharedTexts builds builtinTexts' values once.
+var sharedTexts = sync.OnceValues(func() (struct {
+	cat *locales.Catalog
+	tpl *emailtemplates.Set
+}, error) {
+	var b struct {
+		cat *locales.Catalog
+		tpl *emailtemplates.Set
+	}
+	var err error
+	if b.cat, err = locales.Load(locales.FS()); err != nil {
+		return b, err
+	}
+	b.tpl, err = emailtemplates.New(b.cat)
+	return b, err
+})
