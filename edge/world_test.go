@@ -13,16 +13,14 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/lintel-id/lintel/edge/ratelimit"
-	emailtemplates "github.com/lintel-id/lintel/email-templates"
 	"github.com/lintel-id/lintel/internal/clock"
-	"github.com/lintel-id/lintel/locales"
+	"github.com/lintel-id/lintel/internal/texttest"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/engine"
 	"github.com/lintel-id/lintel/server/events"
@@ -175,10 +173,7 @@ func buildSiteWorld(t *testing.T, backend storetest.Backend, clk clock.Clock, op
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, tpl, err := builtinTexts()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, tpl := texttest.Builtin(t)
 	w.outbox, w.sink, w.passwords, w.policies, w.dir, w.events = mail.New(w.st, clk, mail.Options{}), mailtest.Start(t), pw, pol, dir, ev
 	keys, err := passkey.New(passkey.Deps{Clock: clk})
 	if err != nil {
@@ -404,29 +399,3 @@ func (w *siteWorld) signIn(t *testing.T, c *http.Client, authorize, login, passw
 	t.Fatalf("sign-in did not end")
 	return "", nil
 }
-
-// builtinTexts returns the embedded catalogs and the built-in emails
-// every test world shares: both are immutable and safe for concurrent
-// use, and building them for each world cost about a second under the
-// race detector.
-func builtinTexts() (*locales.Catalog, *emailtemplates.Set, error) {
-	b, err := sharedTexts()
-	return b.cat, b.tpl, err
-}
-
-// sharedTexts builds builtinTexts' values once.
-var sharedTexts = sync.OnceValues(func() (struct {
-	cat *locales.Catalog
-	tpl *emailtemplates.Set
-}, error) {
-	var b struct {
-		cat *locales.Catalog
-		tpl *emailtemplates.Set
-	}
-	var err error
-	if b.cat, err = locales.Load(locales.FS()); err != nil {
-		return b, err
-	}
-	b.tpl, err = emailtemplates.New(b.cat)
-	return b, err
-})

@@ -8,10 +8,9 @@ import (
 	"testing"
 	"time"
 
-	emailtemplates "github.com/lintel-id/lintel/email-templates"
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/internal/requestid"
-	"github.com/lintel-id/lintel/locales"
+	"github.com/lintel-id/lintel/internal/texttest"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/engine/wire"
 	"github.com/lintel-id/lintel/server/events"
@@ -130,10 +129,7 @@ func newEnv(t *testing.T, open storetest.Opener) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, tpl, err := builtinTexts()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, tpl := texttest.Builtin(t)
 	outbox := mail.New(st, clk, mail.Options{})
 	limits := &countingLimiter{}
 	gateway := newSMSGateway(t)
@@ -276,29 +272,3 @@ func (v *env) signIn(t *testing.T) Result {
 	}
 	return done
 }
-
-// builtinTexts returns the embedded catalogs and the built-in emails
-// every test world shares: both are immutable and safe for concurrent
-// use, and building them for each world cost about a second under the
-// race detector.
-func builtinTexts() (*locales.Catalog, *emailtemplates.Set, error) {
-	b, err := sharedTexts()
-	return b.cat, b.tpl, err
-}
-
-// sharedTexts builds builtinTexts' values once.
-var sharedTexts = sync.OnceValues(func() (struct {
-	cat *locales.Catalog
-	tpl *emailtemplates.Set
-}, error) {
-	var b struct {
-		cat *locales.Catalog
-		tpl *emailtemplates.Set
-	}
-	var err error
-	if b.cat, err = locales.Load(locales.FS()); err != nil {
-		return b, err
-	}
-	b.tpl, err = emailtemplates.New(b.cat)
-	return b, err
-})

@@ -18,11 +18,10 @@ import (
 	"github.com/lintel-id/lintel/edge"
 	"github.com/lintel-id/lintel/edge/ownership"
 	"github.com/lintel-id/lintel/edge/ratelimit"
-	emailtemplates "github.com/lintel-id/lintel/email-templates"
 	"github.com/lintel-id/lintel/internal/acmetest"
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/internal/egress"
-	"github.com/lintel-id/lintel/locales"
+	"github.com/lintel-id/lintel/internal/texttest"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor"
@@ -143,10 +142,7 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 	w.phone = phone.NewSettings(w.st, w.sec, w.clock, phone.SettingsOptions{})
 	w.terms = terms.New(w.clock, w.events)
 	w.outbox = mail.New(w.st, w.clock, mail.Options{})
-	_, tpl, err := builtinTexts()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, tpl := texttest.Builtin(t)
 	log := slog.New(slog.NewJSONHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if w.oidc, err = oidc.New(oidc.Deps{Store: w.st, Secrets: w.sec, Tenants: w.tenants, Servers: w.authz, Users: userClaims{w.dir}, Events: w.events, Clock: w.clock, Logger: log}); err != nil {
 		t.Fatal(err)
@@ -334,29 +330,3 @@ func (w *world) do(t testing.TB, method, path, token, body string) (int, http.He
 	}
 	return resp.StatusCode, resp.Header, string(b)
 }
-
-// builtinTexts returns the embedded catalogs and the built-in emails
-// every test world shares: both are immutable and safe for concurrent
-// use, and building them for each world cost about a second under the
-// race detector.
-func builtinTexts() (*locales.Catalog, *emailtemplates.Set, error) {
-	b, err := sharedTexts()
-	return b.cat, b.tpl, err
-}
-
-// sharedTexts builds builtinTexts' values once.
-var sharedTexts = sync.OnceValues(func() (struct {
-	cat *locales.Catalog
-	tpl *emailtemplates.Set
-}, error) {
-	var b struct {
-		cat *locales.Catalog
-		tpl *emailtemplates.Set
-	}
-	var err error
-	if b.cat, err = locales.Load(locales.FS()); err != nil {
-		return b, err
-	}
-	b.tpl, err = emailtemplates.New(b.cat)
-	return b, err
-})
