@@ -84,6 +84,10 @@ func (x Action) appendJSON(b []byte) []byte {
 	o.optStr("method", x.Method)
 	o.optStr("href", x.Href)
 	o.optStr("label", x.Label)
+	if len(x.LabelParams) > 0 {
+		o.key("label_params")
+		o.b = appendParams(o.b, x.LabelParams)
+	}
 	o.optBool("primary", x.Primary)
 	return o.end()
 }
@@ -101,6 +105,8 @@ func (x *Action) decode(d *decoder) error {
 			return d.string(&x.Href)
 		case "label":
 			return d.string(&x.Label)
+		case "label_params":
+			return d.params(&x.LabelParams)
 		case "primary":
 			return d.boolean(&x.Primary)
 		}

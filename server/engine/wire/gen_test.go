@@ -33,6 +33,7 @@ func sampleFlow() Flow {
 		Actions: []Action{
 			{Name: "submit", Method: "POST", Href: "/api/v1/flows/flw_01JQ8ZK3V8W2M4E6T9YB5C7D0F", Label: "action.continue", Primary: true},
 			{Name: "cancel", Method: "POST", Label: "action.cancel"},
+			{Name: "idp:idp_acme", Method: "POST", Label: "federation.continue_with", LabelParams: []Param{{"name", "Acme \"SSO\" & <Co>"}, {"kind", "oidc"}}},
 			{Name: "help", Method: "GET", Href: "https://help.example.com/?a=1&b=<2>", Label: "action.help"},
 		},
 		Messages: []Message{
@@ -128,7 +129,7 @@ func (g gen) flow() Flow {
 	}
 	for range g.count() {
 		f.Actions = append(f.Actions, Action{Name: g.str(), Method: g.maybe("POST"), Href: g.maybe(g.str()),
-			Label: g.maybe(g.str()), Primary: g.r.IntN(2) == 0})
+			Label: g.maybe(g.str()), LabelParams: g.params(), Primary: g.r.IntN(2) == 0})
 	}
 	for range g.count() {
 		f.Messages = append(f.Messages, Message{ID: g.str(), Params: g.params(), Level: g.maybe(g.str()), Field: g.maybe(g.str())})

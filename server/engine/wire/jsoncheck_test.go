@@ -59,6 +59,9 @@ func flowWant(f Flow) map[string]any {
 		putStr(am, "method", a.Method)
 		putStr(am, "href", a.Href)
 		putStr(am, "label", a.Label)
+		if len(a.LabelParams) > 0 {
+			am["label_params"] = paramsWant(a.LabelParams)
+		}
 		putTrue(am, "primary", a.Primary)
 		return am
 	})
@@ -188,6 +191,9 @@ func TestDecodingReadsWhatJSONWrites(t *testing.T) {
 		}
 		for _, x := range want.Fields {
 			sortParams(x.LabelParams)
+		}
+		for _, a := range want.Actions {
+			sortParams(a.LabelParams)
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("#%d: ParseFlow(%s)\n got %#v\nwant %#v", i, b, got, want)

@@ -35,11 +35,12 @@ type (
 		Label string `json:"label"`
 	}
 	jsonAction struct {
-		Name    string `json:"name"`
-		Method  string `json:"method"`
-		Href    string `json:"href"`
-		Label   string `json:"label"`
-		Primary bool   `json:"primary"`
+		Name        string            `json:"name"`
+		Method      string            `json:"method"`
+		Href        string            `json:"href"`
+		Label       string            `json:"label"`
+		LabelParams map[string]string `json:"label_params"`
+		Primary     bool              `json:"primary"`
 	}
 	jsonApp struct {
 		ID   string `json:"id"`
@@ -109,7 +110,8 @@ func mirrorFlow(f Flow, zone *time.Location, nsec int) jsonFlow {
 		j.ExpiresAt = &t
 	}
 	for _, a := range f.Actions {
-		j.Actions = append(j.Actions, jsonAction(a))
+		j.Actions = append(j.Actions, jsonAction{Name: a.Name, Method: a.Method, Href: a.Href, Label: a.Label,
+			LabelParams: paramMap(a.LabelParams), Primary: a.Primary})
 	}
 	for _, x := range f.Fields {
 		var options []jsonOption

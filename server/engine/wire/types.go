@@ -141,11 +141,15 @@ type Field struct {
 // Action is something the person can do on a step: submit the form under
 // Name, or follow Href with Method.
 type Action struct {
-	Name    string // required
-	Method  string // e.g. "POST"
-	Href    string
-	Label   string // message ID
-	Primary bool
+	Name   string // required, unique within a flow
+	Method string // e.g. "POST"
+	Href   string
+	Label  string // message ID
+	// LabelParams are the label message's parameters (an identity
+	// provider's display name, which is tenant data, not a message ID);
+	// names unique.
+	LabelParams []Param
+	Primary     bool
 }
 
 // Param is a named string: a message parameter or a submitted value.

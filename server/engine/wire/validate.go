@@ -9,8 +9,8 @@ import "strconv"
 //   - every field has a Name and a Type, every action a Name and every
 //     message an ID and a Level (ErrMissing);
 //   - field names are unique, and so are action names, the option values
-//     of each field and the parameter names of each message
-//     (ErrDuplicateKey);
+//     of each field and the parameter names of each message and of each
+//     action's label (ErrDuplicateKey);
 //   - a secret field carries no Value, constraints are not negative and
 //     MinLength is at most a non-zero MaxLength (ErrInvalid);
 //   - a message's Level is LevelError, LevelInfo or LevelWarning, and
@@ -42,6 +42,8 @@ func (f Flow) Validate() error {
 			err = errPath(ErrMissing, "name", "")
 		case actions[x.Name]:
 			err = errPath(ErrDuplicateKey, "name", quote(x.Name))
+		default:
+			err = uniqueParams(x.LabelParams, "label_params")
 		}
 		if err != nil {
 			return inKey(inIndex(err, i), "actions")
@@ -116,9 +118,14 @@ func (x Message) validate(fields map[string]bool) error {
 	case x.Field != "" && !fields[x.Field]:
 		return errPath(ErrInvalid, "field", quote(x.Field)+" is not a field of the flow")
 	}
-	for i, p := range x.Params {
-		if hasParam(x.Params[:i], p.Name) {
-			return errPath(ErrDuplicateKey, "params", quote(p.Name))
+	return uniqueParams(x.Params, "params")
+}
+
+// uniqueParams checks that the names of ps, found at key, are unique.
+func uniqueParams(ps []Param, key string) error {
+	for i, p := range ps {
+		if hasParam(ps[:i], p.Name) {
+			return errPath(ErrDuplicateKey, key, quote(p.Name))
 		}
 	}
 	return nil

@@ -36,6 +36,8 @@ func TestValidate(t *testing.T) {
 		{"refuses repeated option values", func(f *Flow) { f.Fields[1].Options = []Option{{Value: "a"}, {Value: "b"}, {Value: "a"}} }, ErrDuplicateKey},
 		{"refuses an action without name", func(f *Flow) { f.Actions[0].Name = "" }, ErrMissing},
 		{"refuses repeated action names", func(f *Flow) { f.Actions[1].Name = "submit" }, ErrDuplicateKey},
+		{"accepts an action's label params", func(f *Flow) { f.Actions[1].LabelParams = []Param{{"name", "Acme"}, {"kind", "oidc"}} }, nil},
+		{"refuses repeated label params of an action", func(f *Flow) { f.Actions[1].LabelParams = []Param{{"name", "Acme"}, {"name", "Other"}} }, ErrDuplicateKey},
 		{"refuses a message without id", func(f *Flow) { f.Messages[0].ID = "" }, ErrMissing},
 		{"refuses a message without level", func(f *Flow) { f.Messages[0].Level = "" }, ErrMissing},
 		{"refuses an unknown level", func(f *Flow) { f.Messages[0].Level = "fatal" }, ErrInvalid},
