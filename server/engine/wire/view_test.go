@@ -173,6 +173,9 @@ func TestDocumentURL(t *testing.T) {
 		if got := terms(u).DocumentURL(); got != want {
 			t.Errorf("DocumentURL(%q) = %q, want %q", u, got, want)
 		}
+		if got := WebURL(u); got != want {
+			t.Errorf("WebURL(%q) = %q, want %q", u, got, want)
+		}
 		if old := documentURLNet(terms(u)); want != "" && old != want {
 			t.Errorf("net/url makes %q of %q, this package %q", old, u, want)
 		}
@@ -196,6 +199,9 @@ func FuzzDocumentURL(f *testing.F) {
 		got := terms(s).DocumentURL()
 		if got != "" && got != documentURLNet(terms(s)) {
 			t.Fatalf("DocumentURL(%q) = %q, net/url says %q", s, got, documentURLNet(terms(s)))
+		}
+		if w := WebURL(s); w != got {
+			t.Fatalf("WebURL(%q) = %q, DocumentURL of the same url %q", s, w, got)
 		}
 	})
 }

@@ -7,27 +7,48 @@ import "strings"
 // refuse what they are not sure of.
 
 // DocumentURL is the address of the document a field asks to accept (a
-// terms checkbox's "url" label parameter) when it is an https URL, or
-// http on a loopback host (development); "" otherwise. The URL is
-// returned as written, its scheme lower-cased. Only plain ASCII URLs are
-// accepted: no user information, a host of letters, digits, dots and
-// hyphens (or a bracketed IPv6 address), an optional numeric port, and a
-// path, query and fragment of URL characters with well-formed %
-// escapes, a fragment not empty; anything else is "", never a guess.
+// terms checkbox's "url" label parameter) when WebURL accepts it; ""
+// otherwise.
 func (x Field) DocumentURL() string {
 	for _, p := range x.LabelParams {
 		if p.Name != "url" {
 			continue
 		}
-		scheme, host, ok := splitDocumentURL(p.Value)
+		u, ok := webURL(p.Value)
 		if !ok {
 			return ""
 		}
-		if scheme == "https" || scheme == "http" && (host == "localhost" || host == "127.0.0.1" || host == "::1") {
-			return scheme + p.Value[len(scheme):]
+		if u != "" {
+			return u
 		}
 	}
 	return ""
+}
+
+// WebURL returns s when it is an address a page may follow or post to:
+// an https URL, or http on a loopback host (development); "" otherwise.
+// The URL is returned as written, its scheme lower-cased. Only plain
+// ASCII URLs are accepted: no user information, a host of letters,
+// digits, dots and hyphens (or a bracketed IPv6 address), an optional
+// numeric port, and a path, query and fragment of URL characters with
+// well-formed % escapes, a fragment not empty; anything else (javascript:,
+// data:) is "", never a guess.
+func WebURL(s string) string {
+	u, _ := webURL(s)
+	return u
+}
+
+// webURL is WebURL, and whether s is a well-formed URL at all (an http
+// URL off loopback is, yet is not followed).
+func webURL(s string) (u string, wellFormed bool) {
+	scheme, host, ok := splitDocumentURL(s)
+	if !ok {
+		return "", false
+	}
+	if scheme == "https" || scheme == "http" && (host == "localhost" || host == "127.0.0.1" || host == "::1") {
+		return scheme + s[len(scheme):], true
+	}
+	return "", true
 }
 
 // splitDocumentURL checks s as DocumentURL describes and returns its
