@@ -23,6 +23,7 @@ import (
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor/phone"
+	"github.com/lintel-id/lintel/server/federation"
 	"github.com/lintel-id/lintel/server/mail"
 	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/policy"
@@ -109,6 +110,9 @@ type Deps struct {
 	// ThemePreviewer, when set with Branding, renders theme previews of
 	// screens and emails; without it those routes answer 501.
 	ThemePreviewer ThemePreviewer
+	// Federation, when set, serves the tenants' identity providers, their
+	// IdP routing rules and their SAML service-provider metadata.
+	Federation *federation.Service
 }
 
 // API is the management API.
@@ -183,6 +187,7 @@ func New(d Deps) (*API, error) {
 	a.registerSessions()
 	a.registerTerms()
 	a.registerThemes()
+	a.registerIdPs()
 	return a, nil
 }
 

@@ -69,6 +69,12 @@ const (
 	// the contrast check with a reason), rolls back and uploads assets.
 	ScopeThemesRead  Scope = "themes:read"
 	ScopeThemesWrite Scope = "themes:write"
+	// ScopeIdPsRead reads the tenant's identity providers (never their
+	// secrets), its IdP routing rules and its SAML service-provider
+	// metadata; ScopeIdPsWrite creates, changes and deletes providers
+	// and rules.
+	ScopeIdPsRead  Scope = "idps:read"
+	ScopeIdPsWrite Scope = "idps:write"
 )
 
 // AllScopes lists every scope, in a stable order.
@@ -85,6 +91,7 @@ var AllScopes = []Scope{
 	ScopeSessionsRead, ScopeSessionsRevoke,
 	ScopeTermsRead, ScopeTermsWrite,
 	ScopeThemesRead, ScopeThemesWrite,
+	ScopeIdPsRead, ScopeIdPsWrite,
 }
 
 // Role is an admin role (DESIGN, Decisions): a named set of scopes.
