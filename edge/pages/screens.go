@@ -62,12 +62,14 @@ func SampleFlows() []wire.Flow {
 	for _, s := range stepSamples() {
 		out = append(out, s.flow)
 	}
-	return append(out, edgeCases()...)
+	out = append(out, edgeCases()...)
+	return append(out, idpEdgeCases()...)
 }
 
 // stepSamples are the step screens' flows, in the order of a journey.
 func stepSamples() []stepSample {
 	out := signInSamples()
+	out = append(out, federationSamples()...)
 	out = append(out, enrollSamples()...)
 	return append(out, accountSamples()...)
 }
