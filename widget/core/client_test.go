@@ -169,6 +169,11 @@ func TestClientErrors(t *testing.T) {
 
 func TestEffectOf(t *testing.T) {
 	idp := func(actions ...wire.Action) wire.Flow { return wire.Flow{Step: wire.StepRedirectIdP, Actions: actions} }
+	get := func(u string) core.Effect { return core.Effect{Kind: core.EffectNavigate, URL: u, Method: "GET"} }
+	post := func(u string) core.Effect {
+		return core.Effect{Kind: core.EffectNavigate, URL: u, Method: "POST", SecretField: "flow_secret"}
+	}
+	acme := []wire.Param{{Name: "name", Value: "Acme SSO"}, {Name: "kind", Value: "oidc"}}
 	for _, c := range []struct {
 		name string
 		f    wire.Flow
@@ -178,10 +183,22 @@ func TestEffectOf(t *testing.T) {
 		{"done without a redirect is shown", wire.Flow{Step: wire.StepDone}, core.Effect{}},
 		{"poll polls", wire.Flow{Step: wire.StepPoll}, core.Effect{Poll: true}},
 		{"redirect-idp follows the primary action", idp(wire.Action{Name: "a", Href: "https://idp.example/a"}, wire.Action{Name: "b", Href: "https://idp.example/b", Primary: true}),
-			core.Effect{Kind: core.EffectNavigate, URL: "https://idp.example/b"}},
+			get("https://idp.example/b")},
 		{"redirect-idp follows the first action with an address", idp(wire.Action{Name: "x"}, wire.Action{Name: "a", Href: "https://idp.example/a"}),
-			core.Effect{Kind: core.EffectNavigate, URL: "https://idp.example/a"}},
+			get("https://idp.example/a")},
+		{"redirect-idp follows a GET href as a link", idp(wire.Action{Name: "a", Method: "GET", Href: "https://idp.example/a", Primary: true}),
+			get("https://idp.example/a")},
+		{"redirect-idp posts the flow over to a POST href, top-level, with the secret in the form",
+			idp(wire.Action{Name: "back", Method: "POST"},
+				wire.Action{Name: "redirect", Method: "POST", Href: "https://login.acme.com/signin/f1/idp", Label: "federation.continue_with", LabelParams: acme, Primary: true}),
+			post("https://login.acme.com/signin/f1/idp")},
+		{"redirect-idp posts to http on loopback, for development", idp(wire.Action{Name: "redirect", Method: "POST", Href: "http://localhost:8080/signin/f1/idp", Primary: true}),
+			post("http://localhost:8080/signin/f1/idp")},
+		{"redirect-idp never posts to plain http", idp(wire.Action{Name: "redirect", Method: "POST", Href: "http://login.acme.com/signin/f1/idp", Primary: true}), core.Effect{}},
 		{"redirect-idp never follows javascript:", idp(wire.Action{Name: "a", Href: "javascript:alert(1)", Primary: true}), core.Effect{}},
+		{"redirect-idp never posts to javascript:", idp(wire.Action{Name: "a", Method: "POST", Href: "javascript:alert(1)", Primary: true}), core.Effect{}},
+		{"a choice of providers is shown", idp(wire.Action{Name: "idp:a", Method: "POST", Label: "federation.continue_with", LabelParams: acme},
+			wire.Action{Name: "back", Method: "POST"}), core.Effect{}},
 		{"other steps are shown", wire.Flow{Step: wire.StepIdentify}, core.Effect{}},
 	} {
 		if got := core.EffectOf(c.f); got != c.want {

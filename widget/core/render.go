@@ -44,27 +44,63 @@ func Render(f wire.Flow, t wire.Texter, o Options) *Node {
 	form := El("form", "method", "post", "action", o.Action, "class", "lt-form", "part", "form", "novalidate", "")
 	form.Append(
 		El("input", "type", "hidden", "name", "csrf", "value", o.CSRF),
-		El("input", "type", "hidden", "name", "flow_secret", "value", o.Secret),
+		El("input", "type", "hidden", "name", SecretField, "value", o.Secret),
 	)
 	for _, fld := range f.Fields {
 		form.Append(field(f, t, o, fld)...)
 	}
-	actions := El("div", "class", "lt-actions", "part", "actions")
-	for _, a := range f.FormActions() {
-		var b *Node
-		if a.Primary {
-			b = El("button", "type", "submit", "name", "action", "value", a.Name, "class", "lt-button lt-primary", "part", "button primary")
-		} else {
-			b = El("button", "type", "submit", "name", "action", "value", a.Name, "class", "lt-button lt-secondary", "part", "button", "formnovalidate", "")
-		}
-		actions.Append(b.Append(TextNode(t.Text(a.Label))))
+	own, idps := f.ActionGroups()
+	if len(idps) > 0 && f.IdPsFirst() {
+		form.Append(idpButtons(t, idps))
 	}
-	section.Append(form.Append(actions))
+	actions := El("div", "class", "lt-actions", "part", "actions")
+	for _, a := range own {
+		actions.Append(button(f, t, a))
+	}
+	form.Append(actions)
+	if len(idps) > 0 && !f.IdPsFirst() {
+		form.Append(
+			El("p", "class", "lt-divider", "part", "divider").Append(TextNode(t.Text("federation.or"))),
+			idpButtons(t, idps))
+	}
+	section.Append(form)
 	for _, a := range f.LinkActions() {
 		section.Append(El("p", "class", "lt-help", "part", "help").Append(
-			El("a", "href", o.Action, "part", "link").Append(TextNode(t.Text(a.Label)))))
+			El("a", "href", o.Action, "part", "link").Append(label(t, a))))
 	}
 	return section
+}
+
+// label is an action's text: its label message with its parameters.
+func label(t wire.Texter, a wire.Action) *Node {
+	return TextNode(t.Text(a.Label, wire.Params(a.LabelParams)...))
+}
+
+// button submits the form with one of the step's own actions. Only the
+// primary action checks the fields; a redirect-idp step's primary action
+// posts to its own address (wire.Flow.PostTarget).
+func button(f wire.Flow, t wire.Texter, a wire.Action) *Node {
+	if !a.Primary {
+		return El("button", "type", "submit", "name", "action", "value", a.Name, "class", "lt-button lt-secondary", "part", "button", "formnovalidate", "").
+			Append(label(t, a))
+	}
+	b := El("button", "type", "submit", "name", "action", "value", a.Name, "class", "lt-button lt-primary", "part", "button primary")
+	if u := f.PostTarget(a); u != "" {
+		b.Set("formaction", u)
+	}
+	return b.Append(label(t, a))
+}
+
+// idpButtons offers signing in through identity providers: a button per
+// provider, labelled with its name, its kind in data-kind for styling.
+// Choosing one needs no field filled in (formnovalidate).
+func idpButtons(t wire.Texter, idps []wire.Action) *Node {
+	div := El("div", "class", "lt-actions lt-idps", "part", "idps")
+	for _, a := range idps {
+		div.Append(El("button", "type", "submit", "name", "action", "value", a.Name, "class", "lt-button lt-secondary lt-idp",
+			"part", "idp-button", "data-kind", a.LabelParam("kind"), "formnovalidate", "").Append(label(t, a)))
+	}
+	return div
 }
 
 // message is a message paragraph with its id and role.
