@@ -165,7 +165,7 @@ func FlowFragment(p Page, f FlowForm) templ.Component {
 			}
 		}
 		if len(f.Flow.Actions) > 0 {
-			own, idps := actionGroups(f.Flow)
+			own, idps := f.Flow.ActionGroups()
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<form method=\"post\" action=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -215,7 +215,7 @@ func FlowFragment(p Page, f FlowForm) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			if len(idps) > 0 && len(f.Flow.Fields) == 0 {
+			if len(idps) > 0 && f.Flow.IdPsFirst() {
 				templ_7745c5c3_Err = idpButtons(p, idps).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -235,7 +235,7 @@ func FlowFragment(p Page, f FlowForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if len(idps) > 0 && len(f.Flow.Fields) > 0 {
+			if len(idps) > 0 && !f.Flow.IdPsFirst() {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<p class=\"lt-divider\" part=\"divider\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -305,7 +305,7 @@ func FlowFragment(p Page, f FlowForm) templ.Component {
 
 // button submits the form with one of the step's own actions. Only the
 // primary action checks the fields; the primary action of a redirect-idp
-// step posts to its own address (postTarget).
+// step posts to its own address (wire.Flow.PostTarget).
 func button(p Page, f FlowForm, a wire.Action) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -345,7 +345,7 @@ func button(p Page, f FlowForm, a wire.Action) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if u := postTarget(f.Flow, a); u != "" {
+			if u := f.Flow.PostTarget(a); u != "" {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, " formaction=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -465,9 +465,9 @@ func idpButtons(p Page, idps []wire.Action) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var22 string
-			templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinStringErrs(labelParam(a, "kind"))
+			templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinStringErrs(a.LabelParam("kind"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 86, Col: 145}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 86, Col: 144}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var22))
 			if templ_7745c5c3_Err != nil {
@@ -480,7 +480,7 @@ func idpButtons(p Page, idps []wire.Action) templ.Component {
 			var templ_7745c5c3_Var23 string
 			templ_7745c5c3_Var23, templ_7745c5c3_Err = templ.JoinStringErrs(p.L.Text(a.Label, wire.Params(a.LabelParams)...))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 86, Col: 213}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `edge/pages/flow.templ`, Line: 86, Col: 212}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var23))
 			if templ_7745c5c3_Err != nil {

@@ -5,7 +5,7 @@ import "github.com/lintel-id/lintel/server/engine/wire"
 // idpAction is the engine's action that signs in through the identity
 // provider id, shown as name, of kind (a federation.Kind).
 func idpAction(flow, id, name, kind string) wire.Action {
-	a := act(flow, idpActionPrefix+id, "federation.continue_with", false)
+	a := act(flow, wire.IdPActionPrefix+id, "federation.continue_with", false)
 	a.LabelParams = []wire.Param{param("name", name), param("kind", kind)}
 	return a
 }
