@@ -327,6 +327,7 @@ type Service struct {
 	d Deps
 	// Fields of the protocol files (one line each, added by their file's
 	// author): caches of discovery documents and keys, SAML providers.
+	upstream oidcCache // OIDC discovery documents and key sets by URL (oauth_cache.go)
 }
 
 // New returns a Service.

@@ -13,14 +13,6 @@ import (
 
 var errPending = errors.New("federation: protocol not built yet")
 
-func (s *Service) oauthAuthURL(ctx context.Context, idp IdP, p AuthParams) (string, Pending, error) {
-	return "", Pending{}, errPending
-}
-
-func (s *Service) oauthExchange(ctx context.Context, idp IdP, pend Pending, cb url.Values) (Assertion, error) {
-	return Assertion{}, errPending
-}
-
 func (s *Service) samlAuthURL(ctx context.Context, tx store.Tx, idp IdP, p AuthParams) (string, Pending, error) {
 	return "", Pending{}, errPending
 }
