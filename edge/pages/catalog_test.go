@@ -41,7 +41,8 @@ func TestScreenNames(t *testing.T) {
 	if _, ok := pages.ScreenByName("no-such-screen"); ok {
 		t.Error("ScreenByName found a screen that does not exist")
 	}
-	for _, name := range []string{"identify", "identify-passkey", "challenge-password", "enroll-totp", "recovery-codes",
+	for _, name := range []string{"identify", "identify-passkey", "identify-idps", "redirect-idp-choice", "redirect-idp",
+		"redirect-idp-handover", "challenge-password", "enroll-totp", "recovery-codes",
 		"register", "consent", "poll", "done", "error", "error-404", "error-429", "error-500", "logout", "logged-out",
 		"link-confirm", "link-elsewhere", "activate", "verify-email", "security"} {
 		if !seen[name] {
@@ -69,7 +70,7 @@ func TestSampleFlowsCoverEveryStepAndField(t *testing.T) {
 		wire.StepIdentify, wire.StepChallengePassword, wire.StepChallengeEmail, wire.StepChallengePasskey,
 		wire.StepChallengeTOTP, wire.StepChallengeSMS, wire.StepChallengeVoice, wire.StepChallengeRecoveryCode,
 		wire.StepChallengeSecurityAnswer, wire.StepSelectAuthenticator, wire.StepRegister, wire.StepProfile, wire.StepTerms,
-		wire.StepConsent, wire.StepRecover, wire.StepChangeEmail, wire.StepPoll, wire.StepDone, wire.StepError,
+		wire.StepConsent, wire.StepRecover, wire.StepChangeEmail, wire.StepPoll, wire.StepDone, wire.StepError, wire.StepRedirectIdP,
 		wire.EnrollStep("passkey"), wire.EnrollStep("totp"), wire.EnrollStep("sms"), wire.EnrollStep("security_answer"),
 		wire.EnrollStep("password"), wire.EnrollStep("recovery_code"),
 	} {

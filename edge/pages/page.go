@@ -53,6 +53,13 @@ type Page struct {
 	// Refresh seconds: a <noscript> refresh without JavaScript, and with
 	// it a script that reloads only once the page stopped waiting.
 	Refresh int
+	// RefreshTo, when not empty, sends the browser on to this address at
+	// once, by a meta refresh: the hand-over to an identity provider
+	// (IdPRedirect), where a redirect answering the form's POST would be
+	// checked against the page's CSP form-action, which names only the
+	// site. An address wire.WebURL refuses (not https, nor http on
+	// loopback) is not followed.
+	RefreshTo string
 	// Nonce is the CSP nonce of the page's scripts.
 	Nonce string
 	// Passkey loads passkey.js, which runs the WebAuthn ceremonies of a
@@ -143,4 +150,16 @@ func qrSVG(uri string) string {
 	// The figure around it is the image with a name; the drawing itself
 	// is hidden from assistive technology.
 	return strings.Replace(svg, `role="img"`, `aria-hidden="true" focusable="false"`, 1)
+}
+
+// chosenIdPName is the display name of the identity provider a
+// redirect-idp step hands over to: its primary action's "name" label
+// parameter, "" when it has none.
+func chosenIdPName(f wire.Flow) string {
+	for _, a := range f.Actions {
+		if a.Primary {
+			return a.LabelParam("name")
+		}
+	}
+	return ""
 }

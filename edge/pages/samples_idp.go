@@ -1,6 +1,10 @@
 package pages
 
-import "github.com/lintel-id/lintel/server/engine/wire"
+import (
+	"github.com/a-h/templ"
+
+	"github.com/lintel-id/lintel/server/engine/wire"
+)
 
 // idpAction is the engine's action that signs in through the identity
 // provider id, shown as name, of kind (a federation.Kind).
@@ -19,9 +23,6 @@ const sampleSite = "https://login.acme.example"
 // the hand-over to the chosen one, which the hosted page shows only when
 // the edge's redirect to the provider did not happen.
 func federationSamples() []stepSample {
-	chosen := act("flw_redirect_idp", "redirect", "federation.continue_with", true)
-	chosen.Href = sampleSite + "/signin/flw_redirect_idp/idp"
-	chosen.LabelParams = []wire.Param{param("name", "Acme SSO"), param("kind", "saml")}
 	return []stepSample{
 		{"identify-idps", wire.Flow{ID: "flw_identify_idps", Step: wire.StepIdentify, Context: wire.Context{App: sampleApp},
 			Fields: []wire.Field{loginField("", "username")},
@@ -34,9 +35,32 @@ func federationSamples() []stepSample {
 				idpAction("flw_redirect_idp_choice", "idp_acme_partners", "Acme Partners", "oidc"),
 				act("flw_redirect_idp_choice", "back", "action.back", false)},
 			Messages: []wire.Message{info("federation.choose")}}},
-		{"redirect-idp", wire.Flow{ID: "flw_redirect_idp", Step: wire.StepRedirectIdP, Context: signedIn(),
-			Actions: []wire.Action{chosen, act("flw_redirect_idp", "back", "action.back", false)}}},
+		{"redirect-idp", chosenIdP()},
 	}
+}
+
+// chosenIdP is a redirect-idp step whose provider is chosen: its primary
+// action posts the flow over to the site (the hand-over), and from there
+// to the provider.
+func chosenIdP() wire.Flow {
+	chosen := act("flw_redirect_idp", "redirect", "federation.continue_with", true)
+	chosen.Href = sampleSite + "/signin/flw_redirect_idp/idp"
+	chosen.LabelParams = []wire.Param{param("name", "Acme SSO"), param("kind", "saml")}
+	return wire.Flow{ID: "flw_redirect_idp", Step: wire.StepRedirectIdP, Context: signedIn(),
+		Actions: []wire.Action{chosen, act("flw_redirect_idp", "back", "action.back", false)}}
+}
+
+// sampleIdPURL is where the sample hand-over sends the browser: the
+// provider's authorization endpoint.
+const sampleIdPURL = "https://sso.acme.example/oauth2/authorize?client_id=lintel&response_type=code&state=STATE"
+
+// handoverScreen is the page of the hand-over to the provider. It leaves
+// p.RefreshTo unset, so that a preview stays on the page; the edge sets it
+// to the provider's address, and the page moves on at once.
+func handoverScreen() Screen {
+	return screen("redirect-idp-handover", StepTitle(wire.StepRedirectIdP), func(p Page) templ.Component {
+		return IdPRedirect(p, chosenIdP(), sampleIdPURL)
+	})
 }
 
 // idpEdgeCases are flows of signing in through identity providers that

@@ -13,8 +13,8 @@ const sampleRequestID = "REQUESTID0000000000000000A"
 const sampleToken = "SAMPLETOKEN"
 
 // otherScreens are the pages that show no flow step, with the view
-// structs the edge fills for them (edge/errorpages.go, protocol.go,
-// link.go, activate.go, verify.go, account.go, security.go).
+// structs the edge fills for them (edge/errorpages.go, federation.go,
+// protocol.go, link.go, activate.go, verify.go, account.go, security.go).
 func otherScreens() []Screen {
 	return []Screen{
 		errorScreen("error-404", "error.http_404.title", Problem{Message: "error.http_404.text"}),
@@ -23,6 +23,7 @@ func otherScreens() []Screen {
 		errorScreen("error-429", "error.http_429.title", Problem{Message: "error.http_429.text",
 			Retry: "error.http_429.retry", RetryParams: []string{"count", "30"}}),
 		errorScreen("error-500", "error.http_500.title", Problem{Message: "error.http_500.text"}),
+		handoverScreen(),
 		screen("logout", "logout.title", func(p Page) templ.Component {
 			return LogoutPage(p, LogoutForm{Action: "/oauth2/default/v1/logout", ClientID: sampleApp.ID,
 				PostLogoutRedirectURI: "https://shop.acme.example/signed-out", State: "sample-state"})
