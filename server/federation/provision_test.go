@@ -15,9 +15,9 @@ import (
 	"github.com/lintel-id/lintel/server/store/storetest"
 )
 
-// staffMapping maps names, a locale and the staff type's attributes, and
+// dirStaffMapping maps names, a locale and the staff type's attributes, and
 // one attribute ("nickname") no type has.
-var staffMapping = map[string]string{
+var dirStaffMapping = map[string]string{
 	"email":       `email`,
 	"given_name":  `claims[?"given_name"].orValue(null)`,
 	"family_name": `claims[?"family_name"].orValue(null)`,
@@ -45,7 +45,7 @@ func (w *dirWorld) provision(t *testing.T, idp IdP, a Assertion) (directory.User
 
 func TestProvision(t *testing.T) {
 	eachDirWorld(t, func(t *testing.T, w *dirWorld) {
-		staff := w.idp(Config{UserType: w.staff, Mapping: staffMapping})
+		staff := w.idp(Config{UserType: w.staff, Mapping: dirStaffMapping})
 		claims := map[string]any{"given_name": "Jane", "family_name": "Doe", "locale": "de_CH", "dept": "Sales", "no": float64(42),
 			"nick": "Janie-secret-value"}
 		tests := []struct {
@@ -54,7 +54,7 @@ func TestProvision(t *testing.T) {
 			a     Assertion
 			check func(t *testing.T, u directory.User)
 		}{
-			{"creates the account from the mapped attributes", staff, assertion("s1", "jane@example.com", true, claims),
+			{"creates the account from the mapped attributes", staff, dirAssertion("s1", "jane@example.com", true, claims),
 				func(t *testing.T, u directory.User) {
 					if u.TypeID != w.staff || u.Login != "jane@example.com" || u.Email != "jane@example.com" || !u.EmailVerified ||
 						u.GivenName != "Jane" || u.FamilyName != "Doe" || u.Locale != "de-CH" || u.Status != directory.StatusActive {
@@ -64,13 +64,13 @@ func TestProvision(t *testing.T) {
 						t.Fatalf("profile %v", u.Profile)
 					}
 				}},
-			{"keeps an unverified address unverified", staff, assertion("s2", "john@example.com", false, claims),
+			{"keeps an unverified address unverified", staff, dirAssertion("s2", "john@example.com", false, claims),
 				func(t *testing.T, u directory.User) {
 					if u.Email != "john@example.com" || u.EmailVerified {
 						t.Fatalf("email %q verified %v", u.Email, u.EmailVerified)
 					}
 				}},
-			{"uses the tenant's default type", w.idp(Config{}), assertion("s3", "max@example.com", true, claims),
+			{"uses the tenant's default type", w.idp(Config{}), dirAssertion("s3", "max@example.com", true, claims),
 				func(t *testing.T, u directory.User) {
 					def := storetest.Get(t, w.st, func(ctx context.Context, tx store.Tx) (directory.UserType, error) {
 						return w.dir.DefaultUserType(ctx, tx, w.tenant)
@@ -79,17 +79,17 @@ func TestProvision(t *testing.T) {
 						t.Fatalf("user %+v, want of type %s", u, def.ID)
 					}
 				}},
-			{"derives a login without an address", staff, assertion("Sub-4", "", false, claims),
+			{"derives a login without an address", staff, dirAssertion("Sub-4", "", false, claims),
 				func(t *testing.T, u directory.User) {
-					if u.Email != "" || u.EmailVerified || !strings.HasPrefix(u.Login, testIdPID+"/") || strings.Contains(u.Login, "@") {
+					if u.Email != "" || u.EmailVerified || !strings.HasPrefix(u.Login, dirIdPID+"/") || strings.Contains(u.Login, "@") {
 						t.Fatalf("login %q email %q", u.Login, u.Email)
 					}
-					if derivedLogin(testIdPID, "sub-4") == derivedLogin(testIdPID, "Sub-4") {
+					if derivedLogin(dirIdPID, "sub-4") == derivedLogin(dirIdPID, "Sub-4") {
 						t.Fatal("subjects differing in case share a login")
 					}
 				}},
 			{"does not vouch for an address the mapping chose", w.idp(Config{Mapping: map[string]string{"email": `claims.mail`}}),
-				assertion("s5", "ann@example.com", true, map[string]any{"mail": "ann.other@example.com"}),
+				dirAssertion("s5", "ann@example.com", true, map[string]any{"mail": "ann.other@example.com"}),
 				func(t *testing.T, u directory.User) {
 					if u.Email != "ann.other@example.com" || u.EmailVerified {
 						t.Fatalf("email %q verified %v", u.Email, u.EmailVerified)
@@ -104,7 +104,7 @@ func TestProvision(t *testing.T) {
 				}
 				tc.check(t, u)
 				got := storetest.Get(t, w.st, func(ctx context.Context, tx store.Tx) (directory.User, error) {
-					return w.dir.UserByIdentity(ctx, tx, w.tenant, testIdPID, tc.a.Subject)
+					return w.dir.UserByIdentity(ctx, tx, w.tenant, dirIdPID, tc.a.Subject)
 				})
 				if got.ID != u.ID {
 					t.Fatalf("the subject is linked to %q, want %q", got.ID, u.ID)
@@ -112,7 +112,7 @@ func TestProvision(t *testing.T) {
 				for _, typ := range []string{"user.created", "user.identity.linked"} {
 					evs := w.events(t, typ)
 					i := slices.IndexFunc(evs, func(e events.Event) bool { return e.Target.ID == u.ID })
-					if i < 0 || evs[i].Actor != (events.Ref{Type: "idp", ID: testIdPID}) {
+					if i < 0 || evs[i].Actor != (events.Ref{Type: "idp", ID: dirIdPID}) {
 						t.Fatalf("no %s event by the IdP in %+v", typ, evs)
 					}
 				}
@@ -126,7 +126,7 @@ func TestProvision(t *testing.T) {
 		})
 		t.Run("a second provision of the subject conflicts and creates nothing", func(t *testing.T) {
 			before := w.rows(t)
-			_, err := w.provision(t, staff, assertion("s1", "jane.again@example.com", true, claims))
+			_, err := w.provision(t, staff, dirAssertion("s1", "jane.again@example.com", true, claims))
 			if !errors.Is(err, store.ErrConflict) {
 				t.Fatalf("got %v, want a conflict", err)
 			}
@@ -135,15 +135,15 @@ func TestProvision(t *testing.T) {
 			}
 		})
 		t.Run("an address taken as a login conflicts", func(t *testing.T) {
-			_, err := w.provision(t, staff, assertion("s6", "jane@example.com", true, claims))
+			_, err := w.provision(t, staff, dirAssertion("s6", "jane@example.com", true, claims))
 			if !errors.Is(err, store.ErrConflict) {
 				t.Fatalf("got %v, want a conflict", err)
 			}
 		})
 		t.Run("a required attribute the mapping lacks is refused and nothing is written", func(t *testing.T) {
 			before := w.rows(t)
-			strict := w.idp(Config{UserType: w.strict, Mapping: staffMapping})
-			_, err := w.provision(t, strict, assertion("s7", "kim@example.com", true, map[string]any{"dept": "Sales"}))
+			strict := w.idp(Config{UserType: w.strict, Mapping: dirStaffMapping})
+			_, err := w.provision(t, strict, dirAssertion("s7", "kim@example.com", true, map[string]any{"dept": "Sales"}))
 			var fields []string
 			for _, e := range invalid.All(err) {
 				fields = append(fields, e.Field)
@@ -158,7 +158,7 @@ func TestProvision(t *testing.T) {
 		t.Run("a value the type refuses is dropped", func(t *testing.T) {
 			c := maps.Clone(claims)
 			c["no"], c["locale"] = "not a number", "not/a locale"
-			u, err := w.provision(t, staff, assertion("s8", "lee@example.com", true, c))
+			u, err := w.provision(t, staff, dirAssertion("s8", "lee@example.com", true, c))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -179,13 +179,13 @@ func TestLinkAccount(t *testing.T) {
 				return w.svc.LinkAccount(ctx, tx, idp, a, userID)
 			})
 		}
-		if err := link(assertion("s1", "jane@example.com", true, nil), jane.ID); err != nil {
+		if err := link(dirAssertion("s1", "jane@example.com", true, nil), jane.ID); err != nil {
 			t.Fatal(err)
 		}
 		t.Run("the next sign-in finds the account", func(t *testing.T) {
 			var out Outcome
 			err := storetest.Commit(t, w.st, func(ctx context.Context, tx store.Tx) (err error) {
-				out, err = w.svc.Resolve(ctx, tx, idp, assertion("s1", "jane@example.com", true, nil))
+				out, err = w.svc.Resolve(ctx, tx, idp, dirAssertion("s1", "jane@example.com", true, nil))
 				return err
 			})
 			if err != nil || out.Kind != OutcomeSignIn || out.UserID != jane.ID {
@@ -194,23 +194,23 @@ func TestLinkAccount(t *testing.T) {
 		})
 		t.Run("records the link by the IdP, without personal data in the details", func(t *testing.T) {
 			evs := w.events(t, "user.identity.linked")
-			if len(evs) != 1 || evs[0].Target.ID != jane.ID || evs[0].Actor != (events.Ref{Type: "idp", ID: testIdPID}) ||
-				!maps.Equal(evs[0].Details, map[string]any{"idp_id": testIdPID}) {
+			if len(evs) != 1 || evs[0].Target.ID != jane.ID || evs[0].Actor != (events.Ref{Type: "idp", ID: dirIdPID}) ||
+				!maps.Equal(evs[0].Details, map[string]any{"idp_id": dirIdPID}) {
 				t.Fatalf("events %+v", evs)
 			}
 		})
 		t.Run("refuses a subject linked already", func(t *testing.T) {
-			if err := link(assertion("s1", "jane@example.com", true, nil), bob.ID); !errors.Is(err, store.ErrConflict) {
+			if err := link(dirAssertion("s1", "jane@example.com", true, nil), bob.ID); !errors.Is(err, store.ErrConflict) {
 				t.Fatalf("got %v, want a conflict", err)
 			}
 		})
 		t.Run("refuses an unknown account", func(t *testing.T) {
-			if err := link(assertion("s2", "", false, nil), "usr_nope"); !errors.Is(err, store.ErrNotFound) {
+			if err := link(dirAssertion("s2", "", false, nil), "usr_nope"); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("got %v, want not found", err)
 			}
 		})
 		t.Run("refuses another provider's assertion", func(t *testing.T) {
-			a := assertion("s3", "", false, nil)
+			a := dirAssertion("s3", "", false, nil)
 			a.IdPID = "idp_01other"
 			if err := link(a, bob.ID); !errors.Is(err, ErrInvalid) {
 				t.Fatalf("got %v, want ErrInvalid", err)

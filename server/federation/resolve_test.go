@@ -95,31 +95,31 @@ func newDirWorld(t *testing.T, st store.Store) *dirWorld {
 	return w
 }
 
-// testIdPID is the ID of the identity provider of the tests.
-const testIdPID = "idp_01test"
+// dirIdPID is the ID of the identity provider of the tests.
+const dirIdPID = "idp_01test"
 
-// testMapping maps the claims the tests assert; the tests give it
+// dirMapping maps the claims the tests assert; the tests give it
 // explicitly so that they do not depend on the kinds' defaults.
-var testMapping = map[string]string{
+var dirMapping = map[string]string{
 	"email":       `email`,
 	"given_name":  `claims[?"given_name"].orValue(null)`,
 	"family_name": `claims[?"family_name"].orValue(null)`,
 }
 
 // idp returns an enabled OpenID Connect provider of the world's tenant
-// with cfg, mapped by testMapping unless cfg says otherwise. Resolve and
+// with cfg, mapped by dirMapping unless cfg says otherwise. Resolve and
 // the others read no IdP from the store.
 func (w *dirWorld) idp(cfg Config) IdP {
 	if cfg.Mapping == nil {
-		cfg.Mapping = testMapping
+		cfg.Mapping = dirMapping
 	}
-	return IdP{ID: testIdPID, TenantID: w.tenant, Name: "Acme SSO", Kind: KindOIDC, Enabled: true, Config: cfg,
+	return IdP{ID: dirIdPID, TenantID: w.tenant, Name: "Acme SSO", Kind: KindOIDC, Enabled: true, Config: cfg,
 		CreatedAt: dirT0, UpdatedAt: dirT0}
 }
 
-// assertion is what testIdPID asserts about subject.
-func assertion(subject, email string, verified bool, claims map[string]any) Assertion {
-	return Assertion{IdPID: testIdPID, Subject: subject, Email: email, EmailVerified: verified, Claims: claims}
+// dirAssertion is what dirIdPID asserts about subject.
+func dirAssertion(subject, email string, verified bool, claims map[string]any) Assertion {
+	return Assertion{IdPID: dirIdPID, Subject: subject, Email: email, EmailVerified: verified, Claims: claims}
 }
 
 // user creates an account of the world's tenant.
@@ -163,7 +163,7 @@ func TestResolve(t *testing.T) {
 		w.user(t, directory.UserInput{Login: "shared2", Email: "shared@example.com", EmailVerified: true})
 		moved := w.user(t, directory.UserInput{Login: "old@example.com", EmailVerified: true})
 		err := storetest.Commit(t, w.st, func(ctx context.Context, tx store.Tx) error {
-			if _, err := w.dir.Link(ctx, tx, w.tenant, linked.ID, testIdPID, "sub-linked"); err != nil {
+			if _, err := w.dir.Link(ctx, tx, w.tenant, linked.ID, dirIdPID, "sub-linked"); err != nil {
 				return err
 			}
 			// The login stays the old address; the email moves on.
@@ -182,43 +182,43 @@ func TestResolve(t *testing.T) {
 			a    Assertion
 			want Outcome // Attributes: only whether there are some
 		}{
-			{"signs in a linked account", Config{}, assertion("sub-linked", "linked@example.com", true, claims),
+			{"signs in a linked account", Config{}, dirAssertion("sub-linked", "linked@example.com", true, claims),
 				Outcome{Kind: OutcomeSignIn, UserID: linked.ID}},
-			{"signs in a linked account whatever the policies", strictest, assertion("sub-linked", "other@example.com", false, claims),
+			{"signs in a linked account whatever the policies", strictest, dirAssertion("sub-linked", "other@example.com", false, claims),
 				Outcome{Kind: OutcomeSignIn, UserID: linked.ID}},
-			{"never links on an unverified upstream email", Config{Link: LinkAuto}, assertion("s1", "verified@example.com", false, claims),
+			{"never links on an unverified upstream email", Config{Link: LinkAuto}, dirAssertion("s1", "verified@example.com", false, claims),
 				Outcome{Kind: OutcomeProve, UserID: verified.ID}},
-			{"never links to an account whose email is unverified", Config{Link: LinkAuto}, assertion("s2", "unverified@example.com", true, claims),
+			{"never links to an account whose email is unverified", Config{Link: LinkAuto}, dirAssertion("s2", "unverified@example.com", true, claims),
 				Outcome{Kind: OutcomeProve, UserID: unverified.ID}},
-			{"never links when neither side is verified", Config{}, assertion("s3", "unverified@example.com", false, claims),
+			{"never links when neither side is verified", Config{}, dirAssertion("s3", "unverified@example.com", false, claims),
 				Outcome{Kind: OutcomeProve, UserID: unverified.ID}},
-			{"links when both sides are verified (auto)", Config{Link: LinkAuto}, assertion("s4", "verified@example.com", true, claims),
+			{"links when both sides are verified (auto)", Config{Link: LinkAuto}, dirAssertion("s4", "verified@example.com", true, claims),
 				Outcome{Kind: OutcomeLink, UserID: verified.ID}},
-			{"links automatically by default", Config{}, assertion("s5", "verified@example.com", true, claims),
+			{"links automatically by default", Config{}, dirAssertion("s5", "verified@example.com", true, claims),
 				Outcome{Kind: OutcomeLink, UserID: verified.ID}},
-			{"asks for proof under LinkProve though both are verified", Config{Link: LinkProve}, assertion("s6", "verified@example.com", true, claims),
+			{"asks for proof under LinkProve though both are verified", Config{Link: LinkProve}, dirAssertion("s6", "verified@example.com", true, claims),
 				Outcome{Kind: OutcomeProve, UserID: verified.ID}},
-			{"refuses a taken address under LinkNever", Config{Link: LinkNever}, assertion("s7", "verified@example.com", true, claims),
+			{"refuses a taken address under LinkNever", Config{Link: LinkNever}, dirAssertion("s7", "verified@example.com", true, claims),
 				Outcome{Kind: OutcomeDeny, Reason: "email_taken"}},
-			{"matches the address whatever its case", Config{}, assertion("s8", "mixed.case@example.com", true, claims),
+			{"matches the address whatever its case", Config{}, dirAssertion("s8", "mixed.case@example.com", true, claims),
 				Outcome{Kind: OutcomeLink, UserID: mixed.ID}},
-			{"matches an upper-case assertion", Config{}, assertion("s9", "VERIFIED@Example.COM", true, claims),
+			{"matches an upper-case assertion", Config{}, dirAssertion("s9", "VERIFIED@Example.COM", true, claims),
 				Outcome{Kind: OutcomeLink, UserID: verified.ID}},
-			{"refuses an address several accounts hold", Config{}, assertion("s10", "shared@example.com", true, claims),
+			{"refuses an address several accounts hold", Config{}, dirAssertion("s10", "shared@example.com", true, claims),
 				Outcome{Kind: OutcomeDeny, Reason: "email_taken"}},
-			{"asks for proof of an account whose login is the address", Config{}, assertion("s11", "old@example.com", true, claims),
+			{"asks for proof of an account whose login is the address", Config{}, dirAssertion("s11", "old@example.com", true, claims),
 				Outcome{Kind: OutcomeProve, UserID: moved.ID}},
-			{"creates an account for no account (JITCreate)", Config{JIT: JITCreate}, assertion("s12", "new-person@example.com", true, claims),
+			{"creates an account for no account (JITCreate)", Config{JIT: JITCreate}, dirAssertion("s12", "new-person@example.com", true, claims),
 				Outcome{Kind: OutcomeCreate}},
-			{"creates by default", Config{}, assertion("s13", "new-person@example.com", false, claims),
+			{"creates by default", Config{}, dirAssertion("s13", "new-person@example.com", false, claims),
 				Outcome{Kind: OutcomeCreate}},
-			{"creates for an assertion without an address", Config{}, assertion("s14", "", false, claims),
+			{"creates for an assertion without an address", Config{}, dirAssertion("s14", "", false, claims),
 				Outcome{Kind: OutcomeCreate}},
-			{"refuses no account under JITRequireExisting", Config{JIT: JITRequireExisting}, assertion("s15", "new-person@example.com", true, claims),
+			{"refuses no account under JITRequireExisting", Config{JIT: JITRequireExisting}, dirAssertion("s15", "new-person@example.com", true, claims),
 				Outcome{Kind: OutcomeDeny, Reason: "not_linked"}},
-			{"still links existing accounts under JITRequireExisting", Config{JIT: JITRequireExisting}, assertion("s16", "verified@example.com", true, claims),
+			{"still links existing accounts under JITRequireExisting", Config{JIT: JITRequireExisting}, dirAssertion("s16", "verified@example.com", true, claims),
 				Outcome{Kind: OutcomeLink, UserID: verified.ID}},
-			{"refuses under JITDeny though both sides are verified", Config{JIT: JITDeny}, assertion("s17", "verified@example.com", true, claims),
+			{"refuses under JITDeny though both sides are verified", Config{JIT: JITDeny}, dirAssertion("s17", "verified@example.com", true, claims),
 				Outcome{Kind: OutcomeDeny, Reason: "not_linked"}},
 		}
 		before := w.rows(t)
@@ -241,7 +241,7 @@ func TestResolve(t *testing.T) {
 					}
 					return
 				}
-				if got.Attributes["given_name"] != "Jane" || got.Attributes["family_name"] != "Doe" || got.Attributes["email"] != nilIfEmpty(tc.a.Email) {
+				if got.Attributes["given_name"] != "Jane" || got.Attributes["family_name"] != "Doe" || got.Attributes["email"] != dirNilIfEmpty(tc.a.Email) {
 					t.Fatalf("attributes %v", got.Attributes)
 				}
 			})
@@ -254,8 +254,8 @@ func TestResolve(t *testing.T) {
 	})
 }
 
-// nilIfEmpty is what Map makes of an address: "" leaves it out.
-func nilIfEmpty(s string) any {
+// dirNilIfEmpty is what Map makes of an address: "" leaves it out.
+func dirNilIfEmpty(s string) any {
 	if s == "" {
 		return nil
 	}
@@ -267,7 +267,7 @@ func TestResolveRefuses(t *testing.T) {
 		disabled := w.idp(Config{})
 		disabled.Enabled = false
 		badMapping := w.idp(Config{Mapping: map[string]string{"given_name": `claims.missing`}})
-		other := assertion("s1", "jane@example.com", true, nil)
+		other := dirAssertion("s1", "jane@example.com", true, nil)
 		other.IdPID = "idp_01other"
 		tests := []struct {
 			name string
@@ -275,10 +275,10 @@ func TestResolveRefuses(t *testing.T) {
 			a    Assertion
 			want error
 		}{
-			{"a disabled provider", disabled, assertion("s1", "jane@example.com", true, nil), ErrNotFound},
+			{"a disabled provider", disabled, dirAssertion("s1", "jane@example.com", true, nil), ErrNotFound},
 			{"another provider's assertion", w.idp(Config{}), other, ErrInvalid},
-			{"an assertion without a subject", w.idp(Config{}), assertion("", "jane@example.com", true, nil), ErrInvalid},
-			{"a mapping that fails", badMapping, assertion("s1", "jane@example.com", true, nil), ErrConfig},
+			{"an assertion without a subject", w.idp(Config{}), dirAssertion("", "jane@example.com", true, nil), ErrInvalid},
+			{"a mapping that fails", badMapping, dirAssertion("s1", "jane@example.com", true, nil), ErrConfig},
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
