@@ -43,6 +43,7 @@ func (s *Service) Sync(ctx context.Context, tx store.Tx, idp IdP, a Assertion, u
 		v, ok := attrs[name]
 		switch {
 		case src != SourceIdP || !ok || name == "email":
+			// Lintel's, not asserted, or synced by syncEmail.
 		case isBase(name) && !isString(v):
 			dropped = append(dropped, name)
 		case !sameValue(current(u, name), v):
