@@ -206,3 +206,24 @@ func TestEffectOf(t *testing.T) {
 		}
 	}
 }
+
+func TestSubmitEffect(t *testing.T) {
+	hand := wire.Action{Name: "redirect", Method: "POST", Href: "https://login.acme.com/signin/f1/idp", Label: "federation.continue_with", Primary: true}
+	chosen := wire.Flow{Step: wire.StepRedirectIdP, Actions: []wire.Action{hand, {Name: "back", Method: "POST"}}}
+	for _, c := range []struct {
+		name   string
+		f      wire.Flow
+		action string
+		want   core.Effect
+	}{
+		{"the hand-over button posts the flow over, top-level", chosen, "redirect",
+			core.Effect{Kind: core.EffectNavigate, URL: hand.Href, Method: "POST", SecretField: "flow_secret"}},
+		{"back continues through the API", chosen, "back", core.Effect{}},
+		{"an unknown action continues through the API", chosen, "nonsense", core.Effect{}},
+		{"the same action on another step continues through the API", wire.Flow{Step: wire.StepIdentify, Actions: chosen.Actions}, "redirect", core.Effect{}},
+	} {
+		if got := core.SubmitEffect(c.f, c.action); got != c.want {
+			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		}
+	}
+}

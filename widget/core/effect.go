@@ -80,6 +80,20 @@ func NavigateTo(a wire.Action) Effect {
 	return Effect{Kind: EffectNavigate, URL: u, Method: "GET"}
 }
 
+// SubmitEffect is what submitting the form with action does on step f:
+// where the action's button posts the flow over to another address
+// (wire.Flow.PostTarget: a redirect-idp step's hand-over), the top-level
+// POST a form without JavaScript would make; otherwise EffectRender, and
+// the widget continues the flow through the API.
+func SubmitEffect(f wire.Flow, action string) Effect {
+	for _, a := range f.FormActions() {
+		if a.Name == action && f.PostTarget(a) != "" {
+			return NavigateTo(a)
+		}
+	}
+	return Effect{Kind: EffectRender}
+}
+
 // idpAction is the action of a redirect-idp step that leads to the
 // provider: the primary action if it has an href, else the first action
 // with one.

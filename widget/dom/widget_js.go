@@ -75,13 +75,42 @@ func (w *Widget) show(f wire.Flow, keep bool) {
 		return
 	case core.EffectNavigate:
 		w.gen++
-		js.Global().Get("location").Call("assign", e.URL)
+		w.navigate(e)
 		return
 	}
 	w.render(f, keep)
 	if e.Poll {
 		go w.poll(w.gen)
 	}
+}
+
+// navigate sends the whole page to an identity provider's sign-in: by a
+// link, or by submitting a form to e.URL with the flow secret as its one
+// hidden value, so that the secret never travels in a URL. The form goes
+// in the page's own document, outside the shadow root (the widget's
+// submit listener must not catch it), targets the top-level browsing
+// context, and is submitted with submit(), which fires no submit event
+// for the page's scripts to intercept.
+func (w *Widget) navigate(e core.Effect) {
+	if e.Method != "POST" {
+		js.Global().Get("location").Call("assign", e.URL)
+		return
+	}
+	form := w.doc.Call("createElement", "form")
+	for _, a := range [][2]string{{"method", "post"}, {"action", e.URL}, {"target", "_top"}, {"hidden", ""}} {
+		form.Call("setAttribute", a[0], a[1])
+	}
+	in := w.doc.Call("createElement", "input")
+	in.Call("setAttribute", "type", "hidden")
+	in.Call("setAttribute", "name", e.SecretField)
+	in.Set("value", w.client.Secret)
+	form.Call("appendChild", in)
+	parent := w.doc.Get("body")
+	if parent.IsNull() || parent.IsUndefined() {
+		parent = w.doc.Get("documentElement")
+	}
+	parent.Call("appendChild", form)
+	form.Call("submit")
 }
 
 // render replaces the container's markup with step f.
@@ -264,6 +293,11 @@ func (w *Widget) onSubmit(ev js.Value) {
 			w.focus(problems[0].Field)
 			return
 		}
+	}
+	if e := core.SubmitEffect(f, action); e.Kind == core.EffectNavigate {
+		w.gen++
+		w.navigate(e)
+		return
 	}
 	if f.HasWebAuthn() && action == f.WebAuthnAction() && webauthnSupported() {
 		go w.ceremony(f, "")

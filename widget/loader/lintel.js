@@ -267,6 +267,11 @@
         finish(w, h.get("Lintel-Flow-Redirect") || "");
         return;
       }
+      var hand = w.step === "redirect-idp" ? w.root.querySelector("button[formaction]") : null;
+      if (hand) {
+        handOver(w, hand.getAttribute("formaction"));
+        return;
+      }
       if (wasmAPI) attach(w);
       else loadWasm();
     });
@@ -303,6 +308,10 @@
       data = new FormData(form); // a browser without the submitter argument
       if (submitter && submitter.name) data.append(submitter.name, submitter.value);
     }
+    if (submitter && submitter.hasAttribute("formaction")) {
+      handOver(w, submitter.getAttribute("formaction"));
+      return;
+    }
     var action = submitter && submitter.value ? submitter.value : data.get("action");
     if (!action) {
       var b = form.querySelector('button[name="action"]');
@@ -332,6 +341,28 @@
       .catch(function (err) {
         network(w, err);
       });
+  }
+
+  // handOver sends the whole page to Lintel's own page at url, which
+  // takes the flow over (a redirect-idp step: the identity provider's
+  // sign-in runs top-level, not in the widget), by a form POST that
+  // carries the flow secret in its body, never in a URL. The server's
+  // fragment sets formaction only on such a hand-over, to an https
+  // address (or http on loopback). The form goes in the host's document,
+  // outside the shadow root, and submit() fires no submit event.
+  function handOver(w, url) {
+    var form = document.createElement("form");
+    form.method = "post";
+    form.action = url;
+    form.target = "_top";
+    form.hidden = true;
+    var input = document.createElement("input");
+    input.type = "hidden";
+    input.name = "flow_secret";
+    input.value = w.secret;
+    form.appendChild(input);
+    (document.body || document.documentElement).appendChild(form);
+    form.submit();
   }
 
   function send(w, body) {
