@@ -343,13 +343,9 @@
       });
   }
 
-  // handOver sends the whole page to Lintel's own page at url, which
-  // takes the flow over (a redirect-idp step: the identity provider's
-  // sign-in runs top-level, not in the widget), by a form POST that
-  // carries the flow secret in its body, never in a URL. The server's
-  // fragment sets formaction only on such a hand-over, to an https
-  // address (or http on loopback). The form goes in the host's document,
-  // outside the shadow root, and submit() fires no submit event.
+  // handOver sends the whole page to Lintel's page at url (formaction,
+  // set only on a redirect-idp step's hand-over to an identity provider)
+  // by a POST carrying the flow secret, never in a URL.
   function handOver(w, url) {
     var form = document.createElement("form");
     form.method = "post";
