@@ -101,10 +101,8 @@ func (s *Service) oauthExchange(ctx context.Context, idp IdP, pend Pending, cb u
 			return Assertion{}, err
 		}
 	}
-	if !pr.noUserinfo && (ep.userinfo != "" || !pr.oidc) {
-		if ep.userinfo == "" {
-			return Assertion{}, fmt.Errorf("%w: identity provider %s has no userinfo_url", ErrConfig, idp.ID)
-		}
+	// endpoints made sure an OAuth 2 provider has a userinfo endpoint.
+	if !pr.noUserinfo && ep.userinfo != "" {
 		fetch := pr.userinfo
 		if fetch == nil {
 			fetch = fetchUserinfo

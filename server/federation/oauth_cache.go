@@ -68,13 +68,20 @@ func (s *Service) endpoints(ctx context.Context, idp IdP, pr preset) (endpoints,
 			ep.userinfo = d.userinfo
 		}
 	}
-	for name, u := range map[string]string{"authorization_url": ep.auth, "token_url": ep.token, "userinfo_url": ep.userinfo, "jwks_url": ep.jwks} {
-		required := name == "authorization_url" || name == "token_url" || name == "jwks_url" && pr.oidc
-		if u == "" && !required {
+	for _, e := range []struct {
+		name, url string
+		required  bool
+	}{
+		{"authorization_url", ep.auth, true},
+		{"token_url", ep.token, true},
+		{"userinfo_url", ep.userinfo, !pr.oidc},
+		{"jwks_url", ep.jwks, pr.oidc},
+	} {
+		if e.url == "" && !e.required {
 			continue
 		}
-		if p, err := url.Parse(u); err != nil || p.Scheme != "https" || p.Host == "" {
-			return endpoints{}, fmt.Errorf("%w: identity provider %s: %s must be an https URL", ErrConfig, idp.ID, name)
+		if u, err := url.Parse(e.url); err != nil || u.Scheme != "https" || u.Host == "" {
+			return endpoints{}, fmt.Errorf("%w: identity provider %s: %s must be an https URL", ErrConfig, idp.ID, e.name)
 		}
 	}
 	if pr.oidc && ep.issuer == "" {

@@ -590,6 +590,9 @@ func TestOAuthRefuses(t *testing.T) {
 			"a bad Microsoft tenant": func(p *IdP) { p.Kind, p.Config.MicrosoftTenant = KindMicrosoft, "../evil" },
 			"an unknown token_auth":  func(p *IdP) { p.Config.TokenAuth = "private_key_jwt" },
 			"an unknown kind":        func(p *IdP) { p.Kind = "unknown" },
+			"OAuth 2 without userinfo_url": func(p *IdP) {
+				p.Kind, p.Config.AuthorizationURL, p.Config.TokenURL = KindOAuth2, "https://idp.example/a", "https://idp.example/t"
+			},
 		} {
 			w := newOAWorld(t, KindOIDC, idptest.Options{})
 			edit(&w.idp)
