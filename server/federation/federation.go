@@ -328,6 +328,7 @@ type Service struct {
 	// Fields of the protocol files (one line each, added by their file's
 	// author): caches of discovery documents and keys, SAML providers.
 	upstream oidcCache // OIDC discovery documents and key sets by URL (oauth_cache.go)
+	saml     samlCache // parsed SAML IdP metadata and opened SP keys (saml.go)
 }
 
 // New returns a Service.
