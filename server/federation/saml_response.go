@@ -120,9 +120,9 @@ func (s *Service) samlVerify(ctx context.Context, tx store.Tx, idp IdP, acs, req
 // samlError maps the library's refusal onto the sentinels, keeping its
 // private reason (never shown to the person) for the log.
 func samlError(err error) error {
-	var invalid *saml.InvalidResponseError
-	if errors.As(err, &invalid) && invalid.PrivateErr != nil {
-		err = invalid.PrivateErr
+	var refused *saml.InvalidResponseError
+	if errors.As(err, &refused) && refused.PrivateErr != nil {
+		err = refused.PrivateErr
 	}
 	var status saml.ErrBadStatus
 	if errors.As(err, &status) {
@@ -136,10 +136,11 @@ func samlError(err error) error {
 // replay cache.
 func checkSAMLAssertion(a *saml.Assertion, now time.Time) (time.Time, error) {
 	// The library takes a signed Response as vouching for an unsigned
-	// assertion inside it, but a signature on the Response alone lets the
-	// assertion be lifted out and wrapped anew; we require the IdP to sign
-	// the assertion. The library has verified every XML signature the
-	// assertion carries, so a Signature here is a verified one.
+	// assertion inside it; our metadata says WantAssertionsSigned, so the
+	// assertion itself must carry the IdP's signature. The library has
+	// verified every XML signature the assertion carries (and required
+	// one when the Response is unsigned), so a Signature here is a
+	// verified one.
 	if a.Signature == nil {
 		return time.Time{}, fmt.Errorf("%w: %w", ErrInvalid, errSAMLUnsigned)
 	}
