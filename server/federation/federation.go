@@ -218,7 +218,10 @@ type IdP struct {
 	// Secret is the client secret, or for Apple the PEM PKCS #8 key of
 	// the client-secret JWT; "" when none. It is sealed at rest and never
 	// returned by the management API.
-	Secret               string
+	Secret string
+	// HasSecret reports that a secret is stored, also where Secret is
+	// left empty because it was not opened (ListIdPs).
+	HasSecret            bool
 	CreatedAt, UpdatedAt time.Time
 }
 
@@ -327,8 +330,9 @@ type Service struct {
 	d Deps
 	// Fields of the protocol files (one line each, added by their file's
 	// author): caches of discovery documents and keys, SAML providers.
-	upstream oidcCache // OIDC discovery documents and key sets by URL (oauth_cache.go)
-	saml     samlCache // parsed SAML IdP metadata and opened SP keys (saml.go)
+	mappings mappingCache // compiled attribute mappings per IdP version (mapping.go)
+	upstream oidcCache    // OIDC discovery documents and key sets by URL (oauth_cache.go)
+	saml     samlCache    // parsed SAML IdP metadata and opened SP keys (saml.go)
 }
 
 // New returns a Service.
