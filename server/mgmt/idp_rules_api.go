@@ -45,18 +45,22 @@ type IdPRulePath struct {
 	Rule string `path:"rule" maxLength:"64" doc:"Routing rule ID"`
 }
 
+// idpRuleMatchBody is the condition of a routing rule as written: every
+// list may be left out.
+type idpRuleMatchBody struct {
+	Domains []string `json:"domains,omitempty" maxItems:"100" doc:"Email domains (acme.com matches that domain only, *.acme.com its subdomains); a rule with domains applies only once the person has typed an address"`
+	Apps    []string `json:"apps,omitempty" maxItems:"100" doc:"App IDs the sign-in is for"`
+	Zones   []string `json:"zones,omitempty" maxItems:"100" doc:"Network zone IDs the person's address must be in"`
+	Groups  []string `json:"groups,omitempty" maxItems:"100" doc:"Group names; the person must be in at least one"`
+}
+
 // idpRuleBody is an IdP routing rule as written.
 type idpRuleBody struct {
-	Name     string `json:"name" minLength:"1" maxLength:"100"`
-	Priority int    `json:"priority" minimum:"0" maximum:"1000000" doc:"Rules are tried lowest first (then by ID); the first that matches decides"`
-	Match    struct {
-		Domains []string `json:"domains,omitempty" maxItems:"100" doc:"Email domains (acme.com matches that domain only, *.acme.com its subdomains); a rule with domains applies only once the person has typed an address"`
-		Apps    []string `json:"apps,omitempty" maxItems:"100" doc:"App IDs the sign-in is for"`
-		Zones   []string `json:"zones,omitempty" maxItems:"100" doc:"Network zone IDs the person's address must be in"`
-		Groups  []string `json:"groups,omitempty" maxItems:"100" doc:"Group names; the person must be in at least one"`
-	} `json:"match" doc:"Every condition that is not empty must hold; with none, the rule matches every sign-in"`
-	IdPs []string `json:"idps" minItems:"1" maxItems:"20" doc:"Identity provider IDs of the tenant, in the order offered"`
-	Mode string   `json:"mode,omitempty" enum:"redirect,buttons" doc:"redirect: straight to the first enabled provider; buttons (the default): offer them beside the other ways to sign in"`
+	Name     string           `json:"name" minLength:"1" maxLength:"100"`
+	Priority int              `json:"priority" minimum:"0" maximum:"1000000" doc:"Rules are tried lowest first (then by ID); the first that matches decides"`
+	Match    idpRuleMatchBody `json:"match" doc:"Every condition that is not empty must hold; with none, the rule matches every sign-in"`
+	IdPs     []string         `json:"idps" minItems:"1" maxItems:"20" doc:"Identity provider IDs of the tenant, in the order offered"`
+	Mode     string           `json:"mode,omitempty" enum:"redirect,buttons" doc:"redirect: straight to the first enabled provider; buttons (the default): offer them beside the other ways to sign in"`
 }
 
 func (b idpRuleBody) input() federation.RuleInput {

@@ -1,7 +1,7 @@
 // Package mgmt is Lintel's management REST API (/api/v1/mgmt/…): tenants,
 // delegations, apps and their secrets, trusted origins, brands, domains,
-// users and their sessions, policies, terms documents, management tokens
-// and the system log, described by an OpenAPI document.
+// users and their sessions, policies, terms documents, identity providers,
+// management tokens and the system log, described by an OpenAPI document.
 //
 // Every route names one scope and the tenant it acts on; a bearer
 // management token is checked against both before the request body is even

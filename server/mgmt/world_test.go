@@ -26,6 +26,7 @@ import (
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor"
 	"github.com/lintel-id/lintel/server/factor/phone"
+	"github.com/lintel-id/lintel/server/federation"
 	"github.com/lintel-id/lintel/server/mail"
 	"github.com/lintel-id/lintel/server/mail/mailtest"
 	"github.com/lintel-id/lintel/server/oidc"
@@ -89,6 +90,8 @@ type world struct {
 	// outbox holds mail, delivered to sink by delivered (activation_api_test.go).
 	outbox *mail.Outbox
 	sink   *mailtest.Sink
+	// fed holds identity providers and IdP routing rules.
+	fed *federation.Service
 
 	sys, a, c1, c2, b tenant.Tenant
 	token             map[Role]string
@@ -147,6 +150,11 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 	if w.oidc, err = oidc.New(oidc.Deps{Store: w.st, Secrets: w.sec, Tenants: w.tenants, Servers: w.authz, Users: userClaims{w.dir}, Events: w.events, Clock: w.clock, Logger: log}); err != nil {
 		t.Fatal(err)
 	}
+	// Identity providers are reached on loopback only.
+	if w.fed, err = federation.New(federation.Deps{Secrets: w.sec, Directory: w.dir, Tenants: w.tenants, Clock: w.clock, Logger: log,
+		HTTP: egress.New(egress.Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}).Client()}); err != nil {
+		t.Fatal(err)
+	}
 	// Ownership checks ask a DNS server on loopback (dns), and fetch
 	// HTTP tokens from loopback only.
 	w.dns = acmetest.StartDNS(t)
@@ -159,7 +167,7 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 		DomainVerifier: w.verifier,
 		Consents:       w.oidc, Keys: w.oidc, Grants: w.oidc, Policies: w.policies,
 		AuthServers: w.authz, Preview: w.preview, Mail: w.mail, PhoneSettings: w.phone, Sessions: w.sessions,
-		Terms: w.terms, Outbox: w.outbox, Senders: w.mail, Templates: tpl}); err != nil {
+		Terms: w.terms, Outbox: w.outbox, Senders: w.mail, Templates: tpl, Federation: w.fed}); err != nil {
 		t.Fatal(err)
 	}
 	// The authorization matrix alone sends thousands of requests at one
