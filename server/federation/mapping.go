@@ -330,6 +330,10 @@ func checkClaimsSize(v any, depth int) error {
 				return err
 			}
 		}
+	case []string:
+		if len(x) > MaxClaimElements {
+			return fmt.Errorf("a list of %d elements, more than %d", len(x), MaxClaimElements)
+		}
 	case []any:
 		if len(x) > MaxClaimElements {
 			return fmt.Errorf("a list of %d elements, more than %d", len(x), MaxClaimElements)

@@ -173,7 +173,8 @@ func TestMapBoundsClaims(t *testing.T) {
 				yield(fmt.Sprint(i), i)
 			}
 		})}},
-		"a deep nesting": {"groups": []any{}, "d": deep},
+		"a deep nesting":  {"groups": []any{}, "d": deep},
+		"a long []string": {"groups": []any{}, "s": make([]string, MaxClaimElements+1)},
 	} {
 		if _, err := mapService().Map(idp, Assertion{Claims: claims}); !errors.Is(err, ErrConfig) {
 			t.Errorf("%s: %v, want ErrConfig", name, err)

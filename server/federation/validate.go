@@ -18,7 +18,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/crewjam/saml"
-	"github.com/crewjam/saml/samlsp"
 
 	"github.com/lintel-id/lintel/internal/invalid"
 )
@@ -349,17 +348,15 @@ func checkSAML(c Config) []error {
 	return errs
 }
 
-// parseIdPMetadata parses SAML metadata (an EntityDescriptor, or an
-// EntitiesDescriptor holding one identity provider) and checks it
+// parseIdPMetadata parses SAML metadata as the SAML sign-in does
+// (parseSAMLMetadata: an EntityDescriptor, or an EntitiesDescriptor
+// holding one identity provider, with an entity ID) and checks it
 // describes an identity provider Lintel can use: an IDPSSODescriptor
 // with a SingleSignOnService and a signing certificate that parses.
 func parseIdPMetadata(raw []byte) (*saml.EntityDescriptor, error) {
-	ed, err := samlsp.ParseMetadata(raw)
+	ed, err := parseSAMLMetadata(string(raw))
 	if err != nil {
-		return nil, fmt.Errorf("is not SAML metadata: %w", err)
-	}
-	if len(ed.IDPSSODescriptors) == 0 {
-		return nil, errors.New("describes no identity provider (IDPSSODescriptor)")
+		return nil, err
 	}
 	for _, d := range ed.IDPSSODescriptors {
 		if len(d.SingleSignOnServices) > 0 && hasSigningCert(d.KeyDescriptors) {

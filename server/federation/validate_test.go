@@ -117,6 +117,8 @@ func TestValidate(t *testing.T) {
 		{"saml", saml(func(*Config) {})},
 		{"saml with IdP-initiated sign-in", saml(func(c *Config) { c.SAMLIdPInitiated, c.SAMLInitiateApp = true, "app_x" })},
 		{"saml with an unspecified key use", kind(KindSAML, nil, Config{SAMLMetadata: metadataXML("", cert, true)})},
+		{"saml metadata of an aggregate", kind(KindSAML, nil, Config{SAMLMetadata: `<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">` +
+			strings.TrimPrefix(meta, `<?xml version="1.0"?>`) + `</md:EntitiesDescriptor>`})},
 		{"sync of default attributes", oidc(func(in *IdPInput) {
 			in.Config.Sync = map[string]Source{"given_name": SourceIdP, "email": SourceLintel}
 		})},
@@ -204,6 +206,9 @@ func TestValidate(t *testing.T) {
 		{"saml metadata that is not XML", "config.saml_metadata", saml(func(c *Config) { c.SAMLMetadata = "{}" })},
 		{"saml metadata of a service provider", "config.saml_metadata", saml(func(c *Config) {
 			c.SAMLMetadata = `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"><md:SPSSODescriptor/></md:EntityDescriptor>`
+		})},
+		{"saml metadata without entity ID", "config.saml_metadata", saml(func(c *Config) {
+			c.SAMLMetadata = strings.Replace(meta, `entityID="https://idp.example/metadata"`, "", 1)
 		})},
 		{"saml metadata without SSO service", "config.saml_metadata", saml(func(c *Config) { c.SAMLMetadata = metadataXML("signing", cert, false) })},
 		{"saml metadata without key", "config.saml_metadata", saml(func(c *Config) { c.SAMLMetadata = metadataXML("-", "", true) })},
