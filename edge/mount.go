@@ -25,10 +25,15 @@ func mountSites(mux *http.ServeMux, cfg Config, lim *requestLimits) error {
 	pagesMux := http.NewServeMux()
 	page := secure(s.fallbacks(pagesMux), func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusForbidden, "error.form.expired")
-	}, logoutRequestPOST)
+	}, func(r *http.Request) bool { return logoutRequestPOST(r) || federationPOST(r) })
 	pagesMux.HandleFunc("GET /oauth2/{server}/v1/authorize", s.authorize)
 	pagesMux.HandleFunc("GET /signin/{flow}", s.signinPage)
 	pagesMux.HandleFunc("POST /signin/{flow}", s.signinPost)
+	pagesMux.HandleFunc("POST "+engine.HandoverPrefix+"{flow}", s.idpHandover)
+	pagesMux.HandleFunc("GET "+engine.ReturnPrefix+"{flow}", s.idpReturn)
+	pagesMux.HandleFunc("GET "+engine.CallbackPath, s.idpCallback)
+	pagesMux.HandleFunc("POST "+engine.CallbackPath, s.idpCallback)
+	pagesMux.HandleFunc("POST "+engine.ACSPath, s.idpCallback)
 	pagesMux.HandleFunc("GET /signin/email/{token}", s.linkPage)
 	pagesMux.HandleFunc("POST /signin/email/{token}", s.linkPost)
 	pagesMux.HandleFunc("GET "+engine.ActivatedPath, s.activatedPage)
@@ -52,7 +57,7 @@ func mountSites(mux *http.ServeMux, cfg Config, lim *requestLimits) error {
 		pagesMux.HandleFunc("GET /demo/widget", d.widget)
 		pagesMux.HandleFunc("POST /demo/widget/callback", d.widgetCallback)
 	}
-	for _, p := range []string{"/oauth2/{server}/v1/authorize", "/signin/{flow}", "/signin/email/{token}", activatePath + "{token}", verifyEmailPath + "{token}", accountEmailPath, engine.SecurityPath, engine.ChangedPath, "/oauth2/{server}/v1/logout", "/demo", "/demo/"} {
+	for _, p := range []string{"/oauth2/{server}/v1/authorize", "/signin/{flow}", engine.HandoverPrefix + "{flow}", engine.ReturnPrefix + "{flow}", engine.CallbackPath, engine.ACSPath, "/signin/email/{token}", activatePath + "{token}", verifyEmailPath + "{token}", accountEmailPath, engine.SecurityPath, engine.ChangedPath, "/oauth2/{server}/v1/logout", "/demo", "/demo/"} {
 		site.Handle(p, page)
 	}
 
@@ -63,6 +68,7 @@ func mountSites(mux *http.ServeMux, cfg Config, lim *requestLimits) error {
 		})
 	}
 	site.HandleFunc("GET /.well-known/webauthn", s.relatedOrigins)
+	site.HandleFunc("GET "+SAMLMetadataPath, s.samlMetadata)
 	if cfg.PhoneSettings != nil && cfg.Phones != nil {
 		cb := &twilioCallbacks{settings: cfg.PhoneSettings, phones: cfg.Phones, log: cfg.Logger}
 		site.HandleFunc("POST "+TwilioStatusPath, cb.status)

@@ -124,10 +124,12 @@ func readCookie(r *http.Request, secure bool, name string) string {
 
 // secure wraps page handlers. refuse renders the branded "form expired"
 // page when a CSRF check fails. renderOnly, when not nil, names the
-// non-GET requests that only render a page and change nothing, which
-// other sites may therefore send (an RP's logout POST, which gets the
-// confirmation page): they skip the cross-origin and CSRF checks, and
-// nothing else does.
+// non-GET requests other sites may send, which therefore skip the
+// cross-origin and CSRF checks: those that only render a page and change
+// nothing (an RP's logout POST, which gets the confirmation page), and
+// those that carry a proof of their own instead (an identity provider's
+// callback with its state, a widget's handover with the flow secret).
+// Nothing else does.
 func secure(next http.Handler, refuse func(w http.ResponseWriter, r *http.Request), renderOnly func(r *http.Request) bool) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -121,6 +121,11 @@ func (s *siteHandlers) signinPage(w http.ResponseWriter, r *http.Request) {
 	// A browser that lost its device cookie since the flow started gets
 	// one for its next sign-in.
 	_, _ = deviceID(w, r, site)
+	if chosenIdP(res.Flow) {
+		// On to the provider without a click (JavaScript or not).
+		s.handover(w, r, id, secret, site.Base)
+		return
+	}
 	s.showFlow(w, r, res, secret)
 }
 

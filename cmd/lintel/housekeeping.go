@@ -36,8 +36,19 @@ func housekeeping(ctx context.Context, s *system, ticks <-chan time.Time) {
 		} else if rep.Created > 0 || rep.Deleted > 0 {
 			s.log.InfoContext(ctx, "housekeeping: signing keys rotated", "created", rep.Created, "deleted", rep.Deleted)
 		}
-		var n int64
+		var replays int
 		err := s.store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+			var err error
+			replays, err = s.federation.PurgeSAMLReplays(ctx, tx, s.clock.Now())
+			return err
+		})
+		if err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "housekeeping: SAML replay cache", "err", err)
+		} else if replays > 0 {
+			s.log.InfoContext(ctx, "housekeeping: SAML replay records purged", "deleted", replays)
+		}
+		var n int64
+		err = s.store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
 			var err error
 			n, err = s.sessions.Purge(ctx, tx)
 			return err

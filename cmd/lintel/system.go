@@ -18,6 +18,7 @@ import (
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/engine"
 	"github.com/lintel-id/lintel/server/events"
+	"github.com/lintel-id/lintel/server/federation"
 	"github.com/lintel-id/lintel/server/factor"
 	"github.com/lintel-id/lintel/server/factor/passkey"
 	"github.com/lintel-id/lintel/server/factor/phone"
@@ -58,6 +59,9 @@ type system struct {
 	// egress dials every outbound call (client jwks_uri, later hooks and
 	// IdPs), refusing internal addresses.
 	egress *egress.Dialer
+	// federation holds the tenants' identity providers and routing rules
+	// and speaks OIDC, OAuth 2 and SAML to them through egress.
+	federation *federation.Service
 	// Outgoing mail (mail.go): the outbox, the tenants' SMTP relays and
 	// the instance default (mailSettings also answers From for a tenant),
 	// the sender that routes between them, and how long sent mail is kept.
@@ -171,12 +175,17 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 		_ = st.Close()
 		return nil, err
 	}
+	if s.federation, err = federation.New(federation.Deps{Secrets: s.secrets, Directory: s.directory, Tenants: s.tenants,
+		HTTP: s.egress.Client(), Clock: s.clock, Logger: s.log}); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	if s.engine, err = engine.New(engine.Deps{
 		Store: st, Secrets: s.secrets, OIDC: s.oidc, Directory: s.directory, Passwords: s.passwords,
 		Sessions: s.sessions, Events: s.events, Policies: s.policies, Terms: s.terms,
 		Mail: s.mail, Senders: s.mailSettings, Templates: s.emails, Branding: s.brandMail, Limits: engineLimits{s.limits},
 		Passkeys: keys, TOTP: otps, Codes: recoverycode.New(s.secrets.MAC), Sites: s.tenants, Phones: s.phones,
-		Text: s.text, MatchLocale: s.matchLocale, Clock: s.clock, Logger: s.log,
+		Text: s.text, MatchLocale: s.matchLocale, Federation: s.federation, Clock: s.clock, Logger: s.log,
 	}); err != nil {
 		_ = st.Close()
 		return nil, err

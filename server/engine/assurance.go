@@ -27,6 +27,7 @@ const (
 var amrOf = map[string]string{
 	factorPassword: "pwd", factorEmail: "otp", factorTOTP: "otp", factorRecoveryCode: "otp",
 	factorSMS: "sms", factorVoice: "tel", factorAnswer: "kba", factorPasskey: "hwk",
+	factorFederated: "fed",
 }
 
 // amrMFA is the amr value of a sign-in that used more than one factor.

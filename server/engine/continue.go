@@ -33,6 +33,8 @@ func (e *Engine) Continue(ctx context.Context, iss oidc.Issuer, id, secret, orig
 	switch {
 	case f.Step == wire.StepIdentify && req.Action == ActionNext:
 		err = e.identify(ctx, f, req)
+	case (f.Step == wire.StepIdentify || f.Step == wire.StepRedirectIdP) && strings.HasPrefix(req.Action, actionIdPPrefix):
+		err = e.chooseIdP(ctx, f, strings.TrimPrefix(req.Action, actionIdPPrefix))
 	case req.Action == ActionBack && f.canGoBack():
 		err = e.startOver(ctx, f)
 	case f.State.Journey == journeyEnroll && req.Action == ActionCancel:
@@ -115,7 +117,7 @@ func (f *flow) canGoBack() bool {
 	switch f.Step {
 	case wire.StepChallengePassword, wire.StepChallengeEmail, wire.StepRecover, StepChallengeAnswer, StepRegister,
 		wire.StepChallengePasskey, wire.StepChallengeTOTP, wire.StepChallengeRecoveryCode, wire.StepChallengeSMS, wire.StepChallengeVoice,
-		wire.StepSelectAuthenticator:
+		wire.StepSelectAuthenticator, wire.StepRedirectIdP:
 		return true
 	case wire.StepPoll:
 		return !f.pendingApproval()
@@ -130,18 +132,27 @@ func (e *Engine) startOver(ctx context.Context, f *flow) error {
 		if err := e.reread(ctx, tx, f); err != nil {
 			return err
 		}
-		if err := e.dropPending(ctx, tx, f); err != nil {
-			return err
-		}
-		f.Step, f.Attempts = wire.StepIdentify, 0
-		st := f.State
-		f.State = state{Issuer: st.Issuer, Request: st.Request, AppName: st.AppName, Locale: st.Locale, Dir: st.Dir,
-			ThirdParty: st.ThirdParty, Base: st.Base, CanRegister: st.CanRegister, CanRecover: st.CanRecover, ACR: st.ACR, Device: st.Device, AppLogin: st.AppLogin}
-		if err := e.offerPasskey(ctx, tx, f); err != nil {
+		if err := e.restart(ctx, tx, f); err != nil {
 			return err
 		}
 		return e.update(ctx, tx, f)
 	})
+}
+
+// restart puts f back at identify in tx, keeping only what the start
+// decided, without saving it.
+func (e *Engine) restart(ctx context.Context, tx store.Tx, f *flow) error {
+	if err := e.dropPending(ctx, tx, f); err != nil {
+		return err
+	}
+	f.Step, f.Attempts = wire.StepIdentify, 0
+	st := f.State
+	f.State = state{Issuer: st.Issuer, Request: st.Request, AppName: st.AppName, Locale: st.Locale, Dir: st.Dir,
+		ThirdParty: st.ThirdParty, Base: st.Base, CanRegister: st.CanRegister, CanRecover: st.CanRecover, ACR: st.ACR, Device: st.Device, AppLogin: st.AppLogin}
+	if err := e.offerPasskey(ctx, tx, f); err != nil {
+		return err
+	}
+	return e.offerIdPs(ctx, tx, f)
 }
 
 // offerPasskey prepares the identify step's passkey sign-in (autofill and
@@ -201,6 +212,12 @@ func (e *Engine) identify(ctx context.Context, f *flow, req wire.ContinueRequest
 		if limited, err := e.limited(ctx, tx, f, opIdentify); err != nil || limited {
 			if err == nil {
 				f.State.Login = ""
+				err = e.update(ctx, tx, f)
+			}
+			return err
+		}
+		if moved, err := e.routeLogin(ctx, tx, f, login); err != nil || moved {
+			if err == nil {
 				err = e.update(ctx, tx, f)
 			}
 			return err

@@ -23,6 +23,7 @@ import (
 	"github.com/lintel-id/lintel/server/factor/passkey"
 	"github.com/lintel-id/lintel/server/factor/recoverycode"
 	"github.com/lintel-id/lintel/server/factor/totp"
+	"github.com/lintel-id/lintel/server/federation"
 	"github.com/lintel-id/lintel/server/mail"
 	"github.com/lintel-id/lintel/server/oidc"
 	"github.com/lintel-id/lintel/server/policy"
@@ -141,8 +142,12 @@ type Deps struct {
 	// direction) that serves a profile locale, ok false when none does.
 	// Nil leaves flows in the language they started in.
 	MatchLocale func(profile string) (lang, dir string, ok bool)
-	Clock       clock.Clock
-	Logger      *slog.Logger
+	// Federation, when set, signs people in through the tenant's
+	// identity providers (buttons, routing rules, callbacks); nil offers
+	// none.
+	Federation *federation.Service
+	Clock      clock.Clock
+	Logger     *slog.Logger
 	// FlowTTL is how long a flow lives; zero means DefaultFlowTTL.
 	FlowTTL time.Duration
 }

@@ -45,6 +45,9 @@ func (e *Engine) proved(ctx context.Context, tx store.Tx, f *flow, factor, sessi
 	if !slices.Contains(f.State.Proven, factor) {
 		f.State.Proven = append(f.State.Proven, factor)
 	}
+	if err := e.linkProven(ctx, tx, f); err != nil {
+		return nil, err
+	}
 	return e.conclude(ctx, tx, f, sessionCookie, false)
 }
 

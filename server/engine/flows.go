@@ -169,6 +169,12 @@ type state struct {
 	// which stays signed in when the others are signed out.
 	AskCurrent  bool   `json:"ask_current,omitempty"`
 	KeepSession string `json:"keep_session,omitempty"`
+	// IdPs are the identity providers offered as buttons, RouteRule the
+	// routing rule that chose them ("" for none), and Upstream the sign-in
+	// at a provider in progress (federation.go).
+	IdPs      []idpOffer `json:"idps,omitempty"`
+	RouteRule string     `json:"route_rule,omitempty"`
+	Upstream  *upstream  `json:"upstream,omitempty"`
 }
 
 // flow is one row of the flows table.

@@ -93,6 +93,8 @@ func (e *Engine) Start(ctx context.Context, b Begin) (Result, error) {
 			f.State.Redirect = oidc.ErrorRedirect(b.Issuer, b.Request, oidc.ErrLoginRequired.WithDescription("the user is not signed in"))
 		} else if err := e.offerPasskey(ctx, tx, f); err != nil {
 			return err
+		} else if err := e.offerIdPs(ctx, tx, f); err != nil {
+			return err
 		}
 		return e.insert(ctx, tx, f)
 	})

@@ -281,6 +281,18 @@ func (e *Engine) view(ctx context.Context, f *flow) wire.Flow {
 		if f.State.CanRegister {
 			v.Actions = append(v.Actions, wire.Action{Name: ActionRegister, Method: "POST", Href: href, Label: MsgActionRegister})
 		}
+		v.Actions = append(v.Actions, idpActions(f, href)...)
+	case wire.StepRedirectIdP:
+		if up := f.State.Upstream; up != nil && !up.Returned {
+			v.Actions = append(v.Actions, wire.Action{Name: ActionRedirect, Method: "POST", Href: f.State.Base + HandoverPath(f.ID),
+				Label: MsgIdPContinueWith, LabelParams: []wire.Param{{Name: "name", Value: up.IdP.Name}, {Name: "kind", Value: string(up.IdP.Kind)}}, Primary: true})
+		} else {
+			v.Messages = append(v.Messages, wire.Message{ID: MsgIdPChoose, Level: wire.LevelInfo})
+			v.Actions = append(v.Actions, idpActions(f, href)...)
+		}
+		if f.canGoBack() {
+			v.Actions = append(v.Actions, wire.Action{Name: ActionBack, Method: "POST", Href: href, Label: MsgActionBack})
+		}
 	case StepChangeEmail:
 		v.Context.UserHint = f.State.Login
 		v.Messages = append(v.Messages, wire.Message{ID: MsgChangeEmailIntro, Level: wire.LevelInfo})
