@@ -86,7 +86,7 @@ func (s *siteHandlers) handover(w http.ResponseWriter, r *http.Request, id, secr
 		case errors.Is(err, federation.ErrUpstream), errors.Is(err, federation.ErrNotFound), errors.Is(err, federation.ErrConfig):
 			// Discovery failed, or the provider is gone or misconfigured.
 			s.log.WarnContext(r.Context(), "edge: identity provider handover", "flow", id, "err", err)
-			s.errorPage(w, r, http.StatusBadGateway, "error.http_502.message")
+			s.errorPage(w, r, http.StatusBadGateway, "error.http_502.text")
 		default:
 			s.flowError(w, r, err)
 		}

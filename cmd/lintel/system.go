@@ -239,7 +239,7 @@ func (u userClaims) UserClaims(ctx context.Context, tx store.Tx, tenantID, userI
 	if err != nil {
 		return oidc.Claims{}, err
 	}
-	c := oidc.Claims{Subject: usr.ID, Email: usr.Email, EmailVerified: usr.EmailVerified, Name: usr.Name, Locale: usr.Locale,
+	c := oidc.Claims{Subject: usr.ID, Email: usr.Email, EmailVerified: usr.EmailVerified, Name: usr.Name, GivenName: usr.GivenName, FamilyName: usr.FamilyName, Locale: usr.Locale,
 		UpdatedAt: usr.UpdatedAt, Login: usr.Login, Status: string(usr.Status), Profile: usr.Profile}
 	for _, g := range groups {
 		c.Groups = append(c.Groups, oidc.Group{ID: g.ID, Name: g.Name})

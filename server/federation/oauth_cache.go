@@ -80,7 +80,7 @@ func (s *Service) endpoints(ctx context.Context, idp IdP, pr preset) (endpoints,
 		if e.url == "" && !e.required {
 			continue
 		}
-		if u, err := url.Parse(e.url); err != nil || u.Scheme != "https" || u.Host == "" {
+		if u, err := url.Parse(e.url); err != nil || !webURL(u) {
 			return endpoints{}, fmt.Errorf("%w: identity provider %s: %s must be an https URL", ErrConfig, idp.ID, e.name)
 		}
 	}
@@ -88,6 +88,13 @@ func (s *Service) endpoints(ctx context.Context, idp IdP, pr preset) (endpoints,
 		return endpoints{}, fmt.Errorf("%w: identity provider %s has no issuer", ErrConfig, idp.ID)
 	}
 	return ep, nil
+}
+
+// webURL reports whether u may be called upstream: https, or http on a
+// loopback host (development and tests, which the egress dialer must
+// allow as well), as validation accepts (checkIdPURL).
+func webURL(u *url.URL) bool {
+	return u.Host != "" && (u.Scheme == "https" || u.Scheme == "http" && loopbackHost(u.Hostname()))
 }
 
 // discover returns the endpoints of issuer's discovery document. With
@@ -101,7 +108,7 @@ func (s *Service) discover(ctx context.Context, issuer string, anyIssuer bool) (
 	if e, ok := s.upstream.get(key, s.d.Clock.Now()); ok {
 		return e.endpoints, nil
 	}
-	if p, err := url.Parse(issuer); err != nil || p.Scheme != "https" || p.Host == "" {
+	if p, err := url.Parse(issuer); err != nil || !webURL(p) {
 		return endpoints{}, fmt.Errorf("%w: the issuer must be an https URL", ErrConfig)
 	}
 	dctx := s.clientContext(ctx)

@@ -105,6 +105,8 @@ type Claims struct {
 	Email         string
 	EmailVerified bool
 	Name, Locale  string
+	// GivenName and FamilyName are released with the profile scope.
+	GivenName, FamilyName string
 	// UpdatedAt is when the profile last changed; zero omits updated_at.
 	UpdatedAt time.Time
 	// Login and Status describe the account to claim expressions and

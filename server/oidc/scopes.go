@@ -24,7 +24,7 @@ const (
 // claimsSupported are the claims ID tokens and userinfo may carry.
 var claimsSupported = []string{
 	"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "at_hash", "sid",
-	"name", "locale", "updated_at", "email", "email_verified",
+	"name", "given_name", "family_name", "locale", "updated_at", "email", "email_verified",
 }
 
 // serverScopes lets a request's scopes be checked against the scopes of
@@ -105,6 +105,8 @@ func ptr[T any](v T) *T { return &v }
 // appear in ID tokens and userinfo responses.
 type userClaims struct {
 	Name          string `json:"name,omitempty"`
+	GivenName     string `json:"given_name,omitempty"`
+	FamilyName    string `json:"family_name,omitempty"`
 	Locale        string `json:"locale,omitempty"`
 	UpdatedAt     int64  `json:"updated_at,omitempty"`
 	Email         string `json:"email,omitempty"`
@@ -112,11 +114,12 @@ type userClaims struct {
 }
 
 // released returns the claims of c that scope grants: profile gives name,
-// locale and updated_at; email gives email and email_verified.
+// given_name, family_name, locale and updated_at; email gives email and
+// email_verified.
 func released(c Claims, scope string) userClaims {
 	var u userClaims
 	if hasScope(scope, ScopeProfile) {
-		u.Name, u.Locale = c.Name, c.Locale
+		u.Name, u.GivenName, u.FamilyName, u.Locale = c.Name, c.GivenName, c.FamilyName, c.Locale
 		if !c.UpdatedAt.IsZero() {
 			u.UpdatedAt = c.UpdatedAt.Unix()
 		}
