@@ -47,7 +47,7 @@ type brandedInstance struct {
 // app's client ID, the user's login and password, an admin token.
 var demoOutput = regexp.MustCompile(`(?s)tenant\s+demo \((\S+)\).*client_id (\S+)\s+user\s+(\S+), password (\S+)\s+admin token[^\n]*\n\s+(\S+)`)
 
-func startBranded(t *testing.T) *brandedInstance {
+func startBranded(t *testing.T, extraEnv ...string) *brandedInstance {
 	t.Helper()
 	sink := mailtest.Start(t)
 	port := freePort(t)
@@ -55,6 +55,7 @@ func startBranded(t *testing.T) *brandedInstance {
 	env := []string{"LINTEL_DATA_DIR=" + filepath.Join(t.TempDir(), "data"), "LINTEL_PUBLIC_URL=" + base,
 		"LINTEL_MAIL_SMTP_HOST=127.0.0.1", "LINTEL_MAIL_SMTP_PORT=" + strconv.Itoa(sink.Port), "LINTEL_MAIL_SMTP_TLS=none",
 		"LINTEL_MAIL_FROM=Lintel <no-reply@lintel.example>", "LINTEL_EGRESS_ALLOW=127.0.0.0/8"}
+	env = append(env, extraEnv...)
 	s := startCommand(t, exec.Command(binary, "serve", "--demo", "--addr", fmt.Sprintf("127.0.0.1:%d", port)), env)
 	m := demoOutput.FindStringSubmatch(s.output)
 	if m == nil {
