@@ -67,6 +67,8 @@ func (e *Engine) Continue(ctx context.Context, iss oidc.Issuer, id, secret, orig
 		res.SetSession, err = e.register(ctx, f, req, sessionCookie)
 	case f.Step == StepTerms && (req.Action == ActionAccept || req.Action == ActionDeny):
 		err = e.acceptTerms(ctx, f, req, req.Action == ActionAccept)
+	case f.Step == wire.StepProfile && req.Action == ActionSave && f.State.Grant == nil && f.State.Upstream != nil:
+		res.SetSession, err = e.provisionAsked(ctx, f, req, sessionCookie)
 	case f.Step == wire.StepProfile && (req.Action == ActionSave || req.Action == ActionSkip):
 		err = e.saveProfile(ctx, f, req, req.Action == ActionSkip)
 	case req.Action == ActionRecover && (f.Step == wire.StepIdentify || f.Step == wire.StepChallengePassword):

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/lintel-id/lintel/internal/clientip"
+	"github.com/lintel-id/lintel/internal/invalid"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/engine/wire"
 	"github.com/lintel-id/lintel/server/events"
@@ -94,6 +95,10 @@ type upstream struct {
 	// LinkUser is the account that must be proven before Assertion is
 	// linked to it (OutcomeProve).
 	LinkUser string `json:"link_user,omitempty"`
+	// Attrs are the mapped attributes of an account to be made just in
+	// time once the profile step collected what the provider did not
+	// give (askToProvision).
+	Attrs map[string]any `json:"attrs,omitempty"`
 }
 
 // Callback paths on every site; the edge serves them.
@@ -430,8 +435,10 @@ func (e *Engine) Return(ctx context.Context, iss oidc.Issuer, id, secret, origin
 		if err != nil {
 			return err
 		}
-		res.SetSession, err = e.federated(ctx, tx, f, idp, *up.Assertion, sessionCookie)
-		return err
+		if res.SetSession, err = e.federated(ctx, tx, f, idp, *up.Assertion, sessionCookie); err != nil {
+			return err
+		}
+		return e.update(ctx, tx, f)
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("engine: sign in through the identity provider: %w", err)
@@ -489,7 +496,13 @@ func (e *Engine) federated(ctx context.Context, tx store.Tx, f *flow, idp federa
 			return nil, err
 		}
 	case federation.OutcomeCreate:
-		if u, err = e.Federation.Provision(ctx, tx, idp, a, out.Attributes); err != nil {
+		u, err = e.Federation.Provision(ctx, tx, idp, a, out.Attributes)
+		if invalid.Is(err) && !errors.Is(err, store.ErrConflict) {
+			// The provider did not give what the user type requires:
+			// the person fills it in, then the account is made.
+			return nil, e.askToProvision(ctx, tx, f, idp, out.Attributes, err)
+		}
+		if err != nil {
 			return nil, err
 		}
 		f.State.NewAccount = true
@@ -501,6 +514,90 @@ func (e *Engine) federated(ctx context.Context, tx store.Tx, f *flow, idp federa
 	f.State.Upstream.Assertion = nil // its work is done; the flow keeps no claims
 	f.State.UserID, f.State.Login = u.ID, u.Login
 	return e.proved(ctx, tx, f, factorFederated, sessionCookie)
+}
+
+// askToProvision puts the profile step before a just-in-time account
+// whose user type requires attributes the provider did not give (or gave
+// in a form the schema refuses): refused is Provision's refusal, naming
+// them. An attribute the person cannot fill in refuses the sign-in.
+func (e *Engine) askToProvision(ctx context.Context, tx store.Tx, f *flow, idp federation.IdP, attrs map[string]any, refused error) error {
+	typ, err := e.Directory.DefaultUserType(ctx, tx, f.TenantID)
+	if idp.Config.UserType != "" {
+		typ, err = e.Directory.UserType(ctx, tx, f.TenantID, idp.Config.UserType)
+	}
+	if err != nil {
+		return err
+	}
+	var ask []asked
+	for _, ie := range invalid.All(refused) {
+		name := strings.TrimPrefix(ie.Field, "profile.")
+		fld, ok := typ.Field(name)
+		if !ok || slices.ContainsFunc(ask, func(a asked) bool { return a.Field.Name == name }) {
+			if !ok {
+				e.Logger.WarnContext(ctx, "just-in-time account refused", "flow", f.ID, "idp", idp.ID, "field", ie.Field)
+				return e.idpFailed(ctx, tx, f, "denied")
+			}
+			continue
+		}
+		value, _ := attrs[name].(string)
+		ask = append(ask, asked{Field: attributeField(fld, true, value), Attr: &fld})
+		delete(attrs, name)
+	}
+	if len(ask) == 0 {
+		return e.idpFailed(ctx, tx, f, "denied")
+	}
+	f.Step, f.State.Ask, f.State.Messages = wire.StepProfile, ask, nil
+	f.State.Upstream.Attrs = attrs
+	return e.update(ctx, tx, f)
+}
+
+// provisionAsked is the profile step of askToProvision: the account is
+// made with what the provider gave and what the person filled in, and
+// signs in.
+func (e *Engine) provisionAsked(ctx context.Context, f *flow, req wire.ContinueRequest, sessionCookie string) (*SessionCookie, error) {
+	var cookie *SessionCookie
+	err := e.Store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+		cookie = nil
+		if err := e.reread(ctx, tx, f); err != nil {
+			return err
+		}
+		up := f.State.Upstream
+		if up == nil || up.Assertion == nil || f.State.Grant != nil {
+			return ErrUnknownAction
+		}
+		values, _, _, _, msgs := readAsked(f, req)
+		if len(msgs) > 0 {
+			f.State.Messages = msgs
+			return e.update(ctx, tx, f)
+		}
+		attrs := map[string]any{}
+		for k, v := range up.Attrs {
+			attrs[k] = v
+		}
+		for k, v := range values {
+			attrs[k] = v
+		}
+		idp, err := e.Federation.IdP(ctx, tx, f.TenantID, up.IdP.ID)
+		if err != nil {
+			return err
+		}
+		u, err := e.Federation.Provision(ctx, tx, idp, *up.Assertion, attrs)
+		if msgs := fieldMessages(err); msgs != nil && !errors.Is(err, store.ErrConflict) {
+			f.State.Messages = msgs
+			return e.update(ctx, tx, f)
+		}
+		if err != nil {
+			return err
+		}
+		f.State.Ask, f.State.NewAccount = nil, true
+		f.State.Upstream.Assertion, f.State.Upstream.Attrs = nil, nil
+		f.State.UserID, f.State.Login = u.ID, u.Login
+		if cookie, err = e.proved(ctx, tx, f, factorFederated, sessionCookie); err != nil {
+			return err
+		}
+		return e.update(ctx, tx, f)
+	})
+	return cookie, err
 }
 
 // denyMessage maps a Resolve refusal to its message-ID suffix.

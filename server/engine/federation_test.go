@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/netip"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/lintel-id/lintel/internal/egress"
 	"github.com/lintel-id/lintel/internal/idptest"
+	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/engine/wire"
 	"github.com/lintel-id/lintel/server/federation"
 	"github.com/lintel-id/lintel/server/store"
@@ -233,7 +235,6 @@ func TestFederatedSignInRefusals(t *testing.T) {
 	}
 }
 
-
 func action(f wire.Flow, name string) wire.Action {
 	for _, a := range f.Actions {
 		if a.Name == name {
@@ -251,4 +252,74 @@ func cloneValues(v url.Values) url.Values {
 		out[k] = append([]string(nil), vs...)
 	}
 	return out
+}
+
+// TestJustInTimeAsksForWhatTheProviderLacks: the user type of accounts
+// made just in time requires an attribute the provider does not give;
+// the person fills it in on the profile step, and only then is the
+// account made, linked and signed in.
+func TestJustInTimeAsksForWhatTheProviderLacks(t *testing.T) {
+	v := newEnv(t, storetest.SQLite().Open)
+	emu, idpID := withIdP(t, v)
+	emu.SetUser(idptest.User{Subject: "upstream-9", Email: "hedy@corp.example", EmailVerified: true, GivenName: "Hedy"})
+	ctx := context.Background()
+	err := v.st.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+		typ, err := v.dir.CreateUserType(ctx, tx, v.iss.TenantID, directory.UserTypeInput{
+			Name:   "employee",
+			Schema: json.RawMessage(`{"type":"object","additionalProperties":false,"required":["department"],"properties":{"department":{"type":"string","minLength":1,"maxLength":50}}}`),
+		})
+		if err != nil {
+			return err
+		}
+		idp, err := v.e.Federation.IdP(ctx, tx, v.iss.TenantID, idpID)
+		if err != nil {
+			return err
+		}
+		cfg := idp.Config
+		cfg.UserType = typ.ID
+		_, err = v.e.Federation.UpdateIdP(ctx, tx, v.iss.TenantID, idpID, federation.IdPInput{Name: idp.Name, Kind: idp.Kind, Enabled: true, Config: cfg})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := v.start(t, "", "")
+	must(t)(v.contAt(origin, r, "idp:"+idpID))
+	h, err := v.e.Handover(ctx, v.iss, r.Flow.ID, r.Secret, origin, origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, params, err := emu.SignIn(h.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.e.Callback(ctx, v.iss, params); err != nil {
+		t.Fatal(err)
+	}
+	got := must(t)(v.e.Return(ctx, v.iss, r.Flow.ID, r.Secret, origin, ""))
+	if got.Flow.Step != wire.StepProfile || len(got.Flow.Fields) != 1 || got.Flow.Fields[0].Name != "department" || !got.Flow.Fields[0].Required {
+		t.Fatalf("not asked for the department: step %s, fields %+v", got.Flow.Step, got.Flow.Fields)
+	}
+	linked := func() bool {
+		var ok bool
+		_ = v.st.View(ctx, func(ctx context.Context, tx store.Tx) error {
+			u, err := v.dir.UserByIdentity(ctx, tx, v.iss.TenantID, idpID, "upstream-9")
+			ok = err == nil && u.Profile["department"] == "Research" && u.GivenName == "Hedy"
+			return nil
+		})
+		return ok
+	}
+	if linked() {
+		t.Fatal("the account exists before the profile step")
+	}
+	save := func(value string) Result {
+		return must(t)(v.e.Continue(ctx, v.iss, r.Flow.ID, r.Secret, origin,
+			wire.ContinueRequest{Action: ActionSave, Values: []wire.Param{{Name: "department", Value: value}}}, ""))
+	}
+	if res := save(""); res.Flow.Step != wire.StepProfile || messageIDs(res.Flow) == "" {
+		t.Fatalf("an empty department: step %s, messages %q", res.Flow.Step, messageIDs(res.Flow))
+	}
+	if res := save("Research"); res.Flow.Step != wire.StepDone || res.SetSession == nil || !linked() {
+		t.Fatalf("after the profile step: step %s, session %v, linked %v, messages %s", res.Flow.Step, res.SetSession != nil, linked(), messageIDs(res.Flow))
+	}
 }
