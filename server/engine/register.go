@@ -316,23 +316,7 @@ func (e *Engine) createRegistered(ctx context.Context, tx store.Tx, f *flow, ver
 	}
 	in := directory.UserInput{Login: p.Email, Email: p.Email, EmailVerified: verified, TypeID: p.TypeID,
 		Status: directory.StatusActive, Actor: events.Ref{Type: "system", ID: "registration"}, Profile: map[string]any{}}
-	for name, v := range p.Values {
-		s, _ := v.(string)
-		switch name {
-		case "given_name":
-			in.GivenName = s
-		case "family_name":
-			in.FamilyName = s
-		case "name":
-			in.Name = s
-		case "phone":
-			in.Phone = s
-		case "locale":
-			in.Locale = s
-		default:
-			in.Profile[name] = v
-		}
-	}
+	in.Assign(p.Values)
 	if in.Locale == "" {
 		in.Locale = f.State.Locale
 	}

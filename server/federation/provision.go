@@ -110,25 +110,7 @@ func (s *Service) link(ctx context.Context, tx store.Tx, idp IdP, a Assertion, u
 // (mapped attributes whose base fields are strings).
 func newUser(idp IdP, a Assertion, vals map[string]any) directory.UserInput {
 	in := directory.UserInput{TypeID: idp.Config.UserType, Status: directory.StatusActive, Actor: actor(idp), Profile: map[string]any{}}
-	for name, v := range vals {
-		s, _ := v.(string)
-		switch name {
-		case "email":
-			in.Email = s
-		case "given_name":
-			in.GivenName = s
-		case "family_name":
-			in.FamilyName = s
-		case "name":
-			in.Name = s
-		case "locale":
-			in.Locale = s
-		case "phone":
-			in.Phone = s // the provider's word does not verify a number
-		default:
-			in.Profile[name] = v
-		}
-	}
+	in.Assign(vals) // the provider's word does not verify a phone number
 	in.Login = in.Email
 	if in.Login == "" {
 		in.Login = derivedLogin(idp.ID, a.Subject)
