@@ -56,7 +56,7 @@ type IdPConfig struct {
 	AppleKeyID  string `json:"apple_key_id,omitempty" maxLength:"64" doc:"Apple: the ID of the key in client_secret"`
 
 	SAMLMetadata       string `json:"saml_metadata,omitempty" maxLength:"262144" doc:"SAML: the identity provider's metadata document (XML), with its single sign-on service and signing certificate"`
-	SAMLMetadataURL    string `json:"saml_metadata_url,omitempty" maxLength:"2048" doc:"SAML: where the metadata was fetched from, for reference"`
+	SAMLMetadataURL    string `json:"saml_metadata_url,omitempty" maxLength:"2048" doc:"SAML: where the metadata comes from. Given without saml_metadata, Lintel fetches the document from it (https; at most 256 KiB) when the provider is saved"`
 	SAMLIdPInitiated   bool   `json:"saml_idp_initiated,omitempty" doc:"SAML: accept sign-ins started at the identity provider, which no request of Lintel asked for and which cannot be bound to a browser (off by default); such a sign-in goes on at saml_initiate_app's initiate_login_uri"`
 	SAMLInitiateApp    string `json:"saml_initiate_app,omitempty" maxLength:"64" doc:"SAML: the app (ID) that sign-ins started at the identity provider go on to; needed with saml_idp_initiated"`
 	SAMLEmailAttribute string `json:"saml_email_attribute,omitempty" maxLength:"256" doc:"SAML: the attribute holding the email when the NameID is not one (default: email, then the claims URI)"`
@@ -124,6 +124,27 @@ type idpBody struct {
 	Config  IdPConfig `json:"config"`
 	// ClientSecret is a pointer: left out keeps the stored secret.
 	ClientSecret *string `json:"client_secret,omitempty" maxLength:"8192" writeOnly:"true" doc:"Write-only: the client secret (Apple: the PKCS #8 ES256 key, in PEM, that signs the client-secret JWT). Leave it out to keep the stored one; an empty string removes it"`
+}
+
+// importMetadata fetches a SAML provider's metadata from its URL when the
+// body names only the URL, before any transaction (it waits on the
+// network).
+func (a *API) importMetadata(ctx context.Context, b *idpBody) error {
+	if federation.Kind(b.Kind) != federation.KindSAML || b.Config.SAMLMetadata != "" || b.Config.SAMLMetadataURL == "" {
+		return nil
+	}
+	doc, err := a.Federation.FetchSAMLMetadata(ctx, b.Config.SAMLMetadataURL)
+	if errors.Is(err, federation.ErrUpstream) {
+		// Unreachable, or an error status: the caller's to fix, as a
+		// field (the cause is logged, not sent back).
+		a.Logger.WarnContext(ctx, "mgmt: fetch SAML metadata", "err", err)
+		err = errors.Join(federation.ErrConfig, invalid.Field("config.saml_metadata_url", "could not be fetched"))
+	}
+	if err != nil {
+		return a.problem(ctx, federationErr(err))
+	}
+	b.Config.SAMLMetadata = doc
+	return nil
 }
 
 func (b idpBody) input() federation.IdPInput {
@@ -224,6 +245,9 @@ func (a *API) registerIdPs() {
 			TenantPath
 			Body idpBody
 		}) (*Out[IdPView], error) {
+			if err := a.importMetadata(ctx, &in.Body); err != nil {
+				return nil, err
+			}
 			return changed(a, ctx, "idp.created", idpRef, func(ctx context.Context, tx store.Tx, ev *events.Event) (idpAt, error) {
 				tenantID := principal(ctx).Target.ID
 				p, err := a.Federation.CreateIdP(ctx, tx, tenantID, in.Body.input())
@@ -281,6 +305,9 @@ func (a *API) registerIdPs() {
 			IdPPath
 			Body idpBody
 		}) (*Out[IdPView], error) {
+			if err := a.importMetadata(ctx, &in.Body); err != nil {
+				return nil, err
+			}
 			return changed(a, ctx, "idp.updated", ref[idpAt]("idp", in.IdP), func(ctx context.Context, tx store.Tx, ev *events.Event) (idpAt, error) {
 				tenantID := principal(ctx).Target.ID
 				p, err := a.Federation.UpdateIdP(ctx, tx, tenantID, in.IdP, in.Body.input())

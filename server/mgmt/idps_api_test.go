@@ -11,6 +11,7 @@ import (
 	"encoding/xml"
 	"math/big"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -385,5 +386,44 @@ func TestIdPRoutingRulesAPI(t *testing.T) {
 				t.Fatalf("logged %q, want %q", got, want)
 			}
 		})
+	}
+}
+
+// TestIdPSAMLMetadataFromURL: a SAML provider saved with only its
+// metadata URL gets the document fetched (through the egress client);
+// a URL that answers an error, or no metadata, is a 422 naming the
+// field, and nothing is saved.
+func TestIdPSAMLMetadataFromURL(t *testing.T) {
+	metadata := samlIdPMetadata(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/metadata":
+			_, _ = rw.Write([]byte(metadata))
+		case "/page":
+			_, _ = rw.Write([]byte("<html>hello</html>"))
+		default:
+			http.NotFound(rw, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	w := newWorld(t, storetest.SQLite())
+	base := "/api/v1/mgmt/tenants/" + w.a.ID + "/idps"
+	body := func(name, path string) string {
+		b, _ := json.Marshal(map[string]any{"name": name, "kind": "saml", "enabled": true, "config": map[string]any{"saml_metadata_url": srv.URL + path}})
+		return string(b)
+	}
+	for _, path := range []string{"/missing", "/page"} {
+		status, _, resp := w.do(t, http.MethodPost, base, w.token[RoleTenantAdmin], body("Broken "+path, path))
+		if status != http.StatusUnprocessableEntity || !strings.Contains(resp, "body.config.saml_metadata_url") {
+			t.Errorf("metadata from %s: %d %s", path, status, resp)
+		}
+	}
+	if n := w.idpCount(t); n[0] != 0 {
+		t.Fatalf("refused providers were saved: %v", n)
+	}
+	status, _, resp := w.do(t, http.MethodPost, base, w.token[RoleTenantAdmin], body("Fetched", "/metadata"))
+	var v IdPView
+	if err := json.Unmarshal([]byte(resp), &v); status != http.StatusCreated || err != nil || v.Config.SAMLMetadata != metadata || v.Config.SAMLMetadataURL != srv.URL+"/metadata" {
+		t.Fatalf("created from the URL: %d %.500s", status, resp)
 	}
 }
