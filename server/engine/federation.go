@@ -466,6 +466,16 @@ func (e *Engine) idpFailed(ctx context.Context, tx store.Tx, f *flow, reason str
 // federated applies a verified assertion (see Return).
 func (e *Engine) federated(ctx context.Context, tx store.Tx, f *flow, idp federation.IdP, a federation.Assertion, sessionCookie string) (*SessionCookie, error) {
 	out, err := e.Federation.Resolve(ctx, tx, idp, a)
+	if errors.Is(err, federation.ErrConfig) || errors.Is(err, federation.ErrInvalid) || errors.Is(err, federation.ErrNotFound) {
+		// A mapping that fails on what this provider sent, or a provider
+		// disabled meanwhile: the person is told the answer could not be
+		// used; the operator finds why in the log and the event.
+		e.Logger.WarnContext(ctx, "identity provider answer not usable", "flow", f.ID, "idp", idp.ID, "err", err)
+		if err := e.event(ctx, tx, f, "user.signin", events.Failure, "", map[string]any{"reason": "idp_mapping", "idp": idp.ID}); err != nil {
+			return nil, err
+		}
+		return nil, e.idpFailed(ctx, tx, f, "invalid")
+	}
 	if err != nil {
 		return nil, err
 	}

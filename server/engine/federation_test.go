@@ -199,6 +199,30 @@ func TestFederatedSignInRefusals(t *testing.T) {
 		t.Errorf("declined: step %s, messages %s", got.Flow.Step, messageIDs(got.Flow))
 	}
 
+	// A mapping that fails on what the provider sent.
+	setMapping := func(m map[string]string) {
+		t.Helper()
+		err := v.st.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+			idp, err := v.e.Federation.IdP(ctx, tx, v.iss.TenantID, idpID)
+			if err != nil {
+				return err
+			}
+			cfg := idp.Config
+			cfg.Mapping = m
+			_, err = v.e.Federation.UpdateIdP(ctx, tx, v.iss.TenantID, idpID, federation.IdPInput{Name: idp.Name, Kind: idp.Kind, Enabled: true, Config: cfg})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	setMapping(map[string]string{"email": "email", "given_name": "claims.department + ' team'"})
+	emu.SetUser(idptest.User{Subject: "upstream-10", Email: "new@corp.example", EmailVerified: true})
+	if _, got := through(t); got.Flow.Step != wire.StepIdentify || messageIDs(got.Flow) != "federation.error.invalid" {
+		t.Errorf("a failing mapping: step %s, messages %s", got.Flow.Step, messageIDs(got.Flow))
+	}
+	setMapping(nil)
+
 	// The seeded account's address is unverified, and so is the
 	// provider's: the person must prove the account; nothing is linked.
 	emu.SetUser(idptest.User{Subject: "upstream-8", Email: login, EmailVerified: false})
