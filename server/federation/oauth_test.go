@@ -585,11 +585,11 @@ func TestOAuthRefuses(t *testing.T) {
 	t.Run("configuration errors", func(t *testing.T) {
 		t.Parallel()
 		for name, edit := range map[string]func(*IdP){
-			"no client ID":           func(p *IdP) { p.Config.ClientID = "" },
-			"an http issuer":         func(p *IdP) { p.Config.Issuer = "http://127.0.0.1:1" },
-			"a bad Microsoft tenant": func(p *IdP) { p.Kind, p.Config.MicrosoftTenant = KindMicrosoft, "../evil" },
-			"an unknown token_auth":  func(p *IdP) { p.Config.TokenAuth = "private_key_jwt" },
-			"an unknown kind":        func(p *IdP) { p.Kind = "unknown" },
+			"no client ID":                func(p *IdP) { p.Config.ClientID = "" },
+			"an http issuer off loopback": func(p *IdP) { p.Config.Issuer = "http://idp.example.com" },
+			"a bad Microsoft tenant":      func(p *IdP) { p.Kind, p.Config.MicrosoftTenant = KindMicrosoft, "../evil" },
+			"an unknown token_auth":       func(p *IdP) { p.Config.TokenAuth = "private_key_jwt" },
+			"an unknown kind":             func(p *IdP) { p.Kind = "unknown" },
 			"OAuth 2 without userinfo_url": func(p *IdP) {
 				p.Kind, p.Config.AuthorizationURL, p.Config.TokenURL = KindOAuth2, "https://idp.example/a", "https://idp.example/t"
 			},
