@@ -23,11 +23,18 @@ export interface LintelSuccess {
 }
 
 export interface LintelError {
-  /** An OAuth error code ("access_denied") or the flow API's ("flow_expired", "origin_not_allowed", "network_error", "state_mismatch"). */
+  /**
+   * An OAuth error code ("access_denied"), the flow API's ("flow_expired",
+   * "origin_not_allowed", "network_error"), or the loader's: "state_mismatch",
+   * "issuer_mismatch", "storage_unavailable" (a hand-over could not save its
+   * transaction), and from handleRedirect "unknown_state" (no transaction of
+   * this tab for the response's state: used already, or never started here)
+   * and "transaction_expired" (started more than 10 minutes ago).
+   */
   error: string;
   /** The locale message ID the widget showed, when it showed one. */
   message?: string;
-  /** error_description of an OAuth error redirect. */
+  /** error_description of an OAuth error redirect, or what the loader refused, in English, for logs. */
   errorDescription?: string;
   state?: string;
   /** The server's JSON answer or the exception, for logs. */
@@ -59,6 +66,17 @@ export interface LintelOptions {
   onError?: (error: LintelError) => void;
 }
 
+/** What Lintel.handleRedirect needs: the same issuer, clientId and redirectUri as the mount that handed over. */
+export interface LintelRedirectOptions {
+  issuer: string;
+  clientId: string;
+  redirectUri: string;
+  /** Called with what mount's onSuccess gets, when the response redeems a saved transaction. */
+  onSuccess?: (result: LintelSuccess) => void;
+  /** Called when the response is an OAuth error or is refused. */
+  onError?: (error: LintelError) => void;
+}
+
 export interface LintelHandle {
   element: HTMLElement;
   /** Same as Lintel.unmount(element). */
@@ -75,6 +93,16 @@ export interface Lintel {
   mount(element: HTMLElement, options: LintelOptions): LintelHandle;
   /** Removes the widget, its theme properties and its pending requests. */
   unmount(element: HTMLElement): void;
+  /**
+   * On the page at redirectUri, ends a sign-in that a hand-over to an
+   * identity provider took away from the widget's page: reads code, state
+   * and iss from the address, takes the transaction (PKCE verifier, state,
+   * nonce) the hand-over saved in this tab's sessionStorage for that state
+   * (once; nothing stays stored), removes the response from the address
+   * bar with history.replaceState, then calls onSuccess or onError. The
+   * promise resolves to the success, or to null after an error.
+   */
+  handleRedirect(options: LintelRedirectOptions): Promise<LintelSuccess | null>;
   readonly version: number;
 }
 

@@ -345,8 +345,14 @@
 
   // handOver sends the whole page to Lintel's page at url (formaction,
   // set only on a redirect-idp step's hand-over to an identity provider)
-  // by a POST carrying the flow secret, never in a URL.
+  // by a POST carrying the flow secret, never in a URL. The sign-in ends
+  // at the redirect URI, for handleRedirect: the transaction is saved
+  // first, and without it the page stays.
   function handOver(w, url) {
+    if (!save(w)) {
+      fail(w, "storage_unavailable", "error.server");
+      return;
+    }
     var form = document.createElement("form");
     form.method = "post";
     form.action = url;
@@ -360,6 +366,90 @@
     (document.body || document.documentElement).appendChild(form);
     form.submit();
   }
+
+  // A transaction is what redeeming a code needs after a hand-over took
+  // the page away: saved in sessionStorage (the app's origin's, this
+  // tab's; never in a URL) under txPrefix + state, used once, for at most
+  // txMaxAge milliseconds.
+  var txPrefix = "lintel.tx.";
+  var txMaxAge = 10 * 60 * 1000;
+
+  // save stores w's transaction, dropping this tab's expired ones, and
+  // reports whether it could.
+  function save(w) {
+    var o = w.options;
+    var now = Date.now();
+    try {
+      eachTx(function (k, t) {
+        if (!t || !(now - t.created <= txMaxAge)) sessionStorage.removeItem(k);
+      });
+      sessionStorage.setItem(
+        txPrefix + w.state,
+        JSON.stringify({
+          verifier: w.verifier,
+          state: w.state,
+          nonce: w.nonce,
+          clientId: o.clientId,
+          issuer: o.issuer,
+          redirectUri: o.redirectUri,
+          created: now,
+        })
+      );
+      return true;
+    } catch (e) {
+      if (window.console) console.warn("lintel: sessionStorage refused the sign-in's transaction:", e);
+      return false;
+    }
+  }
+
+  // take returns the transaction saved for state, or null, and removes
+  // every one this tab saved: a redirect ends the tab's sign-in, so
+  // nothing stays stored whatever its outcome, and no state works twice.
+  function take(state) {
+    var found = null;
+    try {
+      eachTx(function (k, t) {
+        if (k === txPrefix + state) found = t;
+        sessionStorage.removeItem(k);
+      });
+    } catch (e) {
+      /* no storage: nothing was saved */
+    }
+    return found;
+  }
+
+  // eachTx calls fn with the key and parsed value (null if unreadable) of
+  // every saved transaction; fn may remove it.
+  function eachTx(fn) {
+    for (var i = sessionStorage.length - 1; i >= 0; i--) {
+      var k = sessionStorage.key(i);
+      if (!k || k.indexOf(txPrefix) !== 0) continue;
+      var t = null;
+      try {
+        t = JSON.parse(sessionStorage.getItem(k));
+      } catch (e) {
+        /* not ours to read: removed like an expired one */
+      }
+      fn(k, t && typeof t === "object" ? t : null);
+    }
+  }
+
+  // The WebAssembly widget hands over by itself, with a form like
+  // handOver's. submit() fires no submit event, but it does fire
+  // formdata, synchronously, before the page leaves: the moment to save
+  // the transaction of the widget whose secret the form carries.
+  document.addEventListener(
+    "formdata",
+    function (e) {
+      var form = e.target;
+      var secret = e.formData ? e.formData.get("flow_secret") : null;
+      if (!secret || form.target !== "_top" || form.method !== "post") return;
+      widgets.forEach(function (w) {
+        if (w.mode === "wasm" && w.secret === secret && new URL(form.action).origin === w.origin) save(w);
+      });
+    },
+    true
+  );
 
   function send(w, body) {
     w.busy = true;
@@ -389,32 +479,85 @@
       fail(w, "server_error", "error.server");
       return;
     }
+    var r = outcome(w, o, q);
+    if (r.error && r.error.message) fail(w, r.error.error, r.error.message);
+    else if (r.error) report(w, r.error);
+    else if (typeof o.onSuccess === "function") o.onSuccess(r.success);
+  }
+
+  // outcome reads the authorization response q to the transaction t (the
+  // verifier, state and nonce a mount made) of the app of options o:
+  // {success} for onSuccess, or {error} for onError, whose message, when
+  // set, is the widget's to show. finish and handleRedirect share it.
+  function outcome(t, o, q) {
     if (q.get("error")) {
-      report(w, {
-        error: q.get("error"),
-        errorDescription: q.get("error_description") || "",
-        state: q.get("state") || "",
-      });
-      return;
+      return {
+        error: { error: q.get("error"), errorDescription: q.get("error_description") || "", state: q.get("state") || "" },
+      };
     }
-    if (q.get("state") !== w.state) {
-      fail(w, "state_mismatch", "error.server");
-      return;
+    if (q.get("state") !== t.state) {
+      return { error: { error: "state_mismatch", message: "error.server", errorDescription: "the response's state is not this sign-in's" } };
     }
-    if (q.get("iss") && q.get("iss") !== o.issuer.replace(/\/$/, "")) {
-      fail(w, "issuer_mismatch", "error.server");
-      return;
+    // Lintel always sends iss (RFC 9207): one missing is refused too.
+    if (q.get("iss") !== o.issuer.replace(/\/$/, "")) {
+      return { error: { error: "issuer_mismatch", message: "error.server", errorDescription: "the response's iss is not the issuer" } };
     }
-    if (typeof o.onSuccess === "function") {
-      o.onSuccess({
-        code: q.get("code") || "",
-        state: w.state,
-        iss: q.get("iss") || "",
-        codeVerifier: w.verifier,
+    if (!q.get("code")) {
+      return { error: { error: "server_error", message: "error.server", errorDescription: "the response carries no code" } };
+    }
+    return {
+      success: {
+        code: q.get("code"),
+        state: t.state,
+        iss: q.get("iss"),
+        codeVerifier: t.verifier,
         redirectUri: o.redirectUri,
-        nonce: w.nonce,
-      });
+        nonce: t.nonce,
+      },
+    };
+  }
+
+  // handleRedirect ends, on the page at the redirect URI, a sign-in that
+  // a hand-over to an identity provider took away from the widget's page:
+  // it reads the authorization response in the address, takes the
+  // transaction handOver saved for its state (once: none is left stored
+  // after), removes the response from the address bar and calls onSuccess
+  // with what mount's onSuccess gets, or onError. The promise resolves to
+  // that result, or to null after an error.
+  function handleRedirect(options) {
+    var o = options || {};
+    if (!o.issuer || !o.clientId || !o.redirectUri) {
+      throw new TypeError("Lintel.handleRedirect: issuer, clientId and redirectUri are required");
     }
+    var url = new URL(location.href);
+    var q = new URLSearchParams(url.search);
+    var t = take(q.get("state") || "");
+    ["code", "state", "iss", "error", "error_description", "error_uri"].forEach(function (k) {
+      url.searchParams.delete(k);
+    });
+    if (url.href !== location.href) history.replaceState(history.state, "", url.href);
+
+    var r;
+    if (!t || t.clientId !== o.clientId || t.issuer !== o.issuer || t.redirectUri !== o.redirectUri) {
+      r = {
+        error: {
+          error: "unknown_state",
+          errorDescription: "no sign-in of this tab waits for this response (already used, or started elsewhere)",
+          state: q.get("state") || "",
+        },
+      };
+    } else if (!(Date.now() - t.created <= txMaxAge)) {
+      r = { error: { error: "transaction_expired", errorDescription: "the sign-in started more than 10 minutes ago", state: t.state } };
+    } else {
+      r = outcome(t, o, q);
+    }
+    if (r.error) {
+      delete r.error.message; // no widget here showed one
+      if (typeof o.onError === "function") o.onError(r.error);
+      return Promise.resolve(null);
+    }
+    if (typeof o.onSuccess === "function") o.onSuccess(r.success);
+    return Promise.resolve(r.success);
   }
 
   // fail shows an error in the widget, translated with the server's
@@ -554,5 +697,5 @@
     w.mode = "wasm";
   }
 
-  window.Lintel = { mount: mount, unmount: unmount, version: 1 };
+  window.Lintel = { mount: mount, unmount: unmount, handleRedirect: handleRedirect, version: 1 };
 })();
