@@ -1,0 +1,45 @@
+package scim
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// FuzzUserFromMap reads any JSON object as a User resource: it must refuse
+// or accept without panicking, and an accepted one has a userName.
+func FuzzUserFromMap(f *testing.F) {
+	f.Add(`{"userName":"a","name":{"givenName":"A"},"emails":[{"value":"a@b.c","primary":true}],"active":false}`)
+	f.Add(`{"userName":"a","urn:lintel:params:scim:schemas:extension:staff:2.0:User":{"x":1}}`)
+	f.Add(`{"userName":"a","urn:lintel:params:scim:schemas:extension::2.0:User":[]}`)
+	f.Add(`{"userName":1,"emails":"x"}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		var raw map[string]any
+		if json.Unmarshal([]byte(s), &raw) != nil {
+			return
+		}
+		b, err := userFromMap(raw)
+		if err == nil && b.UserName == "" {
+			t.Errorf("accepted %q without a userName", s)
+		}
+		_ = primary(b.Emails)
+	})
+}
+
+// FuzzNames reads any attributes parameter into lowercase names without
+// dots outside URNs.
+func FuzzNames(f *testing.F) {
+	f.Add("userName,name.givenName")
+	f.Add("urn:ietf:params:scim:schemas:core:2.0:User:emails.value, meta")
+	f.Add("urn:lintel:params:scim:schemas:extension:staff:2.0:User")
+	f.Fuzz(func(t *testing.T, s string) {
+		for n := range names(s) {
+			if len(n) < 4 || n[:4] != "urn:" {
+				for _, c := range n {
+					if c == '.' {
+						t.Errorf("names(%q) kept %q", s, n)
+					}
+				}
+			}
+		}
+	})
+}

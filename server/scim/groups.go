@@ -1,0 +1,270 @@
+package scim
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/lintel-id/lintel/server/directory"
+	"github.com/lintel-id/lintel/server/store"
+)
+
+// groupBody is a Group resource as a client sends it.
+type groupBody struct {
+	Schemas     []string `json:"schemas"`
+	DisplayName string   `json:"displayName"`
+	// Members are users; Lintel's groups do not nest, so a member that is
+	// a group is refused as a user that does not exist.
+	Members []struct {
+		Value string `json:"value"`
+	} `json:"members"`
+}
+
+// decodeGroup reads a Group resource.
+func decodeGroup(w http.ResponseWriter, r *http.Request) (groupBody, error) {
+	var b groupBody
+	if err := decodeBody(w, r, &b); err != nil {
+		return groupBody{}, refuse(typeInvalidSyntax, err.Error())
+	}
+	if b.DisplayName == "" {
+		return groupBody{}, refuse(typeInvalidValue, "displayName is required")
+	}
+	return b, nil
+}
+
+// members lists every member of a group.
+func (s *Service) members(ctx context.Context, tx store.Tx, tenantID, groupID string) ([]directory.Member, error) {
+	var all []directory.Member
+	for after := ""; ; {
+		page, next, err := s.d.Directory.Members(ctx, tx, tenantID, groupID, after, directory.MaxGroupPageLimit)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if next == "" {
+			return all, nil
+		}
+		after = next
+	}
+}
+
+// groupResource maps a directory group and its members to a SCIM Group.
+func (s *Service) groupResource(ctx context.Context, tx store.Tx, q *request, g directory.Group) (map[string]any, error) {
+	ms, err := s.members(ctx, tx, q.tenantID, g.ID)
+	if err != nil {
+		return nil, err
+	}
+	members := []map[string]any{}
+	for _, m := range ms {
+		u, err := s.d.Directory.User(ctx, tx, q.tenantID, m.UserID)
+		if err != nil {
+			return nil, err
+		}
+		display := u.Name
+		if display == "" {
+			display = u.Login
+		}
+		members = append(members, map[string]any{"value": u.ID, "$ref": q.location("Users", u.ID), "display": display, "type": "User"})
+	}
+	// A membership changes no group row, so the version covers members too.
+	updated := g.UpdatedAt
+	for _, m := range ms {
+		if m.AddedAt.After(updated) {
+			updated = m.AddedAt
+		}
+	}
+	return map[string]any{
+		"schemas": []string{SchemaGroup}, "id": g.ID, "displayName": g.Name, "members": members,
+		"meta": meta("Group", q.location("Groups", g.ID), g.CreatedAt, updated, groupTag(g, ms)),
+	}, nil
+}
+
+// groupTag is a group's version: its row and its member list, since a
+// membership changes no group row (a removal leaves no time behind).
+func groupTag(g directory.Group, ms []directory.Member) string {
+	id := g.ID
+	for _, m := range ms {
+		id += "|" + m.UserID
+	}
+	return etag(id, g.UpdatedAt)
+}
+
+// loadGroup reads a group and its version.
+func (s *Service) loadGroup(ctx context.Context, tx store.Tx, tenantID, id string) (directory.Group, string, error) {
+	g, err := s.d.Directory.Group(ctx, tx, tenantID, id)
+	if err != nil {
+		return directory.Group{}, "", err
+	}
+	ms, err := s.members(ctx, tx, tenantID, id)
+	if err != nil {
+		return directory.Group{}, "", err
+	}
+	return g, groupTag(g, ms), nil
+}
+
+func (s *Service) getGroup(w http.ResponseWriter, q *request) {
+	var res map[string]any
+	err := s.d.Store.View(q.Context(), func(ctx context.Context, tx store.Tx) error {
+		g, err := s.d.Directory.Group(ctx, tx, q.tenantID, q.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		res, err = s.groupResource(ctx, tx, q, g)
+		return err
+	})
+	if err != nil {
+		s.fail(w, q.Request, err)
+		return
+	}
+	tag := res["meta"].(map[string]any)["version"].(string)
+	if h := q.Header.Get("If-None-Match"); h != "" && matchTag(h, tag) {
+		w.Header().Set("ETag", tag)
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	writeResource(w, http.StatusOK, project(res, q))
+}
+
+func (s *Service) listGroups(w http.ResponseWriter, q *request) {
+	p, err := readListParams(q.Request)
+	if err != nil {
+		s.fail(w, q.Request, err)
+		return
+	}
+	var all []map[string]any
+	err = s.d.Store.View(q.Context(), func(ctx context.Context, tx store.Tx) error {
+		for after := ""; ; {
+			gs, next, err := s.d.Directory.ListGroups(ctx, tx, q.tenantID, after, directory.MaxGroupPageLimit)
+			if err != nil {
+				return err
+			}
+			for _, g := range gs {
+				res, err := s.groupResource(ctx, tx, q, g)
+				if err != nil {
+					return err
+				}
+				all = append(all, res)
+			}
+			if next == "" {
+				return nil
+			}
+			after = next
+		}
+	})
+	if err != nil {
+		s.fail(w, q.Request, err)
+		return
+	}
+	listResponse(w, q, p, all)
+}
+
+func (s *Service) createGroup(w http.ResponseWriter, q *request) {
+	b, err := decodeGroup(w, q.Request)
+	if err != nil {
+		s.fail(w, q.Request, err)
+		return
+	}
+	var res map[string]any
+	err = s.d.Store.Tx(q.Context(), func(ctx context.Context, tx store.Tx) error {
+		g, err := s.d.Directory.CreateGroup(ctx, tx, q.tenantID, directory.GroupInput{Name: b.DisplayName})
+		if err != nil {
+			return err
+		}
+		if err := s.setMembers(ctx, tx, q.tenantID, g.ID, nil, b); err != nil {
+			return err
+		}
+		res, err = s.groupResource(ctx, tx, q, g)
+		return err
+	})
+	if err != nil {
+		s.fail(w, q.Request, err)
+		return
+	}
+	writeResource(w, http.StatusCreated, res)
+}
+
+// setMembers makes the group's members those b lists: it adds the new
+// ones and removes the others of have.
+func (s *Service) setMembers(ctx context.Context, tx store.Tx, tenantID, groupID string, have []directory.Member, b groupBody) error {
+	want := map[string]bool{}
+	for _, m := range b.Members {
+		want[m.Value] = true
+	}
+	for _, m := range have {
+		if want[m.UserID] {
+			delete(want, m.UserID)
+			continue
+		}
+		if err := s.d.Directory.RemoveMember(ctx, tx, tenantID, groupID, m.UserID); err != nil {
+			return err
+		}
+	}
+	for _, m := range b.Members {
+		if !want[m.Value] {
+			continue
+		}
+		delete(want, m.Value)
+		err := s.d.Directory.AddMember(ctx, tx, tenantID, groupID, m.Value)
+		if errors.Is(err, store.ErrNotFound) {
+			return refuse(typeInvalidValue, "member "+strconv.Quote(m.Value)+" is not a user of the tenant")
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) replaceGroup(w http.ResponseWriter, q *request) {
+	b, err := decodeGroup(w, q.Request)
+	if err != nil {
+		s.fail(w, q.Request, err)
+		return
+	}
+	var res map[string]any
+	err = s.d.Store.Tx(q.Context(), func(ctx context.Context, tx store.Tx) error {
+		g, tag, err := s.loadGroup(ctx, tx, q.tenantID, q.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		if err := checkIfMatch(q.Request, tag); err != nil {
+			return err
+		}
+		have, err := s.members(ctx, tx, q.tenantID, g.ID)
+		if err != nil {
+			return err
+		}
+		if g, err = s.d.Directory.UpdateGroup(ctx, tx, q.tenantID, g.ID, directory.GroupInput{Name: b.DisplayName, Description: g.Description}); err != nil {
+			return err
+		}
+		if err := s.setMembers(ctx, tx, q.tenantID, g.ID, have, b); err != nil {
+			return err
+		}
+		res, err = s.groupResource(ctx, tx, q, g)
+		return err
+	})
+	if err != nil {
+		s.fail(w, q.Request, err)
+		return
+	}
+	writeResource(w, http.StatusOK, res)
+}
+
+func (s *Service) deleteGroup(w http.ResponseWriter, q *request) {
+	err := s.d.Store.Tx(q.Context(), func(ctx context.Context, tx store.Tx) error {
+		_, tag, err := s.loadGroup(ctx, tx, q.tenantID, q.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		if err := checkIfMatch(q.Request, tag); err != nil {
+			return err
+		}
+		return s.d.Directory.DeleteGroup(ctx, tx, q.tenantID, q.PathValue("id"))
+	})
+	if err != nil {
+		s.fail(w, q.Request, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
