@@ -45,10 +45,6 @@ func invalidPath(detail string) *Error {
 	return &Error{Status: http.StatusBadRequest, ScimType: ScimInvalidPath, Detail: detail}
 }
 
-func invalidValue(detail string) *Error {
-	return &Error{Status: http.StatusBadRequest, ScimType: ScimInvalidValue, Detail: detail}
-}
-
 // Bounds on a filter, so that a request cannot make the parser or the
 // matcher work without limit.
 const (
