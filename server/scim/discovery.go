@@ -15,9 +15,9 @@ func (s *Service) serviceProviderConfig(w http.ResponseWriter, q *request) {
 		"documentationUri": "https://lintel.id/docs/scim",
 		"patch":            map[string]any{"supported": false},
 		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
-		"filter":           map[string]any{"supported": false, "maxResults": MaxCount},
+		"filter":           map[string]any{"supported": true, "maxResults": MaxCount},
 		"changePassword":   map[string]any{"supported": false},
-		"sort":             map[string]any{"supported": false},
+		"sort":             map[string]any{"supported": true},
 		"etag":             map[string]any{"supported": true},
 		"authenticationSchemes": []map[string]any{{
 			"type": "oauthbearertoken", "name": "OAuth Bearer Token", "primary": true,

@@ -15,46 +15,29 @@ import (
 	"github.com/lintel-id/lintel/server/store"
 )
 
-// The scimType values of RFC 7644 §3.12 this file answers with.
-const (
-	typeInvalidValue  = "invalidValue"
-	typeUniqueness    = "uniqueness"
-	typeMutability    = "mutability"
-	typeInvalidSyntax = "invalidSyntax"
-)
-
-// badRequest is a refusal of the client's input, answered as a 400 (or
-// Status when set) SCIM error.
-type badRequest struct {
-	status   int
-	scimType string
-	detail   string
-}
-
-func (e *badRequest) Error() string { return e.detail }
-
+// refuse is a 400 SCIM error: the client's input is refused.
 func refuse(scimType, detail string) error {
-	return &badRequest{status: http.StatusBadRequest, scimType: scimType, detail: detail}
+	return &Error{Status: http.StatusBadRequest, ScimType: scimType, Detail: detail}
 }
 
 // errPreconditionFailed is an If-Match that names another version.
-var errPreconditionFailed = &badRequest{status: http.StatusPreconditionFailed, detail: "the resource has changed (If-Match)"}
+var errPreconditionFailed = &Error{Status: http.StatusPreconditionFailed, Detail: "the resource has changed (If-Match)"}
 
 // fail answers err as a SCIM error: refused input a 400, a duplicate a 409,
 // a missing resource a 404, anything else a logged 500.
 func (s *Service) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var br *badRequest
+	var se *Error
 	switch {
-	case errors.As(err, &br):
-		writeError(w, br.status, br.scimType, br.detail)
+	case errors.As(err, &se):
+		writeError(w, se.Status, se.ScimType, se.Detail)
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "", "resource not found")
 	case errors.Is(err, store.ErrConflict):
-		writeError(w, http.StatusConflict, typeUniqueness, fieldDetail(err))
+		writeError(w, http.StatusConflict, ScimUniqueness, fieldDetail(err))
 	case errors.Is(err, directory.ErrTransition):
-		writeError(w, http.StatusBadRequest, typeMutability, fieldDetail(err))
+		writeError(w, http.StatusBadRequest, ScimMutability, fieldDetail(err))
 	case len(invalid.All(err)) > 0:
-		writeError(w, http.StatusBadRequest, typeInvalidValue, fieldDetail(err))
+		writeError(w, http.StatusBadRequest, ScimInvalidValue, fieldDetail(err))
 	case errors.Is(err, context.Canceled):
 		// The client left; nobody reads the answer.
 	default:

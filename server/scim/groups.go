@@ -25,10 +25,10 @@ type groupBody struct {
 func decodeGroup(w http.ResponseWriter, r *http.Request) (groupBody, error) {
 	var b groupBody
 	if err := decodeBody(w, r, &b); err != nil {
-		return groupBody{}, refuse(typeInvalidSyntax, err.Error())
+		return groupBody{}, refuse(ScimInvalidSyntax, err.Error())
 	}
 	if b.DisplayName == "" {
-		return groupBody{}, refuse(typeInvalidValue, "displayName is required")
+		return groupBody{}, refuse(ScimInvalidValue, "displayName is required")
 	}
 	return b, nil
 }
@@ -207,7 +207,7 @@ func (s *Service) setMembers(ctx context.Context, tx store.Tx, tenantID, groupID
 		delete(want, m.Value)
 		err := s.d.Directory.AddMember(ctx, tx, tenantID, groupID, m.Value)
 		if errors.Is(err, store.ErrNotFound) {
-			return refuse(typeInvalidValue, "member "+strconv.Quote(m.Value)+" is not a user of the tenant")
+			return refuse(ScimInvalidValue, "member "+strconv.Quote(m.Value)+" is not a user of the tenant")
 		}
 		if err != nil {
 			return err

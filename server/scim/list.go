@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,9 @@ func remarshal(from, to any) error {
 type listParams struct {
 	startIndex int // 1-based
 	count      int
+	filter     Filter // nil: every resource
+	sortBy     string
+	descending bool
 }
 
 // readListParams reads startIndex and count: a start below 1 is 1, a
@@ -35,25 +39,54 @@ func readListParams(r *http.Request) (listParams, error) {
 	if v := qv.Get("startIndex"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return p, refuse(typeInvalidValue, "startIndex must be an integer")
+			return p, refuse(ScimInvalidValue, "startIndex must be an integer")
 		}
 		p.startIndex = max(n, 1)
 	}
 	if v := qv.Get("count"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return p, refuse(typeInvalidValue, "count must be an integer")
+			return p, refuse(ScimInvalidValue, "count must be an integer")
 		}
 		p.count = min(max(n, 0), MaxCount)
 	}
-	if qv.Get("filter") != "" {
-		return p, refuse("invalidFilter", "filtering is not supported yet")
+	if v := qv.Get("filter"); v != "" {
+		f, err := ParseFilter(v)
+		if err != nil {
+			return p, err
+		}
+		p.filter = f
+	}
+	p.sortBy = qv.Get("sortBy")
+	switch qv.Get("sortOrder") {
+	case "", "ascending":
+	case "descending":
+		p.descending = true
+	default:
+		return p, refuse(ScimInvalidValue, "sortOrder must be ascending or descending")
 	}
 	return p, nil
 }
 
-// listResponse answers the page of all that p selects.
+// caseExact says which attributes compare case-sensitively in filters:
+// ids and references (RFC 7643 §4.1, §4.2).
+func caseExact(path string) bool {
+	switch path {
+	case "id", "members.value", "members.$ref", "meta.location", "meta.version":
+		return true
+	}
+	return false
+}
+
+// listResponse answers the page of all that p selects, filtered and
+// sorted.
 func listResponse(w http.ResponseWriter, q *request, p listParams, all []map[string]any) {
+	if p.filter != nil {
+		all = slices.DeleteFunc(all, func(res map[string]any) bool { return !p.filter.MatchWith(res, caseExact) })
+	}
+	if p.sortBy != "" {
+		SortBy(all, p.sortBy, p.descending)
+	}
 	page := []map[string]any{}
 	if from := p.startIndex - 1; from < len(all) {
 		for _, res := range all[from:min(from+p.count, len(all))] {

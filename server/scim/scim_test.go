@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -287,6 +288,31 @@ func TestListUsers(t *testing.T) {
 			t.Errorf("excludedAttributes: %v", res)
 		}
 		e.do(t, "GET", "/Users?count=x", "scim.users.read", nil).wantError(t, http.StatusBadRequest, "invalidValue")
+		e.do(t, "GET", "/Users?sortOrder=up", "scim.users.read", nil).wantError(t, http.StatusBadRequest, "invalidValue")
+		e.do(t, "GET", "/Users?filter="+url.QueryEscape(`userName eq`), "scim.users.read", nil).wantError(t, http.StatusBadRequest, "invalidFilter")
+
+		filters := []struct {
+			query string
+			ids   []string
+		}{
+			{"filter=" + url.QueryEscape(`userName eq "C"`), ids[2:3]},
+			{"filter=" + url.QueryEscape(`displayName eq "B" or userName sw "d"`), []string{ids[1], ids[3]}},
+			{"filter=" + url.QueryEscape(`id eq "`+ids[4]+`"`), ids[4:]},
+			{"filter=" + url.QueryEscape(`id eq "`+strings.ToUpper(ids[4])+`"`), nil},
+			{"filter=" + url.QueryEscape(`meta.created gt "`+t0.Add(3*time.Second).Format(time.RFC3339)+`"`), ids[3:]},
+			{"sortBy=userName&sortOrder=descending", []string{ids[4], ids[3], ids[2], ids[1], ids[0]}},
+			{"filter=" + url.QueryEscape(`active eq true`) + "&sortBy=displayName&startIndex=4", ids[3:]},
+		}
+		for _, tc := range filters {
+			r := e.do(t, "GET", "/Users?"+tc.query, "scim.users.read", nil).want(t, http.StatusOK)
+			var got []string
+			for _, res := range r.body["Resources"].([]any) {
+				got = append(got, str(res.(map[string]any), "id"))
+			}
+			if !slices.Equal(got, tc.ids) {
+				t.Errorf("%s: ids %v, want %v", tc.query, got, tc.ids)
+			}
+		}
 	})
 }
 

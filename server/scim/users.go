@@ -43,7 +43,7 @@ type userBody struct {
 func decodeUser(w http.ResponseWriter, r *http.Request) (userBody, error) {
 	var raw map[string]any
 	if err := decodeBody(w, r, &raw); err != nil {
-		return userBody{}, refuse(typeInvalidSyntax, err.Error())
+		return userBody{}, refuse(ScimInvalidSyntax, err.Error())
 	}
 	return userFromMap(raw)
 }
@@ -52,23 +52,23 @@ func decodeUser(w http.ResponseWriter, r *http.Request) (userBody, error) {
 func userFromMap(raw map[string]any) (userBody, error) {
 	var b userBody
 	if err := remarshal(raw, &b); err != nil {
-		return userBody{}, refuse(typeInvalidSyntax, "not a User resource: "+err.Error())
+		return userBody{}, refuse(ScimInvalidSyntax, "not a User resource: "+err.Error())
 	}
 	for k, v := range raw {
 		if strings.HasPrefix(k, ProfileSchemaPrefix) {
 			p, ok := v.(map[string]any)
 			if !ok {
-				return userBody{}, refuse(typeInvalidSyntax, k+" must be an object")
+				return userBody{}, refuse(ScimInvalidSyntax, k+" must be an object")
 			}
 			name, ok := strings.CutSuffix(k[len(ProfileSchemaPrefix):], ":2.0:User")
 			if !ok || name == "" {
-				return userBody{}, refuse(typeInvalidSyntax, "unknown schema "+k)
+				return userBody{}, refuse(ScimInvalidSyntax, "unknown schema "+k)
 			}
 			b.profile, b.typeName = p, name
 		}
 	}
 	if b.UserName == "" {
-		return userBody{}, refuse(typeInvalidValue, "userName is required")
+		return userBody{}, refuse(ScimInvalidValue, "userName is required")
 	}
 	return b, nil
 }
@@ -242,7 +242,7 @@ func (s *Service) replaceUser(w http.ResponseWriter, q *request) {
 // putUser replaces the attributes of u with b's, then its status.
 func (s *Service) putUser(ctx context.Context, tx store.Tx, tenantID string, u directory.User, b userBody) (directory.User, error) {
 	if directory.NormalizeLogin(b.UserName) != u.Login {
-		return directory.User{}, refuse(typeMutability, "userName cannot be changed")
+		return directory.User{}, refuse(ScimMutability, "userName cannot be changed")
 	}
 	if b.typeName != "" {
 		t, err := s.typeNamed(ctx, tx, tenantID, b.typeName)
@@ -250,7 +250,7 @@ func (s *Service) putUser(ctx context.Context, tx store.Tx, tenantID string, u d
 			return directory.User{}, err
 		}
 		if t.ID != u.TypeID {
-			return directory.User{}, refuse(typeMutability, "the user type (profile extension) cannot be changed")
+			return directory.User{}, refuse(ScimMutability, "the user type (profile extension) cannot be changed")
 		}
 	}
 	given, family := b.names()
@@ -320,5 +320,5 @@ func (s *Service) typeNamed(ctx context.Context, tx store.Tx, tenantID, name str
 			return t, nil
 		}
 	}
-	return directory.UserType{}, refuse(typeInvalidValue, "no user type is named "+strconv.Quote(name))
+	return directory.UserType{}, refuse(ScimInvalidValue, "no user type is named "+strconv.Quote(name))
 }
