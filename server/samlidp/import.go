@@ -12,7 +12,8 @@ import (
 // ImportSPMetadata reads an SP's EntityDescriptor into settings: entity
 // ID, HTTP-POST assertion consumer services, signing certificate,
 // whether it signs requests, a NameID format it names and its single
-// logout service (Redirect binding). The caller may change the rest.
+// logout service (Redirect binding, its ResponseLocation if any). The
+// caller may change the rest.
 func ImportSPMetadata(doc []byte) (AppInput, error) {
 	ed, err := samlsp.ParseMetadata(doc)
 	if err != nil {
@@ -57,7 +58,11 @@ func ImportSPMetadata(doc []byte) (AppInput, error) {
 	}
 	for _, ep := range sp.SingleLogoutServices {
 		if ep.Binding == saml.HTTPRedirectBinding {
+			// Our LogoutResponses go where the SP wants responses.
 			in.SLOURL = ep.Location
+			if ep.ResponseLocation != "" {
+				in.SLOURL = ep.ResponseLocation
+			}
 			break
 		}
 	}

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -326,4 +328,79 @@ func spErr(err error) error {
 		return ire.PrivateErr
 	}
 	return err
+}
+
+func TestSingleLogout(t *testing.T) {
+	t.Parallel()
+	eachWorld(t, func(t *testing.T, w *world) {
+		handle := func(r *http.Request) (LogoutRequest, error) {
+			var lr LogoutRequest
+			err := w.st.Tx(context.Background(), func(ctx context.Context, tx store.Tx) error {
+				var err error
+				lr, err = w.svc.HandleLogoutRequest(ctx, tx, w.tenant, w.app, base, r)
+				return err
+			})
+			return lr, err
+		}
+		u, err := w.sp.MakeRedirectLogoutRequest("nid-1", "bye")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lr, err := handle(httptest.NewRequest(http.MethodGet, u.String(), nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lr.NameID != "nid-1" || lr.RelayState != "bye" || lr.ID == "" {
+			t.Errorf("logout request = %+v", lr)
+		}
+		to := storetest.Get(t, w.st, func(ctx context.Context, tx store.Tx) (string, error) {
+			return w.svc.LogoutResponse(ctx, tx, lr, "")
+		})
+		if !strings.HasPrefix(to, w.sp.SloURL.String()+"?") {
+			t.Fatalf("logout response to %s", to)
+		}
+		resp, err := w.sp.ParseLogoutResponse(httptest.NewRequest(http.MethodGet, to, nil), []string{lr.ID})
+		if err != nil {
+			t.Fatalf("SP refused our logout response: %v", spErr(err))
+		}
+		if resp.Status.StatusCode.Value != saml.StatusSuccess {
+			t.Errorf("status = %s", resp.Status.StatusCode.Value)
+		}
+
+		t.Run("refuses a logout request signed with another key", func(t *testing.T) {
+			key := w.sp.Key
+			defer func() { w.sp.Key = key }()
+			w.sp.Key, _ = testCert(t, 1)
+			u, err := w.sp.MakeRedirectLogoutRequest("nid-1", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := handle(httptest.NewRequest(http.MethodGet, u.String(), nil)); !errors.Is(err, ErrRefused) {
+				t.Errorf("err = %v, want ErrRefused", err)
+			}
+		})
+		t.Run("refuses a stale logout request", func(t *testing.T) {
+			u, err := w.sp.MakeRedirectLogoutRequest("nid-1", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.clk.Advance(10 * time.Minute)
+			defer w.clk.Set(t0)
+			if _, err := handle(httptest.NewRequest(http.MethodGet, u.String(), nil)); !errors.Is(err, ErrRefused) {
+				t.Errorf("err = %v, want ErrRefused", err)
+			}
+		})
+		t.Run("refuses an unsigned logout request", func(t *testing.T) {
+			m := w.sp.SignatureMethod
+			defer func() { w.sp.SignatureMethod = m }()
+			w.sp.SignatureMethod = ""
+			u, err := w.sp.MakeRedirectLogoutRequest("nid-1", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := handle(httptest.NewRequest(http.MethodGet, u.String(), nil)); !errors.Is(err, ErrRefused) {
+				t.Errorf("err = %v, want ErrRefused", err)
+			}
+		})
+	})
 }

@@ -104,15 +104,14 @@ func newWorld(t testing.TB, b storetest.Backend) *world {
 	if w.svc, err = New(Deps{Secrets: w.sec, Clock: w.clk}); err != nil {
 		t.Fatal(err)
 	}
-	tenants := tenant.New(w.sec, w.clk, tenant.Options{PublicHost: "id.example.com"})
+	tenants := tenantsOf(w)
 	w.must(t, func(ctx context.Context, tx store.Tx) error {
 		ten, err := tenants.CreateTenant(ctx, tx, tenant.TenantInput{Slug: "acme", Name: "Acme"})
 		if err != nil {
 			return err
 		}
 		w.tenant = ten.ID
-		app, _, err := tenants.CreateApp(ctx, tx, ten.ID, tenant.AppInput{Name: "Wiki", Type: tenant.AppWeb,
-			RedirectURIs: []string{"https://wiki.example.test/cb"}})
+		app, _, err := tenants.CreateApp(ctx, tx, ten.ID, appInput("Wiki"))
 		w.app = app.ID
 		return err
 	})
@@ -126,6 +125,7 @@ func newWorld(t testing.TB, b storetest.Backend) *world {
 		SloURL:          mustURL("https://wiki.example.test/saml/slo"),
 		Clock:           dsig.NewFakeClockAt(t0),
 		SignatureMethod: dsig.RSASHA256SignatureMethod,
+		LogoutBindings:  []string{saml.HTTPRedirectBinding},
 	}
 	in, err := ImportSPMetadata(w.spMetadata(t))
 	if err != nil {
@@ -249,4 +249,14 @@ func (w *world) postRequest(t testing.TB) (*http.Request, string) {
 	r := httptest.NewRequest(http.MethodPost, ssoURL(base, w.app), strings.NewReader(form.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return r, ar.ID
+}
+
+// tenantsOf is a tenant service over the world's secrets and clock.
+func tenantsOf(w *world) *tenant.Service {
+	return tenant.New(w.sec, w.clk, tenant.Options{PublicHost: "id.example.com"})
+}
+
+// appInput is a web app named name.
+func appInput(name string) tenant.AppInput {
+	return tenant.AppInput{Name: name, Type: tenant.AppWeb, RedirectURIs: []string{"https://wiki.example.test/cb"}}
 }
