@@ -53,11 +53,18 @@ func (s *Service) keys(ctx context.Context, tx store.Tx, tenantID string) ([]sig
 		return nil, err
 	}
 	if len(ks) == 0 || ks[0].state != stateCurrent {
-		k, err := s.newKey(ctx, tx, tenantID, stateCurrent)
-		if err != nil {
+		// First use. If another transaction made the key meanwhile, the
+		// insert does nothing (or the store retries this transaction on
+		// contention) and the key is read again.
+		if _, err := s.newKey(ctx, tx, tenantID, stateCurrent); err != nil {
 			return nil, err
 		}
-		ks = append([]signingKey{k}, ks...)
+		if ks, err = s.loadKeys(ctx, tx, tenantID); err != nil {
+			return nil, err
+		}
+		if len(ks) == 0 || ks[0].state != stateCurrent {
+			return nil, errors.New("samlidp: signing key: could not create or read it")
+		}
 	}
 	plain, err := s.d.Secrets.Open(ctx, tx, keyBinding(tenantID, ks[0].kid), ks[0].sealed)
 	if err != nil {
@@ -128,7 +135,8 @@ func (s *Service) Rotate(ctx context.Context, tx store.Tx, tenantID string) erro
 	return nil
 }
 
-// newKey makes and stores a key pair with a self-signed certificate.
+// newKey makes and stores a key pair with a self-signed certificate; it
+// stores nothing when the tenant already has a key in that state.
 func (s *Service) newKey(ctx context.Context, tx store.Tx, tenantID, state string) (signingKey, error) {
 	key, err := rsa.GenerateKey(rand.Reader, keyBits)
 	if err != nil {
@@ -165,7 +173,8 @@ func (s *Service) newKey(ctx context.Context, tx store.Tx, tenantID, state strin
 		return signingKey{}, fmt.Errorf("samlidp: signing key: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO saml_idp_keys (tenant_id, kid, certificate, key_sealed, state, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, tenantID, kid, der, sealed, state, now); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, state) WHERE state IN ('current', 'next') DO NOTHING`,
+		tenantID, kid, der, sealed, state, now); err != nil {
 		return signingKey{}, fmt.Errorf("samlidp: signing key: %w", err)
 	}
 	return signingKey{kid: kid, state: state, cert: cert, key: key, sealed: sealed}, nil

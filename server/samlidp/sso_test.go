@@ -404,3 +404,39 @@ func TestSingleLogout(t *testing.T) {
 		})
 	})
 }
+
+func TestACSByIndex(t *testing.T) {
+	t.Parallel()
+	eachWorld(t, func(t *testing.T, w *world) {
+		in := w.input(t)
+		in.ACS = append(in.ACS, ACS{Index: 9, URL: "https://wiki.example.test/saml/acs2"})
+		w.put(t, in)
+		r, _ := w.redirectRequest(t, func(r *saml.AuthnRequest) {
+			r.AssertionConsumerServiceURL, r.AssertionConsumerServiceIndex, r.ProtocolBinding = "", "9", ""
+		})
+		req, err := w.parse(t, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if req.ACS != "https://wiki.example.test/saml/acs2" {
+			t.Errorf("ACS = %s", req.ACS)
+		}
+		// Removed meanwhile: the response is refused.
+		w.put(t, w.inputWithout(t, 9))
+		err = w.st.Tx(context.Background(), func(ctx context.Context, tx store.Tx) error {
+			_, err := w.svc.Respond(ctx, tx, req, ada)
+			return err
+		})
+		if !errors.Is(err, ErrRefused) {
+			t.Errorf("err = %v, want ErrRefused", err)
+		}
+	})
+}
+
+// inputWithout is the app's settings without the ACS of that index.
+func (w *world) inputWithout(t testing.TB, index int) AppInput {
+	t.Helper()
+	in := w.input(t)
+	in.ACS = slices.DeleteFunc(in.ACS, func(a ACS) bool { return a.Index == index })
+	return in
+}

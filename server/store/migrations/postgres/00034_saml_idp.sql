@@ -42,6 +42,9 @@ CREATE TABLE saml_idp_keys (
     not_after   TIMESTAMPTZ,
     PRIMARY KEY (tenant_id, kid)
 );
+-- At most one current and one next key per tenant: two nodes making a
+-- tenant's first key at once cannot both succeed.
+CREATE UNIQUE INDEX saml_idp_keys_tenant_id_state ON saml_idp_keys (tenant_id, state) WHERE state IN ('current', 'next');
 
 -- +goose Down
 DROP TABLE saml_idp_keys;
