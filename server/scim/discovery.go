@@ -13,7 +13,7 @@ func (s *Service) serviceProviderConfig(w http.ResponseWriter, q *request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"schemas":          []string{SchemaSPConfig},
 		"documentationUri": "https://lintel.id/docs/scim",
-		"patch":            map[string]any{"supported": false},
+		"patch":            map[string]any{"supported": true},
 		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
 		"filter":           map[string]any{"supported": true, "maxResults": MaxCount},
 		"changePassword":   map[string]any{"supported": false},

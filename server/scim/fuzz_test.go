@@ -43,3 +43,27 @@ func FuzzNames(f *testing.F) {
 		}
 	})
 }
+
+// FuzzApplyPatch applies any operations to a User resource: they must
+// apply or be refused without panicking.
+func FuzzApplyPatch(f *testing.F) {
+	f.Add(`[{"op":"replace","path":"emails[primary eq true].value","value":"x@y.z"}]`)
+	f.Add(`[{"op":"add","value":{"name.givenName":"A","emails":[{"value":"b"}]}}]`)
+	f.Add(`[{"op":"remove","path":"members","value":[{"value":"u"}]},{"op":"add","path":"urn:lintel:params:scim:schemas:extension:t:2.0:User:x","value":1}]`)
+	f.Add(`[{"op":"remove","path":"name.familyName"},{"op":"replace","path":"urn:lintel:params:scim:schemas:extension:t:2.0:User","value":{"a":[]}}]`)
+	f.Fuzz(func(t *testing.T, s string) {
+		var ops []patchOp
+		if json.Unmarshal([]byte(s), &ops) != nil {
+			return
+		}
+		res := map[string]any{
+			"id": "usr_1", "userName": "a", "name": map[string]any{"givenName": "A"},
+			"emails":  []any{map[string]any{"value": "a@b.c", "primary": true}},
+			"members": []any{map[string]any{"value": "u"}},
+			"urn:lintel:params:scim:schemas:extension:t:2.0:User": map[string]any{"x": 1.0},
+		}
+		if err := applyPatch(res, ops); err == nil && res["id"] != "usr_1" {
+			t.Errorf("%s changed the id", s)
+		}
+	})
+}

@@ -235,7 +235,7 @@ func (s *Service) replaceGroup(w http.ResponseWriter, q *request) {
 		if err != nil {
 			return err
 		}
-		if g, err = s.d.Directory.UpdateGroup(ctx, tx, q.tenantID, g.ID, directory.GroupInput{Name: b.DisplayName, Description: g.Description}); err != nil {
+		if g, err = s.d.Directory.UpdateGroup(ctx, tx, q.tenantID, g.ID, groupInput(g, b)); err != nil {
 			return err
 		}
 		if err := s.setMembers(ctx, tx, q.tenantID, g.ID, have, b); err != nil {
@@ -267,4 +267,9 @@ func (s *Service) deleteGroup(w http.ResponseWriter, q *request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// groupInput is g renamed as b says; SCIM has no description to change.
+func groupInput(g directory.Group, b groupBody) directory.GroupInput {
+	return directory.GroupInput{Name: b.DisplayName, Description: g.Description}
 }

@@ -126,11 +126,13 @@ func (s *Service) Handler(tenantID func(r *http.Request) (string, bool), base fu
 	route("POST /Users", ScopeUsersWrite, s.createUser)
 	route("GET /Users/{id}", ScopeUsersRead, s.getUser)
 	route("PUT /Users/{id}", ScopeUsersWrite, s.replaceUser)
+	route("PATCH /Users/{id}", ScopeUsersWrite, s.patchUser)
 	route("DELETE /Users/{id}", ScopeUsersWrite, s.deleteUser)
 	route("GET /Groups", ScopeGroupsRead, s.listGroups)
 	route("POST /Groups", ScopeGroupsWrite, s.createGroup)
 	route("GET /Groups/{id}", ScopeGroupsRead, s.getGroup)
 	route("PUT /Groups/{id}", ScopeGroupsWrite, s.replaceGroup)
+	route("PATCH /Groups/{id}", ScopeGroupsWrite, s.patchGroup)
 	route("DELETE /Groups/{id}", ScopeGroupsWrite, s.deleteGroup)
 	// Discovery is public (RFC 7644 §4): it says nothing about the tenant's
 	// data, only what the service supports.
