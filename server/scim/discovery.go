@@ -14,7 +14,7 @@ func (s *Service) serviceProviderConfig(w http.ResponseWriter, q *request) {
 		"schemas":          []string{SchemaSPConfig},
 		"documentationUri": "https://lintel.id/docs/scim",
 		"patch":            map[string]any{"supported": true},
-		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+		"bulk":             map[string]any{"supported": true, "maxOperations": MaxBulkOperations, "maxPayloadSize": MaxBulkPayload},
 		"filter":           map[string]any{"supported": true, "maxResults": MaxCount},
 		"changePassword":   map[string]any{"supported": false},
 		"sort":             map[string]any{"supported": true},

@@ -139,6 +139,8 @@ func (s *Service) Handler(tenantID func(r *http.Request) (string, bool), base fu
 	route("GET /ServiceProviderConfig", "", s.serviceProviderConfig)
 	route("GET /ResourceTypes", "", s.resourceTypes)
 	route("GET /Schemas", "", s.schemas)
+	// Bulk authorizes each operation as its own request.
+	route("POST /Bulk", "", s.bulk(mux))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "", "no such endpoint")
 	})
