@@ -3,6 +3,8 @@ package scim
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/lintel-id/lintel/server/store/storetest"
 )
 
 // FuzzUserFromMap reads any JSON object as a User resource: it must refuse
@@ -64,6 +66,32 @@ func FuzzApplyPatch(f *testing.F) {
 		}
 		if err := applyPatch(res, ops); err == nil && res["id"] != "usr_1" {
 			t.Errorf("%s changed the id", s)
+		}
+	})
+}
+
+// FuzzBulk sends any operations to /Bulk on one SQLite service: the answer
+// is always a BulkResponse or a SCIM error, never a server error.
+func FuzzBulk(f *testing.F) {
+	f.Add(`[{"method":"POST","path":"/Users","bulkId":"a","data":{"userName":"a"}},{"method":"POST","path":"/Groups","bulkId":"g","data":{"displayName":"g","members":[{"value":"bulkId:a"}]}}]`)
+	f.Add(`[{"method":"PATCH","path":"/Users/bulkId:a","data":{"Operations":[{"op":"remove","path":"name"}]}}]`)
+	f.Add(`[{"method":"DELETE","path":"/Groups/bulkId:bulkId:x"},{"method":"put","path":"/Users/%zz"}]`)
+	e := newEnv(f, storetest.SQLite().Open(f))
+	f.Fuzz(func(t *testing.T, s string) {
+		var ops any
+		if json.Unmarshal([]byte(s), &ops) != nil {
+			return
+		}
+		r := e.do(t, "POST", "/Bulk", allScopes, map[string]any{"schemas": []string{SchemaBulkRequest}, "Operations": ops})
+		if r.status >= 500 {
+			t.Fatalf("%s: %d %v", s, r.status, r.body)
+		}
+		if r.status == 200 {
+			for _, op := range bulkOps(r.body) {
+				if st, _ := op["status"].(string); st == "" || st[0] == '5' {
+					t.Fatalf("%s: operation %v", s, op)
+				}
+			}
 		}
 	})
 }

@@ -59,7 +59,7 @@ func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 	}
 }
 
-func newEnv(t *testing.T, st store.Store) *env {
+func newEnv(t testing.TB, st store.Store) *env {
 	t.Helper()
 	clk := clock.NewFake(t0)
 	kek, err := secrets.GenerateKEK(clk.Now())
@@ -89,7 +89,7 @@ type response struct {
 
 // do sends a request with the token of scopes and optional headers
 // (name, value pairs).
-func (e *env) do(t *testing.T, method, path, scopes string, body any, headers ...string) response {
+func (e *env) do(t testing.TB, method, path, scopes string, body any, headers ...string) response {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
