@@ -95,3 +95,24 @@ func FuzzBulk(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPatchUser sends any operations as a PATCH of one user: the answer
+// is the user or a SCIM error, never a server error.
+func FuzzPatchUser(f *testing.F) {
+	f.Add(`[{"op":"replace","path":"emails[primary eq true].value","value":"b@example.com"}]`)
+	f.Add(`[{"op":"add","value":{"name":{"givenName":3},"active":"yes"}}]`)
+	f.Add(`[{"op":"replace","path":"urn:lintel:params:scim:schemas:extension:default:2.0:User","value":{"x":[1]}}]`)
+	f.Add(`[{"op":"remove","path":"userName"},{"op":"add","path":"phoneNumbers","value":{"value":"+1"}}]`)
+	e := newEnv(f, storetest.SQLite().Open(f))
+	id := e.do(f, "POST", "/Users", allScopes, map[string]any{"userName": "a@example.com"}).body["id"].(string)
+	f.Fuzz(func(t *testing.T, s string) {
+		var ops any
+		if json.Unmarshal([]byte(s), &ops) != nil {
+			return
+		}
+		r := e.do(t, "PATCH", "/Users/"+id, allScopes, map[string]any{"schemas": []string{SchemaPatchOp}, "Operations": ops})
+		if r.status >= 500 || (r.status != 200 && r.body["scimType"] == nil) {
+			t.Fatalf("%s: %d %v", s, r.status, r.body)
+		}
+	})
+}
