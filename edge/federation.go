@@ -93,10 +93,8 @@ func (s *siteHandlers) handover(w http.ResponseWriter, r *http.Request, id, secr
 		return
 	}
 	if res.Secret != "" {
+		// The flow moved to the site: its new secret, kept in a cookie.
 		setCookie(w, site.Secure, flowCookie(id), res.Secret, int(s.flowTTL/time.Second))
-	}
-	secret = readCookie(r, site.Secure, flowCookie(id))
-	if res.Secret != "" {
 		secret = res.Secret
 	}
 	cur, err := s.engine.Current(r.Context(), iss, id, secret, site.Base)

@@ -683,9 +683,6 @@ func (e *Engine) linkProven(ctx context.Context, tx store.Tx, f *flow) error {
 	if err := e.Federation.LinkAccount(ctx, tx, idp, *up.Assertion, f.State.UserID); err != nil {
 		return err
 	}
-	if _, err := e.Federation.Sync(ctx, tx, idp, *up.Assertion, f.State.UserID, nil); err != nil {
-		return err
-	}
 	// The provider's sign-in is not counted as a factor here: the
 	// factor just proven signs in, as it would have without the link.
 	f.State.Upstream = nil
