@@ -28,6 +28,7 @@ import (
 	"github.com/lintel-id/lintel/server/engine"
 	"github.com/lintel-id/lintel/server/factor/phone"
 	"github.com/lintel-id/lintel/server/oidc"
+	"github.com/lintel-id/lintel/server/scim"
 	"github.com/lintel-id/lintel/server/tenant"
 )
 
@@ -89,6 +90,9 @@ type Config struct {
 	// callbacks of tenants' Twilio accounts (see TwilioStatusPath).
 	PhoneSettings *phone.Settings
 	Phones        *phone.Outbox
+	// SCIM, when set, serves SCIM 2.0 provisioning at SCIMPrefix on every
+	// site, for the site's tenant.
+	SCIM *scim.Service
 
 	// Limiter counts requests against Limits (Redis when nodes share
 	// one); nil counts in process on Clock.

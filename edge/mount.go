@@ -69,6 +69,10 @@ func mountSites(mux *http.ServeMux, cfg Config, lim *requestLimits) error {
 	}
 	site.HandleFunc("GET /.well-known/webauthn", s.relatedOrigins)
 	site.HandleFunc("GET "+SAMLMetadataPath, s.samlMetadata)
+	s.mountSAML(site, page) // saml.go
+	if cfg.SCIM != nil {
+		mountSCIM(site, cfg.SCIM) // scim.go
+	}
 	if cfg.PhoneSettings != nil && cfg.Phones != nil {
 		cb := &twilioCallbacks{settings: cfg.PhoneSettings, phones: cfg.Phones, log: cfg.Logger}
 		site.HandleFunc("POST "+TwilioStatusPath, cb.status)

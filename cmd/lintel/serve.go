@@ -18,6 +18,7 @@ import (
 	"github.com/lintel-id/lintel/internal/settings"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/mgmt"
+	"github.com/lintel-id/lintel/server/scim"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/widget/dist"
 )
@@ -124,6 +125,8 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 		demoCfg = &edge.DemoConfig{Issuer: c.PublicURL + "/oauth2/default", ClientID: clientID, ClientSecret: secret, TenantID: tenantID, Dial: ln.Addr().String()}
 	}
 
+	scimSvc := scim.New(scim.Deps{Store: st, Directory: sys.directory, Events: sys.events, Clock: clk, Logger: log,
+		Authorize: edge.SCIMAuthorizer{OIDC: sys.oidc}})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	registerStoreMetrics(reg, st)
@@ -132,7 +135,7 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 		Mgmt: api.Handler(), MgmtOpenAPI: api.OpenAPI(),
 		Engine: sys.engine, OIDC: sys.oidc, Tenants: sys.tenants, Locales: sys.locales,
 		PublicURL: public, DefaultTenant: defaultTenant, Demo: demoCfg, Widget: dist.FS(),
-		PhoneSettings: sys.phoneSettings, Phones: sys.phones,
+		PhoneSettings: sys.phoneSettings, Phones: sys.phones, SCIM: scimSvc,
 		Limiter: sys.limits, Limits: edgeLimits(c), TrustedProxies: c.TrustedProxyPrefixes(),
 		Branding: sys.branding, Previewer: previewer,
 	})

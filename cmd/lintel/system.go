@@ -29,6 +29,7 @@ import (
 	"github.com/lintel-id/lintel/server/oidc"
 	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/policy"
+	"github.com/lintel-id/lintel/server/samlidp"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/session"
 	"github.com/lintel-id/lintel/server/store"
@@ -62,6 +63,8 @@ type system struct {
 	// federation holds the tenants' identity providers and routing rules
 	// and speaks OIDC, OAuth 2 and SAML to them through egress.
 	federation *federation.Service
+	// saml makes Lintel a SAML identity provider for the tenants' apps.
+	saml *samlidp.Service
 	// Outgoing mail (mail.go): the outbox, the tenants' SMTP relays and
 	// the instance default (mailSettings also answers From for a tenant),
 	// the sender that routes between them, and how long sent mail is kept.
@@ -180,12 +183,16 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 		_ = st.Close()
 		return nil, err
 	}
+	if s.saml, err = samlidp.New(samlidp.Deps{Secrets: s.secrets, Clock: s.clock}); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	if s.engine, err = engine.New(engine.Deps{
 		Store: st, Secrets: s.secrets, OIDC: s.oidc, Directory: s.directory, Passwords: s.passwords,
 		Sessions: s.sessions, Events: s.events, Policies: s.policies, Terms: s.terms,
 		Mail: s.mail, Senders: s.mailSettings, Templates: s.emails, Branding: s.brandMail, Limits: engineLimits{s.limits},
 		Passkeys: keys, TOTP: otps, Codes: recoverycode.New(s.secrets.MAC), Sites: s.tenants, Phones: s.phones,
-		Text: s.text, MatchLocale: s.matchLocale, Federation: s.federation, Clock: s.clock, Logger: s.log,
+		Text: s.text, MatchLocale: s.matchLocale, Federation: s.federation, SAML: s.saml, Clock: s.clock, Logger: s.log,
 	}); err != nil {
 		_ = st.Close()
 		return nil, err

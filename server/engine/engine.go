@@ -27,6 +27,7 @@ import (
 	"github.com/lintel-id/lintel/server/mail"
 	"github.com/lintel-id/lintel/server/oidc"
 	"github.com/lintel-id/lintel/server/policy"
+	"github.com/lintel-id/lintel/server/samlidp"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/session"
 	"github.com/lintel-id/lintel/server/store"
@@ -146,8 +147,11 @@ type Deps struct {
 	// identity providers (buttons, routing rules, callbacks); nil offers
 	// none.
 	Federation *federation.Service
-	Clock      clock.Clock
-	Logger     *slog.Logger
+	// SAML, when set, ends flows that SAML apps started with a signed
+	// Response (see StartSAML); nil refuses them.
+	SAML   *samlidp.Service
+	Clock  clock.Clock
+	Logger *slog.Logger
 	// FlowTTL is how long a flow lives; zero means DefaultFlowTTL.
 	FlowTTL time.Duration
 }
