@@ -65,6 +65,14 @@ type Page struct {
 	// Passkey loads passkey.js, which runs the WebAuthn ceremonies of a
 	// step's webauthn field.
 	Passkey bool
+	// AutoPost loads autopost.js, which submits the page's form marked
+	// data-autopost when it loads (PostPage).
+	AutoPost bool
+}
+
+// PostField is a hidden field of a form PostPage sends on.
+type PostField struct {
+	Name, Value string
 }
 
 // Brand is what a page shows of the brand of the site it is on. The edge
