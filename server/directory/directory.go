@@ -60,6 +60,9 @@ type User struct {
 	PhoneVerified bool
 	// Locale is a canonical BCP 47 tag ("en-US"), "" if unknown.
 	Locale string
+	// ExternalID is what a provisioning client (SCIM's externalId)
+	// calls the user, "" if none: compared exactly, and not unique.
+	ExternalID string
 	// Profile holds the custom attributes, decoded from JSON (numbers are
 	// float64); never nil once stored.
 	Profile   map[string]any
@@ -97,6 +100,9 @@ type UserInput struct {
 	// Locale is a BCP 47 tag; it is stored in canonical form.
 	Locale        string
 	EmailVerified bool
+	// ExternalID is the provisioning client's name for the user, at most
+	// MaxExternalIDLen printable characters, kept as given.
+	ExternalID string
 	// Status defaults to StatusActive; a new user may also be StatusStaged
 	// or StatusProvisioned.
 	Status Status

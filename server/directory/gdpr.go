@@ -29,7 +29,8 @@ func (d *Directory) Export(ctx context.Context, tx store.Tx, tenantID, userID st
 		"id": u.ID, "tenant_id": u.TenantID, "type_id": u.TypeID, "login": u.Login, "email": u.Email,
 		"email_verified": u.EmailVerified, "name": u.Name, "given_name": u.GivenName, "family_name": u.FamilyName,
 		"phone": u.Phone, "phone_verified": u.PhoneVerified, "locale": u.Locale, "status": string(u.Status),
-		"profile": u.Profile, "created_at": u.CreatedAt, "updated_at": u.UpdatedAt, "sign_in_count": u.SignInCount,
+		"external_id": u.ExternalID,
+		"profile":     u.Profile, "created_at": u.CreatedAt, "updated_at": u.UpdatedAt, "sign_in_count": u.SignInCount,
 	}
 	if u.LastSignInAt != nil {
 		user["last_sign_in_at"] = *u.LastSignInAt

@@ -27,8 +27,12 @@ type Group struct {
 	TenantID    string
 	Name        string // unique within the tenant, ignoring case
 	Description string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// ExternalID is what a provisioning client (SCIM's externalId) calls
+	// the group, "" if none: compared exactly, not unique. It is set by
+	// SetGroupExternalID; UpdateGroup keeps it.
+	ExternalID string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // GroupInput describes a group to create or the new state of one.
@@ -40,14 +44,14 @@ type GroupInput struct {
 	Description string
 }
 
-const groupCols = `id, tenant_id, name, description, created_at, updated_at`
+const groupCols = `id, tenant_id, name, description, created_at, updated_at, external_id`
 
 // groupRowScanner is a *store.Row or *store.Rows.
 type groupRowScanner interface{ Scan(dest ...any) error }
 
 func scanGroup(r groupRowScanner) (Group, error) {
 	var g Group
-	err := r.Scan(&g.ID, &g.TenantID, &g.Name, &g.Description, &g.CreatedAt, &g.UpdatedAt)
+	err := r.Scan(&g.ID, &g.TenantID, &g.Name, &g.Description, &g.CreatedAt, &g.UpdatedAt, &g.ExternalID)
 	return g, err
 }
 
@@ -143,8 +147,8 @@ func (d *Directory) CreateGroup(ctx context.Context, tx store.Tx, tenantID strin
 	}
 	now := d.now()
 	g := Group{ID: ident.New("grp", now), TenantID: tenantID, Name: in.Name, Description: in.Description, CreatedAt: now, UpdatedAt: now}
-	_, err = tx.Exec(ctx, `INSERT INTO groups (`+groupCols+`, name_fold) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		g.ID, g.TenantID, g.Name, g.Description, g.CreatedAt, g.UpdatedAt, foldGroupName(g.Name))
+	_, err = tx.Exec(ctx, `INSERT INTO groups (`+groupCols+`, name_fold) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		g.ID, g.TenantID, g.Name, g.Description, g.CreatedAt, g.UpdatedAt, g.ExternalID, foldGroupName(g.Name))
 	if errors.Is(err, store.ErrConflict) {
 		return Group{}, fmt.Errorf("%w: %w", groupNameTaken(g.Name), err)
 	}
@@ -236,7 +240,7 @@ func (d *Directory) DeleteGroup(ctx context.Context, tx store.Tx, tenantID, id s
 // (manually or through a rule), in ID order. A user of no group, or
 // unknown, has none.
 func (d *Directory) GroupsOf(ctx context.Context, tx store.Tx, tenantID, userID string) ([]Group, error) {
-	rows, err := tx.Query(ctx, `SELECT g.id, g.tenant_id, g.name, g.description, g.created_at, g.updated_at
+	rows, err := tx.Query(ctx, `SELECT `+prefixed("g.", groupCols)+`
 		FROM group_members m JOIN groups g ON g.id = m.group_id
 		WHERE m.tenant_id = ? AND m.user_id = ? AND g.tenant_id = ? ORDER BY g.id`, tenantID, userID, tenantID)
 	list, err := collectGroupRows(rows, err, scanGroup)

@@ -33,8 +33,16 @@ type SearchQuery struct {
 	// (one marked unique in its type) has the string Value, compared after
 	// NFKC and case folding.
 	Attribute, Value string
+	// ExternalID selects users whose external ID is ExternalID, compared
+	// exactly.
+	ExternalID string
 	// After is the cursor: the ID of the last user of the previous page.
 	After string
+	// Offset skips that many of the selected users (after the cursor)
+	// before the page begins: the paging SCIM's startIndex asks for.
+	// Prefer the cursor to walk every page; the store still reads the
+	// skipped rows.
+	Offset int
 	// Limit is the page size: DefaultSearchLimit when zero, at most
 	// MaxSearchLimit.
 	Limit int
@@ -44,6 +52,66 @@ type SearchQuery struct {
 // order (creation order), and the cursor of the next page, "" after the
 // last. Bad input returns *invalid.Error values naming each field, joined.
 func (d *Directory) Search(ctx context.Context, tx store.Tx, tenantID string, q SearchQuery) ([]User, string, error) {
+	conds, args, errs := q.where(tenantID)
+	if q.After != "" {
+		conds, args = append(conds, "id > ?"), append(args, q.After)
+	}
+	limit := q.Limit
+	switch {
+	case limit == 0:
+		limit = DefaultSearchLimit
+	case limit < 0 || limit > MaxSearchLimit:
+		errs = append(errs, invalid.Field("limit", "must be 1 to %d", MaxSearchLimit))
+	}
+	if q.Offset < 0 {
+		errs = append(errs, invalid.Field("offset", "must not be negative"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, "", err
+	}
+	rows, err := tx.Query(ctx, `SELECT `+userCols+` FROM users WHERE `+strings.Join(conds, " AND ")+` ORDER BY id LIMIT ? OFFSET ?`,
+		append(args, limit+1, q.Offset)...)
+	if err != nil {
+		return nil, "", fmt.Errorf("directory: search: %w", err)
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("directory: search: %w", err)
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		next = out[limit-1].ID
+	}
+	return out, next, nil
+}
+
+// CountUsers returns how many users of tenantID q selects, all pages
+// together: q's After, Offset and Limit are ignored. Bad input is refused
+// as Search refuses it.
+func (d *Directory) CountUsers(ctx context.Context, tx store.Tx, tenantID string, q SearchQuery) (int, error) {
+	conds, args, errs := q.where(tenantID)
+	if err := errors.Join(errs...); err != nil {
+		return 0, err
+	}
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM users WHERE `+strings.Join(conds, " AND "), args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("directory: count users: %w", err)
+	}
+	return n, nil
+}
+
+// where returns the SQL conditions of q's selection (not its paging), their
+// arguments, and the errors of bad input.
+func (q SearchQuery) where(tenantID string) ([]string, []any, []error) {
 	var errs []error
 	conds, args := []string{"tenant_id = ?"}, []any{tenantID}
 	if q.Status != "" {
@@ -74,42 +142,10 @@ func (d *Directory) Search(ctx context.Context, tx store.Tx, tenantID string, q 
 	case q.Value != "":
 		errs = append(errs, invalid.Field("attribute", "is required with value"))
 	}
-	if q.After != "" {
-		conds, args = append(conds, "id > ?"), append(args, q.After)
+	if q.ExternalID != "" {
+		conds, args = append(conds, "external_id = ?"), append(args, q.ExternalID)
 	}
-	limit := q.Limit
-	switch {
-	case limit == 0:
-		limit = DefaultSearchLimit
-	case limit < 0 || limit > MaxSearchLimit:
-		errs = append(errs, invalid.Field("limit", "must be 1 to %d", MaxSearchLimit))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, "", err
-	}
-	rows, err := tx.Query(ctx, `SELECT `+userCols+` FROM users WHERE `+strings.Join(conds, " AND ")+` ORDER BY id LIMIT ?`,
-		append(args, limit+1)...)
-	if err != nil {
-		return nil, "", fmt.Errorf("directory: search: %w", err)
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("directory: search: %w", err)
-	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = out[limit-1].ID
-	}
-	return out, next, nil
+	return conds, args, errs
 }
 
 // likePrefix is a LIKE pattern matching strings that begin with p.

@@ -24,6 +24,9 @@ type UserUpdate struct {
 	Phone         *string
 	PhoneVerified *bool
 	Locale        *string
+	// ExternalID is the provisioning client's name for the user ("" for
+	// none).
+	ExternalID *string
 	// Profile, when not nil, replaces the custom attributes.
 	Profile map[string]any
 }
@@ -38,7 +41,8 @@ func (d *Directory) UpdateUser(ctx context.Context, tx store.Tx, tenantID, userI
 		return User{}, err
 	}
 	in := UserInput{Login: u.Login, Email: u.Email, EmailVerified: u.EmailVerified, Name: u.Name, GivenName: u.GivenName,
-		FamilyName: u.FamilyName, Phone: u.Phone, PhoneVerified: u.PhoneVerified, Locale: u.Locale, Status: StatusActive, Profile: u.Profile}
+		FamilyName: u.FamilyName, Phone: u.Phone, PhoneVerified: u.PhoneVerified, Locale: u.Locale, ExternalID: u.ExternalID,
+		Status: StatusActive, Profile: u.Profile}
 	set(&in.Email, up.Email)
 	set(&in.EmailVerified, up.EmailVerified)
 	set(&in.Name, up.Name)
@@ -47,6 +51,7 @@ func (d *Directory) UpdateUser(ctx context.Context, tx store.Tx, tenantID, userI
 	set(&in.Phone, up.Phone)
 	set(&in.PhoneVerified, up.PhoneVerified)
 	set(&in.Locale, up.Locale)
+	set(&in.ExternalID, up.ExternalID)
 	if up.Profile != nil {
 		in.Profile = up.Profile
 	}
@@ -71,6 +76,7 @@ func (d *Directory) UpdateUser(ctx context.Context, tx store.Tx, tenantID, userI
 	next := u
 	next.Email, next.EmailVerified, next.Name, next.GivenName, next.FamilyName = in.Email, in.EmailVerified, in.Name, in.GivenName, in.FamilyName
 	next.Phone, next.PhoneVerified, next.Locale, next.Profile, next.UpdatedAt = in.Phone, in.PhoneVerified, in.Locale, nil, d.now()
+	next.ExternalID = in.ExternalID
 	_ = json.Unmarshal(profile, &next.Profile)
 	changed := changedFields(u, next)
 	if len(changed) == 0 {
@@ -80,9 +86,10 @@ func (d *Directory) UpdateUser(ctx context.Context, tx store.Tx, tenantID, userI
 		return User{}, err
 	}
 	_, err = tx.Exec(ctx, `UPDATE users SET email = ?, email_verified = ?, name = ?, given_name = ?, family_name = ?, phone = ?,
-		phone_verified = ?, locale = ?, profile = ?, email_folded = ?, name_folded = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+		phone_verified = ?, locale = ?, profile = ?, external_id = ?, email_folded = ?, name_folded = ?, updated_at = ?
+		WHERE tenant_id = ? AND id = ?`,
 		next.Email, next.EmailVerified, next.Name, next.GivenName, next.FamilyName, next.Phone, next.PhoneVerified, next.Locale,
-		profile, fold(next.Email), fold(next.Name), next.UpdatedAt, tenantID, userID)
+		profile, next.ExternalID, fold(next.Email), fold(next.Name), next.UpdatedAt, tenantID, userID)
 	if err != nil {
 		return User{}, fmt.Errorf("directory: update user: %w", err)
 	}
@@ -173,6 +180,7 @@ func changedFields(a, b User) []string {
 		{"email", a.Email == b.Email}, {"email_verified", a.EmailVerified == b.EmailVerified}, {"name", a.Name == b.Name},
 		{"given_name", a.GivenName == b.GivenName}, {"family_name", a.FamilyName == b.FamilyName}, {"phone", a.Phone == b.Phone},
 		{"phone_verified", a.PhoneVerified == b.PhoneVerified}, {"locale", a.Locale == b.Locale},
+		{"external_id", a.ExternalID == b.ExternalID},
 	}
 	for _, p := range pairs {
 		if !p.eq {

@@ -12,7 +12,7 @@ import (
 )
 
 const userCols = `id, tenant_id, login, email, email_verified, name, locale, status, created_at, updated_at, last_sign_in_at,
-	type_id, profile, given_name, family_name, phone, phone_verified, sign_in_count`
+	type_id, profile, given_name, family_name, phone, phone_verified, sign_in_count, external_id`
 
 // scanner is a store.Row or store.Rows.
 type scanner interface{ Scan(dest ...any) error }
@@ -23,7 +23,7 @@ func scanUser(r scanner) (User, error) {
 	var profile []byte
 	err := r.Scan(&u.ID, &u.TenantID, &u.Login, &u.Email, &u.EmailVerified, &u.Name, &u.Locale, &u.Status,
 		&u.CreatedAt, &u.UpdatedAt, &last, &u.TypeID, &profile, &u.GivenName, &u.FamilyName, &u.Phone, &u.PhoneVerified,
-		&u.SignInCount)
+		&u.SignInCount, &u.ExternalID)
 	if err != nil {
 		return User{}, err
 	}
@@ -81,16 +81,16 @@ func (d *Directory) CreateUser(ctx context.Context, tx store.Tx, tenantID string
 	u := User{
 		ID: ident.New("usr", now), TenantID: tenantID, TypeID: t.ID, Login: in.Login, Email: in.Email, EmailVerified: in.EmailVerified,
 		Name: in.Name, GivenName: in.GivenName, FamilyName: in.FamilyName, Phone: in.Phone, PhoneVerified: in.PhoneVerified,
-		Locale: in.Locale, Status: in.Status, CreatedAt: now, UpdatedAt: now,
+		Locale: in.Locale, ExternalID: in.ExternalID, Status: in.Status, CreatedAt: now, UpdatedAt: now,
 	}
 	_ = json.Unmarshal(profile, &u.Profile)
 	if err := setUniqueValues(ctx, tx, t, u.ID, t.uniqueValues(u.Profile)); err != nil {
 		return User{}, err
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO users (`+userCols+`, email_folded, name_folded)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.TenantID, u.Login, u.Email, u.EmailVerified, u.Name, u.Locale, string(u.Status), u.CreatedAt, u.UpdatedAt, nil,
-		u.TypeID, profile, u.GivenName, u.FamilyName, u.Phone, u.PhoneVerified, 0, fold(u.Email), fold(u.Name))
+		u.TypeID, profile, u.GivenName, u.FamilyName, u.Phone, u.PhoneVerified, 0, u.ExternalID, fold(u.Email), fold(u.Name))
 	if errors.Is(err, store.ErrConflict) {
 		return User{}, fmt.Errorf("%w: %w", conflict("login", "another user of the tenant has this login"), err)
 	}

@@ -21,6 +21,9 @@ const (
 	MaxNameLen   = 200 // characters of a display name
 	MaxLocaleLen = 35  // characters of a BCP 47 tag
 	MaxPhoneLen  = 16  // characters of an E.164 number, with its "+"
+	// MaxExternalIDLen bounds the characters of a user's or group's
+	// external ID; provisioning clients send GUIDs and short keys.
+	MaxExternalIDLen = 255
 )
 
 // checkPhone checks an optional E.164 number: "+", then 7 to 15 digits,
@@ -160,7 +163,7 @@ func checkUser(in UserInput) (UserInput, error) {
 		errs = append(errs, invalid.Field("phone_verified", "needs a phone number"))
 	}
 	out.Locale, err = checkLocale(in.Locale)
-	errs = append(errs, err)
+	errs = append(errs, err, checkText("external_id", in.ExternalID, MaxExternalIDLen, false))
 	if out.Status == "" {
 		out.Status = StatusActive
 	}
