@@ -155,13 +155,9 @@ func jsonType(t *types.Type, depth int) bool {
 	return false
 }
 
-// claimVars are the inputs of one evaluation.
-type claimVars struct {
-	User    map[string]any
-	App     map[string]any
-	Groups  []string
-	Request map[string]any
-}
+// claimVars are the inputs of one evaluation; ExpressionVars exports
+// them, so that claims and other protocols' expressions share one type.
+type claimVars = ExpressionVars
 
 func (v claimVars) activation() map[string]any {
 	orEmpty := func(m map[string]any) map[string]any {

@@ -1,0 +1,53 @@
+package authserver
+
+import (
+	"context"
+	"errors"
+)
+
+// Expression is a CEL expression over a person and an app, for
+// protocols other than OIDC (SAML attribute statements) that describe
+// people with the same rules as custom claims. It is compiled and run by
+// the very code that serves claims, so the variables, the type checks and
+// the cost limits are the same. It is immutable and safe for concurrent
+// use.
+type Expression struct {
+	c *compiledClaim
+}
+
+// ExpressionVars are the inputs of one evaluation, the variables of
+// claim expressions: User (id, login, email, name, status and profile,
+// the custom attributes), App (id, name, type and tags), Groups (the
+// names of the person's groups) and Request (grant_type, scopes and ip).
+// A nil map or list is seen as an empty one.
+type ExpressionVars struct {
+	User    map[string]any
+	App     map[string]any
+	Groups  []string
+	Request map[string]any
+}
+
+// CompileExpression checks expr as a claim expression: it must compile
+// over the variables of ExpressionVars, have a JSON-encodable type and a
+// worst-case cost within ClaimCostLimit, in at most
+// MaxClaimExpressionLen characters. Refusals are *invalid.Error naming
+// "expression"; any other error is internal.
+func CompileExpression(expr string) (*Expression, error) {
+	c, err := compileClaim(expr)
+	if err != nil {
+		return nil, err
+	}
+	return &Expression{c: c}, nil
+}
+
+// Eval runs the expression with v and returns its value as plain Go:
+// string, int64, uint64, float64, bool, nil (the expression yielded null),
+// []any or map[string]any of those. A runtime error (a missing key, the
+// ClaimRuntimeCostLimit reached, a value JSON cannot hold) is an error, as
+// is a done ctx; it never panics.
+func (x *Expression) Eval(ctx context.Context, v ExpressionVars) (any, error) {
+	if x == nil || x.c == nil {
+		return nil, errors.New("authserver: evaluation of an expression that was not compiled")
+	}
+	return x.c.eval(ctx, v)
+}
