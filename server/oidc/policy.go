@@ -33,9 +33,30 @@ func (p *Provider) decide(ctx context.Context, tx store.Tx, iss Issuer, app tena
 	if err != nil {
 		return decided{}, nil, err
 	}
+	req := requestOf(app, user)
+	req.Server, req.GrantType, req.Scopes, req.IP = srv, grant, scopes, clientip.From(ctx)
+	d, err := p.authz.Decide(ctx, tx, req, p.tenants)
+	out := decided{srv: srv, req: req, d: d}
+	switch {
+	case errors.Is(err, authserver.ErrNoPolicy):
+		return out, ptr(ErrAccessDenied.WithStatus(400).WithDescription("the access policy does not allow this request: " + d.Reason)), nil
+	case errors.Is(err, authserver.ErrNoScope), errors.Is(err, authserver.ErrScopeUnknown), errors.Is(err, authserver.ErrScopeNotAllowed):
+		return out, ptr(ErrInvalidScope.WithDescription(d.Reason)), nil
+	case err != nil:
+		return decided{}, nil, err
+	}
+	return out, nil, nil
+}
+
+// requestOf is who a request is about, as policies and expressions see
+// them: the app (id, name, type, tags) and the person, nil for client
+// credentials (id, login, email, name, status, profile; their groups' IDs
+// and names). Tokens and SAML attribute statements both describe people
+// from it, so a rule reads the same variables whatever the protocol.
+func requestOf(app tenant.App, user *Claims) authserver.Request {
 	req := authserver.Request{
-		Server: srv, ClientID: app.ID, GrantType: grant, Scopes: scopes, IP: clientip.From(ctx),
-		App: map[string]any{"id": app.ID, "name": app.Name, "type": string(app.Type), "tags": anyList(app.Tags)},
+		ClientID: app.ID,
+		App:      map[string]any{"id": app.ID, "name": app.Name, "type": string(app.Type), "tags": anyList(app.Tags)},
 	}
 	if user != nil {
 		req.UserID = user.Subject
@@ -50,17 +71,7 @@ func (p *Provider) decide(ctx context.Context, tx store.Tx, iss Issuer, app tena
 			req.GroupNames = append(req.GroupNames, g.Name)
 		}
 	}
-	d, err := p.authz.Decide(ctx, tx, req, p.tenants)
-	out := decided{srv: srv, req: req, d: d}
-	switch {
-	case errors.Is(err, authserver.ErrNoPolicy):
-		return out, ptr(ErrAccessDenied.WithStatus(400).WithDescription("the access policy does not allow this request: " + d.Reason)), nil
-	case errors.Is(err, authserver.ErrNoScope), errors.Is(err, authserver.ErrScopeUnknown), errors.Is(err, authserver.ErrScopeNotAllowed):
-		return out, ptr(ErrInvalidScope.WithDescription(d.Reason)), nil
-	case err != nil:
-		return decided{}, nil, err
-	}
-	return out, nil, nil
+	return req
 }
 
 // tokens turns a granted decision into what mint needs: the granted
