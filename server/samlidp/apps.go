@@ -7,14 +7,19 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/crewjam/saml"
 
+	"github.com/lintel-id/lintel/internal/invalid"
+	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/store"
 )
 
@@ -63,8 +68,10 @@ type App struct {
 	SPSigningCert      []byte
 	WantSignedRequests bool
 	NameIDFormat       NameIDFormat
-	// Attributes maps a SAML attribute name to the claim or CEL
-	// expression the caller evaluates into Subject.Attributes.
+	// Attributes maps a SAML attribute name to a CEL expression with the
+	// variables and limits of OIDC custom claims (user, app, groups,
+	// request; see authserver.CompileExpression), which the caller
+	// evaluates into Subject.Attributes.
 	Attributes   map[string]string
 	IdPInitiated bool
 	SLOURL       string
@@ -219,9 +226,10 @@ func (in AppInput) check() (App, error) {
 	if len(a.Attributes) > 64 {
 		return bad("attributes", "at most 64")
 	}
-	for name, expr := range a.Attributes {
-		if name == "" || len(name) > 256 || strings.TrimSpace(expr) == "" || len(expr) > 4096 {
-			return bad("attributes", fmt.Sprintf("%q: a name of 1 to 256 characters and an expression of 1 to 4096", name))
+	// In name order, so that the error reported is always the same one.
+	for _, name := range slices.Sorted(maps.Keys(a.Attributes)) {
+		if err := checkAttribute(name, a.Attributes[name]); err != nil {
+			return App{}, err
 		}
 	}
 	if len(in.SPSigningCert) > 0 {
@@ -238,6 +246,38 @@ func (in AppInput) check() (App, error) {
 		return bad("want_signed_requests", "needs sp_signing_cert")
 	}
 	return a, nil
+}
+
+// maxAttributeName is the most characters of a SAML attribute name (a
+// URI such as urn:oid:0.9.2342.19200300.100.1.3 or a claim-type URL).
+const maxAttributeName = 256
+
+// checkAttribute checks one attribute rule: a name of 1 to
+// maxAttributeName characters without control characters (it becomes an
+// XML attribute value in every assertion), and an expression that
+// compiles as a claim expression, with the same variables and limits
+// (authserver.CompileExpression). A refusal is ErrInvalid holding an
+// *invalid.Error naming attributes.<name>.
+func checkAttribute(name, expr string) error {
+	refuse := func(field, format string, args ...any) error {
+		return fmt.Errorf("%w: %w", ErrInvalid, invalid.Field(field, format, args...))
+	}
+	switch n := utf8.RuneCountInString(name); {
+	case !utf8.ValidString(name):
+		return refuse("attributes", "an attribute name must be valid UTF-8")
+	case n == 0 || n > maxAttributeName:
+		return refuse("attributes", "an attribute name must be 1 to %d characters, not %d", maxAttributeName, n)
+	case strings.ContainsFunc(name, unicode.IsControl):
+		return refuse("attributes", "attribute name %q has a control character", name)
+	}
+	if _, err := authserver.CompileExpression(expr); err != nil {
+		var bad *invalid.Error
+		if !errors.As(err, &bad) {
+			return fmt.Errorf("samlidp: attribute %q: %w", name, err)
+		}
+		return refuse("attributes."+name, "%s", bad.Reason)
+	}
+	return nil
 }
 
 // allowedURL reports whether u is an absolute https URL, or http on a

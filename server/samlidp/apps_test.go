@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/pem"
 	"errors"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/crewjam/saml"
 
+	"github.com/lintel-id/lintel/internal/invalid"
+	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/store/storetest"
 )
@@ -89,6 +93,56 @@ func TestAppSettings(t *testing.T) {
 			}
 		})
 	})
+}
+
+func TestAppAttributeRules(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		attrs map[string]string
+		field string // the refused field; "" when accepted
+	}{
+		{name: "accepts claim expressions", attrs: map[string]string{
+			"mail": "user.email", "groups": "groups", "urn:oid:2.5.4.11": "user.profile.department",
+			"nick": "has(user.profile.nick) ? user.profile.nick : null", "app": `app.name + "/" + request.grant_type`,
+			"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name": "user.name",
+		}},
+		{name: "accepts a name of 256 characters", attrs: map[string]string{strings.Repeat("é", 256): "user.id"}},
+		{name: "refuses an empty expression", attrs: map[string]string{"mail": ""}, field: "attributes.mail"},
+		{name: "refuses a bare attribute name, which is no variable", attrs: map[string]string{"mail": "email"}, field: "attributes.mail"},
+		{name: "refuses a syntax error", attrs: map[string]string{"mail": "user.email +"}, field: "attributes.mail"},
+		{name: "refuses an unknown variable", attrs: map[string]string{"sid": "session.id"}, field: "attributes.sid"},
+		{name: "refuses a type claims cannot carry", attrs: map[string]string{"at": `timestamp("2026-01-01T00:00:00Z")`}, field: "attributes.at"},
+		{name: "refuses a constant null", attrs: map[string]string{"x": "null"}, field: "attributes.x"},
+		{name: "refuses an expression over the cost limit",
+			attrs: map[string]string{"x": "groups.map(a, groups.map(b, groups.map(c, a + b + c)))"}, field: "attributes.x"},
+		{name: "refuses an expression over the length limit",
+			attrs: map[string]string{"x": `"` + strings.Repeat("a", authserver.MaxClaimExpressionLen) + `"`}, field: "attributes.x"},
+		{name: "refuses the first bad rule by name", attrs: map[string]string{"b": "nope", "a": "user.email +", "c": "user.id"}, field: "attributes.a"},
+		{name: "refuses an empty name", attrs: map[string]string{"": "user.email"}, field: "attributes"},
+		{name: "refuses a name over 256 characters", attrs: map[string]string{strings.Repeat("a", 257): "user.email"}, field: "attributes"},
+		{name: "refuses a name with a control character", attrs: map[string]string{"mail\n": "user.email"}, field: "attributes"},
+		{name: "refuses a name with a NUL", attrs: map[string]string{"mail\x00": "user.email"}, field: "attributes"},
+		{name: "refuses a name that is not UTF-8", attrs: map[string]string{"mail\xff": "user.email"}, field: "attributes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := AppInput{SPEntityID: "https://sp.test/meta", ACS: []ACS{{Index: 1, URL: "https://sp.test/acs"}}, Attributes: tc.attrs}
+			got, err := in.check()
+			if tc.field == "" {
+				if err != nil || len(got.Attributes) != len(tc.attrs) {
+					t.Fatalf("got %v, %v", got.Attributes, err)
+				}
+				return
+			}
+			var fields []string
+			for _, e := range invalid.All(err) {
+				fields = append(fields, e.Field)
+			}
+			if !errors.Is(err, ErrInvalid) || !slices.Equal(fields, []string{tc.field}) {
+				t.Fatalf("err = %v naming %q, want ErrInvalid naming %q", err, fields, tc.field)
+			}
+		})
+	}
 }
 
 func TestImportSPMetadata(t *testing.T) {
