@@ -25,7 +25,7 @@ func mountSites(mux *http.ServeMux, cfg Config, lim *requestLimits) error {
 	pagesMux := http.NewServeMux()
 	page := secure(s.fallbacks(pagesMux), func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusForbidden, "error.form.expired")
-	}, func(r *http.Request) bool { return logoutRequestPOST(r) || federationPOST(r) })
+	}, func(r *http.Request) bool { return logoutRequestPOST(r) || federationPOST(r) || samlPOST(r) })
 	pagesMux.HandleFunc("GET /oauth2/{server}/v1/authorize", s.authorize)
 	pagesMux.HandleFunc("GET /signin/{flow}", s.signinPage)
 	pagesMux.HandleFunc("POST /signin/{flow}", s.signinPost)
@@ -69,7 +69,7 @@ func mountSites(mux *http.ServeMux, cfg Config, lim *requestLimits) error {
 	}
 	site.HandleFunc("GET /.well-known/webauthn", s.relatedOrigins)
 	site.HandleFunc("GET "+SAMLMetadataPath, s.samlMetadata)
-	s.mountSAML(site, page) // saml.go
+	s.mountSAML(site, pagesMux, page) // saml.go
 	if cfg.SCIM != nil {
 		mountSCIM(site, cfg.SCIM) // scim.go
 	}

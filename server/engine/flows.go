@@ -137,6 +137,9 @@ type state struct {
 	CanRegister bool `json:"can_register,omitempty"`
 	// Ask are the fields of the register, terms or profile step.
 	Ask []asked `json:"ask,omitempty"`
+	// SAML is the SAML request the flow answers instead of an OAuth
+	// client (see StartSAML); nil for an OAuth flow.
+	SAML *samlFlow `json:"saml,omitempty"`
 	// Pending is a registration waiting for its address to be proven.
 	Pending *pendingRegistration `json:"pending,omitempty"`
 	// SignIns counts the person's sign-ins before this one, for the

@@ -23,6 +23,12 @@ import (
 // shows a step: no usable session ends it with login_required, a needed
 // consent with consent_required. Otherwise it starts at identify.
 func (e *Engine) Start(ctx context.Context, b Begin) (Result, error) {
+	return e.start(ctx, b, nil)
+}
+
+// start begins a flow; sp is the SAML request the flow answers, nil for
+// an OAuth flow.
+func (e *Engine) start(ctx context.Context, b Begin, sp *samlFlow) (Result, error) {
 	secret := newSecret()
 	f := &flow{
 		ID: newHandle(), TenantID: b.Issuer.TenantID, ClientID: b.App.ID, Origin: b.Origin,
@@ -33,7 +39,7 @@ func (e *Engine) Start(ctx context.Context, b Begin) (Result, error) {
 		f.Step, f.Done = wire.StepIdentify, false
 		f.State = state{Issuer: b.Issuer, Request: b.Request, AppName: b.App.Name, Locale: b.Locale, Dir: b.Dir, LocaleFixed: b.LocaleFixed,
 			Login: b.Request.LoginHint, ThirdParty: b.App.ConsentRequired, Base: b.Base, ACR: requestedACR(b.Request.ACRValues),
-			Device: e.deviceMAC(b.Device), AppLogin: b.App.InitiateLoginURI}
+			Device: e.deviceMAC(b.Device), AppLogin: b.App.InitiateLoginURI, SAML: sp}
 		rec, err := e.Policies.Recovery(ctx, tx, f.TenantID)
 		if err != nil {
 			return err
@@ -82,7 +88,7 @@ func (e *Engine) Start(ctx context.Context, b Begin) (Result, error) {
 			if f.Step != wire.StepDone && b.Request.HasPrompt(promptNone) {
 				// Terms or attributes to collect need the person.
 				f.Step, f.Done, f.State.Ask, f.State.Grant = wire.StepDone, true, nil, nil
-				f.State.Redirect = oidc.ErrorRedirect(b.Issuer, b.Request, oidc.ErrInteractionRequired.WithDescription("the user must review terms or complete their profile"))
+				e.refuse(f, oidc.ErrInteractionRequired.WithDescription("the user must review terms or complete their profile"))
 			}
 			return e.insert(ctx, tx, f)
 		case !errors.Is(err, session.ErrNoSession) && short == nil:
@@ -90,7 +96,7 @@ func (e *Engine) Start(ctx context.Context, b Begin) (Result, error) {
 		}
 		if b.Request.HasPrompt(promptNone) {
 			f.Step, f.Done = wire.StepDone, true
-			f.State.Redirect = oidc.ErrorRedirect(b.Issuer, b.Request, oidc.ErrLoginRequired.WithDescription("the user is not signed in"))
+			e.refuse(f, oidc.ErrLoginRequired.WithDescription("the user is not signed in"))
 		} else if err := e.offerPasskey(ctx, tx, f); err != nil {
 			return err
 		} else if err := e.offerIdPs(ctx, tx, f); err != nil {
@@ -183,6 +189,10 @@ func grantOf(s session.Session) oidc.Grant {
 // prompt=none), otherwise to the end with a code.
 func (e *Engine) authenticated(ctx context.Context, tx store.Tx, f *flow, g oidc.Grant) error {
 	req := f.State.Request
+	if f.State.SAML != nil {
+		// An admin set the SAML app up; there are no scopes to consent to.
+		return e.finish(ctx, tx, f, g)
+	}
 	need := req.HasPrompt(promptConsent)
 	if !need {
 		var err error
@@ -206,6 +216,10 @@ func (e *Engine) authenticated(ctx context.Context, tx store.Tx, f *flow, g oidc
 // finish ends a flow for an authenticated person: a code bound to the
 // request and the sign-in, and the redirect that carries it to the client.
 func (e *Engine) finish(ctx context.Context, tx store.Tx, f *flow, g oidc.Grant) error {
+	if f.State.SAML != nil {
+		e.endSAML(f, &g, "")
+		return nil
+	}
 	code, err := e.OIDC.IssueCode(ctx, tx, f.State.Issuer, f.State.Request, g)
 	var refused *oidc.PolicyError
 	if errors.As(err, &refused) {
