@@ -131,7 +131,7 @@ func newWorld(t testing.TB, b storetest.Backend) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in.Attributes = map[string]string{"mail": "user.email", "groups": "user.groups"}
+	in.Attributes = map[string]string{"mail": "user.email", "groups": "groups"}
 	w.put(t, in)
 	return w
 }
