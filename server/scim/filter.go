@@ -330,12 +330,20 @@ func values(r map[string]any, p attrPath) []any {
 	return out
 }
 
+// flatten returns the values of a (possibly multi-valued) attribute. A
+// resource built in Go rather than decoded holds []map[string]any.
 func flatten(v any) []any {
 	switch v := v.(type) {
 	case nil:
 		return nil
 	case []any:
 		return v
+	case []map[string]any:
+		out := make([]any, len(v))
+		for i, m := range v {
+			out[i] = m
+		}
+		return out
 	}
 	return []any{v}
 }
@@ -555,7 +563,11 @@ func (p *parser) attrExp(parent *attrPath) (Filter, error) {
 		return nil, p.errorf("a value filter names only sub-attributes of %s", parent.attr)
 	}
 	if p.peek('[') {
-		return p.valuePath(path, parent)
+		f, err := p.valuePath(path, parent)
+		if err != nil || p.pos == len(p.s) || p.s[p.pos] != '.' {
+			return f, err
+		}
+		return p.valuePathSub(f.(*valuePath))
 	}
 	exact := strings.ToLower(path.attr)
 	if parent != nil {
@@ -563,6 +575,32 @@ func (p *parser) attrExp(parent *attrPath) (Filter, error) {
 	} else if path.sub != "" {
 		exact += "." + strings.ToLower(path.sub)
 	}
+	return p.comparison(path, exact)
+}
+
+// valuePathSub parses ".sub op value" right after a value path v:
+// "emails[type eq \"work\"].value eq \"x\"", which Microsoft Entra ID
+// sends though RFC 7644's grammar lacks it. It reads as the value filter
+// "emails[type eq \"work\" and value eq \"x\"]": one value must satisfy
+// both.
+func (p *parser) valuePathSub(v *valuePath) (Filter, error) {
+	p.pos++ // the "."
+	start := p.pos
+	sub := p.word()
+	if !validName(sub) || p.pos > start+len(sub) {
+		p.pos = start
+		return nil, p.errorf("expected a sub-attribute of %s", v.path)
+	}
+	c, err := p.comparison(attrPath{attr: sub}, strings.ToLower(v.path.attr)+"."+strings.ToLower(sub))
+	if err != nil {
+		return nil, err
+	}
+	return &valuePath{path: v.path, f: &logical{and: true, left: v.f, right: c}}, nil
+}
+
+// comparison parses "pr" or "op value" after the attribute path; exact is
+// the path caseExact is asked about.
+func (p *parser) comparison(path attrPath, exact string) (Filter, error) {
 	op := strings.ToLower(p.word())
 	switch op {
 	case "pr":

@@ -106,6 +106,56 @@ func assertReparses(t testing.TB, f Filter) {
 	}
 }
 
+// TestValuePathSub reads "attr[filter].sub op value", the form
+// Microsoft Entra ID sends, as "attr[filter and sub op value]".
+func TestValuePathSub(t *testing.T) {
+	rs := resources(t, users...)
+	tests := []struct {
+		filter, canonical string
+		want              []string
+	}{
+		{`emails[type eq "work"].value eq "bjensen@example.com"`, `emails[type eq "work" and value eq "bjensen@example.com"]`, []string{"bjensen"}},
+		{`emails[type eq "work"].value eq "babs@jensen.org"`, `emails[type eq "work" and value eq "babs@jensen.org"]`, nil},
+		{`emails[type eq "work"].value co "@"`, `emails[type eq "work" and value co "@"]`, []string{"bjensen", "alice"}},
+		{`EMAILS[TYPE EQ "home"].Value pr and userName sw "j"`, `EMAILS[TYPE eq "home" and Value pr] and userName sw "j"`, []string{"Jsmith"}},
+		{`emails[type eq "work" or type eq "home"].value ew ".org"`, `emails[(type eq "work" or type eq "home") and value ew ".org"]`, []string{"bjensen", "Jsmith"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.filter, func(t *testing.T) {
+			f, err := ParseFilter(tt.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.String() != tt.canonical {
+				t.Errorf("String() = %q, want %q", f.String(), tt.canonical)
+			}
+			var got []string
+			for _, r := range rs {
+				if f.Match(r) {
+					got = append(got, r["userName"].(string))
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("matches %q, want %q", got, tt.want)
+			}
+			assertReparses(t, f)
+		})
+	}
+	for _, bad := range []string{
+		`emails[type eq "work"].`,
+		`emails[type eq "work"]. value eq "x"`,
+		`emails[type eq "work"].value.x eq "x"`,
+		`emails[type eq "work"].value`,
+		`emails[type eq "work"].1x eq "x"`,
+		`emails[type eq "work"].value xx "x"`,
+	} {
+		var e *Error
+		if _, err := ParseFilter(bad); !errors.As(err, &e) || e.ScimType != ScimInvalidFilter {
+			t.Errorf("ParseFilter(%q) = %v, want invalidFilter", bad, err)
+		}
+	}
+}
+
 func TestPrecedence(t *testing.T) {
 	tests := []struct {
 		name, filter, same string
@@ -372,6 +422,7 @@ var fuzzFilters = []string{
 	`emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]`,
 	`n ge -1.5e3 or b eq true or x eq null`,
 	`a eq "\u00e9\"\\<>&"`,
+	`emails[type eq "work"].value eq "a@example.com"`,
 }
 
 // FuzzParseFilter checks that ParseFilter never panics, fails only with
