@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
+	"strconv"
 
 	"github.com/lintel-id/lintel/server/store"
 )
@@ -28,6 +29,27 @@ func (s *Service) serviceProviderConfig(w http.ResponseWriter, q *request) {
 }
 
 func (s *Service) resourceTypes(w http.ResponseWriter, q *request) {
+	res, err := s.resourceTypeList(q)
+	if err != nil {
+		s.fail(w, q.Request, err)
+		return
+	}
+	listResponse(w, q, listParams{startIndex: 1, count: len(res)}, res)
+}
+
+// resourceType serves /ResourceTypes/{id}: "User" or "Group".
+func (s *Service) resourceType(w http.ResponseWriter, q *request) {
+	res, err := s.resourceTypeList(q)
+	if err != nil {
+		s.fail(w, q.Request, err)
+		return
+	}
+	writeOne(w, res, q.PathValue("id"), "resource type")
+}
+
+// resourceTypeList describes the User and Group resource types, with the
+// tenant's user types as User extensions.
+func (s *Service) resourceTypeList(q *request) ([]map[string]any, error) {
 	var types []typeSchema
 	err := s.d.Store.View(q.Context(), func(ctx context.Context, tx store.Tx) error {
 		var err error
@@ -35,22 +57,32 @@ func (s *Service) resourceTypes(w http.ResponseWriter, q *request) {
 		return err
 	})
 	if err != nil {
-		s.fail(w, q.Request, err)
-		return
+		return nil, err
 	}
 	var ext []map[string]any
 	for _, t := range types {
 		ext = append(ext, map[string]any{"schema": profileSchema(t.Name), "required": false})
 	}
-	res := []map[string]any{
+	return []map[string]any{
 		{"schemas": []string{SchemaResType}, "id": "User", "name": "User", "endpoint": "/Users",
 			"description": "User Account", "schema": SchemaUser, "schemaExtensions": ext,
 			"meta": map[string]any{"resourceType": "ResourceType", "location": q.base + "/ResourceTypes/User"}},
 		{"schemas": []string{SchemaResType}, "id": "Group", "name": "Group", "endpoint": "/Groups",
 			"description": "Group", "schema": SchemaGroup, "schemaExtensions": []any{},
 			"meta": map[string]any{"resourceType": "ResourceType", "location": q.base + "/ResourceTypes/Group"}},
+	}, nil
+}
+
+// writeOne answers the resource of list whose id is id, or a 404 naming
+// kind. Ids compare exactly: schema URNs hold user type names, which do.
+func writeOne(w http.ResponseWriter, list []map[string]any, id, kind string) {
+	for _, res := range list {
+		if res["id"] == id {
+			writeJSON(w, http.StatusOK, res)
+			return
+		}
 	}
-	listResponse(w, q, listParams{startIndex: 1, count: len(res)}, res)
+	writeError(w, http.StatusNotFound, "", "no "+kind+" "+strconv.Quote(id))
 }
 
 // typeSchema is a user type's name and profile schema, as the Schemas
@@ -156,6 +188,28 @@ func profileAttributes(schema json.RawMessage) []map[string]any {
 }
 
 func (s *Service) schemas(w http.ResponseWriter, q *request) {
+	all, err := s.schemaList(q)
+	if err != nil {
+		s.fail(w, q.Request, err)
+		return
+	}
+	listResponse(w, q, listParams{startIndex: 1, count: len(all)}, all)
+}
+
+// schema serves /Schemas/{id}: the core User or Group schema, or the
+// profile extension of one of the tenant's user types, by its URN.
+func (s *Service) schema(w http.ResponseWriter, q *request) {
+	all, err := s.schemaList(q)
+	if err != nil {
+		s.fail(w, q.Request, err)
+		return
+	}
+	writeOne(w, all, q.PathValue("id"), "schema")
+}
+
+// schemaList describes the core schemas and the profile extension of each
+// of the tenant's user types.
+func (s *Service) schemaList(q *request) ([]map[string]any, error) {
 	var types []typeSchema
 	err := s.d.Store.View(q.Context(), func(ctx context.Context, tx store.Tx) error {
 		var err error
@@ -163,8 +217,7 @@ func (s *Service) schemas(w http.ResponseWriter, q *request) {
 		return err
 	})
 	if err != nil {
-		s.fail(w, q.Request, err)
-		return
+		return nil, err
 	}
 	all := coreSchemas()
 	for _, t := range types {
@@ -175,5 +228,5 @@ func (s *Service) schemas(w http.ResponseWriter, q *request) {
 		sc["schemas"] = []string{SchemaSchema}
 		sc["meta"] = map[string]any{"resourceType": "Schema", "location": q.base + "/Schemas/" + sc["id"].(string)}
 	}
-	listResponse(w, q, listParams{startIndex: 1, count: len(all)}, all)
+	return all, nil
 }

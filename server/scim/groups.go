@@ -3,8 +3,11 @@ package scim
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/store"
@@ -51,12 +54,21 @@ func (s *Service) members(ctx context.Context, tx store.Tx, tenantID, groupID st
 
 // groupResource maps a directory group and its members to a SCIM Group.
 func (s *Service) groupResource(ctx context.Context, tx store.Tx, q *request, g directory.Group) (map[string]any, error) {
+	return s.groupMap(ctx, tx, q, g, true)
+}
+
+// groupMap maps a directory group to a SCIM Group, its members only when
+// withMembers (the version covers them either way).
+func (s *Service) groupMap(ctx context.Context, tx store.Tx, q *request, g directory.Group, withMembers bool) (map[string]any, error) {
 	ms, err := s.members(ctx, tx, q.tenantID, g.ID)
 	if err != nil {
 		return nil, err
 	}
 	members := []map[string]any{}
 	for _, m := range ms {
+		if !withMembers {
+			break // only the version needs them
+		}
 		u, err := s.d.Directory.User(ctx, tx, q.tenantID, m.UserID)
 		if err != nil {
 			return nil, err
@@ -74,10 +86,14 @@ func (s *Service) groupResource(ctx context.Context, tx store.Tx, q *request, g 
 			updated = m.AddedAt
 		}
 	}
-	return map[string]any{
-		"schemas": []string{SchemaGroup}, "id": g.ID, "displayName": g.Name, "members": members,
+	res := map[string]any{
+		"schemas": []string{SchemaGroup}, "id": g.ID, "displayName": g.Name,
 		"meta": meta("Group", q.location("Groups", g.ID), g.CreatedAt, updated, groupTag(g, ms)),
-	}, nil
+	}
+	if withMembers {
+		res["members"] = members
+	}
+	return res, nil
 }
 
 // groupTag is a group's version: its row and its member list, since a
@@ -132,31 +148,123 @@ func (s *Service) listGroups(w http.ResponseWriter, q *request) {
 		s.fail(w, q.Request, err)
 		return
 	}
-	var all []map[string]any
+	// Members are the costly part of a group (a user read for each); a
+	// client that neither asks for them nor filters or sorts on them
+	// (Entra ID and Okta send excludedAttributes=members) gets groups
+	// without them, which the projection would have removed anyway.
+	withMembers := returned(q, "members") || strings.Contains(strings.ToLower(p.sortBy), "members") ||
+		p.filter != nil && strings.Contains(strings.ToLower(p.filter.String()), "members")
+	var (
+		all   []map[string]any
+		paged bool // the directory answered the page
+		total int
+	)
 	err = s.d.Store.View(q.Context(), func(ctx context.Context, tx store.Tx) error {
-		for after := ""; ; {
-			gs, next, err := s.d.Directory.ListGroups(ctx, tx, q.tenantID, after, directory.MaxGroupPageLimit)
+		var gs []directory.Group
+		var err error
+		if ps, ok := probes(p.filter, SchemaGroup, groupLookups); ok {
+			gs, err = s.findGroups(ctx, tx, q.tenantID, ps)
+		} else if p.filter == nil && p.sortBy == "" {
+			paged = true
+			total, gs, err = s.groupPage(ctx, tx, q.tenantID, p)
+		} else {
+			gs, err = s.allGroups(ctx, tx, q.tenantID)
+		}
+		if err != nil {
+			return err
+		}
+		for _, g := range gs {
+			res, err := s.groupMap(ctx, tx, q, g, withMembers)
 			if err != nil {
 				return err
 			}
-			for _, g := range gs {
-				res, err := s.groupResource(ctx, tx, q, g)
-				if err != nil {
-					return err
-				}
-				all = append(all, res)
-			}
-			if next == "" {
-				return nil
-			}
-			after = next
+			all = append(all, res)
 		}
+		return nil
 	})
 	if err != nil {
 		s.fail(w, q.Request, err)
 		return
 	}
+	if paged {
+		writeList(w, q, p, total, all)
+		return
+	}
 	listResponse(w, q, p, all)
+}
+
+// groupPage returns how many groups the tenant has and the page p asks
+// for, in ID order.
+func (s *Service) groupPage(ctx context.Context, tx store.Tx, tenantID string, p listParams) (int, []directory.Group, error) {
+	total, err := s.d.Directory.CountGroups(ctx, tx, tenantID)
+	if err != nil || p.count == 0 || p.startIndex-1 >= total {
+		return total, nil, err
+	}
+	gs, err := s.d.Directory.GroupsAt(ctx, tx, tenantID, p.startIndex-1, p.count)
+	return total, gs, err
+}
+
+// findGroups returns the groups the probes find, each once, in ID order;
+// more than scanLimit is tooMany.
+func (s *Service) findGroups(ctx context.Context, tx store.Tx, tenantID string, ps []probe) ([]directory.Group, error) {
+	limit := s.scanLimit()
+	found := map[string]directory.Group{}
+	for _, pr := range ps {
+		var gs []directory.Group
+		var err error
+		switch pr.attr {
+		case "id", "displayname":
+			var g directory.Group
+			if pr.attr == "id" {
+				g, err = s.d.Directory.Group(ctx, tx, tenantID, pr.value)
+			} else {
+				g, err = s.d.Directory.GroupByName(ctx, tx, tenantID, pr.value)
+			}
+			gs = []directory.Group{g}
+			if errors.Is(err, store.ErrNotFound) {
+				gs, err = nil, nil
+			}
+		case "externalid":
+			gs, err = s.d.Directory.GroupsByExternalID(ctx, tx, tenantID, pr.value, limit+1)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range gs {
+			found[g.ID] = g
+		}
+		if len(found) > limit {
+			return nil, tooMany("group", limit)
+		}
+	}
+	return slices.SortedFunc(maps.Values(found), func(a, b directory.Group) int { return strings.Compare(a.ID, b.ID) }), nil
+}
+
+// allGroups reads every group of the tenant, in ID order; more than
+// scanLimit is tooMany.
+func (s *Service) allGroups(ctx context.Context, tx store.Tx, tenantID string) ([]directory.Group, error) {
+	limit := s.scanLimit()
+	n, err := s.d.Directory.CountGroups(ctx, tx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	if n > limit {
+		return nil, tooMany("group", limit)
+	}
+	var all []directory.Group
+	for after := ""; ; {
+		gs, next, err := s.d.Directory.ListGroups(ctx, tx, tenantID, after, directory.MaxGroupPageLimit)
+		if err != nil {
+			return nil, err
+		}
+		if all = append(all, gs...); len(all) > limit {
+			return nil, tooMany("group", limit) // groups created since the count
+		}
+		if next == "" {
+			return all, nil
+		}
+		after = next
+	}
 }
 
 func (s *Service) createGroup(w http.ResponseWriter, q *request) {

@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/store"
@@ -135,6 +138,70 @@ func TestPatchGroup(t *testing.T) {
 		)).wantError(t, http.StatusBadRequest, "invalidValue")
 		if r := e.do(t, "GET", "/Groups/"+id, allScopes, nil).want(t, http.StatusOK); str(r.body, "displayName") != "Crew" {
 			t.Errorf("a refused PATCH renamed the group: %v", r.body)
+		}
+	})
+}
+
+// TestPatchProfileRefused breaks the user type's profile schema through
+// PATCH in every way a client can: each is refused as invalidValue (or
+// invalidPath, noTarget for a path that names nothing) and changes
+// nothing, the operations before it in the request included.
+func TestPatchProfileRefused(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		schema := `{"type":"object","additionalProperties":false,"properties":{"employee_number":{"type":"string","maxLength":20},"level":{"type":"integer"}},"required":["employee_number"]}`
+		for _, name := range []string{"staff", "contractor"} {
+			storetest.Get(t, e.st, func(ctx context.Context, tx store.Tx) (directory.UserType, error) {
+				return e.dir.CreateUserType(ctx, tx, tenant, directory.UserTypeInput{Name: name, Schema: json.RawMessage(schema)})
+			})
+		}
+		urn, other := ProfileSchemaPrefix+"staff:2.0:User", ProfileSchemaPrefix+"contractor:2.0:User"
+		body := alice()
+		body[urn] = map[string]any{"employee_number": "E1", "level": 2}
+		id := str(e.do(t, "POST", "/Users", allScopes, body).want(t, http.StatusCreated).body, "id")
+		user := func() directory.User {
+			return storetest.Get(t, e.st, func(ctx context.Context, tx store.Tx) (directory.User, error) {
+				return e.dir.User(ctx, tx, tenant, id)
+			})
+		}
+		before := user()
+		tag := e.do(t, "GET", "/Users/"+id, allScopes, nil).want(t, http.StatusOK).header.Get("ETag")
+		e.clk.Advance(time.Minute) // a write would move UpdatedAt
+
+		tests := []struct {
+			name     string
+			op       map[string]any
+			scimType string
+		}{
+			{"a string for an integer", map[string]any{"op": "replace", "path": urn + ":level", "value": "high"}, ScimInvalidValue},
+			{"a fraction for an integer", map[string]any{"op": "replace", "path": urn + ":level", "value": 1.5}, ScimInvalidValue},
+			{"an array for a string", map[string]any{"op": "replace", "path": urn + ":employee_number", "value": []any{"E1"}}, ScimInvalidValue},
+			{"a number for a string in the whole extension", map[string]any{"op": "replace", "path": urn, "value": map[string]any{"employee_number": 7}}, ScimInvalidValue},
+			{"a string too long", map[string]any{"op": "replace", "path": urn + ":employee_number", "value": strings.Repeat("E", 21)}, ScimInvalidValue},
+			{"an unknown attribute", map[string]any{"op": "add", "path": urn + ":nickname", "value": "Al"}, ScimInvalidValue},
+			{"an unknown attribute without a path", map[string]any{"op": "add", "value": map[string]any{urn: map[string]any{"nickname": "Al"}}}, ScimInvalidValue},
+			{"a required attribute removed", map[string]any{"op": "remove", "path": urn + ":employee_number"}, ScimInvalidValue},
+			{"a required attribute nulled", map[string]any{"op": "replace", "path": urn + ":employee_number", "value": nil}, ScimInvalidValue},
+			{"the whole extension removed", map[string]any{"op": "remove", "path": urn}, ScimInvalidValue},
+			{"the extension replaced by a string", map[string]any{"op": "replace", "path": urn, "value": "E1"}, ScimInvalidValue},
+			{"another type's extension added", map[string]any{"op": "add", "path": other + ":employee_number", "value": "E2"}, ScimInvalidValue},
+			{"an unknown type's extension added", map[string]any{"op": "add", "path": ProfileSchemaPrefix + "nobody:2.0:User:x", "value": 1}, ScimInvalidValue},
+			{"a sub-attribute of a string", map[string]any{"op": "replace", "path": urn + ":employee_number.part", "value": "x"}, ScimInvalidPath},
+			{"an extension path without an attribute", map[string]any{"op": "replace", "path": urn + ":", "value": "x"}, ScimInvalidPath},
+			{"a value filter on a string", map[string]any{"op": "replace", "path": urn + `:employee_number[value eq "E1"]`, "value": "x"}, ScimNoTarget},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				ops := patchBody(map[string]any{"op": "replace", "path": "displayName", "value": "Changed"}, tc.op)
+				e.do(t, "PATCH", "/Users/"+id, allScopes, ops).wantError(t, http.StatusBadRequest, tc.scimType)
+				after := user()
+				if after.Name != before.Name || !after.UpdatedAt.Equal(before.UpdatedAt) || after.TypeID != before.TypeID ||
+					!reflect.DeepEqual(after.Profile, before.Profile) {
+					t.Errorf("changed %+v into %+v", before, after)
+				}
+				if got := e.do(t, "GET", "/Users/"+id, allScopes, nil).want(t, http.StatusOK).header.Get("ETag"); got != tag {
+					t.Errorf("ETag %s, want %s", got, tag)
+				}
+			})
 		}
 	})
 }

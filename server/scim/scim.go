@@ -77,6 +77,11 @@ type Deps struct {
 	// Authorize decides who may call the endpoints but discovery; nil
 	// refuses every caller.
 	Authorize Authorizer
+	// ScanLimit is the most users (or groups) of a tenant a list request
+	// reads into memory, for a filter the directory cannot look up or a
+	// sortBy; a tenant with more answers such a request 400 tooMany.
+	// Zero means DefaultScanLimit.
+	ScanLimit int
 }
 
 // Service serves SCIM. Create it with New; it is safe for concurrent use.
@@ -100,6 +105,9 @@ type request struct {
 	*http.Request
 	tenantID string
 	base     string // the site's base URL + "/scim/v2", no trailing slash
+	// typeNames caches the names of user types by ID, read once per
+	// request however many users a list maps.
+	typeNames map[string]string
 }
 
 func (q *request) location(kind, id string) string { return q.base + "/" + kind + "/" + id }
@@ -140,7 +148,9 @@ func (s *Service) Handler(tenantID func(r *http.Request) (string, bool), base fu
 	// data, only what the service supports.
 	route("GET /ServiceProviderConfig", "", s.serviceProviderConfig)
 	route("GET /ResourceTypes", "", s.resourceTypes)
+	route("GET /ResourceTypes/{id}", "", s.resourceType)
 	route("GET /Schemas", "", s.schemas)
+	route("GET /Schemas/{id}", "", s.schema)
 	// Bulk authorizes each operation as its own request.
 	route("POST /Bulk", "", s.bulk(mux))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -49,6 +49,7 @@ type env struct {
 	dir *directory.Directory
 	clk *clock.Fake
 	srv *httptest.Server
+	d   Deps
 }
 
 // eachBackend runs fn on a fresh database of every dialect.
@@ -59,7 +60,8 @@ func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 	}
 }
 
-func newEnv(t testing.TB, st store.Store) *env {
+// newEnv serves SCIM over st; opts change the Service's Deps.
+func newEnv(t testing.TB, st store.Store, opts ...func(*Deps)) *env {
 	t.Helper()
 	clk := clock.NewFake(t0)
 	kek, err := secrets.GenerateKEK(clk.Now())
@@ -72,12 +74,29 @@ func newEnv(t testing.TB, st store.Store) *env {
 	}
 	ev := events.New(st, sec, clk)
 	dir := directory.New(clk, ev, sec)
-	s := New(Deps{Store: st, Directory: dir, Events: ev, Clock: clk, Authorize: fakeAuth{}})
-	e := &env{st: st, dir: dir, clk: clk}
-	h := s.Handler(func(*http.Request) (string, bool) { return tenant, true }, func(*http.Request) string { return e.srv.URL })
+	d := Deps{Store: st, Directory: dir, Events: ev, Clock: clk, Authorize: fakeAuth{}}
+	for _, o := range opts {
+		o(&d)
+	}
+	e := &env{st: st, dir: dir, clk: clk, d: d}
+	e.serve(t)
+	return e
+}
+
+// serve starts e.srv, a Service over e.d.
+func (e *env) serve(t testing.TB) {
+	h := New(e.d).Handler(func(*http.Request) (string, bool) { return tenant, true }, func(*http.Request) string { return e.srv.URL })
 	e.srv = httptest.NewServer(h)
 	t.Cleanup(e.srv.Close)
-	return e
+}
+
+// with returns an env over the same database and clock whose Service has
+// e's Deps changed by opt.
+func (e *env) with(t testing.TB, opt func(*Deps)) *env {
+	e2 := *e
+	opt(&e2.d)
+	e2.serve(t)
+	return &e2
 }
 
 // response is an answer, its body decoded.

@@ -2,7 +2,9 @@ package scim
 
 import (
 	"context"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -50,22 +52,30 @@ func decodeUser(w http.ResponseWriter, r *http.Request) (userBody, error) {
 
 // userFromMap reads a User resource from its decoded JSON.
 func userFromMap(raw map[string]any) (userBody, error) {
+	// A value of the wrong type is invalidValue (RFC 7644 §3.12), whether
+	// the client sent it or a PATCH made it.
 	var b userBody
 	if err := remarshal(raw, &b); err != nil {
-		return userBody{}, refuse(ScimInvalidSyntax, "not a User resource: "+err.Error())
+		return userBody{}, refuse(ScimInvalidValue, "not a User resource: "+err.Error())
 	}
-	for k, v := range raw {
-		if strings.HasPrefix(k, ProfileSchemaPrefix) {
-			p, ok := v.(map[string]any)
-			if !ok {
-				return userBody{}, refuse(ScimInvalidSyntax, k+" must be an object")
-			}
-			name, ok := strings.CutSuffix(k[len(ProfileSchemaPrefix):], ":2.0:User")
-			if !ok || name == "" {
-				return userBody{}, refuse(ScimInvalidSyntax, "unknown schema "+k)
-			}
-			b.profile, b.typeName = p, name
+	for _, k := range slices.Sorted(maps.Keys(raw)) {
+		if !strings.HasPrefix(k, ProfileSchemaPrefix) {
+			continue
 		}
+		p, ok := raw[k].(map[string]any)
+		if !ok {
+			return userBody{}, refuse(ScimInvalidValue, k+" must be an object")
+		}
+		name, ok := strings.CutSuffix(k[len(ProfileSchemaPrefix):], ":2.0:User")
+		if !ok || name == "" {
+			return userBody{}, refuse(ScimInvalidValue, "unknown schema "+k)
+		}
+		if b.typeName != "" {
+			// A user has one type: two extensions cannot both be its profile.
+			return userBody{}, refuse(ScimInvalidValue, "a user carries the profile extension of one user type, not "+
+				profileSchema(b.typeName)+" and "+k)
+		}
+		b.profile, b.typeName = p, name
 	}
 	if b.UserName == "" {
 		return userBody{}, refuse(ScimInvalidValue, "userName is required")
@@ -124,11 +134,18 @@ func (s *Service) userResource(ctx context.Context, tx store.Tx, q *request, u d
 		res["locale"] = u.Locale
 	}
 	if len(u.Profile) > 0 {
-		t, err := s.d.Directory.UserType(ctx, tx, q.tenantID, u.TypeID)
-		if err != nil {
-			return nil, err
+		name, ok := q.typeNames[u.TypeID]
+		if !ok {
+			t, err := s.d.Directory.UserType(ctx, tx, q.tenantID, u.TypeID)
+			if err != nil {
+				return nil, err
+			}
+			if q.typeNames == nil {
+				q.typeNames = map[string]string{}
+			}
+			name, q.typeNames[u.TypeID] = t.Name, t.Name
 		}
-		urn := profileSchema(t.Name)
+		urn := profileSchema(name)
 		schemas = append(schemas, urn)
 		res[urn] = u.Profile
 	}
