@@ -17,6 +17,8 @@ import (
 type groupBody struct {
 	Schemas     []string `json:"schemas"`
 	DisplayName string   `json:"displayName"`
+	// ExternalID is the client's own id of the group (RFC 7643 §3.1).
+	ExternalID string `json:"externalId"`
 	// Members are users; Lintel's groups do not nest, so a member that is
 	// a group is refused as a user that does not exist.
 	Members []struct {
@@ -89,6 +91,9 @@ func (s *Service) groupMap(ctx context.Context, tx store.Tx, q *request, g direc
 	res := map[string]any{
 		"schemas": []string{SchemaGroup}, "id": g.ID, "displayName": g.Name,
 		"meta": meta("Group", q.location("Groups", g.ID), g.CreatedAt, updated, groupTag(g, ms)),
+	}
+	if g.ExternalID != "" {
+		res["externalId"] = g.ExternalID
 	}
 	if withMembers {
 		res["members"] = members
@@ -279,6 +284,9 @@ func (s *Service) createGroup(w http.ResponseWriter, q *request) {
 		if err != nil {
 			return err
 		}
+		if g, err = s.d.Directory.SetGroupExternalID(ctx, tx, q.tenantID, g.ID, b.ExternalID); err != nil {
+			return err
+		}
 		if err := s.setMembers(ctx, tx, q.tenantID, g.ID, nil, b); err != nil {
 			return err
 		}
@@ -344,6 +352,9 @@ func (s *Service) replaceGroup(w http.ResponseWriter, q *request) {
 			return err
 		}
 		if g, err = s.d.Directory.UpdateGroup(ctx, tx, q.tenantID, g.ID, groupInput(g, b)); err != nil {
+			return err
+		}
+		if g, err = s.d.Directory.SetGroupExternalID(ctx, tx, q.tenantID, g.ID, b.ExternalID); err != nil {
 			return err
 		}
 		if err := s.setMembers(ctx, tx, q.tenantID, g.ID, have, b); err != nil {

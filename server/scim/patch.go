@@ -331,6 +331,9 @@ func (s *Service) patchGroup(w http.ResponseWriter, q *request) {
 				return err
 			}
 		}
+		if g, err = s.d.Directory.SetGroupExternalID(ctx, tx, q.tenantID, g.ID, b.ExternalID); err != nil {
+			return err
+		}
 		if err := s.setMembers(ctx, tx, q.tenantID, g.ID, have, b); err != nil {
 			return err
 		}

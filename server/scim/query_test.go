@@ -164,6 +164,8 @@ func TestListWithoutScan(t *testing.T) {
 			"filter=" + url.QueryEscape(`active eq true`),
 			"filter=" + url.QueryEscape(`userName eq "ann@example.com" or displayName eq "Dan"`),
 			"sortBy=userName",
+			// Lookups that find more users than the limit.
+			"filter=" + url.QueryEscape(`emails eq "bob@example.com" or userName eq "ann@example.com"`),
 		} {
 			limited.do(t, "GET", "/Users?"+q, "scim.users.read", nil).wantError(t, http.StatusBadRequest, ScimTooMany)
 		}

@@ -19,14 +19,14 @@ type multiValue struct {
 	Primary bool   `json:"primary,omitempty"`
 }
 
-// userBody is a User resource as a client sends it. externalId is not
-// stored: the directory has no field for it, and inventing one in a
-// user's profile would break types whose schema does not allow it; it is
-// accepted and ignored.
+// userBody is a User resource as a client sends it.
 type userBody struct {
 	Schemas  []string `json:"schemas"`
 	UserName string   `json:"userName"`
-	Name     *struct {
+	// ExternalID is the client's own id of the user (RFC 7643 §3.1),
+	// stored as given.
+	ExternalID string `json:"externalId"`
+	Name       *struct {
 		GivenName  string `json:"givenName"`
 		FamilyName string `json:"familyName"`
 	} `json:"name"`
@@ -109,6 +109,9 @@ func (s *Service) userResource(ctx context.Context, tx store.Tx, q *request, u d
 	res := map[string]any{
 		"id": u.ID, "userName": u.Login, "active": u.Status == directory.StatusActive,
 		"meta": meta("User", q.location("Users", u.ID), u.CreatedAt, u.UpdatedAt, tag),
+	}
+	if u.ExternalID != "" {
+		res["externalId"] = u.ExternalID
 	}
 	schemas := []string{SchemaUser}
 	name := map[string]any{}
@@ -208,7 +211,8 @@ func (s *Service) insertUser(ctx context.Context, tx store.Tx, tenantID string, 
 	given, family := b.names()
 	in := directory.UserInput{
 		Login: b.UserName, Email: primary(b.Emails), Name: b.DisplayName, GivenName: given, FamilyName: family,
-		Phone: primary(b.PhoneNumbers), Locale: b.Locale, Status: directory.StatusActive, Profile: b.profile, Actor: actor,
+		Phone: primary(b.PhoneNumbers), Locale: b.Locale, ExternalID: b.ExternalID, Status: directory.StatusActive,
+		Profile: b.profile, Actor: actor,
 	}
 	if in.Email == "" && strings.Contains(in.Login, "@") {
 		// The directory would take the login as the address; SCIM said
@@ -277,7 +281,7 @@ func (s *Service) putUser(ctx context.Context, tx store.Tx, tenantID string, u d
 		profile = map[string]any{}
 	}
 	up := directory.UserUpdate{Email: &email, Name: &b.DisplayName, GivenName: &given, FamilyName: &family,
-		Phone: &phone, Locale: &b.Locale, Profile: profile}
+		Phone: &phone, Locale: &b.Locale, ExternalID: &b.ExternalID, Profile: profile}
 	u, err := s.d.Directory.UpdateUser(ctx, tx, tenantID, u.ID, up, actor)
 	if err != nil {
 		return directory.User{}, err
