@@ -8,4 +8,9 @@
 // of a PATCH operation (§3.5.2), and SortBy orders a list response
 // (§3.4.2.3). Their failures are *Error values carrying the scimType the
 // response must name.
+//
+// Lists are answered from the directory's indexes where it can: pages of
+// an unfiltered list, and "eq" filters on userName, externalId, emails,
+// id (displayName for groups). Other filters and sortBy read the tenant
+// into memory, at most Deps.ScanLimit resources, else 400 tooMany.
 package scim

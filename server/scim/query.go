@@ -14,9 +14,13 @@ import (
 // displayName, externalId, id). Such a filter's lookups find every
 // resource it can match, and a few more maybe; the filter itself then
 // decides on each, as it would have on the whole tenant, so that the
-// answer is the same. Any other filter, and sortBy over the whole tenant,
-// reads every resource into memory: at most Deps.ScanLimit of them, or
-// the request is refused as tooMany.
+// answer is the same. (userName and emails are looked up as the
+// directory compares logins and addresses, after NFKC and case folding,
+// which finds whatever the filter's lowercase comparison matches, bar
+// characters whose lowercase and case folding disagree.) Any other
+// filter, and sortBy over the whole tenant, reads every resource into
+// memory: at most Deps.ScanLimit of them, or the request is refused as
+// tooMany.
 
 // DefaultScanLimit is the Deps.ScanLimit used when none is set.
 const DefaultScanLimit = 10_000
