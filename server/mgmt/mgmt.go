@@ -27,6 +27,7 @@ import (
 	"github.com/lintel-id/lintel/server/mail"
 	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/policy"
+	"github.com/lintel-id/lintel/server/samlidp"
 	"github.com/lintel-id/lintel/server/session"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/tenant"
@@ -113,6 +114,11 @@ type Deps struct {
 	// Federation, when set, serves the tenants' identity providers, their
 	// IdP routing rules and their SAML service-provider metadata.
 	Federation *federation.Service
+	// SAML, when set, serves the apps' SAML service-provider settings
+	// (Lintel as their SAML identity provider), the identity provider's
+	// metadata for each app and the rotation of the tenants' SAML signing
+	// keys.
+	SAML *samlidp.Service
 }
 
 // API is the management API.
@@ -188,6 +194,7 @@ func New(d Deps) (*API, error) {
 	a.registerTerms()
 	a.registerThemes()
 	a.registerIdPs()
+	a.registerSAMLApps()
 	return a, nil
 }
 
