@@ -106,7 +106,7 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 		Consents: sys.oidc, Keys: sys.oidc, Grants: sys.oidc, OAuth: oauth, AuthServers: sys.authz, Preview: sys.previewer(public, defaultTenant),
 		Mail: sys.mailSettings, BrandSenders: sys.brandSenders, PhoneSettings: sys.phoneSettings, Policies: sys.policies, Sessions: sys.sessions, Clock: clk, Logger: log, Version: versionString(),
 		Terms: sys.terms, Outbox: sys.mail, Senders: sys.mailSettings, Templates: sys.emails,
-		Branding: sys.branding, ThemePreviewer: previewer, Federation: sys.federation})
+		Branding: sys.branding, ThemePreviewer: previewer, Federation: sys.federation, SAML: sys.saml})
 	if err != nil {
 		return err
 	}
