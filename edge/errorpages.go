@@ -194,7 +194,7 @@ func retryAfterSeconds(d time.Duration) int {
 // is a script's fetch; a browser's navigation names text/html).
 func wantsJSON(r *http.Request) bool {
 	p := strings.TrimPrefix(r.URL.Path, SystemPrefix)
-	if strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/.well-known/") {
+	if strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/.well-known/") || strings.HasPrefix(p, SCIMPrefix+"/") {
 		return true
 	}
 	if rest, ok := strings.CutPrefix(p, "/oauth2/"); ok {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/store/storetest"
 )
 
@@ -40,7 +41,7 @@ func TestAuthScopesAPI(t *testing.T) {
 	}
 	// The default server's scopes are its own.
 	def := call[List[AuthScopeView]](t, w, http.MethodGet, w.serversBase()+"/default/scopes", reader, "", http.StatusOK)
-	if len(def.Items) != 6 {
+	if len(def.Items) != 6+len(authserver.SCIMScopeNames) {
 		t.Fatalf("default scopes %+v", def.Items)
 	}
 

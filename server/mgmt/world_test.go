@@ -35,6 +35,7 @@ import (
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/session"
 	"github.com/lintel-id/lintel/server/store"
+	"github.com/lintel-id/lintel/server/samlidp"
 	"github.com/lintel-id/lintel/server/store/storetest"
 	"github.com/lintel-id/lintel/server/tenant"
 	"github.com/lintel-id/lintel/server/terms"
@@ -163,11 +164,15 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 	if w.verifier, err = ownership.NewVerifier(ownership.Deps{Store: w.st, Tenants: w.tenants, Events: w.events, Checker: checker, Logger: log}, ownership.Options{}); err != nil {
 		t.Fatal(err)
 	}
+	saml, err := samlidp.New(samlidp.Deps{Secrets: w.sec, Clock: w.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if w.api, err = New(Deps{Store: w.st, Tenants: w.tenants, Directory: w.dir, Events: w.events, Tokens: w.tokens, Clock: w.clock, Logger: log, Version: "test",
 		DomainVerifier: w.verifier,
 		Consents:       w.oidc, Keys: w.oidc, Grants: w.oidc, Policies: w.policies,
 		AuthServers: w.authz, Preview: w.preview, Mail: w.mail, PhoneSettings: w.phone, Sessions: w.sessions,
-		Terms: w.terms, Outbox: w.outbox, Senders: w.mail, Templates: tpl, Federation: w.fed}); err != nil {
+		Terms: w.terms, Outbox: w.outbox, Senders: w.mail, Templates: tpl, Federation: w.fed, SAML: saml}); err != nil {
 		t.Fatal(err)
 	}
 	// The authorization matrix alone sends thousands of requests at one
