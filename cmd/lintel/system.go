@@ -183,7 +183,7 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 		_ = st.Close()
 		return nil, err
 	}
-	if s.saml, err = samlidp.New(samlidp.Deps{Secrets: s.secrets, Clock: s.clock}); err != nil {
+	if s.saml, err = samlidp.New(samlidp.Deps{Secrets: s.secrets, Clock: s.clock, Attributes: claimAttributes{s.directory}}); err != nil {
 		_ = st.Close()
 		return nil, err
 	}

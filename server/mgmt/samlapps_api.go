@@ -43,6 +43,7 @@ type samlAppBody struct {
 	WantSignedRequests bool              `json:"want_signed_requests,omitempty" doc:"Refuse AuthnRequests not signed with sp_signing_cert (which it needs)"`
 	NameIDFormat       string            `json:"name_id_format,omitempty" enum:"email,persistent,transient" doc:"What the Subject's NameID is: the email address, a stable value per app that no other app can correlate (persistent, the default), or random per response (transient)"`
 	Attributes         map[string]string `json:"attributes,omitempty" doc:"SAML attribute name → CEL expression giving its value at each sign-in (at most 64)"`
+	OverrideEditable   bool              `json:"override_editable,omitempty" doc:"Let attributes read what people may edit themselves (editable custom attributes, user.profile or user as a whole); off, such an attribute is refused, since a service provider may grant access by it"`
 	IdPInitiated       bool              `json:"idp_initiated,omitempty" doc:"Allow sign-ins started at Lintel, without an AuthnRequest (unsolicited responses; off by default)"`
 	SLOURL             string            `json:"slo_url,omitempty" maxLength:"2048" doc:"Where the service provider takes LogoutResponses (Redirect binding): https (http on loopback); empty for no single logout"`
 }
@@ -51,7 +52,7 @@ type samlAppBody struct {
 // samlidp reads.
 func (b samlAppBody) input() samlidp.AppInput {
 	in := samlidp.AppInput{SPEntityID: b.SPEntityID, WantSignedRequests: b.WantSignedRequests, NameIDFormat: samlidp.NameIDFormat(b.NameIDFormat),
-		Attributes: b.Attributes, IdPInitiated: b.IdPInitiated, SLOURL: b.SLOURL}
+		Attributes: b.Attributes, OverrideEditable: b.OverrideEditable, IdPInitiated: b.IdPInitiated, SLOURL: b.SLOURL}
 	for _, c := range b.ACSURLs {
 		in.ACS = append(in.ACS, samlidp.ACS(c))
 	}
@@ -71,6 +72,7 @@ type SAMLAppView struct {
 	WantSignedRequests bool              `json:"want_signed_requests"`
 	NameIDFormat       string            `json:"name_id_format" enum:"email,persistent,transient"`
 	Attributes         map[string]string `json:"attributes"`
+	OverrideEditable   bool              `json:"override_editable"`
 	IdPInitiated       bool              `json:"idp_initiated"`
 	SLOURL             string            `json:"slo_url,omitempty" doc:"The service provider's single logout URL"`
 	// The identity provider's endpoints are left out when the tenant
@@ -93,7 +95,7 @@ type samlAppAt struct {
 func samlAppView(x samlAppAt) SAMLAppView {
 	a := x.app
 	v := SAMLAppView{AppID: a.AppID, SPEntityID: a.SPEntityID, ACSURLs: []SAMLACS{}, WantSignedRequests: a.WantSignedRequests,
-		NameIDFormat: string(a.NameIDFormat), Attributes: a.Attributes, IdPInitiated: a.IdPInitiated, SLOURL: a.SLOURL,
+		NameIDFormat: string(a.NameIDFormat), Attributes: a.Attributes, OverrideEditable: a.OverrideEditable, IdPInitiated: a.IdPInitiated, SLOURL: a.SLOURL,
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 	for _, c := range a.ACS {
 		v.ACSURLs = append(v.ACSURLs, SAMLACS(c))
@@ -251,7 +253,7 @@ func merged(imported samlidp.AppInput, cur samlidp.App, had, namesFormat bool) s
 	if !had {
 		return imported
 	}
-	imported.Attributes, imported.IdPInitiated = cur.Attributes, cur.IdPInitiated
+	imported.Attributes, imported.OverrideEditable, imported.IdPInitiated = cur.Attributes, cur.OverrideEditable, cur.IdPInitiated
 	if !namesFormat {
 		imported.NameIDFormat = cur.NameIDFormat
 	}

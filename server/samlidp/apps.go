@@ -72,11 +72,14 @@ type App struct {
 	// variables and limits of OIDC custom claims (user, app, groups,
 	// request; see authserver.CompileExpression), which the caller
 	// evaluates into Subject.Attributes.
-	Attributes   map[string]string
-	IdPInitiated bool
-	SLOURL       string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	Attributes map[string]string
+	// OverrideEditable lets Attributes read what people may edit
+	// themselves (see Service.PutApp).
+	OverrideEditable bool
+	IdPInitiated     bool
+	SLOURL           string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // AppInput is what an admin sets; SPSigningCert may be PEM or DER.
@@ -87,12 +90,13 @@ type AppInput struct {
 	WantSignedRequests bool
 	NameIDFormat       NameIDFormat
 	Attributes         map[string]string
+	OverrideEditable   bool
 	IdPInitiated       bool
 	SLOURL             string
 }
 
 const appCols = `app_id, tenant_id, sp_entity_id, acs_urls, sp_signing_cert, want_signed_requests,
-	name_id_format, attributes, idp_initiated, slo_url, created_at, updated_at`
+	name_id_format, attributes, override_editable, idp_initiated, slo_url, created_at, updated_at`
 
 // App returns an app's SAML settings, or ErrNotConfigured.
 func (s *Service) App(ctx context.Context, tx store.Tx, tenantID, appID string) (App, error) {
@@ -100,7 +104,7 @@ func (s *Service) App(ctx context.Context, tx store.Tx, tenantID, appID string) 
 	var acs, attrs []byte
 	err := tx.QueryRow(ctx, `SELECT `+appCols+` FROM saml_apps WHERE tenant_id = ? AND app_id = ?`, tenantID, appID).
 		Scan(&a.AppID, &a.TenantID, &a.SPEntityID, &acs, &a.SPSigningCert, &a.WantSignedRequests,
-			&a.NameIDFormat, &attrs, &a.IdPInitiated, &a.SLOURL, &a.CreatedAt, &a.UpdatedAt)
+			&a.NameIDFormat, &attrs, &a.OverrideEditable, &a.IdPInitiated, &a.SLOURL, &a.CreatedAt, &a.UpdatedAt)
 	if errors.Is(err, store.ErrNotFound) {
 		return App{}, fmt.Errorf("%w: %s", ErrNotConfigured, appID)
 	}
@@ -121,9 +125,20 @@ func (s *Service) App(ctx context.Context, tx store.Tx, tenantID, appID string) 
 
 // PutApp creates or replaces an app's SAML settings. The app must be one
 // of the tenant's. An invalid input is ErrInvalid naming the field.
+//
+// An attribute rule may not read what people edit themselves (custom
+// attributes a user type flags editable, user.profile or user as a
+// whole) unless OverrideEditable is set: an SP may grant access by an
+// attribute, and DESIGN lets nothing people edit grant access without
+// an admin's explicit override. Email and name are released as SAML's
+// standard identity attributes, as OIDC's email and profile scopes
+// release them.
 func (s *Service) PutApp(ctx context.Context, tx store.Tx, tenantID, appID string, in AppInput) (App, error) {
 	a, err := in.check()
 	if err != nil {
+		return App{}, err
+	}
+	if err := s.checkEditable(ctx, tx, tenantID, a); err != nil {
 		return App{}, err
 	}
 	var owner string
@@ -158,12 +173,12 @@ func (s *Service) PutApp(ctx context.Context, tx store.Tx, tenantID, appID strin
 	if cert == nil {
 		cert = []byte{}
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO saml_apps (`+appCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	_, err = tx.Exec(ctx, `INSERT INTO saml_apps (`+appCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (app_id) DO UPDATE SET sp_entity_id = excluded.sp_entity_id, acs_urls = excluded.acs_urls,
 		sp_signing_cert = excluded.sp_signing_cert, want_signed_requests = excluded.want_signed_requests,
-		name_id_format = excluded.name_id_format, attributes = excluded.attributes,
+		name_id_format = excluded.name_id_format, attributes = excluded.attributes, override_editable = excluded.override_editable,
 		idp_initiated = excluded.idp_initiated, slo_url = excluded.slo_url, updated_at = excluded.updated_at`,
-		a.AppID, a.TenantID, a.SPEntityID, acs, cert, a.WantSignedRequests, string(a.NameIDFormat), attrs,
+		a.AppID, a.TenantID, a.SPEntityID, acs, cert, a.WantSignedRequests, string(a.NameIDFormat), attrs, a.OverrideEditable,
 		a.IdPInitiated, a.SLOURL, a.CreatedAt, a.UpdatedAt)
 	if err != nil {
 		return App{}, fmt.Errorf("samlidp: app %s: %w", appID, err)
@@ -188,7 +203,7 @@ func (s *Service) DeleteApp(ctx context.Context, tx store.Tx, tenantID, appID st
 func (in AppInput) check() (App, error) {
 	bad := func(field, why string) (App, error) { return App{}, fmt.Errorf("%w: %s: %s", ErrInvalid, field, why) }
 	a := App{SPEntityID: strings.TrimSpace(in.SPEntityID), WantSignedRequests: in.WantSignedRequests,
-		NameIDFormat: in.NameIDFormat, Attributes: in.Attributes, IdPInitiated: in.IdPInitiated, SLOURL: in.SLOURL}
+		NameIDFormat: in.NameIDFormat, Attributes: in.Attributes, OverrideEditable: in.OverrideEditable, IdPInitiated: in.IdPInitiated, SLOURL: in.SLOURL}
 	if a.SPEntityID == "" || len(a.SPEntityID) > 1024 {
 		return bad("sp_entity_id", "required, at most 1024 characters")
 	}
@@ -296,4 +311,30 @@ func allowedURL(u string) bool {
 		return h == "localhost" || (ip != nil && ip.IsLoopback())
 	}
 	return false
+}
+
+// checkEditable refuses attribute rules that read editable attributes
+// unless the app overrides it (see PutApp).
+func (s *Service) checkEditable(ctx context.Context, tx store.Tx, tenantID string, a App) error {
+	if a.OverrideEditable || len(a.Attributes) == 0 {
+		return nil
+	}
+	editable := map[string]bool{}
+	if s.d.Attributes != nil {
+		var err error
+		if editable, err = s.d.Attributes.Editable(ctx, tx, tenantID); err != nil {
+			return fmt.Errorf("samlidp: editable attributes: %w", err)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(a.Attributes)) {
+		x, err := authserver.CompileExpression(a.Attributes[name])
+		if err != nil {
+			return fmt.Errorf("samlidp: attribute %q: %w", name, err)
+		}
+		if reads := x.EditableReads(editable); len(reads) > 0 {
+			return fmt.Errorf("%w: %w", ErrInvalid, invalid.Field("attributes."+name,
+				"reads what people may edit themselves (user.%s); only override_editable allows it", strings.Join(reads, ", user.")))
+		}
+	}
+	return nil
 }

@@ -17,12 +17,14 @@
 package samlidp
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/server/secrets"
+	"github.com/lintel-id/lintel/server/store"
 )
 
 // Errors callers branch on; others are internal.
@@ -54,6 +56,16 @@ const (
 type Deps struct {
 	Secrets *secrets.Service
 	Clock   clock.Clock
+	// Attributes tells which custom attributes people may edit; nil
+	// treats none as editable (but user and user.profile as a whole
+	// still are).
+	Attributes EditableAttributes
+}
+
+// EditableAttributes tells a tenant's custom attributes that people may
+// edit themselves (user types' user_editable flags).
+type EditableAttributes interface {
+	Editable(ctx context.Context, tx store.Tx, tenantID string) (map[string]bool, error)
 }
 
 // Service is the SAML identity provider. It is safe for concurrent use.

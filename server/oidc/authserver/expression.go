@@ -3,6 +3,8 @@ package authserver
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 )
 
 // Expression is a CEL expression over a person and an app, for
@@ -50,4 +52,38 @@ func (x *Expression) Eval(ctx context.Context, v ExpressionVars) (any, error) {
 		return nil, errors.New("authserver: evaluation of an expression that was not compiled")
 	}
 	return x.c.eval(ctx, v)
+}
+
+// EditableReads returns what the expression reads that people may edit
+// themselves, given the tenant's editable custom attributes: editable
+// user.profile attributes, user.profile or user as a whole, and the
+// fields of user named in also (for claims: email and name, see
+// editableUserFields). DESIGN: what people edit never feeds what grants
+// access unless an admin overrides it, so callers refuse a non-empty
+// result without an explicit override.
+func (x *Expression) EditableReads(editable map[string]bool, also ...string) []string {
+	if x == nil || x.c == nil {
+		return nil
+	}
+	var out []string
+	for _, r := range x.c.reads {
+		switch {
+		case r == readsUser || r == readsProfile && len(editable) > 0 && anyTrue(editable) || slices.Contains(also, r):
+			out = append(out, r)
+		default:
+			if attr, ok := strings.CutPrefix(r, userProfile+"."); ok && editable[attr] {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+func anyTrue(m map[string]bool) bool {
+	for _, v := range m {
+		if v {
+			return true
+		}
+	}
+	return false
 }
