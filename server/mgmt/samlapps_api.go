@@ -23,10 +23,6 @@ import (
 	"github.com/lintel-id/lintel/server/store"
 )
 
-// The paths of an app's SAML identity provider on its tenant's site
-// (samlidp's package comment fixes them; the edge serves them).
-func samlIdPPath(appID, endpoint string) string { return "/saml/" + appID + "/" + endpoint }
-
 // SAMLACS is an assertion consumer service of a service provider.
 type SAMLACS struct {
 	Index   int    `json:"index" minimum:"0" maximum:"65535" doc:"The index an AuthnRequest may name (AssertionConsumerServiceIndex); unique in the app"`
@@ -107,10 +103,8 @@ func samlAppView(x samlAppAt) SAMLAppView {
 		v.SPSigningCert = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: a.SPSigningCert}))
 	}
 	if x.base != "" {
-		v.MetadataURL = x.base + samlIdPPath(a.AppID, "metadata")
+		v.MetadataURL, v.SSOURL, v.SLOURLIdP = samlidp.Endpoints(x.base, a.AppID)
 		v.EntityID = v.MetadataURL
-		v.SSOURL = x.base + samlIdPPath(a.AppID, "sso")
-		v.SLOURLIdP = x.base + samlIdPPath(a.AppID, "slo")
 	}
 	return v
 }

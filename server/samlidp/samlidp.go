@@ -81,6 +81,12 @@ func New(d Deps) (*Service, error) {
 	return &Service{d: d}, nil
 }
 
+// Endpoints returns the URLs of an app's IdP on the site at base: its
+// metadata (also its entity ID), SSO and SLO endpoints.
+func Endpoints(base, appID string) (metadata, sso, slo string) {
+	return entityID(base, appID), ssoURL(base, appID), sloURL(base, appID)
+}
+
 // Endpoints of an app's IdP under base.
 func entityID(base, appID string) string { return base + "/saml/" + appID + "/metadata" }
 func ssoURL(base, appID string) string   { return base + "/saml/" + appID + "/sso" }
