@@ -51,17 +51,7 @@ func (p *samlIdP) GetSession(http.ResponseWriter, *http.Request, *saml.IdpAuthnR
 
 func newSAMLIdP(t *testing.T) *samlIdP {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Corp IdP"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
+	key, cert := selfSigned(t, "Corp IdP")
 	p := &samlIdP{}
 	p.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { p.idp.ServeSSO(w, r) }))
 	t.Cleanup(p.srv.Close)
@@ -70,6 +60,27 @@ func newSAMLIdP(t *testing.T) *samlIdP {
 		MetadataURL: *base.JoinPath("metadata"), SSOURL: *base.JoinPath("sso"),
 		ServiceProviderProvider: p, SessionProvider: p, WantAuthnRequestsSigned: true}
 	return p
+}
+
+// selfSigned returns an RSA key and a self-signed certificate for it,
+// valid for a day, as SAML parties use to sign.
+func selfSigned(t *testing.T, cn string) (*rsa.PrivateKey, *x509.Certificate) {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key, cert
 }
 
 var (

@@ -130,21 +130,7 @@ func TestManagementAPIWithClientCredentials(t *testing.T) {
 // call sends a JSON request with a bearer token and checks the status.
 func call(t *testing.T, method, u, token string, payload any, want int) []byte {
 	t.Helper()
-	var rd io.Reader
-	if payload != nil {
-		b, err := json.Marshal(payload)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, u, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if payload != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	req := jsonRequest(t, method, u, payload, "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -158,6 +144,28 @@ func call(t *testing.T, method, u, token string, payload any, want int) []byte {
 		t.Fatalf("%s %s: %d, want %d: %s", method, u, resp.StatusCode, want, b)
 	}
 	return b
+}
+
+// jsonRequest is a request with payload as its JSON body of type
+// contentType, or no body when payload is nil.
+func jsonRequest(t *testing.T, method, u string, payload any, contentType string) *http.Request {
+	t.Helper()
+	var rd io.Reader
+	if payload != nil {
+		b, err := json.Marshal(payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, u, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if payload != nil {
+		req.Header.Set("Content-Type", contentType)
+	}
+	return req
 }
 
 // postForm posts a form without following redirects.

@@ -1,22 +1,16 @@
 package main
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"html"
 	"io"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/crewjam/saml"
 	"github.com/crewjam/saml/samlsp"
@@ -34,22 +28,13 @@ type samlApp struct {
 
 func newSAMLApp(t *testing.T) *samlApp {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "Payroll SP"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
+	key, cert := selfSigned(t, "Payroll SP")
 	a := &samlApp{}
 	mux := http.NewServeMux()
 	a.srv = httptest.NewServer(mux)
 	t.Cleanup(a.srv.Close)
 	root, _ := url.Parse(a.srv.URL)
+	var err error
 	a.m, err = samlsp.New(samlsp.Options{URL: *root, Key: key, Certificate: cert, SignRequest: true, AllowIDPInitiated: true,
 		DefaultRedirectURI: "/app", IDPMetadata: &saml.EntityDescriptor{},
 		// Lintel answers logout requests by the Redirect binding.

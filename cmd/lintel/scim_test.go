@@ -319,22 +319,8 @@ type scimAnswer struct {
 // as name, value pairs.
 func scimDo(t *testing.T, c *http.Client, method, u, auth string, payload any, headers ...string) scimAnswer {
 	t.Helper()
-	var rd io.Reader
-	if payload != nil {
-		b, err := json.Marshal(payload)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, u, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
+	req := jsonRequest(t, method, u, payload, "application/scim+json")
 	req.Header.Set("Accept", "application/scim+json")
-	if payload != nil {
-		req.Header.Set("Content-Type", "application/scim+json")
-	}
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
