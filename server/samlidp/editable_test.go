@@ -13,7 +13,9 @@ import (
 // people edit (the directory answers this in the binary).
 type editableOf map[string]bool
 
-func (e editableOf) Editable(context.Context, store.Tx, string) (map[string]bool, error) { return e, nil }
+func (e editableOf) Editable(context.Context, store.Tx, string) (map[string]bool, error) {
+	return e, nil
+}
 
 // TestAttributesReadingEditable: rules that read what people edit
 // themselves are refused unless the app overrides it; email and name are
