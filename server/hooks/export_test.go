@@ -1,0 +1,4 @@
+package hooks
+
+// LoginKey exports loginKey to the external tests.
+var LoginKey = loginKey
