@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -136,7 +137,7 @@ func (s *Service) post(ctx context.Context, url string, body []byte, keys [][]by
 	req.Header.Set(hooksig.Header, hooksig.Sign(s.clk.Now(), body, keys...))
 	resp, err := s.http.Do(req)
 	if err != nil {
-		return 0, nil, fmt.Errorf("%s", summary(err))
+		return 0, nil, errors.New(summary(err))
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
