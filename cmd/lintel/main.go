@@ -53,6 +53,7 @@ unknown LINTEL_* variables stop the command with a message naming them.`,
 	root.SetArgs(args)
 	root.AddCommand(e.serveCommand(), e.migrateCommand(), e.secretsCommand(), e.adminCommand(), e.versionCommand())
 	root.AddCommand(e.policyCommand(), e.emailCommand())
+	root.AddCommand(e.eventsCommand()) // events_tail.go
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(stderr, "lintel: %v\n", err)
 		if errors.Is(err, context.Canceled) {

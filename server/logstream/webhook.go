@@ -44,7 +44,7 @@ type WebhookOptions struct {
 	Client *http.Client
 	// Clock stamps the signatures.
 	Clock clock.Clock
-	// StreamID, when set, is sent in the Lintel-Stream header.
+	// StreamID, when set, is sent in the Lintel-Stream-Id header.
 	StreamID string
 	// Personal sends the events' personal details; without it they are
 	// sent pseudonymous (personal null).
@@ -144,7 +144,7 @@ func (w *Webhook) post(ctx context.Context, body []byte) (retry bool, err error)
 	req.Header.Set("User-Agent", "Lintel-Log-Stream/1")
 	req.Header.Set(hooksig.Header, hooksig.Sign(w.o.Clock.Now(), body, w.o.Secret))
 	if w.o.StreamID != "" {
-		req.Header.Set("Lintel-Stream", w.o.StreamID)
+		req.Header.Set("Lintel-Stream-Id", w.o.StreamID)
 	}
 	resp, err := w.client.Do(req)
 	if err != nil {

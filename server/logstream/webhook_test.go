@@ -106,7 +106,7 @@ func TestWebhook(t *testing.T) {
 				}
 			}
 			for _, h := range rcv.headers {
-				if h.Get("Content-Type") != "application/json" || h.Get("Lintel-Stream") != "lst_1" {
+				if h.Get("Content-Type") != "application/json" || h.Get("Lintel-Stream-Id") != "lst_1" {
 					t.Fatalf("headers %v", h)
 				}
 			}
