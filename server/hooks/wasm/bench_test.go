@@ -29,6 +29,24 @@ func BenchmarkCall(b *testing.B) {
 	}
 }
 
+// BenchmarkCallRust measures the same on the Rust example of the docs
+// (no Go runtime in the module, no garbage collector).
+func BenchmarkCallRust(b *testing.B) {
+	module := rustDocsModule(b)
+	r := shared(b)
+	k := key(module)
+	ctx := context.Background()
+	if _, err := r.Call(ctx, k, module, tokenRequest, time.Second); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := r.Call(ctx, k, module, tokenRequest, time.Second); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkCallEcho measures the runtime alone, with a module that does
 // no work.
 func BenchmarkCallEcho(b *testing.B) {

@@ -18,7 +18,7 @@ import (
 // rustDocsModule builds docs/hooks/wasm-rust with Debian's rustc, or
 // skips when it or its wasm32 standard library is not installed (the
 // Makefile's deps installs both).
-func rustDocsModule(t *testing.T) []byte {
+func rustDocsModule(t testing.TB) []byte {
 	t.Helper()
 	const rustc = "/usr/bin/rustc"
 	targets, err := exec.Command(rustc, "--print", "target-list").Output()
@@ -53,7 +53,7 @@ func TestDocsExamples(t *testing.T) {
 		module func(t *testing.T) []byte
 	}{
 		{"wasm-go", func(t *testing.T) []byte { return load(t, docsGoModule) }},
-		{"wasm-rust", rustDocsModule},
+		{"wasm-rust", func(t *testing.T) []byte { return rustDocsModule(t) }},
 	}
 	requests := []struct {
 		name         string

@@ -162,9 +162,11 @@ impl<'a> Parser<'a> {
                     }
                 }
                 _ => {
-                    // Copy the whole UTF-8 sequence that starts here.
+                    // Copy the run of plain characters that starts here.
+                    // The document is UTF-8 (parse checked) and a run
+                    // ends at an ASCII byte, so it is UTF-8 too.
                     let start = self.i - 1;
-                    while self.i < self.s.len() && (self.s[self.i] & 0xc0) == 0x80 {
+                    while self.i < self.s.len() && !matches!(self.s[self.i], b'"' | b'\\') {
                         self.i += 1;
                     }
                     out.push_str(std::str::from_utf8(&self.s[start..self.i]).ok()?);
