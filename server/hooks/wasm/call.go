@@ -243,11 +243,12 @@ func (f firstLine) Error() string {
 
 func (f firstLine) Unwrap() error { return f.err }
 
-// contextError says why ctx ended: its deadline (ErrDeadline) or a
+// contextError says why ctx ended: its deadline (ErrDeadline, which is
+// context.DeadlineExceeded too, as callers of any slow call check) or a
 // cancellation.
 func (r *Runtime) contextError(ctx context.Context, while string) error {
 	if errors.Is(ctx.Err(), context.Canceled) {
 		return fmt.Errorf("wasm: call cancelled while %s: %w", while, context.Canceled)
 	}
-	return fmt.Errorf("%w while %s", ErrDeadline, while)
+	return fmt.Errorf("%w while %s: %w", ErrDeadline, while, context.DeadlineExceeded)
 }

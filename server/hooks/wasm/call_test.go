@@ -93,6 +93,9 @@ func TestCallStopsAModuleThatFails(t *testing.T) {
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Call = %v, want %v", err, tt.want)
 			}
+			if errors.Is(err, context.DeadlineExceeded) != (tt.want == wasm.ErrDeadline) {
+				t.Fatalf("Call = %v: context.DeadlineExceeded must match exactly when the deadline passed", err)
+			}
 			if took := time.Since(start); took > tt.timeout+2*time.Second {
 				t.Fatalf("the call took %v with a timeout of %v", took, tt.timeout)
 			}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/lintel-id/lintel/server/hooks/wasm"
+	"github.com/lintel-id/lintel/server/store/storetest"
 )
 
 // buildDir holds the modules the tests build, once per run of the test
@@ -35,6 +36,7 @@ func TestMain(m *testing.M) {
 		_ = sharedRuntime.Close(context.Background())
 	}
 	os.RemoveAll(dir)
+	storetest.DropTemplate()
 	os.Exit(code)
 }
 

@@ -20,7 +20,8 @@ var (
 	// ErrInvalidModule: the module failed validation (Validate) or could
 	// not be compiled for a call.
 	ErrInvalidModule = errors.New("wasm: invalid module")
-	// ErrDeadline: the call's deadline passed before the module answered.
+	// ErrDeadline: the call's deadline passed before the module answered;
+	// errors.Is(err, context.DeadlineExceeded) holds as well.
 	ErrDeadline = errors.New("wasm: deadline exceeded")
 	// ErrMemory: the module ran out of its memory limit.
 	ErrMemory = errors.New("wasm: out of memory")
