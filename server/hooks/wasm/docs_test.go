@@ -16,8 +16,8 @@ import (
 // what the documentation shows keeps working.
 
 // rustDocsModule builds docs/hooks/wasm-rust with Debian's rustc, or
-// skips when it or its wasm32 standard library is not installed (the
-// Makefile's deps installs both).
+// skips when it or its wasm32 standard library is not installed
+// (apt-get install rustc libstd-rust-dev-wasm32).
 func rustDocsModule(t testing.TB) []byte {
 	t.Helper()
 	const rustc = "/usr/bin/rustc"
