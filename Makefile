@@ -9,8 +9,9 @@ DATA_DIR  ?= ./data
 # Packages whose tests also run under the race detector. The store's own
 # conformance run is left out: modernc SQLite under -race is slow and adds
 # nothing the PostgreSQL run does not already cover.
-# Debian packages the tests need (chromium arrives with the browser tests).
-DEBIAN_PKGS := chromium
+# Debian packages the tests need: chromium for the browser tests, Debian's rustc
+# with the wasm32 standard library for the Rust example hook (docs/hooks).
+DEBIAN_PKGS := chromium rustc libstd-rust-dev-wasm32
 RACE_SKIP := github.com/lintel-id/lintel/server/store
 
 .PHONY: all build widget run test deps lint fmt-check templ-check vet staticcheck wasm-vet unit race bench clean

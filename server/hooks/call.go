@@ -81,7 +81,7 @@ func (s *Service) callWASM(ctx context.Context, h loaded, body []byte) ([]byte, 
 		if errors.Is(err, context.DeadlineExceeded) {
 			return nil, fmt.Errorf("%w: %w", errTimeout, err)
 		}
-		return nil, fmt.Errorf("wasm: %w", err)
+		return nil, err // the runtime's errors name it ("wasm: …")
 	}
 	return out, nil
 }
