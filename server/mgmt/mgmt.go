@@ -1,7 +1,8 @@
 // Package mgmt is Lintel's management REST API (/api/v1/mgmt/…): tenants,
 // delegations, apps and their secrets, trusted origins, brands, domains,
 // users and their sessions, policies, terms documents, identity providers,
-// management tokens and the system log, described by an OpenAPI document.
+// inline and event hooks, management tokens and the system log, described
+// by an OpenAPI document.
 //
 // Every route names one scope and the tenant it acts on; a bearer
 // management token is checked against both before the request body is even
@@ -21,9 +22,11 @@ import (
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/server/branding"
 	"github.com/lintel-id/lintel/server/directory"
+	"github.com/lintel-id/lintel/server/eventhooks"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor/phone"
 	"github.com/lintel-id/lintel/server/federation"
+	"github.com/lintel-id/lintel/server/hooks"
 	"github.com/lintel-id/lintel/server/mail"
 	"github.com/lintel-id/lintel/server/oidc/authserver"
 	"github.com/lintel-id/lintel/server/policy"
@@ -119,6 +122,14 @@ type Deps struct {
 	// metadata for each app and the rotation of the tenants' SAML signing
 	// keys.
 	SAML *samlidp.Service
+	// Hooks, when set, serves the tenants' inline hooks (HTTP endpoints
+	// and WASM modules called at sign-in, registration and import) and
+	// the rotation of their signing secrets.
+	Hooks *hooks.Service
+	// EventHooks, when set, serves the tenants' event hooks (their system
+	// log sent to their endpoints): the hooks, their verification
+	// handshake and secrets, and their dead letters.
+	EventHooks *eventhooks.Service
 }
 
 // API is the management API.
@@ -195,6 +206,8 @@ func New(d Deps) (*API, error) {
 	a.registerThemes()
 	a.registerIdPs()
 	a.registerSAMLApps()
+	a.registerHooks()
+	a.registerEventHooks()
 	return a, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -47,6 +48,9 @@ type Route struct {
 	// MaxBody lifts the request body limit for the route (uploads); 0
 	// keeps maxBody.
 	MaxBody int64
+	// BodyTimeout lifts the time allowed to read the request body
+	// (uploads of megabytes); 0 keeps huma's default of 5 seconds.
+	BodyTimeout time.Duration
 }
 
 // register adds an operation with its access rule.
@@ -63,6 +67,9 @@ func register[I, O any](a *API, r Route, tag, summary string, h func(context.Con
 		DefaultStatus: r.Status,
 		Metadata:      map[string]any{routeKey: r},
 		Errors:        errorStatuses(r),
+	}
+	if r.BodyTimeout > 0 {
+		op.BodyReadTimeout = r.BodyTimeout
 	}
 	huma.Register(a.api, op, h)
 	if r.AlsoStatus != 0 {

@@ -75,6 +75,14 @@ const (
 	// and rules.
 	ScopeIdPsRead  Scope = "idps:read"
 	ScopeIdPsWrite Scope = "idps:write"
+	// ScopeHooksRead reads the tenant's inline hooks and event hooks
+	// (never their signing secrets or modules) and event hooks' dead
+	// letters; ScopeHooksWrite creates, changes, deletes and verifies
+	// them, rotates their secrets and redelivers dead letters. Hooks
+	// run the tenant's code at sign-in and receive its log: they are
+	// configuration, which help-desk admins do not touch.
+	ScopeHooksRead  Scope = "hooks:read"
+	ScopeHooksWrite Scope = "hooks:write"
 )
 
 // AllScopes lists every scope, in a stable order.
@@ -92,6 +100,7 @@ var AllScopes = []Scope{
 	ScopeTermsRead, ScopeTermsWrite,
 	ScopeThemesRead, ScopeThemesWrite,
 	ScopeIdPsRead, ScopeIdPsWrite,
+	ScopeHooksRead, ScopeHooksWrite,
 }
 
 // Role is an admin role (DESIGN, Decisions): a named set of scopes.

@@ -3,6 +3,8 @@ package mgmt
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"log/slog"
 	"net/http"
@@ -23,10 +25,12 @@ import (
 	"github.com/lintel-id/lintel/internal/egress"
 	"github.com/lintel-id/lintel/internal/texttest"
 	"github.com/lintel-id/lintel/server/directory"
+	"github.com/lintel-id/lintel/server/eventhooks"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor"
 	"github.com/lintel-id/lintel/server/factor/phone"
 	"github.com/lintel-id/lintel/server/federation"
+	"github.com/lintel-id/lintel/server/hooks"
 	"github.com/lintel-id/lintel/server/mail"
 	"github.com/lintel-id/lintel/server/mail/mailtest"
 	"github.com/lintel-id/lintel/server/oidc"
@@ -93,6 +97,11 @@ type world struct {
 	sink   *mailtest.Sink
 	// fed holds identity providers and IdP routing rules.
 	fed *federation.Service
+	// hooks holds inline hooks (WASM modules run by fakeWASM);
+	// eventHooks event hooks, dead after two failed attempts. Both call
+	// receivers on loopback TLS (receiverRoots).
+	hooks      *hooks.Service
+	eventHooks *eventhooks.Service
 
 	sys, a, c1, c2, b tenant.Tenant
 	token             map[Role]string
@@ -168,11 +177,21 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
+	hookClient := egress.New(egress.Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		TLS: &tls.Config{RootCAs: receiverRoots()}}).Client()
+	if w.hooks, err = hooks.New(hooks.Deps{Store: w.st, Secrets: w.sec, Clock: w.clock, Logger: log, HTTP: hookClient, WASM: fakeWASM{}}); err != nil {
+		t.Fatal(err)
+	}
+	if w.eventHooks, err = eventhooks.New(eventhooks.Deps{Store: w.st, Secrets: w.sec, Events: w.events, Clock: w.clock, Logger: log, HTTP: hookClient},
+		eventhooks.Options{AllowInsecureLoopback: true, MaxAttempts: 2}); err != nil {
+		t.Fatal(err)
+	}
 	if w.api, err = New(Deps{Store: w.st, Tenants: w.tenants, Directory: w.dir, Events: w.events, Tokens: w.tokens, Clock: w.clock, Logger: log, Version: "test",
 		DomainVerifier: w.verifier,
 		Consents:       w.oidc, Keys: w.oidc, Grants: w.oidc, Policies: w.policies,
 		AuthServers: w.authz, Preview: w.preview, Mail: w.mail, PhoneSettings: w.phone, Sessions: w.sessions,
-		Terms: w.terms, Outbox: w.outbox, Senders: w.mail, Templates: tpl, Federation: w.fed, SAML: saml}); err != nil {
+		Terms: w.terms, Outbox: w.outbox, Senders: w.mail, Templates: tpl, Federation: w.fed, SAML: saml,
+		Hooks: w.hooks, EventHooks: w.eventHooks}); err != nil {
 		t.Fatal(err)
 	}
 	// The authorization matrix alone sends thousands of requests at one
@@ -300,6 +319,16 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 	t.Cleanup(w.srv.Close)
 	return w
 }
+
+// receiverRoots trusts the certificate every httptest TLS server
+// presents: the hook receivers of the tests.
+var receiverRoots = sync.OnceValue(func() *x509.CertPool {
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	defer srv.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	return pool
+})
 
 // target returns the tenant in relation rel to A.
 func (w *world) target(rel string) tenant.Tenant {
