@@ -7,9 +7,14 @@ import (
 	"github.com/lintel-id/lintel/server/store"
 )
 
+// eventDeliveryRetention is how long delivered and dead event hook
+// deliveries are kept: long enough for a tenant to notice dead letters
+// and redeliver them.
+const eventDeliveryRetention = 14 * 24 * time.Hour
+
 // housekeeping removes what has outlived its use (expired flows,
 // authorization codes, sessions, refresh tokens, grants, replay records,
-// sent mail)
+// sent mail, finished event hook deliveries)
 // and rotates signing keys when they are due. Each purge is idempotent, so every node
 // of a cluster may run it.
 func housekeeping(ctx context.Context, s *system, ticks <-chan time.Time) {
@@ -31,6 +36,11 @@ func housekeeping(ctx context.Context, s *system, ticks <-chan time.Time) {
 		}
 		s.purgeMail(ctx)   // mail.go
 		s.purgePhones(ctx) // phone.go
+		if n, err := s.eventHooks.Purge(ctx, s.clock.Now().Add(-eventDeliveryRetention)); err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "housekeeping: event hook deliveries", "err", err)
+		} else if n > 0 {
+			s.log.InfoContext(ctx, "housekeeping: event hook deliveries purged", "deleted", n)
+		}
 		if rep, err := s.oidc.RotateKeys(ctx); err != nil && ctx.Err() == nil {
 			s.log.ErrorContext(ctx, "housekeeping: key rotation", "err", err)
 		} else if rep.Created > 0 || rep.Deleted > 0 {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -64,6 +65,8 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 		return err
 	}
 	defer sys.store.Close()
+	// Compiled WASM hook modules go with the server.
+	defer sys.wasm.Close(context.Background())
 	log, clk, st := sys.log, sys.clock, sys.store
 	if sys.keyCreated {
 		log.Warn("created a new key-encryption key file; back it up together with the database", "path", sys.keyFile)
@@ -106,7 +109,8 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 		Consents: sys.oidc, Keys: sys.oidc, Grants: sys.oidc, OAuth: oauth, AuthServers: sys.authz, Preview: sys.previewer(public, defaultTenant),
 		Mail: sys.mailSettings, BrandSenders: sys.brandSenders, PhoneSettings: sys.phoneSettings, Policies: sys.policies, Sessions: sys.sessions, Clock: clk, Logger: log, Version: versionString(),
 		Terms: sys.terms, Outbox: sys.mail, Senders: sys.mailSettings, Templates: sys.emails,
-		Branding: sys.branding, ThemePreviewer: previewer, Federation: sys.federation, SAML: sys.saml})
+		Branding: sys.branding, ThemePreviewer: previewer, Federation: sys.federation, SAML: sys.saml,
+		Hooks: sys.hooks, EventHooks: sys.eventHooks})
 	if err != nil {
 		return err
 	}
@@ -166,6 +170,8 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 	defer stopMail()
 	stopPhones := sys.runPhones(ctx) // phone.go
 	defer stopPhones()
+	stopEventHooks := sys.runEventHooks(ctx)
+	defer stopEventHooks()
 
 	recheck := time.NewTicker(recheckEvery)
 	defer recheck.Stop()
@@ -208,6 +214,33 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 		return err
 	}
 	return nil
+}
+
+// eventHookInterval is how often lintel serve reads the system log for
+// event hooks and sends what is due. Events are read once they are
+// eventhooks.DefaultSettle old, so a delivery leaves a few seconds after
+// its event.
+const eventHookInterval = 2 * time.Second
+
+// runEventHooks enqueues and delivers event hooks' deliveries every
+// eventHookInterval (eventhooks.Service.Run does both on each tick) until
+// ctx ends or stop is called. stop returns once the runner has stopped,
+// before the store closes; a delivery interrupted then goes out again
+// once its lease ends.
+func (s *system) runEventHooks(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	ticker := time.NewTicker(eventHookInterval)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer ticker.Stop()
+		if err := s.eventHooks.Run(ctx, ticker.C); err != nil && !errors.Is(err, context.Canceled) {
+			s.log.Error("event hook delivery stopped", "err", err)
+		}
+	})
+	return func() {
+		cancel()
+		wg.Wait()
+	}
 }
 
 // startBanner tells the person who started Lintel where to point a

@@ -17,6 +17,7 @@ import (
 	"github.com/lintel-id/lintel/server/branding"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/engine"
+	"github.com/lintel-id/lintel/server/eventhooks"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/factor"
 	"github.com/lintel-id/lintel/server/factor/passkey"
@@ -24,6 +25,8 @@ import (
 	"github.com/lintel-id/lintel/server/factor/recoverycode"
 	"github.com/lintel-id/lintel/server/factor/totp"
 	"github.com/lintel-id/lintel/server/federation"
+	"github.com/lintel-id/lintel/server/hooks"
+	"github.com/lintel-id/lintel/server/hooks/wasm"
 	"github.com/lintel-id/lintel/server/mail"
 	"github.com/lintel-id/lintel/server/mgmt"
 	"github.com/lintel-id/lintel/server/oidc"
@@ -65,6 +68,13 @@ type system struct {
 	federation *federation.Service
 	// saml makes Lintel a SAML identity provider for the tenants' apps.
 	saml *samlidp.Service
+	// hooks calls the tenants' inline hooks: HTTPS endpoints through
+	// egress, WASM modules in wasm (closed by serve).
+	hooks *hooks.Service
+	wasm  *wasm.Runtime
+	// eventHooks sends the tenants' system logs to their endpoints
+	// through egress (serve runs its deliveries).
+	eventHooks *eventhooks.Service
 	// Outgoing mail (mail.go): the outbox, the tenants' SMTP relays and
 	// the instance default (mailSettings also answers From for a tenant),
 	// the sender that routes between them, and how long sent mail is kept.
@@ -187,6 +197,10 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 		_ = st.Close()
 		return nil, err
 	}
+	if err := s.openHooks(ctx); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	if s.engine, err = engine.New(engine.Deps{
 		Store: st, Secrets: s.secrets, OIDC: s.oidc, Directory: s.directory, Passwords: s.passwords,
 		Sessions: s.sessions, Events: s.events, Policies: s.policies, Terms: s.terms,
@@ -211,6 +225,28 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 		return nil, fmt.Errorf("system tenant: %w", err)
 	}
 	return s, nil
+}
+
+// openHooks makes the inline hooks' service, with its WASM runtime, and
+// the event hooks' service. Both call out through the egress dialer, so
+// hooks' URLs reach no internal address unless egress.allow says so.
+func (s *system) openHooks(ctx context.Context) error {
+	// Modules of the size package hooks accepts must also run.
+	rt, err := wasm.New(ctx, wasm.Options{MaxModuleBytes: hooks.MaxModuleSize, Logger: s.log})
+	if err != nil {
+		return fmt.Errorf("wasm hooks: %w", err)
+	}
+	s.wasm = rt
+	if s.hooks, err = hooks.New(hooks.Deps{Store: s.store, Secrets: s.secrets, Clock: s.clock, Logger: s.log, HTTP: s.egress.Client(), WASM: rt}); err != nil {
+		_ = rt.Close(ctx)
+		return err
+	}
+	if s.eventHooks, err = eventhooks.New(eventhooks.Deps{Store: s.store, Secrets: s.secrets, Events: s.events, Clock: s.clock, Logger: s.log,
+		HTTP: s.egress.Client()}, eventhooks.Options{}); err != nil {
+		_ = rt.Close(ctx)
+		return err
+	}
+	return nil
 }
 
 // matchLocale is the catalog language serving a profile locale, if any.
