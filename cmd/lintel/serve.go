@@ -223,18 +223,26 @@ func (e *env) serve(ctx context.Context, c settings.Config, demo bool) error {
 const eventHookInterval = 2 * time.Second
 
 // runEventHooks enqueues and delivers event hooks' deliveries every
-// eventHookInterval (eventhooks.Service.Run does both on each tick) until
-// ctx ends or stop is called. stop returns once the runner has stopped,
+// eventHookInterval (eventhooks.Service.Run does both on each tick), and
+// follows the log streams on the same tick, until ctx ends or stop is
+// called. stop returns once the runner has stopped,
 // before the store closes; a delivery interrupted then goes out again
 // once its lease ends.
 func (s *system) runEventHooks(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	ticker := time.NewTicker(eventHookInterval)
+	streams := time.NewTicker(eventHookInterval)
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		defer ticker.Stop()
 		if err := s.eventHooks.Run(ctx, ticker.C); err != nil && !errors.Is(err, context.Canceled) {
 			s.log.Error("event hook delivery stopped", "err", err)
+		}
+	})
+	wg.Go(func() {
+		defer streams.Stop()
+		if err := s.logStreams.Run(ctx, streams.C); err != nil && !errors.Is(err, context.Canceled) {
+			s.log.Error("log streaming stopped", "err", err)
 		}
 	})
 	return func() {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"path/filepath"
 	"time"
 
 	"github.com/lintel-id/lintel/edge/ratelimit"
@@ -27,6 +28,7 @@ import (
 	"github.com/lintel-id/lintel/server/federation"
 	"github.com/lintel-id/lintel/server/hooks"
 	"github.com/lintel-id/lintel/server/hooks/wasm"
+	"github.com/lintel-id/lintel/server/logstream"
 	"github.com/lintel-id/lintel/server/mail"
 	"github.com/lintel-id/lintel/server/mgmt"
 	"github.com/lintel-id/lintel/server/oidc"
@@ -75,6 +77,9 @@ type system struct {
 	// eventHooks sends the tenants' system logs to their endpoints
 	// through egress (serve runs its deliveries).
 	eventHooks *eventhooks.Service
+	// logStreams follow the system log into the webhooks tenants and
+	// operators configured (server/logstream).
+	logStreams *logstream.Service
 	// Outgoing mail (mail.go): the outbox, the tenants' SMTP relays and
 	// the instance default (mailSettings also answers From for a tenant),
 	// the sender that routes between them, and how long sent mail is kept.
@@ -197,7 +202,7 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 		_ = st.Close()
 		return nil, err
 	}
-	if err := s.openHooks(ctx); err != nil {
+	if err := s.openHooks(ctx, c.DataDir); err != nil {
 		_ = st.Close()
 		return nil, err
 	}
@@ -230,9 +235,15 @@ func (e *env) openSystem(ctx context.Context, c settings.Config) (*system, error
 // openHooks makes the inline hooks' service, with its WASM runtime, and
 // the event hooks' service. Both call out through the egress dialer, so
 // hooks' URLs reach no internal address unless egress.allow says so.
-func (s *system) openHooks(ctx context.Context) error {
+// Compiled WASM modules are kept under dataDir (when set), so a restart
+// does not compile every module again on its first call.
+func (s *system) openHooks(ctx context.Context, dataDir string) error {
+	cache := ""
+	if dataDir != "" {
+		cache = filepath.Join(dataDir, "wasm-cache")
+	}
 	// Modules of the size package hooks accepts must also run.
-	rt, err := wasm.New(ctx, wasm.Options{MaxModuleBytes: hooks.MaxModuleSize, Logger: s.log})
+	rt, err := wasm.New(ctx, wasm.Options{MaxModuleBytes: hooks.MaxModuleSize, CacheDir: cache, Logger: s.log})
 	if err != nil {
 		return fmt.Errorf("wasm hooks: %w", err)
 	}
@@ -243,6 +254,11 @@ func (s *system) openHooks(ctx context.Context) error {
 	}
 	if s.eventHooks, err = eventhooks.New(eventhooks.Deps{Store: s.store, Secrets: s.secrets, Events: s.events, Clock: s.clock, Logger: s.log,
 		HTTP: s.egress.Client()}, eventhooks.Options{}); err != nil {
+		_ = rt.Close(ctx)
+		return err
+	}
+	if s.logStreams, err = logstream.New(logstream.Deps{Secrets: s.secrets, Clock: s.clock, Store: s.store, Events: s.events,
+		HTTP: s.egress.Client(), Logger: s.log}); err != nil {
 		_ = rt.Close(ctx)
 		return err
 	}
