@@ -15,15 +15,16 @@ import (
 // The example hooks of docs/hooks are built and called here, so that
 // what the documentation shows keeps working.
 
-// rustDocsModule builds docs/hooks/wasm-rust with Debian's rustc, or
-// skips when it or its wasm32 standard library is not installed
-// (apt-get install rustc libstd-rust-dev-wasm32).
+// rustDocsModule builds docs/hooks/wasm-rust with Debian's rustc and its
+// wasm32 standard library, which make test installs (DEBIAN_PKGS): a
+// machine without them fails rather than skip, so the example cannot rot
+// unnoticed.
 func rustDocsModule(t testing.TB) []byte {
 	t.Helper()
 	const rustc = "/usr/bin/rustc"
 	targets, err := exec.Command(rustc, "--print", "target-list").Output()
 	if err != nil || !slices.Contains(strings.Fields(string(targets)), "wasm32-unknown-unknown") {
-		t.Skipf("%s has no wasm32-unknown-unknown target (install rustc): %v", rustc, err)
+		t.Fatalf("%s has no wasm32-unknown-unknown target (make deps installs Debian's rustc): %v", rustc, err)
 	}
 	sysroot, err := exec.Command(rustc, "--print", "sysroot").Output()
 	if err != nil {
@@ -31,7 +32,7 @@ func rustDocsModule(t testing.TB) []byte {
 	}
 	std := filepath.Join(strings.TrimSpace(string(sysroot)), "lib", "rustlib", "wasm32-unknown-unknown", "lib")
 	if _, err := os.Stat(std); err != nil {
-		t.Skipf("the wasm32 standard library is not installed (libstd-rust-dev-wasm32): %v", err)
+		t.Fatalf("the wasm32 standard library is not installed (make deps installs libstd-rust-dev-wasm32): %v", err)
 	}
 	out := filepath.Join(t.TempDir(), "hook.wasm")
 	cmd := exec.Command(rustc, "--edition", "2021", "--crate-type", "cdylib", "--target", "wasm32-unknown-unknown",
