@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lintel-id/lintel/internal/egresstest"
 	"github.com/lintel-id/lintel/internal/invalid"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/store"
@@ -79,7 +80,7 @@ func TestCreateValidates(t *testing.T) {
 		{"names every refused field", Input{URL: "http://x.example/"}, false, []string{"name", "types", "url"}},
 	}
 	eachWorld(t, Options{}, func(t *testing.T, w *world) {
-		strict, err := New(Deps{Store: w.st, Secrets: w.sec, Events: w.log, Clock: w.clk, HTTP: testClient()}, Options{})
+		strict, err := New(Deps{Store: w.st, Secrets: w.sec, Events: w.log, Clock: w.clk, HTTP: egresstest.Loopback()}, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

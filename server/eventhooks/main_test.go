@@ -2,8 +2,6 @@ package eventhooks
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"io"
 	stdlog "log"
@@ -11,13 +9,12 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/lintel-id/lintel/internal/clock"
-	"github.com/lintel-id/lintel/internal/egress"
+	"github.com/lintel-id/lintel/internal/egresstest"
 	"github.com/lintel-id/lintel/internal/hooksig"
 	"github.com/lintel-id/lintel/server/events"
 	"github.com/lintel-id/lintel/server/secrets"
@@ -92,31 +89,13 @@ func (w *world) services(t testing.TB, st store.Store) (*secrets.Service, *event
 	log := events.New(st, sec, w.clk)
 	o := w.opts
 	o.AllowInsecureLoopback = true
-	svc, err := New(Deps{Store: st, Secrets: sec, Events: log, Clock: w.clk, HTTP: testClient(),
+	svc, err := New(Deps{Store: st, Secrets: sec, Events: log, Clock: w.clk, HTTP: egresstest.Loopback(),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return sec, log, svc
 }
-
-// testClient is the egress client of the tests: loopback allowed, the
-// receivers' certificate trusted.
-var testClient = sync.OnceValue(func() *http.Client {
-	pool := x509.NewCertPool()
-	pool.AddCert(testCert())
-	return egress.New(egress.Options{
-		Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-		TLS:   &tls.Config{RootCAs: pool},
-	}).Client()
-})
-
-// testCert is the certificate every httptest TLS server presents.
-var testCert = sync.OnceValue(func() *x509.Certificate {
-	srv := httptest.NewTLSServer(http.NotFoundHandler())
-	defer srv.Close()
-	return srv.Certificate()
-})
 
 // must runs fn in a transaction and fails the test on an error.
 func (w *world) must(t testing.TB, fn func(ctx context.Context, tx store.Tx) error) {

@@ -2,20 +2,17 @@ package hooks
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/lintel-id/lintel/internal/clock"
-	"github.com/lintel-id/lintel/internal/egress"
+	"github.com/lintel-id/lintel/internal/egresstest"
 	"github.com/lintel-id/lintel/internal/invalid"
 	"github.com/lintel-id/lintel/server/secrets"
 	"github.com/lintel-id/lintel/server/store"
@@ -67,7 +64,7 @@ func newWorld(t *testing.T, st store.Store) *world {
 		t.Fatal(err)
 	}
 	w.svc, err = New(Deps{Store: st, Secrets: w.sec, Clock: w.clk, Logger: slog.New(slog.DiscardHandler),
-		HTTP: egressClient(w.srv), WASM: w.wasm})
+		HTTP: egresstest.Loopback(w.srv.Certificate()), WASM: w.wasm})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,15 +84,6 @@ func newWorld(t *testing.T, st store.Store) *world {
 		return nil
 	})
 	return w
-}
-
-// egressClient is the egress client of the tests: loopback allowed,
-// the receiver's certificate trusted.
-func egressClient(srv *httptest.Server) *http.Client {
-	pool := x509.NewCertPool()
-	pool.AddCert(srv.Certificate())
-	return egress.New(egress.Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-		TLS: &tls.Config{RootCAs: pool}}).Client()
 }
 
 // must runs fn in a transaction and fails the test on an error.

@@ -2,14 +2,11 @@ package logstream
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"slices"
 	"sync"
 	"testing"
@@ -210,17 +207,6 @@ func startTLS(t *testing.T, rcv http.Handler, addr string) *httptest.Server {
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	return srv
-}
-
-// loopbackClient is the egress client of tests: loopback allowed, the
-// test server's certificate trusted.
-func loopbackClient(srv *httptest.Server) *http.Client {
-	pool := x509.NewCertPool()
-	pool.AddCert(srv.Certificate())
-	return egress.New(egress.Options{
-		Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-		TLS:   &tls.Config{RootCAs: pool},
-	}).Client()
 }
 
 // eventually waits up to ten seconds for cond, for what goroutines do.

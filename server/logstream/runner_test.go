@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lintel-id/lintel/internal/egresstest"
 	"github.com/lintel-id/lintel/server/store"
 	"github.com/lintel-id/lintel/server/store/storetest"
 )
@@ -31,7 +32,7 @@ func eachRunWorld(t *testing.T, fn func(t *testing.T, w *runWorld)) {
 			w := &runWorld{}
 			w.rcv = &receiver{}
 			srv := startTLS(t, w.rcv, "")
-			w.world = newWorld(t, b.Open(t), loopbackClient(srv))
+			w.world = newWorld(t, b.Open(t), egresstest.Loopback(srv.Certificate()))
 			w.rcv.clk = w.clk
 			w.addr, w.url = srv.Listener.Addr().String(), srv.URL+"/in"
 			w.srv = srv

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/internal/egress"
+	"github.com/lintel-id/lintel/internal/egresstest"
 	"github.com/lintel-id/lintel/internal/ident"
 	"github.com/lintel-id/lintel/server/events"
 )
@@ -67,7 +68,7 @@ func TestWebhook(t *testing.T) {
 			mux.Handle("/hook", rcv)
 			mux.Handle("/redirect", http.RedirectHandler("/hook", http.StatusFound))
 			srv := startTLS(t, mux, "")
-			client := loopbackClient(srv)
+			client := egresstest.Loopback(srv.Certificate())
 			if tc.client != nil {
 				client = tc.client(client)
 			}
@@ -118,7 +119,7 @@ func TestWebhookStopsWithItsContext(t *testing.T) {
 	clk := clock.NewFake(t0)
 	rcv := &receiver{clk: clk, secret: []byte("s"), status: []int{503, 503, 503}}
 	srv := startTLS(t, rcv, "")
-	wh, err := NewWebhook(WebhookOptions{URL: srv.URL, Secret: []byte("s"), Client: loopbackClient(srv), Clock: clk,
+	wh, err := NewWebhook(WebhookOptions{URL: srv.URL, Secret: []byte("s"), Client: egresstest.Loopback(srv.Certificate()), Clock: clk,
 		Attempts: 3, Backoff: time.Hour})
 	if err != nil {
 		t.Fatal(err)

@@ -3,8 +3,6 @@ package mgmt
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"io"
 	"log/slog"
 	"net/http"
@@ -23,6 +21,7 @@ import (
 	"github.com/lintel-id/lintel/internal/acmetest"
 	"github.com/lintel-id/lintel/internal/clock"
 	"github.com/lintel-id/lintel/internal/egress"
+	"github.com/lintel-id/lintel/internal/egresstest"
 	"github.com/lintel-id/lintel/internal/texttest"
 	"github.com/lintel-id/lintel/server/directory"
 	"github.com/lintel-id/lintel/server/eventhooks"
@@ -99,7 +98,7 @@ type world struct {
 	fed *federation.Service
 	// hooks holds inline hooks (WASM modules run by fakeWASM);
 	// eventHooks event hooks, dead after two failed attempts. Both call
-	// receivers on loopback TLS (receiverRoots).
+	// receivers on loopback TLS (egresstest.Loopback).
 	hooks      *hooks.Service
 	eventHooks *eventhooks.Service
 
@@ -177,8 +176,7 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hookClient := egress.New(egress.Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-		TLS: &tls.Config{RootCAs: receiverRoots()}}).Client()
+	hookClient := egresstest.Loopback()
 	if w.hooks, err = hooks.New(hooks.Deps{Store: w.st, Secrets: w.sec, Clock: w.clock, Logger: log, HTTP: hookClient, WASM: fakeWASM{}}); err != nil {
 		t.Fatal(err)
 	}
@@ -319,16 +317,6 @@ func newWorld(t testing.TB, backend storetest.Backend) *world {
 	t.Cleanup(w.srv.Close)
 	return w
 }
-
-// receiverRoots trusts the certificate every httptest TLS server
-// presents: the hook receivers of the tests.
-var receiverRoots = sync.OnceValue(func() *x509.CertPool {
-	srv := httptest.NewTLSServer(http.NotFoundHandler())
-	defer srv.Close()
-	pool := x509.NewCertPool()
-	pool.AddCert(srv.Certificate())
-	return pool
-})
 
 // target returns the tenant in relation rel to A.
 func (w *world) target(rel string) tenant.Tenant {
