@@ -377,7 +377,8 @@ func (e *Engine) SAMLMetadata(ctx context.Context, tenantID, appID, base string)
 		return nil, ErrSAMLUnavailable
 	}
 	var md []byte
-	err := e.Store.Tx(ctx, func(ctx context.Context, tx store.Tx) error {
+	// Read-only: PutApp made the tenant's key with its first SAML app.
+	err := e.Store.View(ctx, func(ctx context.Context, tx store.Tx) error {
 		var err error
 		md, err = e.SAML.Metadata(ctx, tx, tenantID, appID, base)
 		return err

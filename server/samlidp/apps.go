@@ -183,6 +183,12 @@ func (s *Service) PutApp(ctx context.Context, tx store.Tx, tenantID, appID strin
 	if err != nil {
 		return App{}, fmt.Errorf("samlidp: app %s: %w", appID, err)
 	}
+	// The tenant's signing key exists from its first SAML app on, so
+	// that metadata and AuthnRequests are served in read-only
+	// transactions.
+	if _, err := s.keys(ctx, tx, tenantID); err != nil {
+		return App{}, err
+	}
 	return a, nil
 }
 
