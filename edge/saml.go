@@ -3,6 +3,7 @@ package edge
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -165,7 +166,8 @@ func (s *siteHandlers) samlRespond(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := url.Parse(resp.URL)
 	if err != nil || u.Scheme == "" {
-		s.samlError(w, r, err)
+		// samlidp answers only with an app's registered ACS: this is ours.
+		s.samlError(w, r, fmt.Errorf("edge: SAML response to a malformed ACS URL: %w", errors.Join(err, errors.New("no scheme"))))
 		return
 	}
 	allowFormTarget(r.Context(), formSource(u))
