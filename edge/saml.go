@@ -167,7 +167,10 @@ func (s *siteHandlers) samlRespond(w http.ResponseWriter, r *http.Request) {
 	u, err := url.Parse(resp.URL)
 	if err != nil || u.Scheme == "" {
 		// samlidp answers only with an app's registered ACS: this is ours.
-		s.samlError(w, r, fmt.Errorf("edge: SAML response to a malformed ACS URL: %w", errors.Join(err, errors.New("no scheme"))))
+		if err == nil {
+			err = errors.New("no scheme")
+		}
+		s.samlError(w, r, fmt.Errorf("edge: SAML response to a malformed ACS URL: %w", err))
 		return
 	}
 	allowFormTarget(r.Context(), formSource(u))
